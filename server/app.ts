@@ -1,0 +1,56 @@
+import express, { type Express } from 'express';
+import { auditRoutes } from './audit/routes';
+import { createPassport } from './auth/passport';
+import { authRoutes } from './auth/routes';
+import type { AppDeps } from './deps';
+import { csrfProtection, parseMultipart } from './http/csrf';
+import { errorHandler, notFound } from './http/errors';
+import { viewLocals } from './http/locals';
+import { requestLogger } from './http/logging';
+import { securityHeaders } from './http/security';
+import { absoluteTimeout, sessionMiddleware } from './http/session';
+import { healthRoutes, homeRoutes } from './home-routes';
+import { publicDir, viewsDir } from './paths';
+import { adminUserRoutes } from './users/routes';
+import { importRoutes } from './users/import-routes';
+import { teamRoutes } from './users/team-routes';
+
+export const FORM_BODY_LIMIT = '100kb';
+
+/** Builds the app from its dependencies; never listens (main.ts and the tests do that). */
+export function createApp(deps: AppDeps): Express {
+  const { config, db, clock } = deps;
+  const app = express();
+  app.set('view engine', 'ejs');
+  app.set('views', viewsDir);
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+  app.disable('x-powered-by');
+  if (config.env === 'production') app.enable('view cache');
+
+  app.use(requestLogger(deps.log));
+  app.use(securityHeaders(config.secureCookies));
+  app.use('/static', express.static(publicDir, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
+  app.use(healthRoutes(deps));
+
+  app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 200 }));
+  app.use(sessionMiddleware(config, deps.sessions));
+  const pp = createPassport(db, clock, { threshold: config.lockoutThreshold, lockoutMs: config.lockoutMs });
+  app.use(pp.initialize());
+  app.use(pp.session());
+  app.use(absoluteTimeout(clock, config.sessionAbsoluteMs));
+  app.use(parseMultipart);
+  app.use(csrfProtection);
+  app.use(viewLocals(config));
+
+  app.use(homeRoutes());
+  app.use(authRoutes(deps, pp));
+  app.use(adminUserRoutes(deps));
+  app.use(importRoutes(deps));
+  app.use(teamRoutes(deps));
+  app.use(auditRoutes(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.log, config.env === 'production'));
+  return app;
+}

@@ -1,0 +1,27 @@
+import type { RequestHandler } from 'express';
+import type { Role } from '../db/schema';
+import { HttpError } from '../http/errors';
+import { hasControlChars } from '../text';
+
+/** Anonymous visitors are sent to sign in and brought back afterwards. */
+export const requireUser: RequestHandler = (req, res, next) => {
+  if (req.user) return next();
+  const back = req.method === 'GET' ? req.originalUrl : '/';
+  res.redirect(303, `/login?next=${encodeURIComponent(back)}`);
+};
+
+/** Signed in but the wrong role: 403. */
+export function requireRole(...roles: Role[]): RequestHandler {
+  return (req, res, next) => {
+    if (!req.user) return requireUser(req, res, next);
+    if (roles.includes(req.user.role)) return next();
+    next(new HttpError(403, 'Your account does not have access to this page. If you need it, ask your administrator.'));
+  };
+}
+
+/** A local redirect target from ?next=, or "/" (never another site). */
+export function safeNext(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  if (hasControlChars(value) || value.length > 500) return '/';
+  return value;
+}

@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { Clock } from '../clock';
+import type { DB } from '../db/schema';
+import { attemptLogin, type LockoutPolicy } from './login';
+
+/** A passport instance of our own (not the global singleton) so several apps can live in one test process. */
+export function createPassport(db: Kysely<DB>, clock: Clock, policy: LockoutPolicy): passport.PassportStatic {
+  const pp = new passport.Passport() as passport.PassportStatic;
+  pp.use(new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
+    attemptLogin(db, clock, policy, email.slice(0, 254), password.slice(0, 1024), req.ip ?? null)
+      .then((r) => done(null, r.ok ? r.user : false))
+      .catch(done);
+  }));
+  pp.serializeUser((user, done) => done(null, user.id));
+  // A deactivated person's sessions end on their next request.
+  pp.deserializeUser((id: unknown, done) => {
+    if (typeof id !== 'number') return done(null, false);
+    db.selectFrom('users').selectAll().where('id', '=', id).where('status', '=', 'active').executeTakeFirst()
+      .then((user) => done(null, user ?? false))
+      .catch(done);
+  });
+  return pp;
+}

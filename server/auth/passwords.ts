@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import { appendAudit, type Actor } from '../audit/service';
+import type { Clock } from '../clock';
+import type { DB, User } from '../db/schema';
+import { hashPassword } from './password';
+import { consumeToken, findLiveToken } from './tokens';
+
+/** The person a set-password link belongs to, while the link is live and the account active. */
+export async function userForPasswordLink(db: Kysely<DB>, clock: Clock, token: string): Promise<User | undefined> {
+  const row = await findLiveToken(db, clock, 'set-password', token);
+  if (!row?.user_id) return undefined;
+  const user = await db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
+  return user?.status === 'active' ? user : undefined;
+}
+
+/** Sets the password and uses up the link in one transaction; false if the link was used meanwhile. */
+export async function setPasswordWithLink(db: Kysely<DB>, clock: Clock, token: string, password: string, ip: string | null): Promise<User | undefined> {
+  const hash = await hashPassword(password);
+  return db.transaction().execute(async (trx) => {
+    const row = await findLiveToken(trx, clock, 'set-password', token);
+    if (!row?.user_id || !(await consumeToken(trx, clock, row.id))) return undefined;
+    const user = await trx.updateTable('users')
+      .set({ password_hash: hash, failed_logins: 0, locked_until: null, updated_at: clock.now().toISOString() })
+      .where('id', '=', row.user_id).where('status', '=', 'active').returningAll().executeTakeFirst();
+    if (!user) return undefined;
+    const actor: Actor = { id: user.id, label: user.email, ip };
+    await appendAudit(trx, clock, actor, { action: 'auth.password_set', subjectType: 'user', subjectId: user.id });
+    return user;
+  });
+}

@@ -1,0 +1,152 @@
+import { Router, type Request, type Response, type NextFunction } from 'express';
+import type { PassportStatic } from 'passport';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { appendAudit } from '../audit/service';
+import type { AppDeps } from '../deps';
+import type { User } from '../db/schema';
+import { SESSION_COOKIE } from '../http/session';
+import { parseForm } from '../http/validate';
+import { hasControlChars } from '../text';
+import { safeNext } from './guards';
+import { PASSWORD_HINT, PASSWORD_MAX, passwordProblem } from './password-policy';
+import { setPasswordWithLink, userForPasswordLink } from './passwords';
+import { completeSetup, setupLinkUsable } from './setup';
+
+
+const loginSchema = z.object({
+  email: z.string().trim().min(1, 'Enter your email address.').max(254, 'That email address is too long.'),
+  password: z.string().min(1, 'Enter your password.').max(1024, 'That password is too long.'),
+  next: z.string().max(500).optional(),
+});
+
+const newPasswordSchema = (ctx: () => { email?: string; orgName: string }) => z.object({
+  password: z.string().max(PASSWORD_MAX * 4, `Use at most ${PASSWORD_MAX} characters.`),
+  confirm: z.string().max(PASSWORD_MAX * 4),
+}).superRefine((v, c) => {
+  const problem = passwordProblem(v.password, ctx());
+  if (problem) c.addIssue({ code: 'custom', path: ['password'], message: problem });
+  else if (v.password !== v.confirm) c.addIssue({ code: 'custom', path: ['confirm'], message: 'The two passwords do not match.' });
+});
+
+const setupSchema = z.object({
+  name: z.string().trim().min(1, 'Enter your full name.').max(200, 'Use at most 200 characters.')
+    .refine((s) => !hasControlChars(s), 'Remove control characters.'),
+  email: z.string().trim().max(254).pipe(z.email('Enter a valid email address.')),
+});
+
+export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
+  const { db, clock, config } = deps;
+  const router = Router();
+  // The same words for every failure (unknown email, wrong password, locked, deactivated): no enumeration.
+  const loginFailed = `That email and password did not match an active account. After ${config.lockoutThreshold} failed ` +
+    `attempts in a row an account is locked for ${Math.round(config.lockoutMs / 60_000)} minutes.`;
+
+  const loginLimiter = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: config.loginRateLimit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (req, res) => {
+      res.status(429).render('auth/login', {
+        title: 'Sign in', values: { email: '', next: safeNext(req.body?.next) }, errors: {},
+        message: 'Too many sign-in attempts from this network. Wait 15 minutes and try again.',
+      });
+    },
+  });
+
+  router.get('/login', (req, res) => {
+    if (req.user) return res.redirect(303, safeNext(req.query.next));
+    const notice = req.query.expired ? 'Your session ended. Please sign in again.'
+      : req.query.signedOut ? 'You have signed out.' : undefined;
+    res.render('auth/login', { title: 'Sign in', values: { email: '', next: safeNext(req.query.next) }, errors: {}, notice });
+  });
+
+  router.post('/login', loginLimiter, (req: Request, res: Response, next: NextFunction) => {
+    const form = parseForm(loginSchema, req.body, ['email', 'password', 'next']);
+    const back = safeNext(form.values.next);
+    if (!form.ok) {
+      return res.status(400).render('auth/login', { title: 'Sign in', values: { email: form.values.email, next: back }, errors: form.errors });
+    }
+    pp.authenticate('local', (err: unknown, user: User | false) => {
+      if (err) return next(err);
+      if (!user) {
+        return res.status(401).render('auth/login', {
+          title: 'Sign in', values: { email: form.data.email, next: back }, errors: {}, message: loginFailed,
+        });
+      }
+      // passport regenerates the session here: a new session id at every sign-in.
+      req.logIn(user, (loginErr) => {
+        if (loginErr) return next(loginErr);
+        req.session.authAt = clock.now().toISOString();
+        req.session.save((saveErr) => (saveErr ? next(saveErr) : res.redirect(303, back)));
+      });
+    })(req, res, next);
+  });
+
+  router.post('/logout', (req, res, next) => {
+    const user = req.user;
+    const finish = () => req.session.destroy((err) => {
+      if (err) return next(err);
+      res.clearCookie(SESSION_COOKIE);
+      res.redirect(303, '/login?signedOut=1');
+    });
+    if (!user) return finish();
+    db.transaction().execute((trx) => appendAudit(trx, clock, { id: user.id, label: user.email, ip: req.ip ?? null }, {
+      action: 'auth.logout', subjectType: 'user', subjectId: user.id,
+    })).then(() => req.logout({ keepSessionInfo: true }, (err) => (err ? next(err) : finish()))).catch(next);
+  });
+
+  const setupGone = (res: Response) => res.status(410).render('message', {
+    title: 'Setup link not valid',
+    message: 'This setup link has already been used, has expired, or an administrator already exists. ' +
+      'If no administrator exists yet, restart the server: it prints a new link.',
+  });
+
+  router.get('/setup/:token', async (req, res) => {
+    if (!(await setupLinkUsable(db, clock, req.params.token))) return setupGone(res);
+    res.render('auth/setup', { title: 'Create the first administrator', values: {}, errors: {}, hint: PASSWORD_HINT });
+  });
+
+  router.post('/setup/:token', async (req, res) => {
+    if (!(await setupLinkUsable(db, clock, req.params.token))) return setupGone(res);
+    const who = parseForm(setupSchema, req.body, ['name', 'email']);
+    const email = who.ok ? who.data.email : undefined;
+    const pw = parseForm(newPasswordSchema(() => ({ email, orgName: config.orgName })), req.body, ['password', 'confirm']);
+    if (!who.ok || !pw.ok) {
+      const errors = { ...(who.ok ? {} : who.errors), ...(pw.ok ? {} : pw.errors) };
+      return res.status(400).render('auth/setup', { title: 'Create the first administrator', values: who.values, errors, hint: PASSWORD_HINT });
+    }
+    const admin = await completeSetup(db, clock, req.params.token, { ...who.data, password: pw.data.password });
+    if (!admin) return setupGone(res);
+    req.session.flash = { kind: 'success', message: `Administrator ${admin.email} created. Sign in with your new password.` };
+    res.redirect(303, '/login');
+  });
+
+  const linkGone = (res: Response) => res.status(410).render('message', {
+    title: 'Link not valid',
+    message: 'This password link has already been used or has expired (links last 72 hours). Ask your administrator for a new one.',
+  });
+
+  router.get('/password/:token', async (req, res) => {
+    const user = await userForPasswordLink(db, clock, req.params.token);
+    if (!user) return linkGone(res);
+    res.render('auth/set-password', { title: 'Choose your password', account: user.email, errors: {}, hint: PASSWORD_HINT });
+  });
+
+  router.post('/password/:token', async (req, res) => {
+    const user = await userForPasswordLink(db, clock, req.params.token);
+    if (!user) return linkGone(res);
+    const pw = parseForm(newPasswordSchema(() => ({ email: user.email, orgName: config.orgName })), req.body, ['password', 'confirm']);
+    if (!pw.ok) {
+      return res.status(400).render('auth/set-password', { title: 'Choose your password', account: user.email, errors: pw.errors, hint: PASSWORD_HINT });
+    }
+    const updated = await setPasswordWithLink(db, clock, req.params.token, pw.data.password, req.ip ?? null);
+    if (!updated) return linkGone(res);
+    await deps.sessions.destroyForUser(updated.id);
+    req.session.flash = { kind: 'success', message: 'Your password is set. Sign in with it now.' };
+    res.redirect(303, '/login');
+  });
+
+  return router;
+}

@@ -1,0 +1,73 @@
+import session from 'express-session';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock';
+import type { DB } from '../db/schema';
+
+type Callback<T = void> = (err?: unknown, value?: T) => void;
+
+/**
+ * express-session store over our own database. Expiry is decided here with the injected clock
+ * (idle timeout = time since the last request), not by the cookie, so a stolen cookie past its
+ * idle time is useless. Expired rows are pruned on an unref'd timer that never keeps the process alive.
+ */
+export class DatabaseSessionStore extends session.Store {
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly db: Kysely<DB>, private readonly clock: Clock, private readonly idleMs: number, pruneEveryMs = 15 * 60_000) {
+    super();
+    this.timer = setInterval(() => { void this.prune().catch(() => undefined); }, pruneEveryMs);
+    this.timer.unref();
+  }
+
+  private expiry(): string {
+    return new Date(this.clock.now().getTime() + this.idleMs).toISOString();
+  }
+
+  async prune(): Promise<number> {
+    const r = await this.db.deleteFrom('sessions').where('expires_at', '<=', this.clock.now().toISOString()).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  override get(sid: string, cb: Callback<session.SessionData | null>): void {
+    this.db.selectFrom('sessions').select(['data', 'expires_at']).where('sid', '=', sid).executeTakeFirst()
+      .then((row) => {
+        if (!row) return cb(null, null);
+        if (row.expires_at <= this.clock.now().toISOString()) {
+          return this.db.deleteFrom('sessions').where('sid', '=', sid).execute().then(() => cb(null, null));
+        }
+        return cb(null, JSON.parse(row.data) as session.SessionData);
+      })
+      .catch(cb);
+  }
+
+  override set(sid: string, data: session.SessionData, cb?: Callback): void {
+    const user = (data as { passport?: { user?: unknown } }).passport?.user;
+    const row = { sid, data: JSON.stringify(data), user_id: typeof user === 'number' ? user : null, expires_at: this.expiry() };
+    this.db.insertInto('sessions').values(row)
+      .onConflict((oc) => oc.column('sid').doUpdateSet({ data: row.data, user_id: row.user_id, expires_at: row.expires_at }))
+      .execute()
+      .then(() => cb?.())
+      .catch((e: unknown) => cb?.(e));
+  }
+
+  override touch(sid: string, _data: session.SessionData, cb?: Callback): void {
+    this.db.updateTable('sessions').set({ expires_at: this.expiry() }).where('sid', '=', sid).execute()
+      .then(() => cb?.())
+      .catch((e: unknown) => cb?.(e));
+  }
+
+  override destroy(sid: string, cb?: Callback): void {
+    this.db.deleteFrom('sessions').where('sid', '=', sid).execute()
+      .then(() => cb?.())
+      .catch((e: unknown) => cb?.(e));
+  }
+
+  /** Ends every session of one user (deactivation, password change). */
+  async destroyForUser(userId: number): Promise<void> {
+    await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  }
+}

@@ -1,0 +1,57 @@
+import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock';
+import type { DB, TokenPurpose } from '../db/schema';
+
+export const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
+  setup: 24 * 3_600_000,
+  'set-password': 72 * 3_600_000,
+};
+
+/** Only the hash is stored: a copy of the database does not hand out working links. */
+export function tokenHash(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+/** 256 random bits, URL-safe. Returns the plain token; the caller turns it into a link. */
+export async function issueToken(db: Kysely<DB>, clock: Clock, purpose: TokenPurpose, userId: number | null): Promise<string> {
+  const token = crypto.randomBytes(32).toString('base64url');
+  const now = clock.now();
+  await db.insertInto('one_time_tokens').values({
+    token_hash: tokenHash(token),
+    purpose,
+    user_id: userId,
+    created_at: now.toISOString(),
+    expires_at: new Date(now.getTime() + TOKEN_LIFETIME_MS[purpose]).toISOString(),
+    used_at: null,
+  }).execute();
+  return token;
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** The unused, unexpired token row, or undefined (malformed tokens never reach the database). */
+export async function findLiveToken(db: Kysely<DB>, clock: Clock, purpose: TokenPurpose, token: string) {
+  if (!TOKEN_SHAPE.test(token)) return undefined;
+  return db.selectFrom('one_time_tokens').selectAll()
+    .where('token_hash', '=', tokenHash(token))
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', clock.now().toISOString())
+    .executeTakeFirst();
+}
+
+/** Marks a token used; false when another request used it first (single use under concurrency). */
+export async function consumeToken(db: Kysely<DB>, clock: Clock, id: number): Promise<boolean> {
+  const result = await db.updateTable('one_time_tokens').set({ used_at: clock.now().toISOString() })
+    .where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Invalidates a user's (or, with null, the setup) outstanding links of one purpose. */
+export async function revokeTokens(db: Kysely<DB>, clock: Clock, purpose: TokenPurpose, userId: number | null): Promise<void> {
+  let q = db.updateTable('one_time_tokens').set({ used_at: clock.now().toISOString() })
+    .where('purpose', '=', purpose).where('used_at', 'is', null);
+  q = userId === null ? q.where('user_id', 'is', null) : q.where('user_id', '=', userId);
+  await q.execute();
+}

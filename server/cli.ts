@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import { Command } from 'commander';
+import { verifyAuditChain } from './audit/service';
+import { passwordProblem } from './auth/password-policy';
+import { createAdminWithPassword } from './auth/setup';
+import { systemClock } from './clock';
+import { ConfigError, loadConfig } from './config';
+import { openDatabase, type Database } from './db/database';
+import { migrateToLatest } from './db/migrate';
+import { importUsers, parseUserCsv } from './users/import';
+import { issuePasswordLink, saveUser, UserRuleError } from './users/service';
+import { userFields } from './users/fields';
+import { userStore } from './users/store';
+
+const CLI_ACTOR = { id: null, label: 'cli' };
+
+/** Opens the configured database with every migration applied, runs fn, always closes. */
+async function withDatabase<T>(fn: (database: Database, baseUrl: string) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const database = openDatabase(config.databasePath);
+  try {
+    await migrateToLatest(database.db);
+    return await fn(database, config.baseUrl);
+  } finally {
+    await database.close();
+  }
+}
+
+function readStdin(): string {
+  return fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+}
+
+export function buildCli(): Command {
+  const program = new Command('privacy-rounds').description('Operator commands for Privacy Rounds').exitOverride();
+
+  program.command('db:migrate').description('apply pending database migrations').action(async () => {
+    const config = loadConfig();
+    const database = openDatabase(config.databasePath);
+    try {
+      const applied = await migrateToLatest(database.db);
+      console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+    } finally {
+      await database.close();
+    }
+  });
+
+  program.command('admin:create').description('create an admin (or make an existing person admin)')
+    .requiredOption('--email <email>', 'their email address')
+    .requiredOption('--name <name>', 'their full name')
+    .option('--password-stdin', 'read a password from standard input instead of printing a set-password link')
+    .action(async (opts: { email: string; name: string; passwordStdin?: boolean }) => {
+      const fields = userFields.safeParse({ employee_id: '', email: opts.email, name: opts.name, role: 'admin', department: '', manager_email: '', hire_date: '' });
+      if (!fields.success) throw new CliError(fields.error.issues.map((i) => i.message).join(' '));
+      await withDatabase(async ({ db }, baseUrl) => {
+        if (opts.passwordStdin) {
+          const password = readStdin();
+          const problem = passwordProblem(password, { email: fields.data.email });
+          if (problem) throw new CliError(problem);
+          await db.transaction().execute((trx) => createAdminWithPassword(trx, systemClock, 'cli', { ...fields.data, password }));
+          console.log(`Admin ${fields.data.email} is ready; they can sign in now.`);
+          return;
+        }
+        const token = await db.transaction().execute(async (trx) => {
+          const existing = await userStore(trx).byEmail(fields.data.email);
+          const { user } = await saveUser(trx, systemClock, CLI_ACTOR, existing, {
+            ...fields.data, employee_id: existing?.employee_id ?? null, hire_date: existing?.hire_date ?? null,
+          });
+          return issuePasswordLink(trx, systemClock, CLI_ACTOR, user.id);
+        });
+        console.log(`Admin ${fields.data.email} created. Send them this link to choose a password (valid 72 hours):\n  ${baseUrl}/password/${token}`);
+      });
+    });
+
+  program.command('users:import').description('import or update people from a CSV file (all rows or none)')
+    .argument('<file>', 'CSV with columns employee_id,email,name,role,department,manager_email,hire_date')
+    .action(async (file: string) => {
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(file));
+      } catch (e) {
+        throw new CliError(e instanceof TypeError ? `${file} is not UTF-8 text.` : `Cannot read ${file}: ${(e as Error).message}`);
+      }
+      const parsed = parseUserCsv(text);
+      await withDatabase(async ({ db }, baseUrl) => {
+        const result = parsed.errors.length ? { ok: false as const, errors: parsed.errors }
+          : await importUsers(db, systemClock, CLI_ACTOR, parsed.rows, `cli: ${file}`);
+        if (!result.ok) {
+          for (const e of result.errors) console.error(`line ${e.line}${e.column ? `, ${e.column}` : ''}: ${e.reason}`);
+          throw new CliError(`Nothing was imported: ${result.errors.length} problem(s).`);
+        }
+        const s = result.summary;
+        console.log(`Imported: ${s.created} added, ${s.updated} updated, ${s.unchanged} unchanged.`);
+        for (const l of s.links) console.log(`${l.email}\t${baseUrl}/password/${l.token}`);
+      });
+    });
+
+  program.command('audit:verify').description('check the audit log hash chain; exit 1 at the first broken link')
+    .action(async () => {
+      await withDatabase(async ({ db }) => {
+        const r = await verifyAuditChain(db);
+        if (!r.ok) throw new CliError(`Audit log BROKEN at event ${r.brokenAt}: ${r.reason}`);
+        console.log(`Audit log OK: ${r.events} events, chain intact.`);
+      });
+    });
+
+  return program;
+}
+
+export class CliError extends Error {}
+
+if (require.main === module) {
+  buildCli().parseAsync(process.argv).catch((e: unknown) => {
+    const code = (e as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
+    if (code?.startsWith('commander.')) process.exit(2);
+    if (e instanceof CliError || e instanceof ConfigError) console.error(e.message);
+    else if (e instanceof UserRuleError) console.error(e.message);
+    else console.error(e);
+    process.exit(1);
+  });
+}

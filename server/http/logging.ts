@@ -1,0 +1,40 @@
+import crypto from 'node:crypto';
+import type { RequestHandler } from 'express';
+import pino, { type Logger } from 'pino';
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    // Belt and braces: these never belong in a log even if someone logs a whole request.
+    redact: {
+      paths: ['req.headers.cookie', 'req.headers.authorization', 'password', '*.password', '_csrf', '*._csrf', 'token', '*.token'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+// One-time tokens travel in the path (/setup/<token>, /password/<token>); keep them out of logs.
+const SECRET_PATH = /^\/(setup|password)\/[^/?#]+/;
+
+export function redactPath(url: string): string {
+  const pathOnly = url.split('?')[0] ?? '';
+  return pathOnly.replace(SECRET_PATH, '/$1/[redacted]');
+}
+
+const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Gives every request an id (kept from X-Request-Id when sane), echoes it, and logs one line per response. */
+export function requestLogger(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const reqId = incoming && INCOMING_ID.test(incoming) ? incoming : crypto.randomUUID();
+    res.locals.reqId = reqId;
+    res.setHeader('X-Request-Id', reqId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log.info({ reqId, method: req.method, path: redactPath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,43 @@
+import session from 'express-session';
+import type { RequestHandler } from 'express';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import type { DatabaseSessionStore } from '../auth/session-store';
+
+export const SESSION_COOKIE = 'pr.sid';
+
+export function sessionMiddleware(config: Config, store: DatabaseSessionStore): RequestHandler {
+  return session({
+    name: SESSION_COOKIE,
+    secret: config.sessionSecret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    // Every request pushes the idle deadline forward (the store keeps the authoritative expiry).
+    rolling: true,
+    proxy: config.trustProxy,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.secureCookies,
+      maxAge: config.sessionIdleMs,
+      path: '/',
+    },
+  });
+}
+
+/**
+ * Ends a signed-in session once it is older than the absolute limit, however active it has been,
+ * so a session left open on a shared ward PC cannot live for days.
+ */
+export function absoluteTimeout(clock: Clock, absoluteMs: number): RequestHandler {
+  return (req, res, next) => {
+    const authAt = req.session?.authAt;
+    if (!req.user || !authAt) return next();
+    if (clock.now().getTime() - Date.parse(authAt) <= absoluteMs) return next();
+    req.session.destroy(() => {
+      res.clearCookie(SESSION_COOKIE);
+      res.redirect(303, `/login?expired=1&next=${encodeURIComponent(req.originalUrl)}`);
+    });
+  };
+}

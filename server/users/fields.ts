@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { ROLES } from '../db/schema';
+import { hasControlChars } from '../text';
+import { splitDepartmentPath } from './departments';
+
+// Shared by the admin form and the CSV import, so both accept and refuse exactly the same values.
+
+const line = (label: string, max: number) => z.string()
+  .transform((s) => s.trim())
+  .refine((s) => !hasControlChars(s), `${label} contains control characters.`)
+  .refine((s) => [...s].length <= max, `${label} is longer than ${max} characters.`);
+
+const optional = <T extends z.ZodType<string | null, string>>(inner: T) =>
+  z.string().transform((s) => s.trim()).pipe(z.union([z.literal('').transform(() => null), inner]));
+
+export function isRealDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+export const userFields = z.object({
+  employee_id: optional(line('Employee ID', 64)
+    .refine((s) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s), 'Employee ID may use letters, digits, ".", "_" and "-" only.')),
+  email: line('Email', 254).pipe(z.email('Enter a valid email address, like name@hospital.org.')),
+  name: line('Name', 200).refine((s) => s.length > 0, 'Enter the person\'s full name.'),
+  role: z.string().transform((s) => s.trim().toLowerCase() || 'learner')
+    .pipe(z.enum(ROLES, `Role must be one of: ${ROLES.join(', ')}.`)),
+  department: optional(line('Department', 900).transform((s, ctx) => {
+    const parts = splitDepartmentPath(s);
+    if (typeof parts === 'string') {
+      ctx.addIssue({ code: 'custom', message: parts });
+      return z.NEVER;
+    }
+    return parts.join('/');
+  })),
+  manager_email: optional(line('Manager email', 254).pipe(z.email('Manager email is not a valid email address.'))),
+  hire_date: optional(z.string().refine(isRealDate, 'Hire date must be a real date written YYYY-MM-DD.')),
+});
+
+export type UserFields = z.output<typeof userFields>;
+export const USER_FIELD_NAMES = Object.keys(userFields.shape) as (keyof UserFields)[];

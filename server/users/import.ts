@@ -1,0 +1,146 @@
+import { parse } from 'csv-parse/sync';
+import type { Kysely } from 'kysely';
+import { appendAudit, type Actor } from '../audit/service';
+import type { Clock } from '../clock';
+import type { DB } from '../db/schema';
+import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
+import { issuePasswordLink, saveUser, UserRuleError } from './service';
+import { userStore } from './store';
+
+export const IMPORT_COLUMNS = USER_FIELD_NAMES;
+export const IMPORT_MAX_ROWS = 50_000;
+
+export interface RowError {
+  line: number;
+  column: string;
+  reason: string;
+}
+
+export interface ParsedRow {
+  line: number;
+  fields: UserFields;
+}
+
+export interface ImportSummary {
+  created: number;
+  updated: number;
+  unchanged: number;
+  links: { name: string; email: string; token: string }[];
+}
+
+/** Parses and validates the whole file; any error means nothing will be imported. */
+export function parseUserCsv(text: string): { rows: ParsedRow[]; errors: RowError[] } {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // With info: true each record comes with its source line (csv-parse's typings do not follow the option).
+    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: false }) as unknown as typeof records;
+  } catch (e) {
+    const err = e as { lines?: number; message?: string };
+    return { rows: [], errors: [{ line: err.lines ?? 1, column: '', reason: `The file is not valid CSV: ${err.message ?? 'unreadable'}` }] };
+  }
+  if (records.length === 0) return { rows: [], errors: [{ line: 1, column: '', reason: 'The file is empty.' }] };
+
+  const header = records[0]!.record.map((h) => h.trim().toLowerCase());
+  const missing = IMPORT_COLUMNS.filter((c) => !header.includes(c));
+  const unknown = header.filter((h) => !(IMPORT_COLUMNS as string[]).includes(h));
+  const dupes = header.filter((h, i) => header.indexOf(h) !== i);
+  const headerErrors: RowError[] = [];
+  if (missing.length) headerErrors.push({ line: 1, column: missing.join(', '), reason: `Missing column(s). The header must be: ${IMPORT_COLUMNS.join(',')}` });
+  if (unknown.length) headerErrors.push({ line: 1, column: unknown.join(', '), reason: 'Unknown column(s).' });
+  if (dupes.length) headerErrors.push({ line: 1, column: dupes.join(', '), reason: 'Column appears more than once.' });
+  if (headerErrors.length) return { rows: [], errors: headerErrors };
+  if (records.length - 1 > IMPORT_MAX_ROWS) {
+    return { rows: [], errors: [{ line: 1, column: '', reason: `At most ${IMPORT_MAX_ROWS} people per file; split the file.` }] };
+  }
+
+  const rows: ParsedRow[] = [];
+  const errors: RowError[] = [];
+  const seenEmail = new Map<string, number>();
+  const seenId = new Map<string, number>();
+  for (const { record, info } of records.slice(1)) {
+    const line = info.lines;
+    if (record.length !== header.length) {
+      errors.push({ line, column: '', reason: `Expected ${header.length} values, found ${record.length}.` });
+      continue;
+    }
+    const raw = Object.fromEntries(header.map((h, i) => [h, record[i] ?? '']));
+    const parsed = userFields.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) errors.push({ line, column: String(issue.path[0] ?? ''), reason: issue.message });
+      continue;
+    }
+    const f = parsed.data;
+    const emailKey = f.email.toLowerCase();
+    if (seenEmail.has(emailKey)) errors.push({ line, column: 'email', reason: `Same email as line ${seenEmail.get(emailKey)}.` });
+    else seenEmail.set(emailKey, line);
+    if (f.employee_id) {
+      if (seenId.has(f.employee_id)) errors.push({ line, column: 'employee_id', reason: `Same employee ID as line ${seenId.get(f.employee_id)}.` });
+      else seenId.set(f.employee_id, line);
+    }
+    rows.push({ line, fields: f });
+  }
+  return { rows, errors };
+}
+
+/** Orders rows so that managers named in the file are saved before the people who report to them. */
+function managersFirst(rows: ParsedRow[]): ParsedRow[] {
+  const byEmail = new Map(rows.map((r) => [r.fields.email.toLowerCase(), r]));
+  const out: ParsedRow[] = [];
+  const state = new Map<ParsedRow, 'visiting' | 'done'>();
+  const visit = (r: ParsedRow) => {
+    if (state.get(r)) return; // done, or a reporting cycle: saveUser then reports the missing manager
+    state.set(r, 'visiting');
+    const m = r.fields.manager_email ? byEmail.get(r.fields.manager_email.toLowerCase()) : undefined;
+    if (m) visit(m);
+    state.set(r, 'done');
+    out.push(r);
+  };
+  rows.forEach(visit);
+  return out;
+}
+
+/**
+ * Upserts every row by employee ID (else email) in one transaction: all rows or none. Rows are saved
+ * managers first, so a manager may appear anywhere in the file. New people get a set-password link.
+ */
+export async function importUsers(
+  db: Kysely<DB>, clock: Clock, actor: Actor, rows: ParsedRow[], source: string,
+): Promise<{ ok: true; summary: ImportSummary } | { ok: false; errors: RowError[] }> {
+  try {
+    const summary = await db.transaction().execute(async (trx) => {
+      const users = userStore(trx);
+      const s: ImportSummary = { created: 0, updated: 0, unchanged: 0, links: [] };
+      const errors: RowError[] = [];
+      for (const row of managersFirst(rows)) {
+        const f = row.fields;
+        const existing = (f.employee_id ? await users.byEmployeeId(f.employee_id) : undefined) ?? await users.byEmail(f.email);
+        try {
+          const { user, change } = await saveUser(trx, clock, actor, existing, f);
+          if (change === 'created') {
+            s.links.push({ name: user.name, email: user.email, token: await issuePasswordLink(trx, clock, actor, user.id) });
+          }
+          s[change] += 1;
+        } catch (e) {
+          if (!(e instanceof UserRuleError)) throw e;
+          for (const [column, reason] of Object.entries(e.errors)) errors.push({ line: row.line, column, reason: reason ?? '' });
+        }
+      }
+      if (errors.length) throw new ImportRejected(errors.sort((a, b) => a.line - b.line));
+      await appendAudit(trx, clock, actor, {
+        action: 'users.imported', subjectType: 'import',
+        details: { source, rows: rows.length, created: s.created, updated: s.updated, unchanged: s.unchanged },
+      });
+      return s;
+    });
+    return { ok: true, summary };
+  } catch (e) {
+    if (e instanceof ImportRejected) return { ok: false, errors: e.errors };
+    throw e;
+  }
+}
+
+class ImportRejected extends Error {
+  constructor(readonly errors: RowError[]) {
+    super('import rejected');
+  }
+}

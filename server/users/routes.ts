@@ -1,0 +1,172 @@
+import { Router, type Request, type Response } from 'express';
+import { auditStore } from '../audit/store';
+import type { Actor } from '../audit/service';
+import { requireRole } from '../auth/guards';
+import { ROLES, type Role, type User, type UserStatus } from '../db/schema';
+import type { AppDeps } from '../deps';
+import { HttpError } from '../http/errors';
+import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
+import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
+import { USER_FIELD_NAMES, userFields } from './fields';
+import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus, UserRuleError } from './service';
+import { userStore } from './store';
+import { hasControlChars } from '../text';
+
+export const PAGE_SIZE = 50;
+
+export function actorOf(user: User, ip: string | undefined): Actor {
+  return { id: user.id, label: user.email, ip: ip ?? null };
+}
+
+/** Form values for an existing person, as the edit form shows them. */
+async function formValues(deps: AppDeps, user: User): Promise<Record<string, string>> {
+  const depts = departmentTree(await allDepartments(deps.db));
+  const manager = user.manager_id ? await userStore(deps.db).byId(user.manager_id) : undefined;
+  return {
+    employee_id: user.employee_id ?? '', email: user.email, name: user.name, role: user.role,
+    department: user.department_id ? depts.byId.get(user.department_id)?.path ?? '' : '',
+    manager_email: manager?.email ?? '', hire_date: user.hire_date ?? '',
+  };
+}
+
+export function adminUserRoutes(deps: AppDeps): Router {
+  const { db, clock, config } = deps;
+  const router = Router();
+  const readers = requireRole('admin', 'auditor');
+  const admins = requireRole('admin');
+  const linkUrl = (token: string) => `${config.baseUrl}/password/${token}`;
+
+  const loadUser = async (raw: unknown): Promise<User> => {
+    const id = idParam(raw);
+    const user = id === undefined ? undefined : await userStore(db).byId(id);
+    if (!user) throw new HttpError(404, 'No person with that id exists.');
+    return user;
+  };
+
+  router.get('/admin/users', readers, async (req, res) => {
+    const search = queryString(req.query.q);
+    const roleQ = queryString(req.query.role);
+    const role = (ROLES as readonly string[]).includes(roleQ ?? '') ? roleQ as Role : undefined;
+    const statusQ = queryString(req.query.status);
+    const status = statusQ === 'active' || statusQ === 'deactivated' ? statusQ as UserStatus : undefined;
+    const deptRows = await allDepartments(db);
+    const deptId = idParam(queryString(req.query.department));
+    const filter = { search, role, status, departmentIds: deptId ? subtreeIds(deptRows, deptId) : undefined };
+    const page = pageNumber(req.query.page);
+    const [rows, total] = await Promise.all([userStore(db).page(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE), userStore(db).count(filter)]);
+    const tree = departmentTree(deptRows);
+    res.render('users/list', {
+      title: 'People', rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+      query: { q: search ?? '', role: role ?? '', status: status ?? '', department: deptId ? String(deptId) : '' },
+      departments: tree.ordered, departmentPath: (id: number | null) => (id ? tree.byId.get(id)?.path ?? '' : ''), roles: ROLES,
+    });
+  });
+
+  const renderForm = async (res: Response, status: number, values: Record<string, string>, errors: FormErrors, user?: User) => {
+    res.status(status).render('users/form', {
+      title: user ? `Edit ${user.name}` : 'Add a person', values, errors, user, roles: ROLES,
+      departments: departmentTree(await allDepartments(db)).ordered,
+    });
+  };
+
+  router.get('/admin/users/new', admins, async (_req, res) => {
+    await renderForm(res, 200, { role: 'learner' }, {});
+  });
+
+  router.post('/admin/users', admins, async (req, res) => {
+    const form = parseForm(userFields, req.body, USER_FIELD_NAMES);
+    if (!form.ok) return renderForm(res, 400, form.values, form.errors);
+    const actor = actorOf(req.user!, req.ip);
+    try {
+      const { user, token } = await db.transaction().execute(async (trx) => {
+        const saved = await saveUser(trx, clock, actor, undefined, form.data);
+        return { user: saved.user, token: await issuePasswordLink(trx, clock, actor, saved.user.id) };
+      });
+      req.session.issuedLinks = [{ name: user.name, email: user.email, url: linkUrl(token) }];
+      req.session.flash = { kind: 'success', message: `${user.name} was added.` };
+      res.redirect(303, `/admin/users/${user.id}`);
+    } catch (e) {
+      if (!(e instanceof UserRuleError)) throw e;
+      await renderForm(res, 400, form.values, e.errors as FormErrors);
+    }
+  });
+
+  router.get('/admin/users/:id', readers, async (req, res) => {
+    const user = await loadUser(req.params.id);
+    const links = req.session.issuedLinks;
+    delete req.session.issuedLinks;
+    const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0);
+    res.render('users/show', {
+      title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, links,
+      departments: departmentTree(await allDepartments(db)).ordered, events,
+    });
+  });
+
+  router.post('/admin/users/:id', admins, async (req, res) => {
+    const user = await loadUser(req.params.id);
+    const form = parseForm(userFields, req.body, USER_FIELD_NAMES);
+    const fail = async (errors: FormErrors) => res.status(400).render('users/show', {
+      title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined,
+      departments: departmentTree(await allDepartments(db)).ordered,
+      events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
+    });
+    if (!form.ok) return fail(form.errors);
+    try {
+      const { change } = await db.transaction().execute((trx) => saveUser(trx, clock, actorOf(req.user!, req.ip), user, form.data));
+      req.session.flash = { kind: 'success', message: change === 'unchanged' ? 'Nothing was changed.' : 'Changes saved.' };
+      res.redirect(303, `/admin/users/${user.id}`);
+    } catch (e) {
+      if (!(e instanceof UserRuleError)) throw e;
+      await fail(e.errors as FormErrors);
+    }
+  });
+
+  const statusChange = (status: 'active' | 'deactivated') => async (req: Request, res: Response) => {
+    const user = await loadUser(req.params.id);
+    try {
+      await setUserStatus(db, clock, actorOf(req.user!, req.ip), user.id, status);
+      if (status === 'deactivated') await deps.sessions.destroyForUser(user.id);
+      req.session.flash = { kind: 'success', message: status === 'deactivated'
+        ? `${user.name} was deactivated. Their training records are kept.` : `${user.name} was reactivated.` };
+    } catch (e) {
+      if (!(e instanceof UserRuleError)) throw e;
+      req.session.flash = { kind: 'error', message: e.message };
+    }
+    res.redirect(303, `/admin/users/${user.id}`);
+  };
+  router.post('/admin/users/:id/deactivate', admins, statusChange('deactivated'));
+  router.post('/admin/users/:id/reactivate', admins, statusChange('active'));
+
+  router.post('/admin/users/:id/password-link', admins, async (req, res) => {
+    const user = await loadUser(req.params.id);
+    if (user.status !== 'active') {
+      req.session.flash = { kind: 'error', message: 'Reactivate this person before issuing a password link.' };
+      return res.redirect(303, `/admin/users/${user.id}`);
+    }
+    const token = await db.transaction().execute((trx) => issuePasswordLink(trx, clock, actorOf(req.user!, req.ip), user.id));
+    req.session.issuedLinks = [{ name: user.name, email: user.email, url: linkUrl(token) }];
+    res.redirect(303, `/admin/users/${user.id}`);
+  });
+
+  router.get('/admin/departments', readers, async (_req, res) => {
+    const rows = await allDepartments(db);
+    res.render('users/departments', { title: 'Departments', departments: departmentTree(rows).ordered, values: { path: '' }, errors: {} });
+  });
+
+  router.post('/admin/departments', admins, async (req, res) => {
+    const raw = typeof req.body?.path === 'string' ? req.body.path as string : '';
+    const parts = raw.trim() ? splitDepartmentPath(raw) : 'Enter a department name, or a path such as Nursing/ICU.';
+    if (typeof parts === 'string' || hasControlChars(raw)) {
+      return res.status(400).render('users/departments', {
+        title: 'Departments', departments: departmentTree(await allDepartments(db)).ordered,
+        values: { path: raw.slice(0, 1000) }, errors: { path: typeof parts === 'string' ? parts : 'Remove control characters.' },
+      });
+    }
+    const created = await createDepartment(db, clock, actorOf(req.user!, req.ip), parts);
+    req.session.flash = { kind: 'success', message: created.length ? `Created ${created.join(', ')}.` : 'That department already exists.' };
+    res.redirect(303, '/admin/departments');
+  });
+
+  return router;
+}
+

@@ -1,0 +1,126 @@
+import type { Kysely } from 'kysely';
+import { appendAudit, type Actor } from '../audit/service';
+import type { Clock } from '../clock';
+import type { DB, User } from '../db/schema';
+import { issueToken, revokeTokens } from '../auth/tokens';
+import { ensureDepartment } from './departments';
+import type { UserFields } from './fields';
+import { departmentStore, userStore } from './store';
+
+export type FieldErrors = Partial<Record<keyof UserFields | 'form', string>>;
+
+export class UserRuleError extends Error {
+  constructor(readonly errors: FieldErrors) {
+    super(Object.values(errors).join(' '));
+  }
+}
+
+const TRACKED: (keyof User)[] = ['employee_id', 'email', 'name', 'role', 'department_id', 'manager_id', 'hire_date'];
+
+/**
+ * Creates or updates one person from validated fields inside the caller's transaction, with its audit
+ * events. Throws UserRuleError (nothing written by the caller's transaction survives) when a rule that
+ * needs the database fails: duplicate email or employee ID, unknown manager, removing the last admin.
+ */
+export async function saveUser(
+  trx: Kysely<DB>, clock: Clock, actor: Actor, existing: User | undefined, f: UserFields,
+): Promise<{ user: User; change: 'created' | 'updated' | 'unchanged' }> {
+  const users = userStore(trx);
+  const errors: FieldErrors = {};
+  const emailOwner = await users.byEmail(f.email);
+  if (emailOwner && emailOwner.id !== existing?.id) errors.email = `${f.email} already belongs to another person.`;
+  if (f.employee_id) {
+    const idOwner = await users.byEmployeeId(f.employee_id);
+    if (idOwner && idOwner.id !== existing?.id) errors.employee_id = `Employee ID ${f.employee_id} already belongs to another person.`;
+  }
+  let managerId: number | null = null;
+  if (f.manager_email) {
+    const manager = await users.byEmail(f.manager_email);
+    if (!manager) errors.manager_email = `No person with the email ${f.manager_email} exists.`;
+    else if (manager.id === existing?.id || manager.email_normalized === f.email.toLowerCase()) errors.manager_email = 'A person cannot be their own manager.';
+    else managerId = manager.id;
+  }
+  if (existing?.role === 'admin' && f.role !== 'admin' && existing.status === 'active' && await users.countActiveAdmins() <= 1) {
+    errors.role = 'This is the only active admin; make someone else an admin first.';
+  }
+  if (Object.keys(errors).length > 0) throw new UserRuleError(errors);
+
+  let departmentId: number | null = null;
+  if (f.department) {
+    const dept = await ensureDepartment(trx, clock, f.department.split('/'));
+    departmentId = dept.id;
+    for (const path of dept.created) await appendAudit(trx, clock, actor, { action: 'department.created', subjectType: 'department', details: { path } });
+  }
+  const now = clock.now().toISOString();
+  const values = {
+    employee_id: f.employee_id, email: f.email, email_normalized: f.email.toLowerCase(), name: f.name, role: f.role,
+    department_id: departmentId, manager_id: managerId, hire_date: f.hire_date,
+  };
+
+  if (!existing) {
+    const user = await users.insert({ ...values, password_hash: null, locked_until: null, last_login_at: null, created_at: now, updated_at: now });
+    await appendAudit(trx, clock, actor, {
+      action: 'user.created', subjectType: 'user', subjectId: user.id,
+      details: { email: user.email, role: user.role, employee_id: user.employee_id, department: f.department },
+    });
+    return { user, change: 'created' };
+  }
+
+  const changed = TRACKED.filter((k) => existing[k] !== values[k as keyof typeof values]);
+  if (changed.length === 0) return { user: existing, change: 'unchanged' };
+  const user = await users.update(existing.id, { ...values, updated_at: now });
+  await appendAudit(trx, clock, actor, {
+    action: 'user.updated', subjectType: 'user', subjectId: user.id,
+    details: Object.fromEntries(changed.map((k) => [k, { from: existing[k], to: user[k] }])),
+  });
+  if (existing.role !== user.role) {
+    await appendAudit(trx, clock, actor, {
+      action: 'user.role_changed', subjectType: 'user', subjectId: user.id, details: { from: existing.role, to: user.role },
+    });
+  }
+  return { user, change: 'updated' };
+}
+
+/** A fresh set-password link for a person; earlier unused links stop working. */
+export async function issuePasswordLink(trx: Kysely<DB>, clock: Clock, actor: Actor, userId: number): Promise<string> {
+  await revokeTokens(trx, clock, 'set-password', userId);
+  const token = await issueToken(trx, clock, 'set-password', userId);
+  await appendAudit(trx, clock, actor, { action: 'user.password_link_issued', subjectType: 'user', subjectId: userId });
+  return token;
+}
+
+export async function setUserStatus(
+  db: Kysely<DB>, clock: Clock, actor: Actor, userId: number, status: 'active' | 'deactivated',
+): Promise<User> {
+  return db.transaction().execute(async (trx) => {
+    const users = userStore(trx);
+    const user = await users.byId(userId);
+    if (!user) throw new UserRuleError({ form: 'That person does not exist.' });
+    if (user.status === status) return user;
+    if (status === 'deactivated') {
+      if (user.id === actor.id) throw new UserRuleError({ form: 'You cannot deactivate your own account.' });
+      if (user.role === 'admin' && await users.countActiveAdmins() <= 1) {
+        throw new UserRuleError({ form: 'This is the only active admin; make someone else an admin first.' });
+      }
+      await revokeTokens(trx, clock, 'set-password', userId);
+    }
+    const updated = await users.update(userId, { status, updated_at: clock.now().toISOString() });
+    await appendAudit(trx, clock, actor, {
+      action: status === 'deactivated' ? 'user.deactivated' : 'user.reactivated', subjectType: 'user', subjectId: userId,
+    });
+    return updated;
+  });
+}
+
+/** Creates a department (and any missing parents) from the admin screen. */
+export async function createDepartment(db: Kysely<DB>, clock: Clock, actor: Actor, parts: string[]): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    const { created } = await ensureDepartment(trx, clock, parts);
+    for (const path of created) await appendAudit(trx, clock, actor, { action: 'department.created', subjectType: 'department', details: { path } });
+    return created;
+  });
+}
+
+export async function allDepartments(db: Kysely<DB>) {
+  return departmentStore(db).all();
+}

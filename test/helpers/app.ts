@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import type { Kysely } from 'kysely';
+import { createApp } from '../../server/app';
+import { DatabaseSessionStore } from '../../server/auth/session-store';
+import { loadConfig, type Config } from '../../server/config';
+import { openDatabase, type Database } from '../../server/db/database';
+import { migrateToLatest } from '../../server/db/migrate';
+import type { DB } from '../../server/db/schema';
+import { createLogger } from '../../server/http/logging';
+import { TestClock } from './clock';
+
+export interface TestApp {
+  app: Express;
+  db: Kysely<DB>;
+  database: Database;
+  clock: TestClock;
+  config: Config;
+  sessions: DatabaseSessionStore;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** A real app over a fresh SQLite file in its own temp folder, with a movable clock. */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test', DATA_DIR: dir, LOG_LEVEL: 'silent', SESSION_SECRET: 'test-secret-that-is-long-enough-for-the-check',
+    BASE_URL: 'http://127.0.0.1:3000', ORG_NAME: 'Riverside General', TIME_ZONE: 'America/Chicago', ...env,
+  });
+  const database = openDatabase(config.databasePath);
+  await migrateToLatest(database.db);
+  const clock = new TestClock();
+  const sessions = new DatabaseSessionStore(database.db, clock, config.sessionIdleMs);
+  const app = createApp({ config, db: database.db, clock, log: createLogger('silent'), sessions });
+  return {
+    app, db: database.db, database, clock, config, sessions, dir,
+    async close() {
+      sessions.stop();
+      await database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
