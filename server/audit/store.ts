@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { likeText } from '../db/like';
 import type { AuditEvent, DB } from '../db/schema';
 
 export interface AuditFilter {
@@ -13,7 +14,7 @@ export interface AuditFilter {
 export function auditStore(db: Kysely<DB>) {
   const filtered = (f: AuditFilter) => {
     let q = db.selectFrom('audit_events');
-    if (f.action) q = q.where('action', 'like', `${f.action.replace(/[%_\\]/g, '\\$&')}%`);
+    if (f.action) q = q.where((eb) => likeText(eb.ref('action'), f.action!, 'prefix'));
     if (f.actorId !== undefined) q = q.where('actor_id', '=', f.actorId);
     if (f.subjectType) q = q.where('subject_type', '=', f.subjectType);
     if (f.subjectId) q = q.where('subject_id', '=', f.subjectId);

@@ -1,6 +1,7 @@
 import { csrfSync } from 'csrf-sync';
 import type { RequestHandler } from 'express';
 import multer from 'multer';
+import { HttpError } from './errors';
 
 export const UPLOAD_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -23,7 +24,11 @@ const upload = multer({
 
 export const parseMultipart: RequestHandler = (req, res, next) => {
   if (!req.is('multipart/form-data')) return next();
-  upload(req, res, next);
+  upload(req, res, (err?: unknown) => {
+    if (!err || err instanceof multer.MulterError) return next(err);
+    // busboy's own errors (truncated or malformed multipart) are the sender's fault, not ours.
+    next(new HttpError(400, 'The upload could not be read. Choose the file again and resend the form.'));
+  });
 };
 
 export const csrfProtection: RequestHandler = csrfSynchronisedProtection;

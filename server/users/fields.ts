@@ -10,8 +10,15 @@ const line = (label: string, max: number) => z.string()
   .refine((s) => !hasControlChars(s), `${label} contains control characters.`)
   .refine((s) => [...s].length <= max, `${label} is longer than ${max} characters.`);
 
-const optional = <T extends z.ZodType<string | null, string>>(inner: T) =>
-  z.string().transform((s) => s.trim()).pipe(z.union([z.literal('').transform(() => null), inner]));
+/** Empty means "not given" (null); anything else must pass the inner schema, whose messages are kept. */
+const optional = (inner: z.ZodType<string, string>) => z.string().transform((s, ctx): string | null => {
+  const trimmed = s.trim();
+  if (trimmed === '') return null;
+  const r = inner.safeParse(trimmed);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+  return z.NEVER;
+});
 
 export function isRealDate(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;

@@ -100,6 +100,18 @@ function managersFirst(rows: ParsedRow[]): ParsedRow[] {
 }
 
 /**
+ * The person a row updates: by employee ID; else by email, but only when that person has no employee ID
+ * yet (or the row gives none). An email that belongs to someone with another employee ID is a conflict
+ * that saveUser reports, rather than silently renumbering that person.
+ */
+async function matchExisting(users: ReturnType<typeof userStore>, f: UserFields) {
+  const byId = f.employee_id ? await users.byEmployeeId(f.employee_id) : undefined;
+  if (byId) return byId;
+  const byEmail = await users.byEmail(f.email);
+  return byEmail && (!f.employee_id || !byEmail.employee_id) ? byEmail : undefined;
+}
+
+/**
  * Upserts every row by employee ID (else email) in one transaction: all rows or none. Rows are saved
  * managers first, so a manager may appear anywhere in the file. New people get a set-password link.
  */
@@ -113,7 +125,7 @@ export async function importUsers(
       const errors: RowError[] = [];
       for (const row of managersFirst(rows)) {
         const f = row.fields;
-        const existing = (f.employee_id ? await users.byEmployeeId(f.employee_id) : undefined) ?? await users.byEmail(f.email);
+        const existing = await matchExisting(users, f);
         try {
           const { user, change } = await saveUser(trx, clock, actor, existing, f);
           if (change === 'created') {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { likeText } from '../db/like';
 import type { DB, NewUser, Role, User, UserStatus, UserUpdate } from '../db/schema';
 
 export interface UserFilter {
@@ -8,20 +9,16 @@ export interface UserFilter {
   departmentIds?: number[];
 }
 
-function escapeLike(s: string): string {
-  return s.replace(/[%_\\]/g, '\\$&');
-}
-
 export function userStore(db: Kysely<DB>) {
   const filtered = (f: UserFilter) => {
     let q = db.selectFrom('users');
     if (f.search) {
-      const like = `%${escapeLike(f.search.toLowerCase())}%`;
-      // LIKE is case-insensitive for ASCII in SQLite; lower() keeps PostgreSQL in step.
+      const text = f.search.toLowerCase();
+      // lower() on both sides: SQLite's LIKE folds ASCII only and PostgreSQL's folds nothing.
       q = q.where((eb) => eb.or([
-        eb(eb.fn('lower', ['users.name']), 'like', like),
-        eb('users.email_normalized', 'like', like),
-        eb(eb.fn('lower', ['users.employee_id']), 'like', like),
+        likeText(eb.fn('lower', ['users.name']), text, 'contains'),
+        likeText(eb.ref('users.email_normalized'), text, 'contains'),
+        likeText(eb.fn('lower', ['users.employee_id']), text, 'contains'),
       ]));
     }
     if (f.role) q = q.where('users.role', '=', f.role);

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildCli } from '../../server/cli';
+import { openDatabase } from '../../server/db/database';
+
+// The CLI reads its configuration from the environment like the real command; each test points it
+// at a fresh data folder and captures what it prints.
+let dir: string;
+let out: string[];
+let err: string[];
+const saved = { ...process.env };
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-cli-'));
+  process.env.DATA_DIR = dir;
+  process.env.SESSION_SECRET = 'cli-test-secret-long-enough-to-pass-the-check';
+  process.env.BASE_URL = 'https://training.riverside.example';
+  out = [];
+  err = [];
+  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+  jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+  process.env = { ...saved };
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const run = (...args: string[]) => buildCli().parseAsync(['node', 'cli', ...args]);
+
+describe('operator CLI', () => {
+  test('--help lists the commands', async () => {
+    const program = buildCli();
+    let help = '';
+    program.configureOutput({ writeOut: (s) => { help += s; } });
+    await expect(program.parseAsync(['node', 'cli', '--help'])).rejects.toMatchObject({ code: 'commander.helpDisplayed' });
+    for (const c of ['admin:create', 'users:import', 'audit:verify', 'db:migrate']) expect(help).toContain(c);
+  });
+
+  test('admin:create prints a set-password link for a new admin', async () => {
+    await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
+    expect(out.join('\n')).toMatch(/https:\/\/training\.riverside\.example\/password\/[A-Za-z0-9_-]{43}/);
+    const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+    try {
+      const row = await database.db.selectFrom('users').select(['role', 'name']).executeTakeFirstOrThrow();
+      expect(row).toEqual({ role: 'admin', name: 'Olu Bankole' });
+    } finally { await database.close(); }
+  });
+
+  test('admin:create refuses a bad email with a clear message', async () => {
+    await expect(run('admin:create', '--email', 'nope', '--name', 'X')).rejects.toThrow(/valid email/);
+  });
+
+  test('users:import imports a file and prints one link per new person; a bad file imports nothing', async () => {
+    const good = path.join(dir, 'good.csv');
+    fs.writeFileSync(good, 'employee_id,email,name,role,department,manager_email,hire_date\r\nE1,a@riverside.example,Ana Silva,learner,Lab,,2026-11-01\r\nE2,b@riverside.example,Bo Chen,manager,Lab,,\r\n');
+    await run('users:import', good);
+    expect(out[0]).toBe('Imported: 2 added, 0 updated, 0 unchanged.');
+    expect(out.filter((l) => /\/password\//.test(l))).toHaveLength(2);
+    const bad = path.join(dir, 'bad.csv');
+    fs.writeFileSync(bad, 'employee_id,email,name,role,department,manager_email,hire_date\nE3,c@riverside.example,,learner,,,\nE4,d,Dee,learner,,,\n');
+    await expect(run('users:import', bad)).rejects.toThrow(/Nothing was imported: 2 problem/);
+    expect(err).toEqual(['line 2, name: Enter the person\'s full name.', expect.stringMatching(/^line 3, email: /)]);
+    await expect(run('users:import', path.join(dir, 'missing.csv'))).rejects.toThrow(/Cannot read/);
+  });
+
+  test('audit:verify passes on a normal log and fails naming the event after a row is edited', async () => {
+    await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
+    await run('audit:verify');
+    expect(out.at(-1)).toMatch(/^Audit log OK: \d+ events, chain intact\.$/);
+    const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+    try {
+      database.sqlite.prepare("update audit_events set actor_label = 'nobody' where id = 1").run();
+    } finally { await database.close(); }
+    await expect(run('audit:verify')).rejects.toThrow('Audit log BROKEN at event 1: event 1 was changed after it was written');
+  });
+});

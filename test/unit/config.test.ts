@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../server/config';
+
+describe('config', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-cfg-')); });
+  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+
+  test('defaults give a working embedded set-up: port 3000, a database under the data folder, a kept secret', () => {
+    const c = loadConfig({ DATA_DIR: dir });
+    expect(c.port).toBe(3000);
+    expect(c.databasePath).toBe(path.join(dir, 'privacy-rounds.sqlite'));
+    expect(c.baseUrl).toBe('http://localhost:3000');
+    expect(c.secureCookies).toBe(false);
+    expect(c.sessionIdleMs).toBe(30 * 60_000);
+    expect(c.sessionAbsoluteMs).toBe(12 * 3_600_000);
+    expect(Object.isFrozen(c)).toBe(true);
+    const file = path.join(dir, 'session-secret');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(c.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    // The same secret on the next start, so sessions survive a restart.
+    expect(loadConfig({ DATA_DIR: dir }).sessionSecret).toBe(c.sessionSecret);
+  });
+
+  test('a given SESSION_SECRET is used and no file is written', () => {
+    const c = loadConfig({ DATA_DIR: dir, SESSION_SECRET: 's'.repeat(40) });
+    expect(c.sessionSecret).toBe('s'.repeat(40));
+    expect(fs.existsSync(path.join(dir, 'session-secret'))).toBe(false);
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ TIME_ZONE: 'Mars/Olympus' }, 'TIME_ZONE'],
+    [{ BASE_URL: 'ftp://example.org' }, 'BASE_URL'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ SESSION_IDLE_MINUTES: '0' }, 'SESSION_IDLE_MINUTES'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ ADMIN_EMAIL: 'ops@x.org' }, 'ADMIN_PASSWORD'],
+    [{ ADMIN_EMAIL: 'not an email', ADMIN_PASSWORD: 'x' }, 'ADMIN_EMAIL'],
+  ])('invalid %o stops start-up naming %s', (env, name) => {
+    expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  test('https BASE_URL turns on Secure cookies; a trailing slash is dropped', () => {
+    const c = loadConfig({ DATA_DIR: dir, BASE_URL: 'https://training.riverside.example/' });
+    expect(c.secureCookies).toBe(true);
+    expect(c.baseUrl).toBe('https://training.riverside.example');
+  });
+});
