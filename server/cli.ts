@@ -7,6 +7,7 @@ import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrate';
+import { ContentError, loadCatalogue } from './content/loader';
 import { importUsers, parseUserCsv } from './users/import';
 import { issuePasswordLink, saveUser, UserRuleError } from './users/service';
 import { userFields } from './users/fields';
@@ -94,6 +95,15 @@ export function buildCli(): Command {
       });
     });
 
+  program.command('content:check').description('validate the course content without starting the server')
+    .action(() => {
+      const catalogue = loadCatalogue(loadConfig().contentDir);
+      for (const c of catalogue.courses) {
+        const scenes = c.lessons.reduce((n, l) => n + l.scenes.length, 0);
+        console.log(`${c.id} ${c.version} (content ${c.contentHash.slice(0, 12)}): ${c.lessons.length} lessons, ${scenes} scenes, ${c.questions.length} quiz questions — OK`);
+      }
+    });
+
   program.command('audit:verify').description('check the audit log hash chain; exit 1 at the first broken link')
     .action(async () => {
       await withDatabase(async ({ db }) => {
@@ -113,7 +123,7 @@ if (require.main === module) {
     const code = (e as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
     if (code?.startsWith('commander.')) process.exit(2);
-    if (e instanceof CliError || e instanceof ConfigError) console.error(e.message);
+    if (e instanceof CliError || e instanceof ConfigError || e instanceof ContentError) console.error(e.message);
     else if (e instanceof UserRuleError) console.error(e.message);
     else console.error(e);
     process.exit(1);

@@ -28,6 +28,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('data'),
   DATABASE_PATH: z.string().min(1).optional(),
+  CONTENT_DIR: z.string().min(1).default('content'),
   BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   ORG_NAME: z.string().trim().min(1).max(200).default('Your Hospital'),
   TIME_ZONE: z.string().refine(validTimeZone, 'must be an IANA time zone such as America/New_York').default('America/New_York'),
@@ -50,6 +51,7 @@ export interface Config {
   readonly host: string;
   readonly dataDir: string;
   readonly databasePath: string;
+  readonly contentDir: string;
   readonly baseUrl: string;
   readonly secureCookies: boolean;
   readonly orgName: string;
@@ -104,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir,
     databasePath: e.DATABASE_PATH ? path.resolve(projectRoot, e.DATABASE_PATH) : path.join(dataDir, 'privacy-rounds.sqlite'),
+    contentDir: path.resolve(projectRoot, e.CONTENT_DIR),
     baseUrl,
     secureCookies: baseUrl.startsWith('https://'),
     orgName: e.ORG_NAME,

@@ -1,0 +1,76 @@
+import type { CourseFile, LessonFile, QuestionFile } from './schema';
+
+/** A problem found in one file: the path inside it (e.g. scenes[2].choices[1].next) and the reason. */
+export interface Finding {
+  path: string;
+  reason: string;
+}
+
+function duplicates(ids: string[]): string[] {
+  return ids.filter((x, i) => ids.indexOf(x) !== i);
+}
+
+/** Graph rules of a lesson: targets exist, violations loop back, every scene reachable and able to finish. */
+export function checkLesson(lesson: LessonFile): Finding[] {
+  const out: Finding[] = [];
+  const ids = lesson.scenes.map((s) => s.id);
+  for (const d of new Set(duplicates(ids))) out.push({ path: `scenes[${ids.lastIndexOf(d)}].id`, reason: `duplicate scene id "${d}"` });
+  const known = new Set(ids);
+  lesson.scenes.forEach((scene, si) => {
+    const choiceIds = scene.choices.map((c) => c.id);
+    for (const d of new Set(duplicates(choiceIds))) out.push({ path: `scenes[${si}].choices[${choiceIds.lastIndexOf(d)}].id`, reason: `duplicate choice id "${d}"` });
+    if (!scene.choices.some((c) => c.outcome === 'best')) out.push({ path: `scenes[${si}].choices`, reason: 'no choice has outcome "best"' });
+    scene.choices.forEach((c, ci) => {
+      const at = `scenes[${si}].choices[${ci}].next`;
+      if (c.next !== 'end' && !known.has(c.next)) out.push({ path: at, reason: `unknown scene "${c.next}" (use a scene id of this lesson or "end")` });
+      else if (c.outcome === 'violation' && c.next !== scene.id) out.push({ path: at, reason: `a violation choice must send the learner back to choose again: set next to "${scene.id}"` });
+    });
+  });
+  if (out.length) return out;
+
+  const edges = new Map(lesson.scenes.map((s) => [s.id, s.choices.map((c) => c.next).filter((n) => n !== 'end')]));
+  const reached = new Set<string>([ids[0]!]);
+  const queue = [ids[0]!];
+  while (queue.length) {
+    for (const n of edges.get(queue.pop()!) ?? []) if (!reached.has(n)) { reached.add(n); queue.push(n); }
+  }
+  // Scenes that can finish: those with an "end" choice, then anything leading to one, until stable.
+  const finishes = new Set(lesson.scenes.filter((s) => s.choices.some((c) => c.next === 'end')).map((s) => s.id));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const s of lesson.scenes) {
+      if (!finishes.has(s.id) && s.choices.some((c) => c.outcome !== 'violation' && finishes.has(c.next))) { finishes.add(s.id); changed = true; }
+    }
+  }
+  lesson.scenes.forEach((s, si) => {
+    if (!reached.has(s.id)) out.push({ path: `scenes[${si}]`, reason: `scene "${s.id}" cannot be reached from the first scene` });
+    if (!finishes.has(s.id)) out.push({ path: `scenes[${si}]`, reason: `scene "${s.id}" has no way to the end of the lesson` });
+  });
+  return out;
+}
+
+export function checkQuiz(questions: QuestionFile[], course: CourseFile): Finding[] {
+  const out: Finding[] = [];
+  const ids = questions.map((q) => q.id);
+  for (const d of new Set(duplicates(ids))) out.push({ path: `questions[${ids.lastIndexOf(d)}].id`, reason: `duplicate question id "${d}"` });
+  questions.forEach((q, qi) => {
+    if (!course.lessons.includes(q.lesson)) out.push({ path: `questions[${qi}].lesson`, reason: `"${q.lesson}" is not a lesson of course "${course.id}"` });
+    const choiceIds = q.choices.map((c) => c.id);
+    for (const d of new Set(duplicates(choiceIds))) out.push({ path: `questions[${qi}].choices[${choiceIds.lastIndexOf(d)}].id`, reason: `duplicate choice id "${d}"` });
+    const correct = q.choices.filter((c) => c.correct).length;
+    if (correct === 0) out.push({ path: `questions[${qi}].choices`, reason: 'no choice is marked correct' });
+    else if (q.type === 'single' && correct > 1) out.push({ path: `questions[${qi}].choices`, reason: `a single-answer question has ${correct} correct choices (needs exactly 1)` });
+    if (q.type === 'multiple' && correct === q.choices.length) out.push({ path: `questions[${qi}].choices`, reason: 'every choice is correct, so the question tests nothing' });
+  });
+  if (course.questionsPerAttempt > questions.length) {
+    out.push({ path: 'questions', reason: `course.yaml asks for ${course.questionsPerAttempt} questions per attempt but the quiz has only ${questions.length}` });
+  }
+  return out;
+}
+
+export function checkCourse(course: CourseFile, folderName: string): Finding[] {
+  const out: Finding[] = [];
+  if (course.id !== folderName) out.push({ path: 'id', reason: `must match its folder name "${folderName}"` });
+  for (const d of new Set(duplicates(course.lessons))) out.push({ path: `lessons[${course.lessons.lastIndexOf(d)}]`, reason: `lesson "${d}" is listed twice` });
+  return out;
+}

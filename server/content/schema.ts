@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+// The authoring format (content/FORMAT.md). Objects are strict so a misspelt key ("nxt:") is an
+// error naming the key, not a silently ignored line.
+
+export const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const id = z.string().regex(ID, 'must be lowercase letters, digits and hyphens (at most 64), starting with a letter or digit');
+const markdown = z.string().trim().min(1, 'must not be empty').max(20_000, 'is longer than 20,000 characters');
+const plain = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `is longer than ${max} characters`);
+const reference = plain(300);
+
+export const OUTCOMES = ['best', 'acceptable', 'violation'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const choiceSchema = z.strictObject({
+  id,
+  text: plain(400),
+  outcome: z.enum(OUTCOMES, 'must be best, acceptable or violation'),
+  feedback: markdown,
+  reference,
+  next: z.string().min(1, 'must name a scene id or "end"'),
+});
+
+export const sceneSchema = z.strictObject({
+  id,
+  narrative: markdown,
+  prompt: plain(400),
+  choices: z.array(choiceSchema).min(2, 'needs at least 2 choices').max(6, 'has more than 6 choices'),
+});
+
+export const lessonSchema = z.strictObject({
+  id,
+  title: plain(200),
+  minutes: z.number().int().min(1).max(120),
+  objectives: z.array(plain(400)).min(1, 'needs at least one objective'),
+  intro: markdown,
+  scenes: z.array(sceneSchema).min(1, 'needs at least one scene').max(20, 'has more than 20 scenes'),
+  takeaways: z.array(plain(400)).min(1, 'needs at least one takeaway'),
+});
+
+export const courseSchema = z.strictObject({
+  id,
+  title: plain(200),
+  summary: plain(1000),
+  version: z.union([z.string(), z.number()]).transform(String).pipe(plain(40)),
+  passingScore: z.number().int().min(1).max(100).default(80),
+  questionsPerAttempt: z.number().int().min(1).max(200),
+  certificateValidityDays: z.number().int().min(1).max(3650).default(365),
+  lessons: z.array(id).min(1, 'needs at least one lesson'),
+  policy: z.strictObject({
+    title: plain(200),
+    version: z.union([z.string(), z.number()]).transform(String).pipe(plain(40)),
+    text: markdown,
+  }),
+});
+
+export const questionSchema = z.strictObject({
+  id,
+  lesson: id,
+  type: z.enum(['single', 'multiple'], 'must be single or multiple'),
+  prompt: plain(1000),
+  choices: z.array(z.strictObject({ id, text: plain(400), correct: z.boolean('must be true or false') }))
+    .min(2, 'needs at least 2 choices').max(8, 'has more than 8 choices'),
+  explanation: markdown,
+  reference,
+});
+
+export const quizSchema = z.strictObject({
+  questions: z.array(questionSchema).min(1, 'needs at least one question'),
+});
+
+export type LessonFile = z.output<typeof lessonSchema>;
+export type CourseFile = z.output<typeof courseSchema>;
+export type QuestionFile = z.output<typeof questionSchema>;
