@@ -13,6 +13,7 @@ import { healthRoutes, homeRoutes } from './home-routes';
 import { publicDir, viewsDir } from './paths';
 import { adminUserRoutes } from './users/routes';
 import { importRoutes } from './users/import-routes';
+import { learningRoutes } from './learning/routes';
 import { teamRoutes } from './users/team-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
@@ -43,7 +44,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(csrfProtection);
   app.use(viewLocals(config));
 
-  app.use(homeRoutes());
+  app.use(homeRoutes(deps));
+  app.use(learningRoutes(deps));
   app.use(authRoutes(deps, pp));
   app.use(adminUserRoutes(deps));
   app.use(importRoutes(deps));

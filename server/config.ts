@@ -38,6 +38,8 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT: intFrom(1, 100000).default(30),
   LOCKOUT_THRESHOLD: intFrom(1, 100).default(5),
   LOCKOUT_MINUTES: intFrom(1, 24 * 60).default(15),
+  COURSE_SEQUENTIAL: boolFrom.default(true),
+  QUIZ_MAX_ATTEMPTS: intFrom(0, 1000).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: boolFrom.default(false),
   ADMIN_EMAIL: z.email().optional(),
@@ -63,6 +65,10 @@ export interface Config {
   readonly lockoutThreshold: number;
   readonly lockoutMs: number;
   readonly logLevel: string;
+  /** Lesson N+1 opens only after lesson N. */
+  readonly sequentialLessons: boolean;
+  /** 0 = unlimited quiz attempts. */
+  readonly quizMaxAttempts: number;
   readonly trustProxy: boolean;
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string; readonly name: string };
 }
@@ -118,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockoutThreshold: e.LOCKOUT_THRESHOLD,
     lockoutMs: e.LOCKOUT_MINUTES * 60_000,
     logLevel: e.LOG_LEVEL,
+    sequentialLessons: e.COURSE_SEQUENTIAL,
+    quizMaxAttempts: e.QUIZ_MAX_ATTEMPTS,
     trustProxy: e.TRUST_PROXY,
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD
       ? Object.freeze({ email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD, name: e.ADMIN_NAME })

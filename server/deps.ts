@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { DatabaseSessionStore } from './auth/session-store';
 import type { Clock } from './clock';
 import type { Config } from './config';
+import type { Catalogue } from './content/catalogue';
+import type { PassedHook } from './learning/quiz';
 import type { DB } from './db/schema';
 
 /** Everything the app is built from; tests pass their own (a fresh database file, a movable clock). */
@@ -12,4 +14,7 @@ export interface AppDeps {
   clock: Clock;
   log: Logger;
   sessions: DatabaseSessionStore;
+  catalogue: Catalogue;
+  /** Called inside the grading transaction when a quiz attempt passes. */
+  onQuizPassed?: PassedHook;
 }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { sql } from 'kysely';
 import { requireUser } from './auth/guards';
 import type { AppDeps } from './deps';
+import { LearningDeps, learnerCourseState } from './learning/progress';
 
 /** Mounted before sessions: a health probe must not create sessions or need a cookie. */
 export function healthRoutes(deps: AppDeps): Router {
@@ -19,10 +20,14 @@ export function healthRoutes(deps: AppDeps): Router {
   return router;
 }
 
-export function homeRoutes(): Router {
+export function homeRoutes(deps: AppDeps): Router {
   const router = Router();
-  router.get('/', requireUser, (req, res) => {
-    res.render('home', { title: 'Dashboard', user: req.user });
+  const learning = new LearningDeps(deps.db, deps.clock, deps.config.sequentialLessons);
+  router.get('/', requireUser, async (req, res) => {
+    const courses = await Promise.all(deps.catalogue.courses.map(async (course) => ({
+      course, state: await learnerCourseState(learning, req.user!.id, course),
+    })));
+    res.render('home', { title: 'Dashboard', user: req.user, courses });
   });
 
   return router;

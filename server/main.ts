@@ -7,11 +7,14 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { createLogger } from './http/logging';
+import { loadCatalogue } from './content/loader';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function start(config: Config): Promise<{ server: http.Server; stop: () => Promise<void> }> {
   const log = createLogger(config.logLevel);
+  // Content first: a broken course file stops start-up before anything is touched.
+  const catalogue = loadCatalogue(config.contentDir);
   const database = openDatabase(config.databasePath);
   const applied = await migrateToLatest(database.db);
   if (applied.length) log.info({ applied }, 'migrations applied');
@@ -24,7 +27,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   }
 
   const sessions = new DatabaseSessionStore(database.db, systemClock, config.sessionIdleMs);
-  const app = createApp({ config, db: database.db, clock: systemClock, log, sessions });
+  const app = createApp({ config, db: database.db, clock: systemClock, log, sessions, catalogue });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

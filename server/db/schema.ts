@@ -63,12 +63,54 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+export interface LessonProgressTable {
+  user_id: number;
+  course_id: string;
+  lesson_id: string;
+  current_scene_id: string | null;
+  content_hash: string;
+  started_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface SceneAnswersTable {
+  id: Generated<number>;
+  user_id: number;
+  course_id: string;
+  lesson_id: string;
+  scene_id: string;
+  choice_id: string;
+  outcome: string;
+  next_scene_id: string;
+  content_hash: string;
+  answered_at: string;
+}
+
+export interface QuizAttemptsTable {
+  id: Generated<number>;
+  user_id: number;
+  course_id: string;
+  content_hash: string;
+  served: string;
+  started_at: string;
+  submitted_at: string | null;
+  answers: string | null;
+  correct_count: number | null;
+  question_count: number;
+  score: number | null;
+  passed: number | null;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
   sessions: SessionsTable;
   one_time_tokens: OneTimeTokensTable;
   audit_events: AuditEventsTable;
+  lesson_progress: LessonProgressTable;
+  scene_answers: SceneAnswersTable;
+  quiz_attempts: QuizAttemptsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -76,3 +118,6 @@ export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type Department = Selectable<DepartmentsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
+export type LessonProgress = Selectable<LessonProgressTable>;
+export type SceneAnswer = Selectable<SceneAnswersTable>;
+export type QuizAttempt = Selectable<QuizAttemptsTable>;

@@ -10,6 +10,8 @@ import { openDatabase, type Database } from '../../server/db/database';
 import { migrateToLatest } from '../../server/db/migrate';
 import type { DB } from '../../server/db/schema';
 import { createLogger } from '../../server/http/logging';
+import { loadCatalogue } from '../../server/content/loader';
+import type { Catalogue } from '../../server/content/catalogue';
 import { TestClock } from './clock';
 
 export interface TestApp {
@@ -19,6 +21,7 @@ export interface TestApp {
   clock: TestClock;
   config: Config;
   sessions: DatabaseSessionStore;
+  catalogue: Catalogue;
   dir: string;
   close(): Promise<void>;
 }
@@ -34,9 +37,10 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   await migrateToLatest(database.db);
   const clock = new TestClock();
   const sessions = new DatabaseSessionStore(database.db, clock, config.sessionIdleMs);
-  const app = createApp({ config, db: database.db, clock, log: createLogger('silent'), sessions });
+  const catalogue = loadCatalogue(config.contentDir);
+  const app = createApp({ config, db: database.db, clock, log: createLogger('silent'), sessions, catalogue });
   return {
-    app, db: database.db, database, clock, config, sessions, dir,
+    app, db: database.db, database, clock, config, sessions, catalogue, dir,
     async close() {
       sessions.stop();
       await database.close();

@@ -30,3 +30,8 @@ export function sessionCookie(res: { headers: Record<string, unknown> }): string
   const list = Array.isArray(raw) ? raw as string[] : typeof raw === 'string' ? [raw] : [];
   return list.find((c) => c.startsWith('pr.sid='));
 }
+
+/** Text as EJS's <%= %> writes it into a page. */
+export function html(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+}

@@ -1,0 +1,110 @@
+import type { Kysely } from 'kysely';
+import { appendAudit, type Actor } from '../audit/service';
+import type { Clock } from '../clock';
+import { sceneOf, type Course, type Lesson, type Scene } from '../content/catalogue';
+import type { DB, LessonProgress } from '../db/schema';
+import { HttpError } from '../http/errors';
+import { answerStore, progressStore } from './store';
+
+export type LessonStatus = 'locked' | 'not-started' | 'in-progress' | 'completed';
+
+export interface LessonState {
+  lesson: Lesson;
+  status: LessonStatus;
+  currentSceneId: string | null;
+}
+
+export interface CourseState {
+  lessons: LessonState[];
+  completedLessons: number;
+  percent: number;
+  allLessonsDone: boolean;
+}
+
+/** Where the learner stands in each lesson; with sequential lessons, lesson N+1 opens after lesson N. */
+export function courseState(course: Course, rows: LessonProgress[], sequential: boolean): CourseState {
+  const byLesson = new Map(rows.map((r) => [r.lesson_id, r]));
+  let previousDone = true;
+  const lessons = course.lessons.map((lesson) => {
+    const row = byLesson.get(lesson.id);
+    const status: LessonStatus = row?.completed_at ? 'completed' : !previousDone && sequential ? 'locked' : row ? 'in-progress' : 'not-started';
+    previousDone = status === 'completed';
+    return { lesson, status, currentSceneId: row?.completed_at ? null : row?.current_scene_id ?? null };
+  });
+  const completedLessons = lessons.filter((l) => l.status === 'completed').length;
+  return {
+    lessons, completedLessons, allLessonsDone: completedLessons === lessons.length,
+    percent: Math.round((100 * completedLessons) / Math.max(1, lessons.length)),
+  };
+}
+
+export class LearningDeps {
+  constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly sequential: boolean) {}
+}
+
+async function stateFor(d: LearningDeps, userId: number, course: Course): Promise<CourseState> {
+  return courseState(course, await progressStore(d.db).forCourse(userId, course.id), d.sequential);
+}
+
+function requireOpen(state: CourseState, lessonId: string): LessonState {
+  const ls = state.lessons.find((l) => l.lesson.id === lessonId);
+  if (!ls) throw new HttpError(404, 'There is no such lesson in this course.');
+  if (ls.status === 'locked') throw new HttpError(403, 'Finish the lessons before this one first; lessons open in order.');
+  return ls;
+}
+
+/**
+ * The scene to show: the saved one, or the first scene on a first visit. If the course content changed
+ * and the saved scene no longer exists, the lesson restarts at its first scene.
+ */
+export async function currentScene(d: LearningDeps, userId: number, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null }> {
+  const ls = requireOpen(await stateFor(d, userId, course), lessonId);
+  const first = ls.lesson.scenes[0]!;
+  if (ls.status === 'completed') return { lesson: ls.lesson, scene: null };
+  const now = d.clock.now().toISOString();
+  if (ls.status === 'not-started') {
+    await progressStore(d.db).start({ user_id: userId, course_id: course.id, lesson_id: lessonId, current_scene_id: first.id, content_hash: course.contentHash, now });
+    const row = await progressStore(d.db).get(userId, course.id, lessonId);
+    return { lesson: ls.lesson, scene: sceneOf(ls.lesson, row?.current_scene_id ?? first.id) ?? first };
+  }
+  const saved = ls.currentSceneId ? sceneOf(ls.lesson, ls.currentSceneId) : undefined;
+  if (saved) return { lesson: ls.lesson, scene: saved };
+  await progressStore(d.db).restart(userId, course.id, lessonId, first.id, course.contentHash, now);
+  return { lesson: ls.lesson, scene: first };
+}
+
+/**
+ * Records one answer and moves the learner on, in one transaction. Answering a scene the learner is
+ * not on (a second tab, a double click, an old page) changes nothing and answers 409.
+ */
+export async function answerScene(
+  d: LearningDeps, actor: Actor & { id: number }, course: Course, lessonId: string, sceneId: string, choiceId: string,
+): Promise<{ answerId: number; lessonCompleted: boolean }> {
+  const { lesson, scene } = await currentScene(d, actor.id, course, lessonId);
+  if (!scene || scene.id !== sceneId) {
+    throw new HttpError(409, 'That question was already answered, or is not the one you are on. Continue from where you are.');
+  }
+  const choice = scene.choices.find((c) => c.id === choiceId);
+  if (!choice) throw new HttpError(400, 'Choose one of the options shown, then select Continue.');
+  const now = d.clock.now().toISOString();
+  const next = choice.next === 'end' ? null : choice.next;
+  return d.db.transaction().execute(async (trx) => {
+    const moved = await progressStore(trx).advance(actor.id, course.id, lesson.id, scene.id, next, now);
+    if (!moved) throw new HttpError(409, 'That question was already answered. Continue from where you are.');
+    const { id } = await answerStore(trx).insert({
+      user_id: actor.id, course_id: course.id, lesson_id: lesson.id, scene_id: scene.id, choice_id: choice.id,
+      outcome: choice.outcome, next_scene_id: choice.next, content_hash: course.contentHash, answered_at: now,
+    });
+    if (next === null) {
+      await appendAudit(trx, d.clock, actor, {
+        action: 'lesson.completed', subjectType: 'user', subjectId: actor.id,
+        details: { course: course.id, lesson: lesson.id, content: course.contentHash },
+      });
+    }
+    return { answerId: id, lessonCompleted: next === null };
+  });
+}
+
+export async function learnerCourseState(d: LearningDeps, userId: number, course: Course): Promise<CourseState> {
+  return stateFor(d, userId, course);
+}

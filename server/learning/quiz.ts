@@ -1,0 +1,137 @@
+import type { Kysely } from 'kysely';
+import { appendAudit, type Actor } from '../audit/service';
+import type { Course, QuizQuestion } from '../content/catalogue';
+import type { DB, QuizAttempt } from '../db/schema';
+import { HttpError } from '../http/errors';
+import { cryptoRng, drawQuestions, type Rng, type ServedQuestion } from './draw';
+import { learnerCourseState, type LearningDeps } from './progress';
+import { attemptStore } from './store';
+
+export interface QuizSettings {
+  maxAttempts: number; // 0 = unlimited
+  rng?: Rng;
+}
+
+/** Runs inside the grading transaction when an attempt passes (the completion/certificate step hooks in here). */
+export type PassedHook = (trx: Kysely<DB>, attempt: QuizAttempt, course: Course) => Promise<void>;
+
+export function servedOf(attempt: QuizAttempt): ServedQuestion[] {
+  return JSON.parse(attempt.served) as ServedQuestion[];
+}
+
+/** The attempt, if it belongs to this learner and this course; otherwise 404 (whose it is stays private). */
+export async function ownAttempt(db: Kysely<DB>, userId: number, courseId: string, attemptId: number | undefined): Promise<QuizAttempt> {
+  const a = attemptId === undefined ? undefined : await attemptStore(db).byId(attemptId);
+  if (!a || a.user_id !== userId || a.course_id !== courseId) throw new HttpError(404, 'There is no such quiz attempt for you.');
+  return a;
+}
+
+/** Opens the quiz: resumes an unsubmitted attempt of the current content, or draws a new set. */
+export async function startAttempt(d: LearningDeps, s: QuizSettings, actor: Actor & { id: number }, course: Course): Promise<number> {
+  const state = await learnerCourseState(d, actor.id, course);
+  if (!state.allLessonsDone) throw new HttpError(403, 'The quiz opens once you have finished every lesson.');
+  const store = attemptStore(d.db);
+  const open = await store.openFor(actor.id, course.id, course.contentHash);
+  if (open) return open.id;
+  if (s.maxAttempts > 0 && await store.countSubmitted(actor.id, course.id) >= s.maxAttempts) {
+    throw new HttpError(409, `You have used all ${s.maxAttempts} quiz attempts. Ask your administrator for help.`);
+  }
+  const served = drawQuestions(course.questions, course.lessons.map((l) => l.id), course.questionsPerAttempt, s.rng ?? cryptoRng);
+  const { id } = await store.insert({
+    user_id: actor.id, course_id: course.id, content_hash: course.contentHash, served: JSON.stringify(served),
+    started_at: d.clock.now().toISOString(), submitted_at: null, answers: null, correct_count: null,
+    question_count: served.length, score: null, passed: null,
+  });
+  return id;
+}
+
+export type Answers = Record<string, string[]>;
+
+/** Reads `q_<questionId>` fields from a form body; unknown fields are ignored, non-strings refused. */
+export function answersFromBody(body: unknown, served: ServedQuestion[]): { answers: Answers; problems: Record<string, string> } {
+  const src = typeof body === 'object' && body !== null ? body as Record<string, unknown> : {};
+  const answers: Answers = {};
+  const problems: Record<string, string> = {};
+  for (const sq of served) {
+    const raw = Object.prototype.hasOwnProperty.call(src, `q_${sq.question}`) ? src[`q_${sq.question}`] : undefined;
+    const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    if (list.some((v) => typeof v !== 'string')) { problems[sq.question] = 'This answer could not be read.'; continue; }
+    answers[sq.question] = [...new Set(list as string[])];
+  }
+  return { answers, problems };
+}
+
+function isRight(q: QuizQuestion, chosen: string[]): boolean {
+  const correct = q.choices.filter((c) => c.correct).map((c) => c.id).sort();
+  const picked = [...chosen].sort();
+  return correct.length === picked.length && correct.every((c, i) => c === picked[i]);
+}
+
+export class QuizInputError extends Error {
+  constructor(readonly problems: Record<string, string>) {
+    super('Some answers are missing or invalid.');
+  }
+}
+
+/**
+ * Grades an attempt on the server, once. Refuses (and records nothing) when the attempt is already
+ * graded, was served under other course content, or the answers do not match what was served.
+ */
+export async function submitAttempt(
+  d: LearningDeps, actor: Actor & { id: number }, course: Course, attempt: QuizAttempt, answers: Answers, onPassed?: PassedHook,
+): Promise<{ score: number; passed: boolean }> {
+  if (attempt.submitted_at) throw new HttpError(409, 'This attempt was already submitted. Your result is below the link on the quiz page.');
+  if (attempt.content_hash !== course.contentHash) {
+    throw new HttpError(409, 'The course was updated after this quiz was given to you. Start a new attempt; your earlier answers were not graded.');
+  }
+  const served = servedOf(attempt);
+  const byId = new Map(course.questions.map((q) => [q.id, q]));
+  const problems: Record<string, string> = {};
+  for (const key of Object.keys(answers)) if (!served.some((s) => s.question === key)) problems[key] = 'This question is not part of your attempt.';
+  for (const sq of served) {
+    const q = byId.get(sq.question);
+    const chosen = answers[sq.question] ?? [];
+    if (!q) throw new HttpError(409, 'The course was updated after this quiz was given to you. Start a new attempt.');
+    if (chosen.length === 0) problems[sq.question] = 'Answer this question.';
+    else if (chosen.some((c) => !sq.choices.includes(c))) problems[sq.question] = 'Choose from the options shown.';
+    else if (q.type === 'single' && chosen.length > 1) problems[sq.question] = 'Choose one answer.';
+  }
+  if (Object.keys(problems).length) throw new QuizInputError(problems);
+
+  const correct = served.filter((sq) => isRight(byId.get(sq.question)!, answers[sq.question]!)).length;
+  const score = Math.round((100 * correct) / served.length);
+  const passed = score >= course.passingScore;
+  const now = d.clock.now().toISOString();
+  await d.db.transaction().execute(async (trx) => {
+    const graded = await attemptStore(trx).grade(attempt.id, {
+      submitted_at: now, answers: JSON.stringify(answers), correct_count: correct, score, passed: passed ? 1 : 0,
+    });
+    if (!graded) throw new HttpError(409, 'This attempt was already submitted.');
+    await appendAudit(trx, d.clock, actor, {
+      action: passed ? 'quiz.passed' : 'quiz.failed', subjectType: 'user', subjectId: actor.id,
+      details: { course: course.id, attempt: attempt.id, score, correct, questions: served.length, content: course.contentHash },
+    });
+    if (passed && onPassed) await onPassed(trx, (await attemptStore(trx).byId(attempt.id))!, course);
+  });
+  return { score, passed };
+}
+
+export interface ResultRow {
+  question: QuizQuestion;
+  chosen: { id: string; text: string }[];
+  correct: { id: string; text: string }[];
+  right: boolean;
+}
+
+/** Per question: what the learner chose, the correct answer, the explanation and reference. */
+export function resultRows(course: Course, attempt: QuizAttempt): ResultRow[] {
+  const answers = JSON.parse(attempt.answers ?? '{}') as Answers;
+  const byId = new Map(course.questions.map((q) => [q.id, q]));
+  return servedOf(attempt).flatMap((sq) => {
+    const q = byId.get(sq.question);
+    if (!q) return [];
+    const text = (id: string) => ({ id, text: q.choices.find((c) => c.id === id)?.text ?? id });
+    const chosen = (answers[sq.question] ?? []).map(text);
+    return [{ question: q, chosen, correct: sq.choices.filter((id) => q.choices.find((c) => c.id === id)?.correct).map(text), right: isRight(q, answers[sq.question] ?? []) }];
+  });
+}

@@ -1,0 +1,139 @@
+import { Router, type Request } from 'express';
+import { requireUser } from '../auth/guards';
+import type { Course } from '../content/catalogue';
+import type { AppDeps } from '../deps';
+import { HttpError } from '../http/errors';
+import { idParam } from '../http/validate';
+import { actorOf } from '../users/routes';
+import { answerScene, currentScene, LearningDeps, learnerCourseState } from './progress';
+import { answersFromBody, ownAttempt, QuizInputError, resultRows, servedOf, startAttempt, submitAttempt, type Answers } from './quiz';
+import { answerStore, attemptStore } from './store';
+
+export function learningRoutes(deps: AppDeps): Router {
+  const { db, clock, config, catalogue } = deps;
+  const learning = new LearningDeps(db, clock, config.sequentialLessons);
+  const quizSettings = { maxAttempts: config.quizMaxAttempts };
+  const router = Router();
+  router.use('/courses', requireUser);
+
+  const courseOf = (req: Request): Course => {
+    const course = catalogue.get(String(req.params.courseId));
+    if (!course) throw new HttpError(404, 'There is no such course.');
+    return course;
+  };
+  const me = (req: Request) => ({ ...actorOf(req.user!, req.ip), id: req.user!.id });
+  const base = (course: Course) => `/courses/${course.id}`;
+
+  router.get('/courses/:courseId', async (req, res) => {
+    const course = courseOf(req);
+    const state = await learnerCourseState(learning, req.user!.id, course);
+    const attempts = await attemptStore(db).forUser(req.user!.id, course.id);
+    res.render('learning/course', { title: course.title, course, state, attempts });
+  });
+
+  router.get('/courses/:courseId/lessons/:lessonId', async (req, res) => {
+    const course = courseOf(req);
+    const state = await learnerCourseState(learning, req.user!.id, course);
+    const ls = state.lessons.find((l) => l.lesson.id === req.params.lessonId);
+    if (!ls) throw new HttpError(404, 'There is no such lesson in this course.');
+    const index = state.lessons.indexOf(ls);
+    const nextLesson = state.lessons[index + 1]?.lesson;
+    res.render('learning/lesson', { title: ls.lesson.title, course, ls, index, count: state.lessons.length, nextLesson, allDone: state.allLessonsDone });
+  });
+
+  router.get('/courses/:courseId/lessons/:lessonId/play', async (req, res) => {
+    const course = courseOf(req);
+    const { lesson, scene } = await currentScene(learning, req.user!.id, course, String(req.params.lessonId));
+    if (!scene) return res.redirect(303, `${base(course)}/lessons/${lesson.id}`);
+    res.render('learning/scene', { title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, error: undefined, position: lesson.scenes.indexOf(scene) + 1 });
+  });
+
+  router.post('/courses/:courseId/lessons/:lessonId/scenes/:sceneId', async (req, res) => {
+    const course = courseOf(req);
+    const choice = typeof req.body?.choice === 'string' ? req.body.choice as string : undefined;
+    if (!choice) {
+      const { lesson, scene } = await currentScene(learning, req.user!.id, course, String(req.params.lessonId));
+      if (!scene || scene.id !== req.params.sceneId) return res.redirect(303, `${base(course)}/lessons/${lesson.id}/play`);
+      return res.status(400).render('learning/scene', {
+        title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, position: lesson.scenes.indexOf(scene) + 1,
+        error: 'Choose one of the options, then select Continue.',
+      });
+    }
+    const { answerId } = await answerScene(learning, me(req), course, String(req.params.lessonId), String(req.params.sceneId), choice);
+    res.redirect(303, `${base(course)}/lessons/${req.params.lessonId}/answers/${answerId}#feedback`);
+  });
+
+  router.get('/courses/:courseId/lessons/:lessonId/answers/:answerId', async (req, res) => {
+    const course = courseOf(req);
+    const id = idParam(req.params.answerId);
+    const answer = id === undefined ? undefined : await answerStore(db).byId(id);
+    if (!answer || answer.user_id !== req.user!.id || answer.course_id !== course.id || answer.lesson_id !== req.params.lessonId) {
+      throw new HttpError(404, 'There is no such answer for you.');
+    }
+    const lesson = course.lessons.find((l) => l.id === answer.lesson_id);
+    const scene = lesson?.scenes.find((s) => s.id === answer.scene_id);
+    const choice = scene?.choices.find((c) => c.id === answer.choice_id);
+    if (!lesson || !scene || !choice) throw new HttpError(410, 'The course has been updated since you answered this; continue with the lesson.');
+    const finished = answer.next_scene_id === 'end';
+    res.render('learning/feedback', {
+      title: `Feedback: ${scene.prompt}`, course, lesson, scene, choice, finished,
+      continueUrl: finished ? `${base(course)}/lessons/${lesson.id}` : `${base(course)}/lessons/${lesson.id}/play`,
+    });
+  });
+
+  router.get('/courses/:courseId/quiz', async (req, res) => {
+    const course = courseOf(req);
+    const state = await learnerCourseState(learning, req.user!.id, course);
+    const attempts = await attemptStore(db).forUser(req.user!.id, course.id);
+    const used = attempts.filter((a) => a.submitted_at).length;
+    res.render('learning/quiz-start', { title: `${course.title}: quiz`, course, state, attempts, used, maxAttempts: config.quizMaxAttempts });
+  });
+
+  router.post('/courses/:courseId/quiz/attempts', async (req, res) => {
+    const course = courseOf(req);
+    const id = await startAttempt(learning, quizSettings, me(req), course);
+    res.redirect(303, `${base(course)}/quiz/attempts/${id}`);
+  });
+
+  const renderQuiz = (course: Course, attemptId: number, served: ReturnType<typeof servedOf>, answers: Answers, problems: Record<string, string>) => {
+    const byId = new Map(course.questions.map((q) => [q.id, q]));
+    const items = served.map((sq) => {
+      const q = byId.get(sq.question);
+      return q && { id: q.id, type: q.type, prompt: q.prompt, choices: sq.choices.map((cid) => ({ id: cid, text: q.choices.find((c) => c.id === cid)?.text ?? '' })) };
+    });
+    if (items.some((i) => !i)) throw new HttpError(409, 'The course was updated after this quiz was given to you. Start a new attempt.');
+    return { title: `${course.title}: quiz`, course, attemptId, items, answers, problems };
+  };
+
+  router.get('/courses/:courseId/quiz/attempts/:attemptId', async (req, res) => {
+    const course = courseOf(req);
+    const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
+    if (attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}/result`);
+    if (attempt.content_hash !== course.contentHash) throw new HttpError(409, 'The course was updated after this quiz was given to you. Start a new attempt from the quiz page.');
+    res.render('learning/quiz', renderQuiz(course, attempt.id, servedOf(attempt), {}, {}));
+  });
+
+  router.post('/courses/:courseId/quiz/attempts/:attemptId', async (req, res) => {
+    const course = courseOf(req);
+    const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
+    const served = servedOf(attempt);
+    const { answers, problems } = answersFromBody(req.body, served);
+    try {
+      if (Object.keys(problems).length) throw new QuizInputError(problems);
+      await submitAttempt(learning, me(req), course, attempt, answers, deps.onQuizPassed);
+    } catch (e) {
+      if (!(e instanceof QuizInputError)) throw e;
+      return res.status(400).render('learning/quiz', renderQuiz(course, attempt.id, served, answers, e.problems));
+    }
+    res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}/result`);
+  });
+
+  router.get('/courses/:courseId/quiz/attempts/:attemptId/result', async (req, res) => {
+    const course = courseOf(req);
+    const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
+    if (!attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}`);
+    res.render('learning/result', { title: `${course.title}: quiz result`, course, attempt, rows: resultRows(course, attempt), passingScore: course.passingScore });
+  });
+
+  return router;
+}

@@ -1,0 +1,56 @@
+import type { Course } from '../../server/content/catalogue';
+import { csrfFrom, type Agent } from './http';
+
+/** The scene id the player page is asking about, read from its form like a browser would submit it. */
+export function sceneIdOn(html: string): string {
+  const m = /action="\/courses\/[^/]+\/lessons\/[^/]+\/scenes\/([^"]+)"/.exec(html);
+  if (!m?.[1]) throw new Error('no scene form on the page');
+  return m[1];
+}
+
+export async function answer(agent: Agent, course: Course, lessonId: string, choiceId: string) {
+  const page = await agent.get(`/courses/${course.id}/lessons/${lessonId}/play`);
+  const sceneId = sceneIdOn(page.text);
+  const res = await agent.post(`/courses/${course.id}/lessons/${lessonId}/scenes/${sceneId}`).type('form').send({ _csrf: csrfFrom(page.text), choice: choiceId });
+  return { sceneId, res };
+}
+
+/** Plays a lesson to its end over HTTP, always taking a best choice; returns the scene ids visited. */
+export async function playLesson(agent: Agent, course: Course, lessonId: string): Promise<string[]> {
+  const lesson = course.lessons.find((l) => l.id === lessonId)!;
+  const visited: string[] = [];
+  for (let guard = 0; guard < 50; guard += 1) {
+    const page = await agent.get(`/courses/${course.id}/lessons/${lessonId}/play`);
+    if (page.status === 303) return visited;
+    const sceneId = sceneIdOn(page.text);
+    visited.push(sceneId);
+    const best = lesson.scenes.find((s) => s.id === sceneId)!.choices.find((c) => c.outcome === 'best')!;
+    const res = await agent.post(`/courses/${course.id}/lessons/${lessonId}/scenes/${sceneId}`).type('form').send({ _csrf: csrfFrom(page.text), choice: best.id });
+    if (res.status !== 303) throw new Error(`answer refused with ${res.status}`);
+  }
+  throw new Error('lesson did not end');
+}
+
+/** Reads the served questions and choice values from the quiz page. */
+export function servedOn(html: string): { question: string; choices: string[] }[] {
+  const out = new Map<string, string[]>();
+  for (const m of html.matchAll(/name="q_([^"]+)" value="([^"]+)"/g)) {
+    const list = out.get(m[1]!) ?? [];
+    list.push(m[2]!);
+    out.set(m[1]!, list);
+  }
+  return [...out].map(([question, choices]) => ({ question, choices }));
+}
+
+/** Form fields answering each served question correctly (or wrongly), as a browser would send them. */
+export function quizAnswers(course: Course, served: { question: string; choices: string[] }[], right: boolean | ((i: number) => boolean)): string {
+  const parts: string[] = [];
+  served.forEach((sq, i) => {
+    const q = course.questions.find((x) => x.id === sq.question)!;
+    const ok = typeof right === 'function' ? right(i) : right;
+    const correct = q.choices.filter((c) => c.correct).map((c) => c.id);
+    const wrong = q.choices.filter((c) => !c.correct).map((c) => c.id).slice(0, 1);
+    for (const c of ok ? correct : wrong) parts.push(`q_${encodeURIComponent(sq.question)}=${encodeURIComponent(c)}`);
+  });
+  return parts.join('&');
+}
