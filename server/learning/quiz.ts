@@ -47,11 +47,18 @@ export async function startAttempt(d: LearningDeps, s: QuizSettings, actor: Acto
 
 export type Answers = Record<string, string[]>;
 
+/** Key of a problem that belongs to no served question (question ids cannot contain "_"). */
+export const OTHER_PROBLEM = '_form';
+
 /** Reads `q_<questionId>` fields from a form body; unknown fields are ignored, non-strings refused. */
 export function answersFromBody(body: unknown, served: ServedQuestion[]): { answers: Answers; problems: Record<string, string> } {
   const src = typeof body === 'object' && body !== null ? body as Record<string, unknown> : {};
   const answers: Answers = {};
   const problems: Record<string, string> = {};
+  const servedIds = new Set(served.map((sq) => sq.question));
+  if (Object.keys(src).some((k) => k.startsWith('q_') && !servedIds.has(k.slice(2)))) {
+    problems[OTHER_PROBLEM] = 'Your answers include a question that is not part of this attempt. Reload the quiz and answer the questions shown.';
+  }
   for (const sq of served) {
     const raw = Object.prototype.hasOwnProperty.call(src, `q_${sq.question}`) ? src[`q_${sq.question}`] : undefined;
     const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
@@ -87,7 +94,9 @@ export async function submitAttempt(
   const served = servedOf(attempt);
   const byId = new Map(course.questions.map((q) => [q.id, q]));
   const problems: Record<string, string> = {};
-  for (const key of Object.keys(answers)) if (!served.some((s) => s.question === key)) problems[key] = 'This question is not part of your attempt.';
+  if (Object.keys(answers).some((key) => !served.some((s) => s.question === key))) {
+    problems[OTHER_PROBLEM] = 'Your answers include a question that is not part of this attempt.';
+  }
   for (const sq of served) {
     const q = byId.get(sq.question);
     const chosen = answers[sq.question] ?? [];

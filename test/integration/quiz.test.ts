@@ -1,0 +1,208 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import type { Course } from '../../server/content/catalogue';
+import { loadCatalogue } from '../../server/content/loader';
+import { createApp } from '../../server/app';
+import { createLogger } from '../../server/http/logging';
+import { buildTestApp, type TestApp } from '../helpers/app';
+import { copyFixture } from '../helpers/content';
+import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
+import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
+import { playLesson, quizAnswers, servedOn } from '../helpers/learner';
+
+let t: TestApp;
+let agent: Agent;
+let course: Course;
+let learnerId: number;
+
+async function finishLessons(a: Agent) {
+  for (const l of course.lessons) await playLesson(a, course, l.id);
+}
+
+async function startQuiz(a: Agent) {
+  const page = await a.get(`/courses/${course.id}/quiz`);
+  const res = await a.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: csrfFrom(page.text) });
+  expect(res.status).toBe(303);
+  const quiz = await a.get(res.headers.location!);
+  return { url: res.headers.location!, quiz, attemptId: Number(/attempts\/(\d+)/.exec(res.headers.location!)![1]) };
+}
+
+beforeEach(async () => {
+  t = await buildTestApp();
+  course = t.catalogue.get('hipaa-social-media')!;
+  learnerId = (await createPerson(t.db, t.clock, { email: 'learner@riverside.example' })).id;
+  agent = newAgent(t.app);
+  await signIn(agent, 'learner@riverside.example', GOOD_PASSWORD);
+});
+afterEach(async () => { await t.close(); });
+
+describe('quiz', () => {
+  test('opens only when every lesson is done', async () => {
+    const page = await agent.get(`/courses/${course.id}/quiz`);
+    expect(page.text).toContain('opens once you have finished every lesson');
+    const res = await agent.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: csrfFrom(page.text) });
+    expect(res.status).toBe(403);
+    expect(await t.db.selectFrom('quiz_attempts').selectAll().execute()).toHaveLength(0);
+  });
+
+  test('serves questionsPerAttempt questions spread across lessons, stores exactly what was served, and never shows which answers are correct', async () => {
+    await finishLessons(agent);
+    const { quiz, attemptId } = await startQuiz(agent);
+    const served = servedOn(quiz.text);
+    expect(served).toHaveLength(course.questionsPerAttempt);
+    const perLesson = new Map<string, number>();
+    for (const sq of served) { const l = course.questions.find((q) => q.id === sq.question)!.lesson; perLesson.set(l, (perLesson.get(l) ?? 0) + 1); }
+    expect(perLesson.size).toBe(course.lessons.length);
+    expect(Math.max(...perLesson.values()) - Math.min(...perLesson.values())).toBeLessThanOrEqual(1);
+    const row = await t.db.selectFrom('quiz_attempts').selectAll().where('id', '=', attemptId).executeTakeFirstOrThrow();
+    expect(JSON.parse(row.served)).toEqual(served.map((s) => ({ question: s.question, choices: s.choices })));
+    expect(row.content_hash).toBe(course.contentHash);
+    // Correct and wrong options are marked up identically: only type, id, name and value.
+    const inputs = [...quiz.text.matchAll(/<input type="(?:radio|checkbox)"([^>]*)>/g)].map((m) => [...m[1]!.matchAll(/ ([a-z-]+)=/g)].map((a) => a[1]).join(','));
+    expect(inputs.length).toBeGreaterThan(served.length);
+    expect(new Set(inputs)).toEqual(new Set(['id,name,value']));
+    expect(quiz.text).not.toMatch(/data-correct|"correct"/);
+    for (const sq of served) {
+      const q = course.questions.find((x) => x.id === sq.question)!;
+      expect(quiz.text).not.toContain(q.explanationHtml.slice(3, 40));
+    }
+  });
+
+  test('all right → 100% and passed; the result shows each answer, the correct answer, the explanation and the reference', async () => {
+    await finishLessons(agent);
+    const { url, quiz } = await startQuiz(agent);
+    const served = servedOn(quiz.text);
+    const res = await agent.post(url).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(quiz.text))}&${quizAnswers(course, served, true)}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`${url}/result`);
+    const result = await agent.get(res.headers.location!);
+    expect(result.text).toContain('Your score: 100%');
+    expect(result.text).toContain('You passed.');
+    expect(result.text.match(/<strong>Right\.<\/strong>/g)).toHaveLength(served.length);
+    const attempt = await t.db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', learnerId).executeTakeFirstOrThrow();
+    expect(attempt).toMatchObject({ score: 100, passed: 1, correct_count: served.length });
+    expect(await t.db.selectFrom('audit_events').select('action').where('action', '=', 'quiz.passed').execute()).toHaveLength(1);
+  });
+
+  test('a fail shows what was wrong; a retake draws a new attempt; score is percent correct', async () => {
+    await finishLessons(agent);
+    const { url, quiz, attemptId } = await startQuiz(agent);
+    const served = servedOn(quiz.text);
+    // 9 of 12 right = 75% < 80%.
+    const body = quizAnswers(course, served, (i) => i < 9);
+    await agent.post(url).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(quiz.text))}&${body}`);
+    const result = await agent.get(`${url}/result`);
+    expect(result.text).toContain(`Your score: ${Math.round((9 / served.length) * 100)}%`);
+    expect(result.text).toContain('You need 80% to pass.');
+    expect(result.text).toContain('Correct answer:');
+    const first = course.questions.find((q) => q.id === served[11]!.question)!;
+    expect(result.text).toContain(first.reference.replace(/&/g, '&amp;'));
+    const retake = await agent.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: csrfFrom(result.text) });
+    expect(retake.status).toBe(303);
+    expect(Number(/attempts\/(\d+)/.exec(retake.headers.location!)![1])).not.toBe(attemptId);
+    const attempts = await t.db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', learnerId).orderBy('id').execute();
+    expect(attempts.map((a) => a.passed)).toEqual([0, null]);
+  });
+
+  test('a multiple-answer question is right only with exactly the correct set', async () => {
+    await finishLessons(agent);
+    const { url, quiz } = await startQuiz(agent);
+    const served = servedOn(quiz.text);
+    const multi = served.findIndex((sq) => course.questions.find((q) => q.id === sq.question)!.type === 'multiple');
+    if (multi < 0) throw new Error('no multiple-answer question was drawn');
+    const q = course.questions.find((x) => x.id === served[multi]!.question)!;
+    const correct = q.choices.filter((c) => c.correct).map((c) => c.id);
+    const wrong = q.choices.filter((c) => !c.correct).map((c) => c.id);
+    // The correct set plus one wrong option: not right.
+    const rest = quizAnswers(course, served.filter((_, i) => i !== multi), true);
+    const extra = [...correct, wrong[0]!].map((c) => `q_${q.id}=${c}`).join('&');
+    await agent.post(url).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(quiz.text))}&${rest}&${extra}`);
+    const attempt = await t.db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', learnerId).executeTakeFirstOrThrow();
+    expect(attempt.correct_count).toBe(served.length - 1);
+  });
+
+  test('tampering: missing answers, unknown question or choice ids, two answers to a single question → 400, nothing recorded', async () => {
+    await finishLessons(agent);
+    const { url, quiz } = await startQuiz(agent);
+    const served = servedOn(quiz.text);
+    const csrf = `_csrf=${encodeURIComponent(csrfFrom(quiz.text))}`;
+    const allRight = quizAnswers(course, served, true);
+    const missing = await agent.post(url).type('form').send(`${csrf}&${quizAnswers(course, served.slice(1), true)}`);
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('1 question needs attention');
+    expect(missing.text).toContain('checked');
+    const unknownQ = await agent.post(url).type('form').send(`${csrf}&${allRight}&q_not-a-question=a`);
+    expect(unknownQ.status).toBe(400);
+    expect(unknownQ.text).toContain('not part of this attempt');
+    const unknownChoice = await agent.post(url).type('form').send(`${csrf}&${quizAnswers(course, served.slice(1), true)}&q_${served[0]!.question}=zzz`);
+    expect(unknownChoice.status).toBe(400);
+    expect(unknownChoice.text).toContain('Choose from the options shown');
+    const single = served.find((sq) => course.questions.find((q) => q.id === sq.question)!.type === 'single')!;
+    const two = served.filter((sq) => sq !== single);
+    const doubled = await agent.post(url).type('form').send(`${csrf}&${quizAnswers(course, two, true)}&${single.choices.map((c) => `q_${single.question}=${c}`).join('&')}`);
+    expect(doubled.status).toBe(400);
+    expect(doubled.text).toContain('Choose one answer');
+    const row = await t.db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', learnerId).executeTakeFirstOrThrow();
+    expect(row.submitted_at).toBeNull();
+  });
+
+  test('submitting twice, or twice at once, grades the attempt exactly once', async () => {
+    await finishLessons(agent);
+    const { url, quiz } = await startQuiz(agent);
+    const body = `_csrf=${encodeURIComponent(csrfFrom(quiz.text))}&${quizAnswers(course, servedOn(quiz.text), true)}`;
+    const results = await Promise.all([agent.post(url).type('form').send(body), agent.post(url).type('form').send(body)]);
+    expect(results.map((r) => r.status).sort()).toEqual([303, 409]);
+    const later = await agent.post(url).type('form').send(body);
+    expect(later.status).toBe(409);
+    expect(later.text).toContain('already submitted');
+    expect(await t.db.selectFrom('audit_events').select('id').where('action', 'like', 'quiz.%').execute()).toHaveLength(1);
+  });
+
+  test("someone else's attempt is not found, and cannot be submitted", async () => {
+    await finishLessons(agent);
+    const { url, quiz } = await startQuiz(agent);
+    await createPerson(t.db, t.clock, { email: 'mallory@riverside.example' });
+    const mallory = newAgent(t.app);
+    await signIn(mallory, 'mallory@riverside.example', GOOD_PASSWORD);
+    expect((await mallory.get(url)).status).toBe(404);
+    const home = await mallory.get('/');
+    const res = await mallory.post(url).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(home.text))}&${quizAnswers(course, servedOn(quiz.text), true)}`);
+    expect(res.status).toBe(404);
+    expect((await mallory.get(`${url}/result`)).status).toBe(404);
+    const row = await t.db.selectFrom('quiz_attempts').selectAll().executeTakeFirstOrThrow();
+    expect(row.submitted_at).toBeNull();
+  });
+
+  test('an attempt served under older content is refused with 409 after the course changes', async () => {
+    const dir = copyFixture();
+    try {
+      const env = { CONTENT_DIR: dir };
+      const t1 = await buildTestApp(env);
+      const mini = t1.catalogue.get('mini')!;
+      await createPerson(t1.db, t1.clock, { email: 'ana@riverside.example' });
+      const a = newAgent(t1.app);
+      await signIn(a, 'ana@riverside.example', GOOD_PASSWORD);
+      for (const l of mini.lessons) await playLesson(a, mini, l.id);
+      const page = await a.get('/courses/mini/quiz');
+      const start = await a.post('/courses/mini/quiz/attempts').type('form').send({ _csrf: csrfFrom(page.text) });
+      const quiz = await a.get(start.headers.location!);
+      const body = `_csrf=${encodeURIComponent(csrfFrom(quiz.text))}&${quizAnswers(mini, servedOn(quiz.text), true)}`;
+
+      // The organisation edits the course and restarts: same database, new content version.
+      fs.appendFileSync(path.join(dir, 'courses/mini/quiz.yaml'), '\n# reviewed\n');
+      const catalogue = loadCatalogue(dir);
+      expect(catalogue.get('mini')!.contentHash).not.toBe(mini.contentHash);
+      const app2 = createApp({ config: t1.config, db: t1.db, clock: t1.clock, log: createLogger('silent'), sessions: t1.sessions, catalogue });
+      const cookie = (await a.get('/')).request.cookies;
+      const res = await request(app2).post(start.headers.location!).set('Cookie', cookie).type('form').send(body);
+      expect(res.status).toBe(409);
+      expect(res.text).toContain('The course was updated after this quiz was given to you');
+      const row = await t1.db.selectFrom('quiz_attempts').selectAll().executeTakeFirstOrThrow();
+      expect(row.submitted_at).toBeNull();
+      await t1.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
