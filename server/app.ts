@@ -14,6 +14,8 @@ import { publicDir, viewsDir } from './paths';
 import { adminUserRoutes } from './users/routes';
 import { importRoutes } from './users/import-routes';
 import { learningRoutes } from './learning/routes';
+import { trainingRoutes } from './training/routes';
+import { certificateRoutes } from './certificates/routes';
 import { teamRoutes } from './users/team-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
@@ -46,6 +48,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(homeRoutes(deps));
   app.use(learningRoutes(deps));
+  app.use(trainingRoutes(deps));
+  app.use(certificateRoutes(deps));
   app.use(authRoutes(deps, pp));
   app.use(adminUserRoutes(deps));
   app.use(importRoutes(deps));

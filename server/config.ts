@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from './paths';
+import { isMonthDay } from './training/dates';
+import type { AnnualRule } from './training/status';
 
 /** Thrown when the environment is invalid; main.ts prints it and exits without starting. */
 export class ConfigError extends Error {}
@@ -39,6 +41,11 @@ const envSchema = z.object({
   LOCKOUT_THRESHOLD: intFrom(1, 100).default(5),
   LOCKOUT_MINUTES: intFrom(1, 24 * 60).default(15),
   COURSE_SEQUENTIAL: boolFrom.default(true),
+  ONBOARDING_DUE_DAYS: intFrom(1, 365).default(30),
+  ANNUAL_CYCLE: z.enum(['rolling', 'fixed'], 'must be rolling or fixed').default('rolling'),
+  ANNUAL_DUE_DATE: z.string().refine(isMonthDay, 'must be a month and day written MM-DD, such as 01-31').default('01-31'),
+  REFRESHER_WINDOW_DAYS: intFrom(0, 180).default(60),
+  GRACE_DAYS: intFrom(0, 90).default(0),
   QUIZ_MAX_ATTEMPTS: intFrom(0, 1000).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: boolFrom.default(false),
@@ -69,6 +76,8 @@ export interface Config {
   readonly sequentialLessons: boolean;
   /** 0 = unlimited quiz attempts. */
   readonly quizMaxAttempts: number;
+  /** Due dates: onboarding days after hire, annual refresher rolling or by a fixed month-day. */
+  readonly cycles: { readonly onboardingDays: number; readonly annual: AnnualRule; readonly windowDays: number; readonly graceDays: number };
   readonly trustProxy: boolean;
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string; readonly name: string };
 }
@@ -126,6 +135,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sequentialLessons: e.COURSE_SEQUENTIAL,
     quizMaxAttempts: e.QUIZ_MAX_ATTEMPTS,
+    cycles: Object.freeze({
+      onboardingDays: e.ONBOARDING_DUE_DAYS,
+      annual: e.ANNUAL_CYCLE === 'fixed' ? { mode: 'fixed' as const, monthDay: e.ANNUAL_DUE_DATE } : { mode: 'rolling' as const },
+      windowDays: e.REFRESHER_WINDOW_DAYS,
+      graceDays: e.GRACE_DAYS,
+    }),
     trustProxy: e.TRUST_PROXY,
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD
       ? Object.freeze({ email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD, name: e.ADMIN_NAME })

@@ -4,7 +4,6 @@ import type { DatabaseSessionStore } from './auth/session-store';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Catalogue } from './content/catalogue';
-import type { PassedHook } from './learning/quiz';
 import type { DB } from './db/schema';
 
 /** Everything the app is built from; tests pass their own (a fresh database file, a movable clock). */
@@ -15,6 +14,4 @@ export interface AppDeps {
   log: Logger;
   sessions: DatabaseSessionStore;
   catalogue: Catalogue;
-  /** Called inside the grading transaction when a quiz attempt passes. */
-  onQuizPassed?: PassedHook;
 }

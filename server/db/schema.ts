@@ -66,6 +66,7 @@ export interface AuditEventsTable {
 export interface LessonProgressTable {
   user_id: number;
   course_id: string;
+  cycle: string;
   lesson_id: string;
   current_scene_id: string | null;
   content_hash: string;
@@ -78,6 +79,7 @@ export interface SceneAnswersTable {
   id: Generated<number>;
   user_id: number;
   course_id: string;
+  cycle: string;
   lesson_id: string;
   scene_id: string;
   choice_id: string;
@@ -91,6 +93,7 @@ export interface QuizAttemptsTable {
   id: Generated<number>;
   user_id: number;
   course_id: string;
+  cycle: string;
   content_hash: string;
   served: string;
   started_at: string;
@@ -102,6 +105,56 @@ export interface QuizAttemptsTable {
   passed: number | null;
 }
 
+export interface AttestationsTable {
+  id: Generated<number>;
+  user_id: number;
+  course_id: string;
+  attempt_id: number;
+  policy_title: string;
+  policy_version: string;
+  policy_hash: string;
+  typed_name: string;
+  attested_at: string;
+}
+
+export type CompletionSource = 'quiz' | 'in-person' | 'import';
+
+export interface CompletionsTable {
+  id: Generated<number>;
+  user_id: number;
+  course_id: string;
+  cycle: string;
+  due_on: string | null;
+  content_hash: string | null;
+  attempt_id: number | null;
+  attestation_id: number | null;
+  score: number | null;
+  completed_at: string;
+  /** Last day the completion counts (inclusive), in the organisation's calendar. */
+  valid_until: string;
+  source: CompletionSource;
+  recorded_by: number | null;
+  details: Generated<string>;
+  created_at: string;
+}
+
+export type CertificateStatus = 'valid' | 'revoked' | 'replaced';
+
+export interface CertificatesTable {
+  id: Generated<number>;
+  completion_id: number;
+  code: string;
+  code_hash: string;
+  learner_name: string;
+  course_title: string;
+  course_version: string;
+  issued_at: string;
+  status: Generated<CertificateStatus>;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+  replaced_by: number | null;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -111,6 +164,9 @@ export interface DB {
   lesson_progress: LessonProgressTable;
   scene_answers: SceneAnswersTable;
   quiz_attempts: QuizAttemptsTable;
+  attestations: AttestationsTable;
+  completions: CompletionsTable;
+  certificates: CertificatesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -121,3 +177,6 @@ export type AuditEvent = Selectable<AuditEventsTable>;
 export type LessonProgress = Selectable<LessonProgressTable>;
 export type SceneAnswer = Selectable<SceneAnswersTable>;
 export type QuizAttempt = Selectable<QuizAttemptsTable>;
+export type Attestation = Selectable<AttestationsTable>;
+export type Completion = Selectable<CompletionsTable>;
+export type Certificate = Selectable<CertificatesTable>;

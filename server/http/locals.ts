@@ -1,5 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
+import { formatDay } from '../training/dates';
+import { STATUS_LABEL } from '../training/status';
 import { generateToken } from './csrf';
 
 export interface Flash {
@@ -19,6 +21,8 @@ export function viewLocals(config: Config): RequestHandler {
     res.locals.path = req.path;
     // A token is made only when a page needs one, so anonymous visitors to public pages get no session.
     res.locals.csrfToken = () => generateToken(req);
+    res.locals.formatDay = formatDay;
+    res.locals.statusLabel = STATUS_LABEL;
     res.locals.formatDate = (iso: string | null | undefined) => (iso ? dateFmt.format(new Date(iso)) : '');
     res.locals.formatDateTime = (iso: string | null | undefined) => (iso ? dateTimeFmt.format(new Date(iso)) : '');
     const flash = req.session?.flash;

@@ -2,9 +2,11 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import { sceneOf, type Course, type Lesson, type Scene } from '../content/catalogue';
-import type { DB, LessonProgress } from '../db/schema';
+import type { DB, LessonProgress, User } from '../db/schema';
 import { HttpError } from '../http/errors';
-import { answerStore, progressStore } from './store';
+import type { Training } from '../training/service';
+import type { Assignment } from '../training/status';
+import { answerStore, progressStore, type Track } from './store';
 
 export type LessonStatus = 'locked' | 'not-started' | 'in-progress' | 'completed';
 
@@ -38,12 +40,19 @@ export function courseState(course: Course, rows: LessonProgress[], sequential: 
   };
 }
 
+/** Lesson and quiz rules plus the assignment that says which training cycle is open. */
 export class LearningDeps {
-  constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly sequential: boolean) {}
+  constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly sequential: boolean, readonly training: Training) {}
+
+  /** The learner's open cycle for a course; the assignment says whether there is anything to do. */
+  async trackFor(user: User, course: Course): Promise<{ track: Track; assignment: Assignment }> {
+    const assignment = await this.training.assignment(user, course);
+    return { track: { userId: user.id, courseId: course.id, cycle: assignment.cycle }, assignment };
+  }
 }
 
-async function stateFor(d: LearningDeps, userId: number, course: Course): Promise<CourseState> {
-  return courseState(course, await progressStore(d.db).forCourse(userId, course.id), d.sequential);
+export async function learnerCourseState(d: LearningDeps, track: Track, course: Course): Promise<CourseState> {
+  return courseState(course, await progressStore(d.db).forTrack(track), d.sequential);
 }
 
 function requireOpen(state: CourseState, lessonId: string): LessonState {
@@ -57,19 +66,20 @@ function requireOpen(state: CourseState, lessonId: string): LessonState {
  * The scene to show: the saved one, or the first scene on a first visit. If the course content changed
  * and the saved scene no longer exists, the lesson restarts at its first scene.
  */
-export async function currentScene(d: LearningDeps, userId: number, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null }> {
-  const ls = requireOpen(await stateFor(d, userId, course), lessonId);
+export async function currentScene(d: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null }> {
+  const ls = requireOpen(await learnerCourseState(d, track, course), lessonId);
   const first = ls.lesson.scenes[0]!;
   if (ls.status === 'completed') return { lesson: ls.lesson, scene: null };
   const now = d.clock.now().toISOString();
+  const store = progressStore(d.db);
   if (ls.status === 'not-started') {
-    await progressStore(d.db).start({ user_id: userId, course_id: course.id, lesson_id: lessonId, current_scene_id: first.id, content_hash: course.contentHash, now });
-    const row = await progressStore(d.db).get(userId, course.id, lessonId);
+    await store.start(track, lessonId, first.id, course.contentHash, now);
+    const row = await store.get(track, lessonId);
     return { lesson: ls.lesson, scene: sceneOf(ls.lesson, row?.current_scene_id ?? first.id) ?? first };
   }
   const saved = ls.currentSceneId ? sceneOf(ls.lesson, ls.currentSceneId) : undefined;
   if (saved) return { lesson: ls.lesson, scene: saved };
-  await progressStore(d.db).restart(userId, course.id, lessonId, first.id, course.contentHash, now);
+  await store.restart(track, lessonId, first.id, course.contentHash, now);
   return { lesson: ls.lesson, scene: first };
 }
 
@@ -78,9 +88,9 @@ export async function currentScene(d: LearningDeps, userId: number, course: Cour
  * not on (a second tab, a double click, an old page) changes nothing and answers 409.
  */
 export async function answerScene(
-  d: LearningDeps, actor: Actor & { id: number }, course: Course, lessonId: string, sceneId: string, choiceId: string,
+  d: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string, choiceId: string,
 ): Promise<{ answerId: number; lessonCompleted: boolean }> {
-  const { lesson, scene } = await currentScene(d, actor.id, course, lessonId);
+  const { lesson, scene } = await currentScene(d, track, course, lessonId);
   if (!scene || scene.id !== sceneId) {
     throw new HttpError(409, 'That question was already answered, or is not the one you are on. Continue from where you are.');
   }
@@ -89,22 +99,18 @@ export async function answerScene(
   const now = d.clock.now().toISOString();
   const next = choice.next === 'end' ? null : choice.next;
   return d.db.transaction().execute(async (trx) => {
-    const moved = await progressStore(trx).advance(actor.id, course.id, lesson.id, scene.id, next, now);
+    const moved = await progressStore(trx).advance(track, lesson.id, scene.id, next, now);
     if (!moved) throw new HttpError(409, 'That question was already answered. Continue from where you are.');
-    const { id } = await answerStore(trx).insert({
-      user_id: actor.id, course_id: course.id, lesson_id: lesson.id, scene_id: scene.id, choice_id: choice.id,
+    const { id } = await answerStore(trx).insert(track, {
+      lesson_id: lesson.id, scene_id: scene.id, choice_id: choice.id,
       outcome: choice.outcome, next_scene_id: choice.next, content_hash: course.contentHash, answered_at: now,
     });
     if (next === null) {
       await appendAudit(trx, d.clock, actor, {
-        action: 'lesson.completed', subjectType: 'user', subjectId: actor.id,
-        details: { course: course.id, lesson: lesson.id, content: course.contentHash },
+        action: 'lesson.completed', subjectType: 'user', subjectId: track.userId,
+        details: { course: course.id, cycle: track.cycle, lesson: lesson.id, content: course.contentHash },
       });
     }
     return { answerId: id, lessonCompleted: next === null };
   });
-}
-
-export async function learnerCourseState(d: LearningDeps, userId: number, course: Course): Promise<CourseState> {
-  return stateFor(d, userId, course);
 }

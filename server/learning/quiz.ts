@@ -5,15 +5,12 @@ import type { DB, QuizAttempt } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { cryptoRng, drawQuestions, type Rng, type ServedQuestion } from './draw';
 import { learnerCourseState, type LearningDeps } from './progress';
-import { attemptStore } from './store';
+import { attemptStore, type Track } from './store';
 
 export interface QuizSettings {
   maxAttempts: number; // 0 = unlimited
   rng?: Rng;
 }
-
-/** Runs inside the grading transaction when an attempt passes (the completion/certificate step hooks in here). */
-export type PassedHook = (trx: Kysely<DB>, attempt: QuizAttempt, course: Course) => Promise<void>;
 
 export function servedOf(attempt: QuizAttempt): ServedQuestion[] {
   return JSON.parse(attempt.served) as ServedQuestion[];
@@ -27,18 +24,18 @@ export async function ownAttempt(db: Kysely<DB>, userId: number, courseId: strin
 }
 
 /** Opens the quiz: resumes an unsubmitted attempt of the current content, or draws a new set. */
-export async function startAttempt(d: LearningDeps, s: QuizSettings, actor: Actor & { id: number }, course: Course): Promise<number> {
-  const state = await learnerCourseState(d, actor.id, course);
+export async function startAttempt(d: LearningDeps, s: QuizSettings, track: Track, course: Course): Promise<number> {
+  const state = await learnerCourseState(d, track, course);
   if (!state.allLessonsDone) throw new HttpError(403, 'The quiz opens once you have finished every lesson.');
   const store = attemptStore(d.db);
-  const open = await store.openFor(actor.id, course.id, course.contentHash);
+  const open = await store.openFor(track, course.contentHash);
   if (open) return open.id;
-  if (s.maxAttempts > 0 && await store.countSubmitted(actor.id, course.id) >= s.maxAttempts) {
+  if (s.maxAttempts > 0 && await store.countSubmitted(track) >= s.maxAttempts) {
     throw new HttpError(409, `You have used all ${s.maxAttempts} quiz attempts. Ask your administrator for help.`);
   }
   const served = drawQuestions(course.questions, course.lessons.map((l) => l.id), course.questionsPerAttempt, s.rng ?? cryptoRng);
   const { id } = await store.insert({
-    user_id: actor.id, course_id: course.id, content_hash: course.contentHash, served: JSON.stringify(served),
+    user_id: track.userId, course_id: course.id, cycle: track.cycle, content_hash: course.contentHash, served: JSON.stringify(served),
     started_at: d.clock.now().toISOString(), submitted_at: null, answers: null, correct_count: null,
     question_count: served.length, score: null, passed: null,
   });
@@ -85,9 +82,10 @@ export class QuizInputError extends Error {
  * graded, was served under other course content, or the answers do not match what was served.
  */
 export async function submitAttempt(
-  d: LearningDeps, actor: Actor & { id: number }, course: Course, attempt: QuizAttempt, answers: Answers, onPassed?: PassedHook,
+  d: LearningDeps, actor: Actor, track: Track, course: Course, attempt: QuizAttempt, answers: Answers,
 ): Promise<{ score: number; passed: boolean }> {
-  if (attempt.submitted_at) throw new HttpError(409, 'This attempt was already submitted. Your result is below the link on the quiz page.');
+  if (attempt.submitted_at) throw new HttpError(409, 'This attempt was already submitted. See your result from the quiz page.');
+  if (attempt.cycle !== track.cycle) throw new HttpError(409, 'This attempt belongs to an earlier training cycle and can no longer be submitted.');
   if (attempt.content_hash !== course.contentHash) {
     throw new HttpError(409, 'The course was updated after this quiz was given to you. Start a new attempt; your earlier answers were not graded.');
   }
@@ -117,10 +115,9 @@ export async function submitAttempt(
     });
     if (!graded) throw new HttpError(409, 'This attempt was already submitted.');
     await appendAudit(trx, d.clock, actor, {
-      action: passed ? 'quiz.passed' : 'quiz.failed', subjectType: 'user', subjectId: actor.id,
-      details: { course: course.id, attempt: attempt.id, score, correct, questions: served.length, content: course.contentHash },
+      action: passed ? 'quiz.passed' : 'quiz.failed', subjectType: 'user', subjectId: track.userId,
+      details: { course: course.id, cycle: track.cycle, attempt: attempt.id, score, correct, questions: served.length, content: course.contentHash },
     });
-    if (passed && onPassed) await onPassed(trx, (await attemptStore(trx).byId(attempt.id))!, course);
   });
   return { score, passed };
 }

@@ -8,10 +8,13 @@ import { actorOf } from '../users/routes';
 import { answerScene, currentScene, LearningDeps, learnerCourseState } from './progress';
 import { answersFromBody, ownAttempt, QuizInputError, resultRows, servedOf, startAttempt, submitAttempt, type Answers } from './quiz';
 import { answerStore, attemptStore } from './store';
+import { Training } from '../training/service';
+import { completionStore } from '../training/store';
+import { formatDay } from '../training/dates';
 
 export function learningRoutes(deps: AppDeps): Router {
   const { db, clock, config, catalogue } = deps;
-  const learning = new LearningDeps(db, clock, config.sequentialLessons);
+  const learning = new LearningDeps(db, clock, config.sequentialLessons, new Training(db, clock, config));
   const quizSettings = { maxAttempts: config.quizMaxAttempts };
   const router = Router();
   router.use('/courses', requireUser);
@@ -21,19 +24,27 @@ export function learningRoutes(deps: AppDeps): Router {
     if (!course) throw new HttpError(404, 'There is no such course.');
     return course;
   };
-  const me = (req: Request) => ({ ...actorOf(req.user!, req.ip), id: req.user!.id });
+  const me = (req: Request) => actorOf(req.user!, req.ip);
   const base = (course: Course) => `/courses/${course.id}`;
+  /** The open cycle; when the learner is up to date there is nothing to take until the next window. */
+  const openTrack = async (req: Request, course: Course) => {
+    const { track, assignment } = await learning.trackFor(req.user!, course);
+    if (assignment.status === 'completed') {
+      throw new HttpError(409, `You are up to date with this training. Your next refresher opens on ${formatDay(assignment.opensOn)}.`);
+    }
+    return track;
+  };
 
   router.get('/courses/:courseId', async (req, res) => {
     const course = courseOf(req);
-    const state = await learnerCourseState(learning, req.user!.id, course);
-    const attempts = await attemptStore(db).forUser(req.user!.id, course.id);
-    res.render('learning/course', { title: course.title, course, state, attempts });
+    const { track, assignment } = await learning.trackFor(req.user!, course);
+    const state = await learnerCourseState(learning, track, course);
+    res.render('learning/course', { title: course.title, course, state, assignment });
   });
 
   router.get('/courses/:courseId/lessons/:lessonId', async (req, res) => {
     const course = courseOf(req);
-    const state = await learnerCourseState(learning, req.user!.id, course);
+    const state = await learnerCourseState(learning, await openTrack(req, course), course);
     const ls = state.lessons.find((l) => l.lesson.id === req.params.lessonId);
     if (!ls) throw new HttpError(404, 'There is no such lesson in this course.');
     const index = state.lessons.indexOf(ls);
@@ -43,23 +54,24 @@ export function learningRoutes(deps: AppDeps): Router {
 
   router.get('/courses/:courseId/lessons/:lessonId/play', async (req, res) => {
     const course = courseOf(req);
-    const { lesson, scene } = await currentScene(learning, req.user!.id, course, String(req.params.lessonId));
+    const { lesson, scene } = await currentScene(learning, await openTrack(req, course), course, String(req.params.lessonId));
     if (!scene) return res.redirect(303, `${base(course)}/lessons/${lesson.id}`);
     res.render('learning/scene', { title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, error: undefined, position: lesson.scenes.indexOf(scene) + 1 });
   });
 
   router.post('/courses/:courseId/lessons/:lessonId/scenes/:sceneId', async (req, res) => {
     const course = courseOf(req);
+    const track = await openTrack(req, course);
     const choice = typeof req.body?.choice === 'string' ? req.body.choice as string : undefined;
     if (!choice) {
-      const { lesson, scene } = await currentScene(learning, req.user!.id, course, String(req.params.lessonId));
+      const { lesson, scene } = await currentScene(learning, track, course, String(req.params.lessonId));
       if (!scene || scene.id !== req.params.sceneId) return res.redirect(303, `${base(course)}/lessons/${lesson.id}/play`);
       return res.status(400).render('learning/scene', {
         title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, position: lesson.scenes.indexOf(scene) + 1,
         error: 'Choose one of the options, then select Continue.',
       });
     }
-    const { answerId } = await answerScene(learning, me(req), course, String(req.params.lessonId), String(req.params.sceneId), choice);
+    const { answerId } = await answerScene(learning, me(req), track, course, String(req.params.lessonId), String(req.params.sceneId), choice);
     res.redirect(303, `${base(course)}/lessons/${req.params.lessonId}/answers/${answerId}#feedback`);
   });
 
@@ -83,15 +95,16 @@ export function learningRoutes(deps: AppDeps): Router {
 
   router.get('/courses/:courseId/quiz', async (req, res) => {
     const course = courseOf(req);
-    const state = await learnerCourseState(learning, req.user!.id, course);
-    const attempts = await attemptStore(db).forUser(req.user!.id, course.id);
+    const { track, assignment } = await learning.trackFor(req.user!, course);
+    const state = await learnerCourseState(learning, track, course);
+    const attempts = (await attemptStore(db).forUser(req.user!.id, course.id)).filter((a) => a.cycle === track.cycle);
     const used = attempts.filter((a) => a.submitted_at).length;
-    res.render('learning/quiz-start', { title: `${course.title}: quiz`, course, state, attempts, used, maxAttempts: config.quizMaxAttempts });
+    res.render('learning/quiz-start', { title: `${course.title}: quiz`, course, state, attempts, used, maxAttempts: config.quizMaxAttempts, assignment });
   });
 
   router.post('/courses/:courseId/quiz/attempts', async (req, res) => {
     const course = courseOf(req);
-    const id = await startAttempt(learning, quizSettings, me(req), course);
+    const id = await startAttempt(learning, quizSettings, await openTrack(req, course), course);
     res.redirect(303, `${base(course)}/quiz/attempts/${id}`);
   });
 
@@ -120,7 +133,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const { answers, problems } = answersFromBody(req.body, served);
     try {
       if (Object.keys(problems).length) throw new QuizInputError(problems);
-      await submitAttempt(learning, me(req), course, attempt, answers, deps.onQuizPassed);
+      await submitAttempt(learning, me(req), await openTrack(req, course), course, attempt, answers);
     } catch (e) {
       if (!(e instanceof QuizInputError)) throw e;
       return res.status(400).render('learning/quiz', renderQuiz(course, attempt.id, served, answers, e.problems));
@@ -132,7 +145,8 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
     if (!attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}`);
-    res.render('learning/result', { title: `${course.title}: quiz result`, course, attempt, rows: resultRows(course, attempt), passingScore: course.passingScore });
+    const completion = await completionStore(db).byCycle(req.user!.id, course.id, attempt.cycle);
+    res.render('learning/result', { title: `${course.title}: quiz result`, course, attempt, rows: resultRows(course, attempt), passingScore: course.passingScore, completion });
   });
 
   return router;

@@ -1,38 +1,52 @@
 import type { Kysely } from 'kysely';
 import type { DB, QuizAttempt } from '../db/schema';
 
+/** Whose progress, in which course and training cycle. */
+export interface Track {
+  userId: number;
+  courseId: string;
+  cycle: string;
+}
+
 export function progressStore(db: Kysely<DB>) {
+  const of = (t: Track) => db.selectFrom('lesson_progress').selectAll()
+    .where('user_id', '=', t.userId).where('course_id', '=', t.courseId).where('cycle', '=', t.cycle);
+  const update = (t: Track, lessonId: string) => db.updateTable('lesson_progress')
+    .where('user_id', '=', t.userId).where('course_id', '=', t.courseId).where('cycle', '=', t.cycle).where('lesson_id', '=', lessonId);
   return {
-    forCourse: (userId: number, courseId: string) =>
-      db.selectFrom('lesson_progress').selectAll().where('user_id', '=', userId).where('course_id', '=', courseId).execute(),
-    get: (userId: number, courseId: string, lessonId: string) =>
-      db.selectFrom('lesson_progress').selectAll()
-        .where('user_id', '=', userId).where('course_id', '=', courseId).where('lesson_id', '=', lessonId).executeTakeFirst(),
+    forTrack: (t: Track) => of(t).execute(),
+    get: (t: Track, lessonId: string) => of(t).where('lesson_id', '=', lessonId).executeTakeFirst(),
     /** Creates the row at the first scene; a concurrent start keeps the first row. */
-    start: (row: { user_id: number; course_id: string; lesson_id: string; current_scene_id: string; content_hash: string; now: string }) =>
+    start: (t: Track, lessonId: string, sceneId: string, contentHash: string, now: string) =>
       db.insertInto('lesson_progress').values({
-        user_id: row.user_id, course_id: row.course_id, lesson_id: row.lesson_id, current_scene_id: row.current_scene_id,
-        content_hash: row.content_hash, started_at: row.now, updated_at: row.now, completed_at: null,
-      }).onConflict((oc) => oc.columns(['user_id', 'course_id', 'lesson_id']).doNothing()).execute(),
-    restart: (userId: number, courseId: string, lessonId: string, sceneId: string, contentHash: string, now: string) =>
-      db.updateTable('lesson_progress').set({ current_scene_id: sceneId, content_hash: contentHash, updated_at: now })
-        .where('user_id', '=', userId).where('course_id', '=', courseId).where('lesson_id', '=', lessonId)
+        user_id: t.userId, course_id: t.courseId, cycle: t.cycle, lesson_id: lessonId, current_scene_id: sceneId,
+        content_hash: contentHash, started_at: now, updated_at: now, completed_at: null,
+      }).onConflict((oc) => oc.columns(['user_id', 'course_id', 'cycle', 'lesson_id']).doNothing()).execute(),
+    restart: (t: Track, lessonId: string, sceneId: string, contentHash: string, now: string) =>
+      update(t, lessonId).set({ current_scene_id: sceneId, content_hash: contentHash, updated_at: now })
         .where('completed_at', 'is', null).execute(),
     /** Moves on from `fromScene` only if the learner is still there: a double submit moves once. */
-    advance: async (userId: number, courseId: string, lessonId: string, fromScene: string, next: string | null, now: string) => {
-      const r = await db.updateTable('lesson_progress')
+    advance: async (t: Track, lessonId: string, fromScene: string, next: string | null, now: string) => {
+      const r = await update(t, lessonId)
         .set({ current_scene_id: next, updated_at: now, ...(next === null ? { completed_at: now } : {}) })
-        .where('user_id', '=', userId).where('course_id', '=', courseId).where('lesson_id', '=', lessonId)
         .where('current_scene_id', '=', fromScene).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
+    },
+    /** The cycles in which a learner has begun anything (lessons or quiz) for a course. */
+    startedCycles: async (userId: number, courseId: string): Promise<Set<string>> => {
+      const rows = await db.selectFrom('lesson_progress').select('cycle').distinct()
+        .where('user_id', '=', userId).where('course_id', '=', courseId)
+        .union(db.selectFrom('quiz_attempts').select('cycle').where('user_id', '=', userId).where('course_id', '=', courseId))
+        .execute();
+      return new Set(rows.map((r) => r.cycle));
     },
   };
 }
 
 export function answerStore(db: Kysely<DB>) {
   return {
-    insert: (row: { user_id: number; course_id: string; lesson_id: string; scene_id: string; choice_id: string; outcome: string; next_scene_id: string; content_hash: string; answered_at: string }) =>
-      db.insertInto('scene_answers').values(row).returning('id').executeTakeFirstOrThrow(),
+    insert: (t: Track, row: { lesson_id: string; scene_id: string; choice_id: string; outcome: string; next_scene_id: string; content_hash: string; answered_at: string }) =>
+      db.insertInto('scene_answers').values({ ...row, user_id: t.userId, course_id: t.courseId, cycle: t.cycle }).returning('id').executeTakeFirstOrThrow(),
     byId: (id: number) => db.selectFrom('scene_answers').selectAll().where('id', '=', id).executeTakeFirst(),
   };
 }
@@ -42,12 +56,12 @@ export function attemptStore(db: Kysely<DB>) {
     byId: (id: number) => db.selectFrom('quiz_attempts').selectAll().where('id', '=', id).executeTakeFirst(),
     forUser: (userId: number, courseId: string) =>
       db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', userId).where('course_id', '=', courseId).orderBy('id', 'desc').execute(),
-    openFor: (userId: number, courseId: string, contentHash: string) =>
-      db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', userId).where('course_id', '=', courseId)
+    openFor: (t: Track, contentHash: string) =>
+      db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', t.userId).where('course_id', '=', t.courseId).where('cycle', '=', t.cycle)
         .where('content_hash', '=', contentHash).where('submitted_at', 'is', null).orderBy('id', 'desc').executeTakeFirst(),
-    countSubmitted: async (userId: number, courseId: string) => Number((await db.selectFrom('quiz_attempts')
-      .select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).where('course_id', '=', courseId)
-      .where('submitted_at', 'is not', null).executeTakeFirstOrThrow()).n),
+    countSubmitted: async (t: Track) => Number((await db.selectFrom('quiz_attempts')
+      .select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', t.userId).where('course_id', '=', t.courseId)
+      .where('cycle', '=', t.cycle).where('submitted_at', 'is not', null).executeTakeFirstOrThrow()).n),
     insert: (row: Omit<QuizAttempt, 'id'>) => db.insertInto('quiz_attempts').values(row).returning('id').executeTakeFirstOrThrow(),
     /** Records the grade only if the attempt is still open: a second or concurrent submit grades nothing. */
     grade: async (id: number, g: { submitted_at: string; answers: string; correct_count: number; score: number; passed: number }) => {

@@ -1,0 +1,73 @@
+import { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { requireRole, requireUser } from '../auth/guards';
+import type { AppDeps } from '../deps';
+import { HttpError } from '../http/errors';
+import { idParam } from '../http/validate';
+import { hasControlChars } from '../text';
+import { Training } from '../training/service';
+import { actorOf } from '../users/routes';
+import { normalizeCode } from './codes';
+import { renderCertificate } from './render';
+import { certificateData, loadCertificate, mayDownload, reissueCertificate, revokeCertificate, verifyCode } from './service';
+
+export function certificateRoutes(deps: AppDeps): Router {
+  const { db, clock, config } = deps;
+  const training = new Training(db, clock, config);
+  const router = Router();
+
+  router.get('/certificates/:id.pdf', requireUser, async (req, res) => {
+    const found = await loadCertificate(db, idParam(req.params.id));
+    // Not found and not yours look the same: a certificate id reveals nothing.
+    if (!found || !(await mayDownload(db, req.user!, found.owner))) throw new HttpError(404, 'There is no such certificate.');
+    const data = await certificateData(db, training, config.baseUrl, config.orgName, found.cert);
+    res.setHeader('Content-Type', 'application/pdf');
+    res.setHeader('Content-Disposition', `attachment; filename="certificate-${found.cert.code}.pdf"`);
+    res.setHeader('Cache-Control', 'private, no-store');
+    renderCertificate(data, res);
+  });
+
+  const verifyLimiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
+
+  router.get('/verify', verifyLimiter, (req, res) => {
+    const typed = typeof req.query.code === 'string' ? req.query.code : undefined;
+    if (typed !== undefined) {
+      const code = normalizeCode(typed);
+      if (code) return res.redirect(303, `/verify/${code}`);
+      return res.status(400).render('certificates/verify', { title: 'Check a certificate', typed: typed.slice(0, 64), error: 'That is not a certificate code. Codes look like PR-7KQ4-M2XD-9WTA-H3NB.', result: undefined });
+    }
+    res.render('certificates/verify', { title: 'Check a certificate', typed: '', error: undefined, result: undefined });
+  });
+
+  router.get('/verify/:code', verifyLimiter, async (req, res) => {
+    const result = await verifyCode(db, training, String(req.params.code));
+    res.status(result.state === 'not-found' ? 404 : 200).render('certificates/verify', {
+      title: 'Certificate check', typed: String(req.params.code).slice(0, 64), error: undefined, result,
+    });
+  });
+
+  const admins = requireRole('admin');
+
+  router.post('/admin/certificates/:id/revoke', admins, async (req, res) => {
+    const found = await loadCertificate(db, idParam(req.params.id));
+    if (!found) throw new HttpError(404, 'There is no such certificate.');
+    const reason = typeof req.body?.reason === 'string' ? (req.body.reason as string).trim() : '';
+    if (!reason || reason.length > 500 || hasControlChars(reason)) {
+      req.session.flash = { kind: 'error', message: 'Give a reason for revoking (up to 500 characters); nothing was changed.' };
+      return res.redirect(303, `/admin/users/${found.owner.id}`);
+    }
+    await revokeCertificate(db, training, actorOf(req.user!, req.ip), found.cert.id, reason);
+    req.session.flash = { kind: 'success', message: `Certificate ${found.cert.code} was revoked.` };
+    res.redirect(303, `/admin/users/${found.owner.id}`);
+  });
+
+  router.post('/admin/certificates/:id/reissue', admins, async (req, res) => {
+    const found = await loadCertificate(db, idParam(req.params.id));
+    if (!found) throw new HttpError(404, 'There is no such certificate.');
+    await reissueCertificate(db, training, actorOf(req.user!, req.ip), found.cert.id);
+    req.session.flash = { kind: 'success', message: `A new certificate was issued for ${found.owner.name}; ${found.cert.code} now shows as replaced.` };
+    res.redirect(303, `/admin/users/${found.owner.id}`);
+  });
+
+  return router;
+}

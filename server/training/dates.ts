@@ -1,0 +1,39 @@
+// Calendar days as "YYYY-MM-DD" strings. Arithmetic is done in UTC on the date alone, so daylight
+// saving and the server's own zone never shift a due date; "today" is read in the organisation's zone.
+
+const DAY_MS = 86_400_000;
+
+/** The calendar date of an instant in a time zone. */
+export function dayInZone(instant: Date, timeZone: string): string {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** b − a in whole days. */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
+}
+
+/** The month-day in a given year; 02-29 falls on 02-28 in years without one. */
+export function monthDayIn(year: number, monthDay: string): string {
+  const [m, d] = monthDay.split('-').map(Number) as [number, number];
+  const last = new Date(Date.UTC(year, m, 0)).getUTCDate();
+  return `${String(year).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+}
+
+export function isMonthDay(s: string): boolean {
+  if (!/^\d{2}-\d{2}$/.test(s)) return false;
+  const [m, d] = s.split('-').map(Number) as [number, number];
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(2024, m, 0)).getUTCDate();
+}
+
+const LONG = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+
+/** "14 Dec 2026" */
+export function formatDay(day: string): string {
+  return LONG.format(new Date(`${day}T00:00:00Z`));
+}

@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import { requireUser } from '../auth/guards';
+import type { AppDeps } from '../deps';
+import { HttpError } from '../http/errors';
+import { idParam } from '../http/validate';
+import { ownAttempt } from '../learning/quiz';
+import { actorOf } from '../users/routes';
+import { finishWithAttestation } from './finish';
+import { Training } from './service';
+import { certificateStore, completionStore } from './store';
+import { STATUS_LABEL } from './status';
+
+export function trainingRoutes(deps: AppDeps): Router {
+  const { db, clock, config, catalogue } = deps;
+  const training = new Training(db, clock, config);
+  const router = Router();
+
+  const loadPassed = async (userId: number, courseId: string, attemptId: unknown) => {
+    const course = catalogue.get(courseId);
+    if (!course) throw new HttpError(404, 'There is no such course.');
+    const attempt = await ownAttempt(db, userId, course.id, idParam(attemptId));
+    if (!attempt.passed) throw new HttpError(409, 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
+    return { course, attempt };
+  };
+
+  router.get('/courses/:courseId/attest/:attemptId', requireUser, async (req, res) => {
+    const { course, attempt } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
+    const done = await completionStore(db).byCycle(req.user!.id, course.id, attempt.cycle);
+    if (done) return res.redirect(303, '/transcript');
+    res.render('training/attest', { title: `Confirm the ${course.policy.title}`, course, attempt, values: { typed_name: '' }, errors: {} });
+  });
+
+  router.post('/courses/:courseId/attest/:attemptId', requireUser, async (req, res) => {
+    const { course, attempt } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+    const typed = typeof body.typed_name === 'string' ? body.typed_name.slice(0, 300) : '';
+    const errors: Record<string, string> = {};
+    if (body.agree !== 'yes') errors.agree = 'Tick the box to confirm you have read the policy and will follow it.';
+    if (!typed.trim()) errors.typed_name = 'Type your full name as your signature.';
+    const render400 = (e: Record<string, string>) => res.status(400).render('training/attest', {
+      title: `Confirm the ${course.policy.title}`, course, attempt, values: { typed_name: typed }, errors: e,
+    });
+    if (Object.keys(errors).length) return render400(errors);
+    try {
+      const result = await finishWithAttestation(training, actorOf(req.user!, req.ip), req.user!, course, attempt.id, typed);
+      req.session.flash = { kind: 'success', message: result.created ? 'Training complete. Your certificate is ready.' : 'This training was already complete.' };
+      res.redirect(303, '/transcript');
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 400) return render400({ typed_name: e.message });
+      throw e;
+    }
+  });
+
+  router.get('/transcript', requireUser, async (req, res) => {
+    const user = req.user!;
+    const [completions, certificates] = await Promise.all([completionStore(db).forUser(user.id), certificateStore(db).forUser(user.id)]);
+    const assignments = await Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.assignment(user, course) })));
+    res.render('training/transcript', {
+      title: 'Your training record', person: user, completions, certificates, assignments, statusLabel: STATUS_LABEL,
+      courseTitle: (id: string) => catalogue.get(id)?.title ?? id, dayOf: (iso: string) => training.dayOf(iso),
+    });
+  });
+
+  return router;
+}

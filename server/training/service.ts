@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import type { Course } from '../content/catalogue';
+import type { DB, User } from '../db/schema';
+import { progressStore } from '../learning/store';
+import { dayInZone } from './dates';
+import { assignmentFor, type Assignment, type CyclePolicy } from './status';
+import { completionStore } from './store';
+
+/** Everything needed to decide assignments: the database, the clock and the organisation's rules. */
+export class Training {
+  constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly config: Config) {}
+
+  policy(course: Course): CyclePolicy {
+    return { ...this.config.cycles, validityDays: course.certificateValidityDays };
+  }
+
+  today(): string {
+    return dayInZone(this.clock.now(), this.config.timeZone);
+  }
+
+  dayOf(iso: string): string {
+    return dayInZone(new Date(iso), this.config.timeZone);
+  }
+
+  /** The person's current assignment for a course: cycle, due date, status and why. */
+  async assignment(user: Pick<User, 'id' | 'hire_date' | 'created_at'>, course: Course, db: Kysely<DB> = this.db): Promise<Assignment> {
+    const [completions, started] = await Promise.all([
+      completionStore(db).counted(user.id, course.id),
+      progressStore(db).startedCycles(user.id, course.id),
+    ]);
+    return assignmentFor(
+      this.policy(course), this.today(), user.hire_date ?? this.dayOf(user.created_at), user.hire_date !== null,
+      completions.map((c) => ({ completedOn: this.dayOf(c.completed_at) })), (cycle) => started.has(cycle),
+    );
+  }
+}

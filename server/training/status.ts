@@ -1,0 +1,95 @@
+import { addDays, daysBetween, formatDay, monthDayIn } from './dates';
+
+export type AnnualRule = { mode: 'rolling' } | { mode: 'fixed'; monthDay: string };
+
+export interface CyclePolicy {
+  onboardingDays: number;
+  annual: AnnualRule;
+  /** The refresher opens this many days before its due date. */
+  windowDays: number;
+  /** Days after the due date before the training counts as lapsed. */
+  graceDays: number;
+  /** Rolling mode: a certificate is valid this many days after completion. */
+  validityDays: number;
+}
+
+export type TrainingStatus = 'not-started' | 'in-progress' | 'completed' | 'due-soon' | 'overdue' | 'expired';
+
+export interface PastCompletion {
+  completedOn: string;
+}
+
+export interface Assignment {
+  /** "onboarding" or "annual-YYYY" (the due date's year). */
+  cycle: string;
+  kind: 'onboarding' | 'annual';
+  dueOn: string;
+  opensOn: string;
+  status: TrainingStatus;
+  /** Why the due date is what it is, in a sentence for the learner. */
+  reason: string;
+  /** The last counted completion and the date its certificate is valid until. */
+  last?: { completedOn: string; validUntil: string };
+}
+
+/** When the next annual refresher is due after a completion, and until when that completion is valid. */
+export function nextAnnual(policy: CyclePolicy, completedOn: string): { dueOn: string; validUntil: string } {
+  if (policy.annual.mode === 'rolling') {
+    const validUntil = addDays(completedOn, policy.validityDays);
+    return { dueOn: validUntil, validUntil };
+  }
+  // Fixed: the first organisation deadline whose window opens after the completion. A completion made
+  // inside a deadline's window counts for that deadline, so a new hire trained in December is not asked
+  // again in January.
+  let year = Number(completedOn.slice(0, 4));
+  let due = monthDayIn(year, policy.annual.monthDay);
+  while (addDays(due, -policy.windowDays) <= completedOn) {
+    year += 1;
+    due = monthDayIn(year, policy.annual.monthDay);
+  }
+  return { dueOn: due, validUntil: addDays(due, policy.graceDays) };
+}
+
+/**
+ * The one place that decides a person's assignment for a course on a given day.
+ * - No completion yet: the onboarding cycle, due `onboardingDays` after the start date; overdue after it (plus grace).
+ * - Otherwise the annual cycle after the latest completion: completed until its window opens, then due soon
+ *   (or in progress once started), and expired once past the due date plus grace.
+ * `startedInCycle` says whether the learner has begun this cycle's lessons or quiz.
+ */
+export function assignmentFor(
+  policy: CyclePolicy, today: string, startOn: string, hasHireDate: boolean, completions: PastCompletion[], startedInCycle: (cycle: string) => boolean,
+): Assignment {
+  const last = completions.reduce<PastCompletion | undefined>((a, c) => (!a || c.completedOn > a.completedOn ? c : a), undefined);
+  if (!last) {
+    const dueOn = addDays(startOn, policy.onboardingDays);
+    const started = startedInCycle('onboarding');
+    const status: TrainingStatus = today > addDays(dueOn, policy.graceDays) ? 'overdue' : started ? 'in-progress' : 'not-started';
+    const from = hasHireDate ? 'your start date' : 'your account was created';
+    return {
+      cycle: 'onboarding', kind: 'onboarding', dueOn, opensOn: startOn, status,
+      reason: `Due ${formatDay(dueOn)}: ${policy.onboardingDays} days after ${from}.`,
+    };
+  }
+  const { dueOn, validUntil } = nextAnnual(policy, last.completedOn);
+  const opensOn = addDays(dueOn, -policy.windowDays);
+  const cycle = `annual-${dueOn.slice(0, 4)}`;
+  const started = startedInCycle(cycle);
+  let status: TrainingStatus;
+  if (today < opensOn) status = 'completed';
+  else if (today <= addDays(dueOn, policy.graceDays)) status = started ? 'in-progress' : 'due-soon';
+  else status = today > validUntil ? 'expired' : 'overdue';
+  const reason = policy.annual.mode === 'fixed'
+    ? `Due ${formatDay(dueOn)}: your organisation's annual deadline.`
+    : `Due ${formatDay(dueOn)}: your certificate from ${formatDay(last.completedOn)} is valid for ${daysBetween(last.completedOn, dueOn)} days.`;
+  return { cycle, kind: 'annual', dueOn, opensOn, status, reason, last: { completedOn: last.completedOn, validUntil } };
+}
+
+export const STATUS_LABEL: Record<TrainingStatus, string> = {
+  'not-started': 'Not started',
+  'in-progress': 'In progress',
+  completed: 'Completed',
+  'due-soon': 'Due soon',
+  overdue: 'Overdue',
+  expired: 'Expired',
+};
