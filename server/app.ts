@@ -16,6 +16,7 @@ import { importRoutes } from './users/import-routes';
 import { learningRoutes } from './learning/routes';
 import { trainingRoutes } from './training/routes';
 import { certificateRoutes } from './certificates/routes';
+import { trainingAdminRoutes } from './training/admin-routes';
 import { teamRoutes } from './users/team-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(learningRoutes(deps));
   app.use(trainingRoutes(deps));
   app.use(certificateRoutes(deps));
+  app.use(trainingAdminRoutes(deps));
   app.use(authRoutes(deps, pp));
   app.use(adminUserRoutes(deps));
   app.use(importRoutes(deps));

@@ -4,6 +4,7 @@ import { verifyAuditChain } from './audit/service';
 import { passwordProblem } from './auth/password-policy';
 import { createAdminWithPassword } from './auth/setup';
 import { systemClock } from './clock';
+import { decodeUtf8 } from './csv';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrate';
@@ -25,6 +26,18 @@ async function withDatabase<T>(fn: (database: Database, baseUrl: string) => Prom
   } finally {
     await database.close();
   }
+}
+
+function readUtf8File(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new CliError(`Cannot read ${file}: ${(e as Error).message}`);
+  }
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new CliError(`${file} is not UTF-8 text.`);
+  return text;
 }
 
 function readStdin(): string {
@@ -75,12 +88,7 @@ export function buildCli(): Command {
   program.command('users:import').description('import or update people from a CSV file (all rows or none)')
     .argument('<file>', 'CSV with columns employee_id,email,name,role,department,manager_email,hire_date')
     .action(async (file: string) => {
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(file));
-      } catch (e) {
-        throw new CliError(e instanceof TypeError ? `${file} is not UTF-8 text.` : `Cannot read ${file}: ${(e as Error).message}`);
-      }
+      const text = readUtf8File(file);
       const parsed = parseUserCsv(text);
       await withDatabase(async ({ db }, baseUrl) => {
         const result = parsed.errors.length ? { ok: false as const, errors: parsed.errors }

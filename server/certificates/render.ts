@@ -89,14 +89,11 @@ export function renderCertificate(data: CertificateData, out: Writable): void {
 
   const how = data.source === 'in-person' ? 'Recorded by an administrator for an in-person session'
     : data.source === 'import' ? 'Imported from an earlier training record' : `Quiz score ${data.score ?? '—'}%`;
-  const lines = [
-    `Completed on ${data.completedOn}   ·   Valid until ${data.validUntil}   ·   ${how}`,
-    ...(data.attestation ? [data.attestation] : []),
-  ];
-  let y = 300;
+  const lines = [`Completed on ${data.completedOn}   ·   Valid until ${data.validUntil}`, how, ...(data.attestation ? [data.attestation] : [])];
+  let y = 296;
   for (const line of lines) {
     text('P', line, 'body', 12, y);
-    y += 22;
+    y += 20;
   }
 
   root.add(doc.struct('Figure', { alt: `QR code linking to ${data.verifyUrl}` }, () => drawQr(doc, data.verifyUrl, 60, 430, 118)));

@@ -1,7 +1,7 @@
-import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
+import { readCsv, type RowError } from '../csv';
 import type { DB } from '../db/schema';
 import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
 import { issuePasswordLink, saveUser, UserRuleError } from './service';
@@ -9,12 +9,7 @@ import { userStore } from './store';
 
 export const IMPORT_COLUMNS = USER_FIELD_NAMES;
 export const IMPORT_MAX_ROWS = 50_000;
-
-export interface RowError {
-  line: number;
-  column: string;
-  reason: string;
-}
+export type { RowError };
 
 export interface ParsedRow {
   line: number;
@@ -30,41 +25,13 @@ export interface ImportSummary {
 
 /** Parses and validates the whole file; any error means nothing will be imported. */
 export function parseUserCsv(text: string): { rows: ParsedRow[]; errors: RowError[] } {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    // With info: true each record comes with its source line (csv-parse's typings do not follow the option).
-    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: false }) as unknown as typeof records;
-  } catch (e) {
-    const err = e as { lines?: number; message?: string };
-    return { rows: [], errors: [{ line: err.lines ?? 1, column: '', reason: `The file is not valid CSV: ${err.message ?? 'unreadable'}` }] };
-  }
-  if (records.length === 0) return { rows: [], errors: [{ line: 1, column: '', reason: 'The file is empty.' }] };
-
-  const header = records[0]!.record.map((h) => h.trim().toLowerCase());
-  const missing = IMPORT_COLUMNS.filter((c) => !header.includes(c));
-  const unknown = header.filter((h) => !(IMPORT_COLUMNS as string[]).includes(h));
-  const dupes = header.filter((h, i) => header.indexOf(h) !== i);
-  const headerErrors: RowError[] = [];
-  if (missing.length) headerErrors.push({ line: 1, column: missing.join(', '), reason: `Missing column(s). The header must be: ${IMPORT_COLUMNS.join(',')}` });
-  if (unknown.length) headerErrors.push({ line: 1, column: unknown.join(', '), reason: 'Unknown column(s).' });
-  if (dupes.length) headerErrors.push({ line: 1, column: dupes.join(', '), reason: 'Column appears more than once.' });
-  if (headerErrors.length) return { rows: [], errors: headerErrors };
-  if (records.length - 1 > IMPORT_MAX_ROWS) {
-    return { rows: [], errors: [{ line: 1, column: '', reason: `At most ${IMPORT_MAX_ROWS} people per file; split the file.` }] };
-  }
-
+  const csv = readCsv(text, IMPORT_COLUMNS, [], IMPORT_MAX_ROWS);
   const rows: ParsedRow[] = [];
-  const errors: RowError[] = [];
+  const errors = csv.errors;
   const seenEmail = new Map<string, number>();
   const seenId = new Map<string, number>();
-  for (const { record, info } of records.slice(1)) {
-    const line = info.lines;
-    if (record.length !== header.length) {
-      errors.push({ line, column: '', reason: `Expected ${header.length} values, found ${record.length}.` });
-      continue;
-    }
-    const raw = Object.fromEntries(header.map((h, i) => [h, record[i] ?? '']));
-    const parsed = userFields.safeParse(raw);
+  for (const { line, values } of csv.rows) {
+    const parsed = userFields.safeParse(values);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) errors.push({ line, column: String(issue.path[0] ?? ''), reason: issue.message });
       continue;
@@ -79,7 +46,7 @@ export function parseUserCsv(text: string): { rows: ParsedRow[]; errors: RowErro
     }
     rows.push({ line, fields: f });
   }
-  return { rows, errors };
+  return { rows, errors: errors.sort((a, b) => a.line - b.line) };
 }
 
 /** Orders rows so that managers named in the file are saved before the people who report to them. */

@@ -11,6 +11,8 @@ import { USER_FIELD_NAMES, userFields } from './fields';
 import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus, UserRuleError } from './service';
 import { userStore } from './store';
 import { hasControlChars } from '../text';
+import { Training } from '../training/service';
+import { personTraining } from '../training/summary';
 
 export const PAGE_SIZE = 50;
 
@@ -35,6 +37,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const readers = requireRole('admin', 'auditor');
   const admins = requireRole('admin');
   const linkUrl = (token: string) => `${config.baseUrl}/password/${token}`;
+  const training = new Training(db, clock, config);
 
   const loadUser = async (raw: unknown): Promise<User> => {
     const id = idParam(raw);
@@ -98,7 +101,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0);
     res.render('users/show', {
       title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, links,
-      departments: departmentTree(await allDepartments(db)).ordered, events,
+      departments: departmentTree(await allDepartments(db)).ordered, events, training: await personTraining(training, deps.catalogue, user),
     });
   });
 
@@ -109,6 +112,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined,
       departments: departmentTree(await allDepartments(db)).ordered,
       events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
+      training: await personTraining(training, deps.catalogue, user),
     });
     if (!form.ok) return fail(form.errors);
     try {

@@ -1,0 +1,63 @@
+import { parse } from 'csv-parse/sync';
+
+/** One problem in an uploaded file: the line it is on, the column, and why. */
+export interface RowError {
+  line: number;
+  column: string;
+  reason: string;
+}
+
+export interface CsvRow {
+  line: number;
+  values: Record<string, string>;
+}
+
+/**
+ * Reads a CSV file whose first row names its columns (any order, any case). BOM, CRLF and quoted
+ * fields are handled. Every structural problem is reported; rows come back keyed by column name.
+ */
+export function readCsv(text: string, required: readonly string[], optional: readonly string[], maxRows: number): { rows: CsvRow[]; errors: RowError[] } {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // With info: true each record comes with its source line (csv-parse's typings do not follow the option).
+    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: false }) as unknown as typeof records;
+  } catch (e) {
+    const err = e as { lines?: number; message?: string };
+    return { rows: [], errors: [{ line: err.lines ?? 1, column: '', reason: `The file is not valid CSV: ${err.message ?? 'unreadable'}` }] };
+  }
+  if (records.length === 0) return { rows: [], errors: [{ line: 1, column: '', reason: 'The file is empty.' }] };
+
+  const header = records[0]!.record.map((h) => h.trim().toLowerCase());
+  const known = [...required, ...optional];
+  const missing = required.filter((c) => !header.includes(c));
+  const unknown = header.filter((h) => !known.includes(h));
+  const dupes = header.filter((h, i) => header.indexOf(h) !== i);
+  const errors: RowError[] = [];
+  if (missing.length) errors.push({ line: 1, column: missing.join(', '), reason: `Missing column(s). The header must name: ${known.join(',')}` });
+  if (unknown.length) errors.push({ line: 1, column: unknown.join(', '), reason: 'Unknown column(s).' });
+  if (dupes.length) errors.push({ line: 1, column: dupes.join(', '), reason: 'Column appears more than once.' });
+  if (errors.length) return { rows: [], errors };
+  if (records.length - 1 > maxRows) return { rows: [], errors: [{ line: 1, column: '', reason: `At most ${maxRows} rows per file; split the file.` }] };
+
+  const rows: CsvRow[] = [];
+  for (const { record, info } of records.slice(1)) {
+    if (record.length !== header.length) {
+      errors.push({ line: info.lines, column: '', reason: `Expected ${header.length} values, found ${record.length}.` });
+      continue;
+    }
+    const values: Record<string, string> = {};
+    for (const c of known) values[c] = '';
+    header.forEach((h, i) => { values[h] = record[i] ?? ''; });
+    rows.push({ line: info.lines, values });
+  }
+  return { rows, errors };
+}
+
+/** Decodes an upload as UTF-8, refusing anything else rather than guessing. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,59 @@
+import { Router } from 'express';
+import { requireRole } from '../auth/guards';
+import type { AppDeps } from '../deps';
+import { HttpError } from '../http/errors';
+import { idParam, parseForm } from '../http/validate';
+import { actorOf } from '../users/routes';
+import { csvFromRequest } from '../users/import-routes';
+import { userStore } from '../users/store';
+import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, inPersonFields, parseHistory, recordInPerson } from './record';
+import { Training } from './service';
+
+export function trainingAdminRoutes(deps: AppDeps): Router {
+  const { db, clock, config, catalogue } = deps;
+  const training = new Training(db, clock, config);
+  const router = Router();
+  const admins = requireRole('admin');
+
+  router.post('/admin/users/:id/completions', admins, async (req, res) => {
+    const id = idParam(req.params.id);
+    const user = id === undefined ? undefined : await userStore(db).byId(id);
+    if (!user) throw new HttpError(404, 'No person with that id exists.');
+    const form = parseForm(inPersonFields, req.body, ['course_id', 'completed_on', 'trainer', 'reason']);
+    const course = form.ok ? catalogue.get(form.data.course_id) : undefined;
+    if (!form.ok || !course) {
+      const first = form.ok ? 'Choose a course.' : Object.values(form.errors)[0];
+      req.session.flash = { kind: 'error', message: `Nothing was recorded: ${first}` };
+      return res.redirect(303, `/admin/users/${user.id}#training`);
+    }
+    try {
+      await recordInPerson(training, actorOf(req.user!, req.ip), user, course, form.data);
+      req.session.flash = { kind: 'success', message: `In-person completion recorded for ${user.name}; a certificate was issued.` };
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.status >= 500) throw e;
+      req.session.flash = { kind: 'error', message: `Nothing was recorded: ${e.message}` };
+    }
+    res.redirect(303, `/admin/users/${user.id}#training`);
+  });
+
+  const columns = [...HISTORY_COLUMNS, ...HISTORY_OPTIONAL];
+  router.get('/admin/completions/import', admins, (_req, res) => {
+    res.render('training/import', { title: 'Import earlier completions', columns, errors: [], message: undefined, courses: catalogue.courses });
+  });
+
+  router.post('/admin/completions/import', admins, async (req, res) => {
+    const input = csvFromRequest(req.file, req.body);
+    const fail = (message: string, errors: { line: number; column: string; reason: string }[] = []) =>
+      res.status(400).render('training/import', { title: 'Import earlier completions', columns, errors, message, courses: catalogue.courses });
+    if ('error' in input) return fail(input.error);
+    const parsed = await parseHistory(db, training, catalogue, input.text);
+    if (parsed.errors.length) {
+      return fail(`Nothing was imported: ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'} found. Fix ${parsed.errors.length === 1 ? 'it' : 'them'} and upload the whole file again.`, parsed.errors);
+    }
+    const r = await importHistory(training, actorOf(req.user!, req.ip), parsed.rows, input.source);
+    req.session.flash = { kind: 'success', message: `Import done: ${r.added} completions added, ${r.present} already present.` };
+    res.redirect(303, '/admin/completions/import');
+  });
+
+  return router;
+}

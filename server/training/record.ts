@@ -1,0 +1,109 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { appendAudit, type Actor } from '../audit/service';
+import type { Catalogue, Course } from '../content/catalogue';
+import { readCsv, type RowError } from '../csv';
+import type { DB, User } from '../db/schema';
+import { HttpError } from '../http/errors';
+import { hasControlChars } from '../text';
+import { isRealDate } from '../users/fields';
+import { userStore } from '../users/store';
+import { issueCertificate } from './finish';
+import type { Training } from './service';
+import { nextAnnual } from './status';
+import { completionStore } from './store';
+
+const text = (label: string, max: number) => z.string().trim().min(1, `Enter the ${label}.`).max(max, `The ${label} is longer than ${max} characters.`)
+  .refine((s) => !hasControlChars(s), `The ${label} contains control characters.`);
+
+export const inPersonFields = z.object({
+  course_id: z.string().min(1, 'Choose a course.'),
+  completed_on: z.string().refine(isRealDate, 'Enter the session date as YYYY-MM-DD.'),
+  trainer: text('trainer\'s name', 200),
+  reason: text('reason', 500),
+});
+
+/** Midday UTC on a calendar day: the same day in every zone an organisation is likely to use. */
+const noonOf = (day: string) => `${day}T12:00:00.000Z`;
+
+/**
+ * An in-person session recorded by an admin: the same completion and certificate as an online one,
+ * flagged as admin-recorded, for the person's open cycle.
+ */
+export async function recordInPerson(
+  t: Training, actor: Actor, user: User, course: Course, f: z.output<typeof inPersonFields>,
+): Promise<number> {
+  if (f.completed_on > t.today()) throw new HttpError(400, 'The session date cannot be in the future.');
+  return t.db.transaction().execute(async (trx) => {
+    const assignment = await t.assignment(user, course, trx);
+    if (assignment.status === 'completed') throw new HttpError(409, `${user.name} is already up to date with this course.`);
+    const completedAt = noonOf(f.completed_on);
+    const completionId = await completionStore(trx).insertOnce({
+      user_id: user.id, course_id: course.id, cycle: assignment.cycle, due_on: assignment.dueOn, content_hash: null, attempt_id: null,
+      attestation_id: null, score: null, completed_at: completedAt, valid_until: nextAnnual(t.policy(course), f.completed_on).validUntil,
+      source: 'in-person', recorded_by: actor.id, details: JSON.stringify({ trainer: f.trainer, reason: f.reason }), created_at: t.clock.now().toISOString(),
+    });
+    if (completionId === undefined) throw new HttpError(409, `${user.name} already has a completion for this cycle.`);
+    await appendAudit(trx, t.clock, actor, {
+      action: 'completion.recorded', subjectType: 'user', subjectId: user.id,
+      details: { completion: completionId, course: course.id, cycle: assignment.cycle, source: 'in-person', date: f.completed_on, trainer: f.trainer, reason: f.reason },
+    });
+    await issueCertificate(trx, t, actor, completionId, user.name, course);
+    return completionId;
+  });
+}
+
+export const HISTORY_COLUMNS = ['employee_id', 'course_id', 'completed_at', 'source'] as const;
+export const HISTORY_OPTIONAL = ['expires_at'] as const;
+
+interface HistoryRow {
+  line: number;
+  user: User;
+  course: Course;
+  completedOn: string;
+  validUntil: string;
+  source: string;
+}
+
+/** Validates a file of earlier completions against the people and courses that exist; all rows or none. */
+export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catalogue, csvText: string): Promise<{ rows: HistoryRow[]; errors: RowError[] }> {
+  const csv = readCsv(csvText, HISTORY_COLUMNS, HISTORY_OPTIONAL, 100_000);
+  const errors = [...csv.errors];
+  const rows: HistoryRow[] = [];
+  const today = t.today();
+  const people = new Map((await userStore(db).byEmployeeIds([...new Set(csv.rows.map((r) => r.values.employee_id!.trim()))])).map((u) => [u.employee_id!, u]));
+  for (const { line, values } of csv.rows) {
+    const v = Object.fromEntries(Object.entries(values).map(([k, x]) => [k, x.trim()]));
+    const bad = (column: string, reason: string) => errors.push({ line, column, reason });
+    const user = people.get(v.employee_id!);
+    const course = catalogue.get(v.course_id!);
+    const completedOn = /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v.completed_at!) ? v.completed_at!.slice(0, 10) : '';
+    if (!user) bad('employee_id', v.employee_id ? `No person has employee ID ${v.employee_id}.` : 'Enter the employee ID.');
+    if (!course) bad('course_id', `No course has the id "${v.course_id}".`);
+    if (!isRealDate(completedOn)) bad('completed_at', 'Write the completion date as YYYY-MM-DD.');
+    else if (completedOn > today) bad('completed_at', 'The completion date is in the future.');
+    if (v.expires_at && (!isRealDate(v.expires_at) || v.expires_at <= completedOn)) bad('expires_at', 'Write expires_at as YYYY-MM-DD, after the completion date, or leave it empty.');
+    if (!v.source || v.source.length > 100 || hasControlChars(v.source)) bad('source', 'Name the system or session the record comes from (up to 100 characters).');
+    if (user && course && isRealDate(completedOn)) {
+      rows.push({ line, user, course, completedOn, source: v.source!, validUntil: v.expires_at || nextAnnual(t.policy(course), completedOn).validUntil });
+    }
+  }
+  return { rows, errors: errors.sort((a, b) => a.line - b.line) };
+}
+
+/** Imports earlier completions in one transaction; a row already imported is counted, not duplicated. */
+export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[], sourceLabel: string): Promise<{ added: number; present: number }> {
+  return t.db.transaction().execute(async (trx) => {
+    let added = 0;
+    for (const r of rows) {
+      const id = await completionStore(trx).insertOnce({
+        user_id: r.user.id, course_id: r.course.id, cycle: `imported-${r.completedOn}`, due_on: null, content_hash: null, attempt_id: null,
+        attestation_id: null, score: null, completed_at: noonOf(r.completedOn), valid_until: r.validUntil, source: 'import',
+        recorded_by: actor.id, details: JSON.stringify({ source: r.source }), created_at: t.clock.now().toISOString(),
+      });
+      if (id !== undefined) added += 1;
+    }
+    await appendAudit(trx, t.clock, actor, { action: 'completions.imported', subjectType: 'import', details: { source: sourceLabel, rows: rows.length, added, present: rows.length - added } });
+    return { added, present: rows.length - added };
+  });
+}

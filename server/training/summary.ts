@@ -1,0 +1,25 @@
+import type { Catalogue } from '../content/catalogue';
+import type { User } from '../db/schema';
+import type { Training } from './service';
+import { certificateStore, completionStore } from './store';
+
+/** A person's training as the transcript and the admin and manager person pages show it. */
+export async function personTraining(t: Training, catalogue: Catalogue, user: User) {
+  const [completions, certificates, assignments] = await Promise.all([
+    completionStore(t.db).forUser(user.id),
+    certificateStore(t.db).forUser(user.id),
+    Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await t.assignment(user, course) }))),
+  ]);
+  return {
+    assignments,
+    completions: completions.map((c) => ({
+      ...c,
+      courseTitle: catalogue.get(c.course_id)?.title ?? c.course_id,
+      completedOn: t.dayOf(c.completed_at),
+      details: JSON.parse(c.details) as { trainer?: string; reason?: string; source?: string },
+      certificates: certificates.filter((x) => x.completion_id === c.id),
+    })),
+  };
+}
+
+export type PersonTraining = Awaited<ReturnType<typeof personTraining>>;
