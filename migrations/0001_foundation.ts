@@ -28,6 +28,7 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('manager_id', 'integer', (c) => c.references('users.id'))
     .addColumn('hire_date', 'text')
     .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status in ('active', 'deactivated')`))
+    .addColumn('deactivated_at', 'text')
     .addColumn('password_hash', 'text')
     .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('locked_until', 'text')

@@ -5,6 +5,7 @@ import { passwordProblem } from './auth/password-policy';
 import { createAdminWithPassword } from './auth/setup';
 import { systemClock } from './clock';
 import { decodeUtf8 } from './csv';
+import { buildServices } from './services';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrate';
@@ -91,8 +92,9 @@ export function buildCli(): Command {
       const text = readUtf8File(file);
       const parsed = parseUserCsv(text);
       await withDatabase(async ({ db }, baseUrl) => {
+        const { training } = buildServices(loadConfig(), db, systemClock, loadCatalogue(loadConfig().contentDir));
         const result = parsed.errors.length ? { ok: false as const, errors: parsed.errors }
-          : await importUsers(db, systemClock, CLI_ACTOR, parsed.rows, `cli: ${file}`);
+          : await importUsers(db, systemClock, CLI_ACTOR, parsed.rows, `cli: ${file}`, (trx, ids) => training.index.refresh(trx, ids));
         if (!result.ok) {
           for (const e of result.errors) console.error(`line ${e.line}${e.column ? `, ${e.column}` : ''}: ${e.reason}`);
           throw new CliError(`Nothing was imported: ${result.errors.length} problem(s).`);

@@ -4,6 +4,7 @@ import type { DatabaseSessionStore } from './auth/session-store';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Catalogue } from './content/catalogue';
+import type { Training } from './training/service';
 import type { DB } from './db/schema';
 
 /** Everything the app is built from; tests pass their own (a fresh database file, a movable clock). */
@@ -14,4 +15,6 @@ export interface AppDeps {
   log: Logger;
   sessions: DatabaseSessionStore;
   catalogue: Catalogue;
+  /** Cycle rules, assignments and the status index, shared by every route. */
+  training: Training;
 }

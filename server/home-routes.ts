@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import { requireUser } from './auth/guards';
 import type { AppDeps } from './deps';
 import { LearningDeps, learnerCourseState } from './learning/progress';
-import { Training } from './training/service';
 
 /** Mounted before sessions: a health probe must not create sessions or need a cookie. */
 export function healthRoutes(deps: AppDeps): Router {
@@ -23,7 +22,7 @@ export function healthRoutes(deps: AppDeps): Router {
 
 export function homeRoutes(deps: AppDeps): Router {
   const router = Router();
-  const learning = new LearningDeps(deps.db, deps.clock, deps.config.sequentialLessons, new Training(deps.db, deps.clock, deps.config));
+  const learning = new LearningDeps(deps.db, deps.clock, deps.config.sequentialLessons, deps.training);
   router.get('/', requireUser, async (req, res) => {
     const courses = await Promise.all(deps.catalogue.courses.map(async (course) => {
       const { track, assignment } = await learning.trackFor(req.user!, course);

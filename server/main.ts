@@ -8,6 +8,7 @@ import { openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { createLogger } from './http/logging';
 import { loadCatalogue } from './content/loader';
+import { buildServices } from './services';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -27,7 +28,11 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   }
 
   const sessions = new DatabaseSessionStore(database.db, systemClock, config.sessionIdleMs);
-  const app = createApp({ config, db: database.db, clock: systemClock, log, sessions, catalogue });
+  const services = buildServices(config, database.db, systemClock, catalogue);
+  // Status rows for people added while the server was down, or computed under other due-date rules.
+  const refreshed = await services.training.index.refreshStale(database.db);
+  if (refreshed) log.info({ people: refreshed }, 'training status brought up to date');
+  const app = createApp({ config, db: database.db, clock: systemClock, log, sessions, catalogue, ...services });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

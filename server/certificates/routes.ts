@@ -5,15 +5,14 @@ import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
 import { idParam } from '../http/validate';
 import { hasControlChars } from '../text';
-import { Training } from '../training/service';
 import { actorOf } from '../users/routes';
 import { normalizeCode } from './codes';
 import { renderCertificate } from './render';
 import { certificateData, loadCertificate, mayDownload, reissueCertificate, revokeCertificate, verifyCode } from './service';
 
 export function certificateRoutes(deps: AppDeps): Router {
-  const { db, clock, config } = deps;
-  const training = new Training(db, clock, config);
+  const { db, config } = deps;
+  const { training } = deps;
   const router = Router();
 
   router.get('/certificates/:id.pdf', requireUser, async (req, res) => {

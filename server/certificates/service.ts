@@ -62,6 +62,9 @@ export async function revokeCertificate(db: Kysely<DB>, t: Training, actor: Acto
     const r = await certificateStore(trx).setStatus(certId, { status: 'revoked', revoked_at: t.clock.now().toISOString(), revoked_reason: reason });
     if (Number(r.numUpdatedRows) !== 1) throw new HttpError(409, 'Only a valid certificate can be revoked; this one is already revoked or replaced.');
     await appendAudit(trx, t.clock, actor, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: certId, details: { reason } });
+    const owner = await trx.selectFrom('completions').innerJoin('certificates', 'certificates.completion_id', 'completions.id')
+      .select('completions.user_id').where('certificates.id', '=', certId).executeTakeFirstOrThrow();
+    await t.index.refresh(trx, [owner.user_id]);
   });
 }
 
@@ -75,6 +78,7 @@ export async function reissueCertificate(db: Kysely<DB>, t: Training, actor: Act
     const course = { title: found.cert.course_title, version: found.cert.course_version };
     const newId = await issueCertificate(trx, t, actor, found.completion.id, found.owner.name, course);
     await certificateStore(trx).setStatus(certId, { status: 'replaced', replaced_by: newId });
+    await t.index.refresh(trx, [found.owner.id]);
     await appendAudit(trx, t.clock, actor, { action: 'certificate.reissued', subjectType: 'certificate', subjectId: certId, details: { replacedBy: newId, name: found.owner.name } });
     return newId;
   });

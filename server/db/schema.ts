@@ -24,6 +24,7 @@ export interface UsersTable {
   manager_id: number | null;
   hire_date: string | null;
   status: Generated<UserStatus>;
+  deactivated_at: Generated<string | null>;
   password_hash: string | null;
   failed_logins: Generated<number>;
   locked_until: string | null;
@@ -155,6 +156,29 @@ export interface CertificatesTable {
   replaced_by: number | null;
 }
 
+export interface TrainingStatusTable {
+  user_id: number;
+  course_id: string;
+  cycle: string;
+  kind: 'onboarding' | 'annual';
+  due_on: string;
+  opens_on: string;
+  grace_until: string;
+  valid_until: string;
+  started: number;
+  last_completion_id: number | null;
+  last_completed_on: string | null;
+  last_valid_until: string | null;
+  score: number | null;
+  content_hash: string | null;
+  certificate_id: number | null;
+  certificate_code: string | null;
+  source: string | null;
+  recorded_by: number | null;
+  policy_key: string;
+  updated_at: string;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -167,6 +191,7 @@ export interface DB {
   attestations: AttestationsTable;
   completions: CompletionsTable;
   certificates: CertificatesTable;
+  training_status: TrainingStatusTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -180,3 +205,4 @@ export type QuizAttempt = Selectable<QuizAttemptsTable>;
 export type Attestation = Selectable<AttestationsTable>;
 export type Completion = Selectable<CompletionsTable>;
 export type Certificate = Selectable<CertificatesTable>;
+export type TrainingStatusRow = Selectable<TrainingStatusTable>;

@@ -73,7 +73,11 @@ export async function currentScene(d: LearningDeps, track: Track, course: Course
   const now = d.clock.now().toISOString();
   const store = progressStore(d.db);
   if (ls.status === 'not-started') {
-    await store.start(track, lessonId, first.id, course.contentHash, now);
+    await d.db.transaction().execute(async (trx) => {
+      await progressStore(trx).start(track, lessonId, first.id, course.contentHash, now);
+      // The first lesson of a cycle moves the learner to "in progress".
+      await d.training.index.refresh(trx, [track.userId]);
+    });
     const row = await store.get(track, lessonId);
     return { lesson: ls.lesson, scene: sceneOf(ls.lesson, row?.current_scene_id ?? first.id) ?? first };
   }

@@ -8,13 +8,12 @@ import { actorOf } from '../users/routes';
 import { answerScene, currentScene, LearningDeps, learnerCourseState } from './progress';
 import { answersFromBody, ownAttempt, QuizInputError, resultRows, servedOf, startAttempt, submitAttempt, type Answers } from './quiz';
 import { answerStore, attemptStore } from './store';
-import { Training } from '../training/service';
 import { completionStore } from '../training/store';
 import { formatDay } from '../training/dates';
 
 export function learningRoutes(deps: AppDeps): Router {
   const { db, clock, config, catalogue } = deps;
-  const learning = new LearningDeps(db, clock, config.sequentialLessons, new Training(db, clock, config));
+  const learning = new LearningDeps(db, clock, config.sequentialLessons, deps.training);
   const quizSettings = { maxAttempts: config.quizMaxAttempts };
   const router = Router();
   router.use('/courses', requireUser);

@@ -7,11 +7,10 @@ import { actorOf } from '../users/routes';
 import { csvFromRequest } from '../users/import-routes';
 import { userStore } from '../users/store';
 import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, inPersonFields, parseHistory, recordInPerson } from './record';
-import { Training } from './service';
 
 export function trainingAdminRoutes(deps: AppDeps): Router {
-  const { db, clock, config, catalogue } = deps;
-  const training = new Training(db, clock, config);
+  const { db, catalogue } = deps;
+  const { training } = deps;
   const router = Router();
   const admins = requireRole('admin');
 

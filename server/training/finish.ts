@@ -77,6 +77,7 @@ export async function finishWithAttestation(
       details: { completion: completionId, course: course.id, cycle: attempt.cycle, attempt: attempt.id, score: attempt.score, content: attempt.content_hash, policy: course.policy.version },
     });
     const certificateId = await issueCertificate(trx, t, actor, completionId, user.name, course);
+    await t.index.refresh(trx, [user.id]);
     return { completionId, certificateId, created: true };
   });
 }

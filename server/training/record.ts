@@ -49,6 +49,7 @@ export async function recordInPerson(
       details: { completion: completionId, course: course.id, cycle: assignment.cycle, source: 'in-person', date: f.completed_on, trainer: f.trainer, reason: f.reason },
     });
     await issueCertificate(trx, t, actor, completionId, user.name, course);
+    await t.index.refresh(trx, [user.id]);
     return completionId;
   });
 }
@@ -103,6 +104,7 @@ export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[
       });
       if (id !== undefined) added += 1;
     }
+    await t.index.refresh(trx, [...new Set(rows.map((r) => r.user.id))]);
     await appendAudit(trx, t.clock, actor, { action: 'completions.imported', subjectType: 'import', details: { source: sourceLabel, rows: rows.length, added, present: rows.length - added } });
     return { added, present: rows.length - added };
   });

@@ -6,13 +6,12 @@ import { idParam } from '../http/validate';
 import { ownAttempt } from '../learning/quiz';
 import { actorOf } from '../users/routes';
 import { finishWithAttestation } from './finish';
-import { Training } from './service';
 import { certificateStore, completionStore } from './store';
 import { STATUS_LABEL } from './status';
 
 export function trainingRoutes(deps: AppDeps): Router {
-  const { db, clock, config, catalogue } = deps;
-  const training = new Training(db, clock, config);
+  const { db, catalogue } = deps;
+  const { training } = deps;
   const router = Router();
 
   const loadPassed = async (userId: number, courseId: string, attemptId: unknown) => {

@@ -6,11 +6,17 @@ import type { DB, User } from '../db/schema';
 import { progressStore } from '../learning/store';
 import { dayInZone } from './dates';
 import { assignmentFor, type Assignment, type CyclePolicy } from './status';
+import { StatusIndex } from './status-table';
 import { completionStore } from './store';
 
 /** Everything needed to decide assignments: the database, the clock and the organisation's rules. */
 export class Training {
-  constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly config: Config) {}
+  /** Kept in step with every change that can move a status; reports read it. */
+  readonly index: StatusIndex;
+
+  constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly config: Config, courses: readonly Course[]) {
+    this.index = new StatusIndex(this, courses);
+  }
 
   policy(course: Course): CyclePolicy {
     return { ...this.config.cycles, validityDays: course.certificateValidityDays };

@@ -19,6 +19,30 @@ export interface PastCompletion {
   completedOn: string;
 }
 
+/** The dates at which a person's status changes; the status on any day follows from these alone. */
+export interface Thresholds {
+  kind: 'onboarding' | 'annual';
+  opensOn: string;
+  /** Due date plus grace days: after this day the training is late. */
+  graceUntil: string;
+  /** Last day the last completion counts ("9999-12-31" while onboarding). */
+  validUntil: string;
+  started: boolean;
+}
+
+export const NO_END = '9999-12-31';
+
+/**
+ * The status on a day. The reports compute the same rule in SQL (reports/status-sql.ts); a test
+ * checks the two agree on every boundary.
+ */
+export function statusOn(th: Thresholds, today: string): TrainingStatus {
+  if (th.kind === 'onboarding') return today > th.graceUntil ? 'overdue' : th.started ? 'in-progress' : 'not-started';
+  if (today < th.opensOn) return 'completed';
+  if (today <= th.graceUntil) return th.started ? 'in-progress' : 'due-soon';
+  return today > th.validUntil ? 'expired' : 'overdue';
+}
+
 export interface Assignment {
   /** "onboarding" or "annual-YYYY" (the due date's year). */
   cycle: string;
@@ -30,6 +54,7 @@ export interface Assignment {
   reason: string;
   /** The last counted completion and the date its certificate is valid until. */
   last?: { completedOn: string; validUntil: string };
+  thresholds: Thresholds;
 }
 
 /** When the next annual refresher is due after a completion, and until when that completion is valid. */
@@ -63,26 +88,22 @@ export function assignmentFor(
   const last = completions.reduce<PastCompletion | undefined>((a, c) => (!a || c.completedOn > a.completedOn ? c : a), undefined);
   if (!last) {
     const dueOn = addDays(startOn, policy.onboardingDays);
-    const started = startedInCycle('onboarding');
-    const status: TrainingStatus = today > addDays(dueOn, policy.graceDays) ? 'overdue' : started ? 'in-progress' : 'not-started';
+    const thresholds: Thresholds = { kind: 'onboarding', opensOn: startOn, graceUntil: addDays(dueOn, policy.graceDays), validUntil: NO_END, started: startedInCycle('onboarding') };
     const from = hasHireDate ? 'your start date' : 'your account was created';
     return {
-      cycle: 'onboarding', kind: 'onboarding', dueOn, opensOn: startOn, status,
+      cycle: 'onboarding', kind: 'onboarding', dueOn, opensOn: startOn, status: statusOn(thresholds, today), thresholds,
       reason: `Due ${formatDay(dueOn)}: ${policy.onboardingDays} days after ${from}.`,
     };
   }
   const { dueOn, validUntil } = nextAnnual(policy, last.completedOn);
   const opensOn = addDays(dueOn, -policy.windowDays);
   const cycle = `annual-${dueOn.slice(0, 4)}`;
-  const started = startedInCycle(cycle);
-  let status: TrainingStatus;
-  if (today < opensOn) status = 'completed';
-  else if (today <= addDays(dueOn, policy.graceDays)) status = started ? 'in-progress' : 'due-soon';
-  else status = today > validUntil ? 'expired' : 'overdue';
+  const thresholds: Thresholds = { kind: 'annual', opensOn, graceUntil: addDays(dueOn, policy.graceDays), validUntil, started: startedInCycle(cycle) };
+  const status = statusOn(thresholds, today);
   const reason = policy.annual.mode === 'fixed'
     ? `Due ${formatDay(dueOn)}: your organisation's annual deadline.`
     : `Due ${formatDay(dueOn)}: your certificate from ${formatDay(last.completedOn)} is valid for ${daysBetween(last.completedOn, dueOn)} days.`;
-  return { cycle, kind: 'annual', dueOn, opensOn, status, reason, last: { completedOn: last.completedOn, validUntil } };
+  return { cycle, kind: 'annual', dueOn, opensOn, status, reason, thresholds, last: { completedOn: last.completedOn, validUntil } };
 }
 
 export const STATUS_LABEL: Record<TrainingStatus, string> = {

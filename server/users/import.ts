@@ -84,12 +84,14 @@ async function matchExisting(users: ReturnType<typeof userStore>, f: UserFields)
  */
 export async function importUsers(
   db: Kysely<DB>, clock: Clock, actor: Actor, rows: ParsedRow[], source: string,
+  afterSave?: (trx: Kysely<DB>, userIds: number[]) => Promise<void>,
 ): Promise<{ ok: true; summary: ImportSummary } | { ok: false; errors: RowError[] }> {
   try {
     const summary = await db.transaction().execute(async (trx) => {
       const users = userStore(trx);
       const s: ImportSummary = { created: 0, updated: 0, unchanged: 0, links: [] };
       const errors: RowError[] = [];
+      const saved: number[] = [];
       for (const row of managersFirst(rows)) {
         const f = row.fields;
         const existing = await matchExisting(users, f);
@@ -99,12 +101,14 @@ export async function importUsers(
             s.links.push({ name: user.name, email: user.email, token: await issuePasswordLink(trx, clock, actor, user.id) });
           }
           s[change] += 1;
+          if (change !== 'unchanged') saved.push(user.id);
         } catch (e) {
           if (!(e instanceof UserRuleError)) throw e;
           for (const [column, reason] of Object.entries(e.errors)) errors.push({ line: row.line, column, reason: reason ?? '' });
         }
       }
       if (errors.length) throw new ImportRejected(errors.sort((a, b) => a.line - b.line));
+      if (afterSave) await afterSave(trx, saved);
       await appendAudit(trx, clock, actor, {
         action: 'users.imported', subjectType: 'import',
         details: { source, rows: rows.length, created: s.created, updated: s.updated, unchanged: s.unchanged },

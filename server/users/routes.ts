@@ -11,7 +11,6 @@ import { USER_FIELD_NAMES, userFields } from './fields';
 import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus, UserRuleError } from './service';
 import { userStore } from './store';
 import { hasControlChars } from '../text';
-import { Training } from '../training/service';
 import { personTraining } from '../training/summary';
 
 export const PAGE_SIZE = 50;
@@ -37,7 +36,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const readers = requireRole('admin', 'auditor');
   const admins = requireRole('admin');
   const linkUrl = (token: string) => `${config.baseUrl}/password/${token}`;
-  const training = new Training(db, clock, config);
+  const { training } = deps;
 
   const loadUser = async (raw: unknown): Promise<User> => {
     const id = idParam(raw);
@@ -83,6 +82,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     try {
       const { user, token } = await db.transaction().execute(async (trx) => {
         const saved = await saveUser(trx, clock, actor, undefined, form.data);
+        await training.index.refresh(trx, [saved.user.id]);
         return { user: saved.user, token: await issuePasswordLink(trx, clock, actor, saved.user.id) };
       });
       req.session.issuedLinks = [{ name: user.name, email: user.email, url: linkUrl(token) }];
@@ -116,7 +116,12 @@ export function adminUserRoutes(deps: AppDeps): Router {
     });
     if (!form.ok) return fail(form.errors);
     try {
-      const { change } = await db.transaction().execute((trx) => saveUser(trx, clock, actorOf(req.user!, req.ip), user, form.data));
+      const { change } = await db.transaction().execute(async (trx) => {
+        const saved = await saveUser(trx, clock, actorOf(req.user!, req.ip), user, form.data);
+        // A new hire date moves the onboarding due date.
+        if (saved.change === 'updated') await training.index.refresh(trx, [user.id]);
+        return saved;
+      });
       req.session.flash = { kind: 'success', message: change === 'unchanged' ? 'Nothing was changed.' : 'Changes saved.' };
       res.redirect(303, `/admin/users/${user.id}`);
     } catch (e) {

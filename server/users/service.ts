@@ -104,7 +104,8 @@ export async function setUserStatus(
       }
       await revokeTokens(trx, clock, 'set-password', userId);
     }
-    const updated = await users.update(userId, { status, updated_at: clock.now().toISOString() });
+    const now = clock.now().toISOString();
+    const updated = await users.update(userId, { status, updated_at: now, deactivated_at: status === 'deactivated' ? now : null });
     await appendAudit(trx, clock, actor, {
       action: status === 'deactivated' ? 'user.deactivated' : 'user.reactivated', subjectType: 'user', subjectId: userId,
     });

@@ -11,6 +11,8 @@ import { migrateToLatest } from '../../server/db/migrate';
 import type { DB } from '../../server/db/schema';
 import { createLogger } from '../../server/http/logging';
 import { loadCatalogue } from '../../server/content/loader';
+import { buildServices } from '../../server/services';
+import type { Training } from '../../server/training/service';
 import type { Catalogue } from '../../server/content/catalogue';
 import { TestClock } from './clock';
 
@@ -22,6 +24,7 @@ export interface TestApp {
   config: Config;
   sessions: DatabaseSessionStore;
   catalogue: Catalogue;
+  training: Training;
   dir: string;
   close(): Promise<void>;
 }
@@ -38,9 +41,10 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const clock = new TestClock();
   const sessions = new DatabaseSessionStore(database.db, clock, config.sessionIdleMs);
   const catalogue = loadCatalogue(config.contentDir);
-  const app = createApp({ config, db: database.db, clock, log: createLogger('silent'), sessions, catalogue });
+  const services = buildServices(config, database.db, clock, catalogue);
+  const app = createApp({ config, db: database.db, clock, log: createLogger('silent'), sessions, catalogue, ...services });
   return {
-    app, db: database.db, database, clock, config, sessions, catalogue, dir,
+    app, db: database.db, database, clock, config, sessions, catalogue, training: services.training, dir,
     async close() {
       sessions.stop();
       await database.close();

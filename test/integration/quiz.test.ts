@@ -5,6 +5,7 @@ import type { Course } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
 import { createApp } from '../../server/app';
 import { createLogger } from '../../server/http/logging';
+import { buildServices } from '../../server/services';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { copyFixture } from '../helpers/content';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
@@ -193,7 +194,7 @@ describe('quiz', () => {
       fs.appendFileSync(path.join(dir, 'courses/mini/quiz.yaml'), '\n# reviewed\n');
       const catalogue = loadCatalogue(dir);
       expect(catalogue.get('mini')!.contentHash).not.toBe(mini.contentHash);
-      const app2 = createApp({ config: t1.config, db: t1.db, clock: t1.clock, log: createLogger('silent'), sessions: t1.sessions, catalogue });
+      const app2 = createApp({ config: t1.config, db: t1.db, clock: t1.clock, log: createLogger('silent'), sessions: t1.sessions, catalogue, ...buildServices(t1.config, t1.db, t1.clock, catalogue) });
       const cookie = (await a.get('/')).request.cookies;
       const res = await request(app2).post(start.headers.location!).set('Cookie', cookie).type('form').send(body);
       expect(res.status).toBe(409);

@@ -1,0 +1,85 @@
+import type { Kysely } from 'kysely';
+import type { Course } from '../content/catalogue';
+import type { DB, TrainingStatusRow } from '../db/schema';
+import type { Training } from './service';
+import { assignmentFor } from './status';
+
+const BATCH = 500;
+
+/**
+ * Keeps training_status in step: for each person and course, the thresholds from the one status
+ * function plus the facts reports show. Call refresh() in the transaction of any change that can move
+ * a status (completion, revocation, reissue, a first lesson or quiz start, a new or edited person).
+ */
+export class StatusIndex {
+  constructor(private readonly t: Training, private readonly courses: readonly Course[]) {}
+
+  /** A fingerprint of the rules: when it changes (config or course validity), every row is recomputed. */
+  policyKey(course: Course): string {
+    return JSON.stringify([this.t.policy(course), this.t.config.timeZone]);
+  }
+
+  async refresh(db: Kysely<DB>, userIds: readonly number[]): Promise<void> {
+    for (let i = 0; i < userIds.length; i += BATCH) await this.refreshBatch(db, userIds.slice(i, i + BATCH));
+  }
+
+  private async refreshBatch(db: Kysely<DB>, ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const users = await db.selectFrom('users').select(['id', 'hire_date', 'created_at']).where('id', 'in', ids).execute();
+    const now = this.t.clock.now().toISOString();
+    const today = this.t.today();
+    for (const course of this.courses) {
+      const [completions, started, certs] = await Promise.all([
+        db.selectFrom('completions').selectAll().where('course_id', '=', course.id).where('user_id', 'in', ids)
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('certificates').select('certificates.id')
+            .whereRef('certificates.completion_id', '=', 'completions.id').where('certificates.status', '=', 'revoked'))))
+          .execute(),
+        db.selectFrom('lesson_progress').select(['user_id', 'cycle']).distinct().where('course_id', '=', course.id).where('user_id', 'in', ids)
+          .union(db.selectFrom('quiz_attempts').select(['user_id', 'cycle']).where('course_id', '=', course.id).where('user_id', 'in', ids))
+          .execute(),
+        db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
+          .select(['certificates.id', 'certificates.code', 'certificates.completion_id'])
+          .where('completions.course_id', '=', course.id).where('completions.user_id', 'in', ids).where('certificates.status', '=', 'valid').execute(),
+      ]);
+      const key = this.policyKey(course);
+      const rows: TrainingStatusRow[] = users.map((u) => {
+        const mine = completions.filter((c) => c.user_id === u.id);
+        const startedCycles = new Set(started.filter((s) => s.user_id === u.id).map((s) => s.cycle));
+        const a = assignmentFor(this.t.policy(course), today, u.hire_date ?? this.t.dayOf(u.created_at), u.hire_date !== null,
+          mine.map((c) => ({ completedOn: this.t.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
+        const last = mine.reduce<(typeof mine)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
+        const cert = last ? certs.find((c) => c.completion_id === last.id) : undefined;
+        return {
+          user_id: u.id, course_id: course.id, cycle: a.cycle, kind: a.kind, due_on: a.dueOn, opens_on: a.thresholds.opensOn,
+          grace_until: a.thresholds.graceUntil, valid_until: a.thresholds.validUntil, started: a.thresholds.started ? 1 : 0,
+          last_completion_id: last?.id ?? null, last_completed_on: last ? this.t.dayOf(last.completed_at) : null, last_valid_until: last?.valid_until ?? null,
+          score: last?.score ?? null, content_hash: last?.content_hash ?? null, certificate_id: cert?.id ?? null, certificate_code: cert?.code ?? null,
+          source: last?.source ?? null, recorded_by: last?.recorded_by ?? null, policy_key: key, updated_at: now,
+        };
+      });
+      for (const row of rows) {
+        const { user_id: _u, course_id: _c, ...rest } = row;
+        await db.insertInto('training_status').values(row)
+          .onConflict((oc) => oc.columns(['user_id', 'course_id']).doUpdateSet(rest)).execute();
+      }
+    }
+  }
+
+  /** Rows for people who have none yet, or were computed under other rules. Cheap when all is in step. */
+  async refreshStale(db: Kysely<DB>): Promise<number> {
+    let total = 0;
+    for (const course of this.courses) {
+      const key = this.policyKey(course);
+      for (;;) {
+        const ids = (await db.selectFrom('users').select('users.id')
+          .leftJoin('training_status', (j) => j.onRef('training_status.user_id', '=', 'users.id').on('training_status.course_id', '=', course.id))
+          .where((eb) => eb.or([eb('training_status.user_id', 'is', null), eb('training_status.policy_key', '!=', key)]))
+          .limit(5000).execute()).map((r) => r.id);
+        if (ids.length === 0) break;
+        await db.transaction().execute((trx) => this.refresh(trx, ids));
+        total += ids.length;
+      }
+    }
+    return total;
+  }
+}
