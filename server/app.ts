@@ -17,6 +17,7 @@ import { learningRoutes } from './learning/routes';
 import { trainingRoutes } from './training/routes';
 import { certificateRoutes } from './certificates/routes';
 import { trainingAdminRoutes } from './training/admin-routes';
+import { reportRoutes } from './reports/routes';
 import { teamRoutes } from './users/team-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(authRoutes(deps, pp));
   app.use(adminUserRoutes(deps));
   app.use(importRoutes(deps));
+  app.use(reportRoutes(deps));
   app.use(teamRoutes(deps));
   app.use(auditRoutes(deps));
 

@@ -1,12 +1,7 @@
-import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-
-// DejaVu Sans from the npm package dejavu-fonts-ttf covers Latin, Greek, Cyrillic and Vietnamese,
-// so "Nguyễn Thị Ánh" and "Zoë O'Brien-Łukasiewicz" print as typed. Read once per process.
-const FONT = fs.readFileSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'));
-const FONT_BOLD = fs.readFileSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'));
+import { FONT, FONT_BOLD } from './fonts';
 
 export interface CertificateData {
   orgName: string;

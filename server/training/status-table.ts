@@ -65,11 +65,19 @@ export class StatusIndex {
     }
   }
 
-  /** Rows for people who have none yet, or were computed under other rules. Cheap when all is in step. */
+  /**
+   * Rows for people who have none yet (someone added by a path without a refresh, such as the first-admin
+   * set-up), or were computed under other rules. Two counts decide whether anything is needed, so it is
+   * cheap to call before every report.
+   */
   async refreshStale(db: Kysely<DB>): Promise<number> {
     let total = 0;
+    const people = Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     for (const course of this.courses) {
       const key = this.policyKey(course);
+      const current = Number((await db.selectFrom('training_status').select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('course_id', '=', course.id).where('policy_key', '=', key).executeTakeFirstOrThrow()).n);
+      if (current === people) continue;
       for (;;) {
         const ids = (await db.selectFrom('users').select('users.id')
           .leftJoin('training_status', (j) => j.onRef('training_status.user_id', '=', 'users.id').on('training_status.course_id', '=', course.id))

@@ -5,13 +5,16 @@ import { certificateStore, completionStore } from './store';
 
 /** A person's training as the transcript and the admin and manager person pages show it. */
 export async function personTraining(t: Training, catalogue: Catalogue, user: User) {
-  const [completions, certificates, assignments] = await Promise.all([
+  const [completions, certificates, attempts, assignments] = await Promise.all([
     completionStore(t.db).forUser(user.id),
     certificateStore(t.db).forUser(user.id),
+    t.db.selectFrom('quiz_attempts').select(['id', 'course_id', 'cycle', 'started_at', 'submitted_at', 'score', 'passed', 'content_hash'])
+      .where('user_id', '=', user.id).orderBy('id', 'desc').execute(),
     Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await t.assignment(user, course) }))),
   ]);
   return {
     assignments,
+    attempts: attempts.map((a) => ({ ...a, courseTitle: catalogue.get(a.course_id)?.title ?? a.course_id })),
     completions: completions.map((c) => ({
       ...c,
       courseTitle: catalogue.get(c.course_id)?.title ?? c.course_id,

@@ -3,41 +3,19 @@ import { auditStore } from '../audit/store';
 import { requireRole } from '../auth/guards';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
-import { idParam, pageNumber, queryString } from '../http/validate';
+import { idParam } from '../http/validate';
 import { departmentTree } from './departments';
 import { inScope, scopeFor } from './scope';
 import { allDepartments } from './service';
 import { userStore } from './store';
 import { personTraining } from '../training/summary';
 
-const PAGE_SIZE = 50;
 
-/** "My team": the people a manager is responsible for (admins and auditors see everyone). */
+/** A person's page for their manager (and admins and auditors): training, attempts, audit trail. */
 export function teamRoutes(deps: AppDeps): Router {
   const { db } = deps;
   const router = Router();
   const viewers = requireRole('manager', 'admin', 'auditor');
-
-  router.get('/team', viewers, async (req, res) => {
-    const scope = await scopeFor(db, req.user!);
-    const search = queryString(req.query.q);
-    const page = pageNumber(req.query.page);
-    const filter = { search, status: 'active' as const, departmentIds: scope.kind === 'departments' ? scope.departmentIds : undefined };
-    let rows = await userStore(db).page(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE);
-    let total = await userStore(db).count(filter);
-    if (scope.kind === 'departments' && scope.directReportIds.length > 0 && page === 1) {
-      // Direct reports outside the manager's departments are listed too.
-      const extra = (await Promise.all(scope.directReportIds.map((id) => userStore(db).byId(id))))
-        .filter((u) => u && u.status === 'active' && !rows.some((r) => r.id === u.id) && !(u.department_id && scope.departmentIds.includes(u.department_id)));
-      rows = [...rows, ...extra.map((u) => ({ ...u!, department_key: null }))];
-      total += extra.length;
-    }
-    const tree = departmentTree(await allDepartments(db));
-    res.render('users/team', {
-      title: 'My team', rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: { q: search ?? '' },
-      departmentPath: (id: number | null) => (id ? tree.byId.get(id)?.path ?? '' : ''),
-    });
-  });
 
   router.get('/team/people/:id', viewers, async (req, res) => {
     const id = idParam(req.params.id);

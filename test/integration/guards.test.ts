@@ -42,8 +42,9 @@ describe('role guards', () => {
     const mgr = await as('nursemgr');
     const team = await mgr.get('/team');
     expect(team.status).toBe(200);
-    expect(team.text).toContain('icunurse@riverside.example');
-    expect(team.text).not.toContain('pharmacist@riverside.example');
+    const report = await mgr.get('/reports');
+    expect(report.text).toContain(`/team/people/${ids.icunurse}`);
+    expect(report.text).not.toContain(`/team/people/${ids.pharmacist}`);
     expect((await mgr.get(`/team/people/${ids.icunurse}`)).status).toBe(200);
     const outside = await mgr.get(`/team/people/${ids.pharmacist}`);
     expect(outside.status).toBe(403);

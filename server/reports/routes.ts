@@ -1,0 +1,184 @@
+import { Router, type Request, type Response } from 'express';
+import { appendAudit } from '../audit/service';
+import { requireRole } from '../auth/guards';
+import { certificateData } from '../certificates/service';
+import type { AppDeps } from '../deps';
+import { HttpError } from '../http/errors';
+import { idParam } from '../http/validate';
+import { STATUS_LABEL, type TrainingStatus } from '../training/status';
+import { departmentTree, subtreeIds } from '../users/departments';
+import { actorOf } from '../users/routes';
+import { inScope, scopeFor } from '../users/scope';
+import { allDepartments } from '../users/service';
+import { userStore } from '../users/store';
+import { writeCsv } from './csv-export';
+import { evidenceLines, writeEvidenceCsv, writeEvidencePdf, type EvidencePack } from './evidence';
+import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
+import { allRows, PAGE_SIZE, reportPage, scopedFilter } from './service';
+import { reportStore, type ReportRow } from './store';
+import { writeCertificateZip, ZIP_MAX_CERTIFICATES } from './zip-export';
+
+const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired'];
+
+export function reportRoutes(deps: AppDeps): Router {
+  const { db, catalogue, training, config } = deps;
+  const router = Router();
+  const viewers = requireRole('manager', 'admin', 'auditor');
+
+  const context = async (req: Request) => {
+    await training.index.refreshStale(db);
+    const today = training.today();
+    const parsed = parseReportQuery(req.query, catalogue, today);
+    const course = catalogue.get(parsed.courseId)!;
+    const filter = await scopedFilter(db, req.user!, parsed, today);
+    const depts = departmentTree(await allDepartments(db));
+    const departmentPath = (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : '');
+    return { today, parsed, course, filter, depts, departmentPath };
+  };
+
+  const exported = (req: Request, format: string, p: ParsedReportQuery, rows: number, complete: boolean) =>
+    db.transaction().execute((trx) => appendAudit(trx, training.clock, actorOf(req.user!, req.ip), {
+      action: 'report.exported', subjectType: 'report', details: { format, filters: p.raw, rows, complete },
+    }));
+
+  /** Streams an export and audits it, whether or not the download finished. */
+  const stream = async (req: Request, res: Response, format: string, p: ParsedReportQuery, run: () => Promise<number>) => {
+    let rows = 0;
+    let complete = false;
+    try {
+      rows = await run();
+      complete = true;
+    } finally {
+      await exported(req, format, p, rows, complete);
+    }
+  };
+
+  router.get('/team', viewers, async (req, res) => {
+    const { filter, depts, course, today } = await context(req);
+    const store = reportStore(db);
+    const [byStatus, byDept, overdue] = await Promise.all([
+      store.byStatus(filter), store.byDepartment(filter),
+      store.page({ ...filter, statuses: ['overdue', 'expired'] }, 'due_on', 'asc', 25, 0),
+    ]);
+    const total = byStatus.reduce((n, s) => n + s.n, 0);
+    const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, byStatus.find((x) => x.status === s)?.n ?? 0])) as Record<TrainingStatus, number>;
+    const bars = byDept.map((d) => ({
+      id: d.departmentId, name: d.departmentId ? depts.byId.get(d.departmentId)?.path ?? 'Unknown' : 'No department', total: d.n, compliant: d.compliant,
+      percent: d.n ? Math.round((100 * d.compliant) / d.n) : 0,
+    })).sort((a, b) => a.name.localeCompare(b.name));
+    res.render('reports/team', {
+      title: 'My team', course, total, counts, order: STATUS_ORDER, bars, today,
+      overdue: overdue.map((r) => ({ ...r, daysLate: Math.max(0, Math.round((Date.parse(today) - Date.parse(r.graceUntil)) / 86_400_000)) })),
+      departmentPath: (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : ''),
+    });
+  });
+
+  router.get('/reports', viewers, async (req, res) => {
+    const { parsed, course, filter, depts, departmentPath } = await context(req);
+    const page = await reportPage(training, course, filter, parsed);
+    const scope = await scopeFor(db, req.user!);
+    const visible = scope.kind === 'departments' ? depts.ordered.filter((d) => scope.departmentIds.includes(d.id)) : depts.ordered;
+    const qs = queryString(parsed.raw);
+    res.render('reports/report', {
+      title: 'Training report', course, courses: catalogue.courses, parsed, page, departments: visible, departmentPath, qs,
+      pages: Math.max(1, Math.ceil(page.total / PAGE_SIZE)), statuses: STATUS_ORDER, statusLabel: STATUS_LABEL,
+      sortLink: (key: string) => `/reports?${queryString({ ...parsed.raw, sort: key, dir: parsed.sort === key && parsed.dir === 'asc' ? 'desc' : 'asc' })}`,
+    });
+  });
+
+  const recordedByFor = async () => {
+    const admins = new Map((await db.selectFrom('users').select(['id', 'email']).where('role', '=', 'admin').execute()).map((u) => [u.id, u.email]));
+    return (r: ReportRow) => r.source === 'quiz' ? 'self (quiz)' : r.source === 'in-person' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (in person)`
+      : r.source === 'import' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (import)` : '';
+  };
+
+  router.get('/reports/export.csv', viewers, async (req, res) => {
+    const { parsed, course, filter, departmentPath } = await context(req);
+    const recordedBy = await recordedByFor();
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="training-report-${course.id}-${parsed.asOf ?? training.today()}.csv"`);
+    res.setHeader('Cache-Control', 'private, no-store');
+    await stream(req, res, 'csv', parsed, () => writeCsv(allRows(training, course, filter, parsed.asOf), { departmentPath, recordedBy }, res));
+  });
+
+  router.get('/reports/certificates.zip', viewers, async (req, res) => {
+    const { parsed, course, filter } = await context(req);
+    const total = parsed.asOf ? undefined : await reportStore(db).count(filter);
+    if (total !== undefined && total > ZIP_MAX_CERTIFICATES) {
+      throw new HttpError(400, `That would be ${total} certificates; narrow the filters to at most ${ZIP_MAX_CERTIFICATES}, for example by department.`);
+    }
+    res.setHeader('Content-Type', 'application/zip');
+    res.setHeader('Content-Disposition', `attachment; filename="certificates-${course.id}-${training.today()}.zip"`);
+    res.setHeader('Cache-Control', 'private, no-store');
+    async function* items() {
+      let n = 0;
+      for await (const r of allRows(training, course, filter, parsed.asOf)) {
+        if (!r.certificateId) continue;
+        if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
+        const cert = await db.selectFrom('certificates').selectAll().where('id', '=', r.certificateId).executeTakeFirstOrThrow();
+        const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
+        yield { name: `${safe}-${cert.code}.pdf`, data: await certificateData(db, training, config.baseUrl, config.orgName, cert) };
+      }
+    }
+    await stream(req, res, 'zip', parsed, () => writeCertificateZip(items(), res));
+  });
+
+  const evidence = async (req: Request): Promise<{ pack: EvidencePack; parsed: ParsedReportQuery }> => {
+    const today = training.today();
+    const parsed = parseReportQuery({}, catalogue, today);
+    const personId = idParam(req.query.person);
+    const departmentId = idParam(req.query.department);
+    const scope = await scopeFor(db, req.user!);
+    let ids: number[];
+    let scopeLabel: string;
+    if (personId !== undefined) {
+      const person = await userStore(db).byId(personId);
+      if (!person) throw new HttpError(404, 'No person with that id exists.');
+      if (!inScope(scope, person)) throw new HttpError(403, 'This person is not in your team.');
+      ids = [person.id];
+      scopeLabel = `Person: ${person.name}${person.employee_id ? ` (${person.employee_id})` : ''}`;
+      parsed.raw = { person: String(person.id) };
+    } else if (departmentId !== undefined) {
+      const all = await allDepartments(db);
+      const dept = departmentTree(all).byId.get(departmentId);
+      if (!dept) throw new HttpError(404, 'There is no such department.');
+      if (scope.kind === 'departments' && !scope.departmentIds.includes(departmentId)) throw new HttpError(403, 'That department is not in your team.');
+      if (scope.kind === 'self') throw new HttpError(403, 'Reports are for managers, administrators and auditors.');
+      const deptIds = subtreeIds(all, departmentId);
+      ids = (await db.selectFrom('users').select('id').where('department_id', 'in', deptIds).execute()).map((u) => u.id);
+      scopeLabel = `Department: ${dept.path} (including sub-departments)`;
+      parsed.raw = { department: String(departmentId) };
+    } else {
+      throw new HttpError(400, 'Choose a person or a department for the evidence pack.');
+    }
+    const lines = await evidenceLines(db, training, catalogue, ids);
+    return {
+      parsed,
+      pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: config.orgName, people: ids.length, lines },
+    };
+  };
+
+  router.get('/reports/evidence.pdf', viewers, async (req, res) => {
+    const { pack, parsed } = await evidence(req);
+    res.setHeader('Content-Type', 'application/pdf');
+    res.setHeader('Content-Disposition', 'attachment; filename="training-evidence.pdf"');
+    res.setHeader('Cache-Control', 'private, no-store');
+    await stream(req, res, 'evidence-pdf', parsed, async () => {
+      const finished = new Promise<void>((resolve) => res.on('finish', () => resolve()));
+      writeEvidencePdf(pack, res);
+      await finished;
+      return pack.lines.length;
+    });
+  });
+
+  router.get('/reports/evidence.csv', viewers, async (req, res) => {
+    const { pack, parsed } = await evidence(req);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', 'attachment; filename="training-evidence.csv"');
+    res.setHeader('Cache-Control', 'private, no-store');
+    await stream(req, res, 'evidence-csv', parsed, async () => { await writeEvidenceCsv(pack, res); return pack.lines.length; });
+  });
+
+  return router;
+}
+

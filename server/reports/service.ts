@@ -1,0 +1,129 @@
+import type { Kysely } from 'kysely';
+import type { Course } from '../content/catalogue';
+import type { DB, User } from '../db/schema';
+import { HttpError } from '../http/errors';
+import { addDays } from '../training/dates';
+import type { Training } from '../training/service';
+import { assignmentFor, type TrainingStatus } from '../training/status';
+import { subtreeIds } from '../users/departments';
+import { scopeFor } from '../users/scope';
+import { departmentStore } from '../users/store';
+import type { ParsedReportQuery } from './filters';
+import { historyStore, reportStore, type ReportFilter, type ReportRow } from './store';
+
+export const PAGE_SIZE = 50;
+
+/** What the viewer may see, narrowed by the department filter; a manager asking for another department gets 403. */
+export async function scopedFilter(db: Kysely<DB>, viewer: User, p: ParsedReportQuery, today: string): Promise<ReportFilter> {
+  const scope = await scopeFor(db, viewer);
+  if (scope.kind === 'self') throw new HttpError(403, 'Reports are for managers, administrators and auditors.');
+  const f: ReportFilter = {
+    courseId: p.courseId, today, statuses: p.statuses, role: p.role, cycle: p.cycle, dueFrom: p.dueFrom, dueTo: p.dueTo, search: p.search,
+  };
+  if (scope.kind === 'departments') {
+    f.scopeDepartmentIds = scope.departmentIds;
+    f.scopeUserIds = scope.directReportIds;
+  }
+  if (p.departmentId !== undefined) {
+    const all = await departmentStore(db).all();
+    if (!all.some((d) => d.id === p.departmentId)) throw new HttpError(404, 'There is no such department.');
+    if (scope.kind === 'departments' && !scope.departmentIds.includes(p.departmentId)) {
+      throw new HttpError(403, 'That department is not in your team. Managers see their own department and its sub-departments.');
+    }
+    f.departmentIds = subtreeIds(all, p.departmentId);
+  }
+  return f;
+}
+
+/**
+ * The report as it stood at the end of a past day, recomputed from the completion history with the
+ * same status function: who was employed then, which completions existed and were not yet revoked.
+ */
+export async function* rowsAsOf(t: Training, course: Course, f: ReportFilter, asOf: string): AsyncGenerator<ReportRow> {
+  const store = historyStore(t.db);
+  // A generous cut-off in UTC; each timestamp is then judged by its day in the organisation's zone.
+  const before = `${addDays(asOf, 2)}T00:00:00.000Z`;
+  const by = (iso: string | null) => iso !== null && t.dayOf(iso) <= asOf;
+  let after = 0;
+  for (;;) {
+    const people = await store.people(f, before, after, 2000);
+    if (people.length === 0) return;
+    after = people[people.length - 1]!.id;
+    const ids = people.map((p) => p.id);
+    const [completions, started] = await Promise.all([store.completions(course.id, ids, before), store.started(course.id, ids, before)]);
+    const certs = await store.certificates(completions.map((c) => c.id));
+    for (const p of people) {
+      if (!by(p.created_at) || (p.status === 'deactivated' && by(p.deactivated_at))) continue;
+      const counted = completions.filter((c) => c.user_id === p.id && by(c.completed_at)
+        && !certs.some((x) => x.completion_id === c.id && x.status === 'revoked' && by(x.revoked_at)));
+      const startedCycles = new Set(started.filter((s) => s.user_id === p.id && by(s.started_at)).map((s) => s.cycle));
+      const a = assignmentFor(t.policy(course), asOf, p.hire_date ?? t.dayOf(p.created_at), p.hire_date !== null,
+        counted.map((c) => ({ completedOn: t.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
+      const last = counted.reduce<(typeof counted)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
+      const cert = last ? certs.filter((x) => x.completion_id === last.id && by(x.issued_at)).at(-1) : undefined;
+      const row: ReportRow = {
+        userId: p.id, employeeId: p.employee_id, name: p.name, email: p.email, role: p.role, departmentId: p.department_id, managerEmail: p.manager_email,
+        cycle: a.cycle, dueOn: a.dueOn, completedOn: last ? t.dayOf(last.completed_at) : null, validUntil: last?.valid_until ?? null,
+        score: last?.score ?? null, certificateId: cert?.id ?? null, certificateCode: cert?.code ?? null, contentHash: last?.content_hash ?? null,
+        source: last?.source ?? null, recordedBy: last?.recorded_by ?? null, graceUntil: a.thresholds.graceUntil, status: a.status,
+      };
+      if (f.statuses?.length && !f.statuses.includes(a.status)) continue;
+      if (f.cycle && a.cycle !== f.cycle) continue;
+      if (f.dueFrom && a.dueOn < f.dueFrom) continue;
+      if (f.dueTo && a.dueOn > f.dueTo) continue;
+      yield row;
+    }
+  }
+}
+
+export interface ReportPage {
+  rows: ReportRow[];
+  total: number;
+  counts: Record<TrainingStatus, number>;
+}
+
+const emptyCounts = (): Record<TrainingStatus, number> => ({ 'not-started': 0, 'in-progress': 0, completed: 0, 'due-soon': 0, overdue: 0, expired: 0 });
+
+const SORT_VALUE: Record<ParsedReportQuery['sort'], (r: ReportRow) => string> = {
+  name: (r) => r.name.toLowerCase(), employee_id: (r) => r.employeeId ?? '', department: (r) => String(r.departmentId ?? ''),
+  status: (r) => r.status, due_on: (r) => r.dueOn, completed_on: (r) => r.completedOn ?? '',
+};
+
+/** One page of the report, its total and the count per status, now or as of a past day. */
+export async function reportPage(t: Training, course: Course, f: ReportFilter, p: ParsedReportQuery): Promise<ReportPage> {
+  const offset = (p.page - 1) * PAGE_SIZE;
+  if (!p.asOf) {
+    const store = reportStore(t.db);
+    const [rows, total, byStatus] = await Promise.all([
+      store.page(f, p.sort, p.dir, PAGE_SIZE, offset), store.count(f), store.byStatus({ ...f, statuses: undefined }),
+    ]);
+    const counts = emptyCounts();
+    for (const s of byStatus) counts[s.status] = s.n;
+    return { rows, total, counts };
+  }
+  const all: ReportRow[] = [];
+  const counts = emptyCounts();
+  for await (const r of rowsAsOf(t, course, { ...f, statuses: undefined }, p.asOf)) {
+    counts[r.status] += 1;
+    if (!f.statuses?.length || f.statuses.includes(r.status)) all.push(r);
+  }
+  const key = SORT_VALUE[p.sort];
+  all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.userId - b.userId) * (p.dir === 'desc' ? -1 : 1));
+  return { rows: all.slice(offset, offset + PAGE_SIZE), total: all.length, counts };
+}
+
+/** Every row of the report, a batch at a time (constant memory for the "now" report). */
+export async function* allRows(t: Training, course: Course, f: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow> {
+  if (asOf) {
+    yield* rowsAsOf(t, course, f, asOf);
+    return;
+  }
+  const store = reportStore(t.db);
+  let after = 0;
+  for (;;) {
+    const rows = await store.batch(f, after, 2000);
+    if (rows.length === 0) return;
+    yield* rows;
+    after = rows[rows.length - 1]!.userId;
+  }
+}

@@ -1,0 +1,144 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema';
+import { likeText } from '../db/like';
+import type { TrainingStatus } from '../training/status';
+import { statusSql } from './status-sql';
+
+export interface ReportFilter {
+  courseId: string;
+  today: string;
+  /** Departments the viewer may see (undefined: all). */
+  scopeDepartmentIds?: number[];
+  /** People outside those departments the viewer may still see (a manager's direct reports). */
+  scopeUserIds?: number[];
+  departmentIds?: number[];
+  statuses?: TrainingStatus[];
+  role?: string;
+  cycle?: string;
+  dueFrom?: string;
+  dueTo?: string;
+  search?: string;
+  userId?: number;
+}
+
+export const SORTS = {
+  name: 'users.name',
+  employee_id: 'users.employee_id',
+  department: 'departments.path_key',
+  status: 'status',
+  due_on: 'training_status.due_on',
+  completed_on: 'training_status.last_completed_on',
+} as const;
+export type SortKey = keyof typeof SORTS;
+
+export function reportStore(db: Kysely<DB>) {
+  const base = (f: ReportFilter) => {
+    const status = statusSql(f.today);
+    let q = db.selectFrom('users')
+      .innerJoin('training_status', (j) => j.onRef('training_status.user_id', '=', 'users.id').on('training_status.course_id', '=', f.courseId))
+      .leftJoin('departments', 'departments.id', 'users.department_id')
+      .where('users.status', '=', 'active');
+    if (f.scopeDepartmentIds) {
+      const depts = f.scopeDepartmentIds.length ? f.scopeDepartmentIds : [-1];
+      const extra = f.scopeUserIds?.length ? f.scopeUserIds : [-1];
+      q = q.where((eb) => eb.or([eb('users.department_id', 'in', depts), eb('users.id', 'in', extra)]));
+    }
+    if (f.departmentIds) q = q.where('users.department_id', 'in', f.departmentIds.length ? f.departmentIds : [-1]);
+    if (f.statuses?.length) q = q.where(status, 'in', f.statuses);
+    if (f.role) q = q.where('users.role', '=', f.role as 'learner');
+    if (f.cycle) q = q.where('training_status.cycle', '=', f.cycle);
+    if (f.dueFrom) q = q.where('training_status.due_on', '>=', f.dueFrom);
+    if (f.dueTo) q = q.where('training_status.due_on', '<=', f.dueTo);
+    if (f.userId !== undefined) q = q.where('users.id', '=', f.userId);
+    if (f.search) {
+      const text = f.search.toLowerCase();
+      q = q.where((eb) => eb.or([
+        likeText(eb.fn('lower', ['users.name']), text, 'contains'),
+        likeText(eb.ref('users.email_normalized'), text, 'contains'),
+        likeText(eb.fn('lower', ['users.employee_id']), text, 'contains'),
+      ]));
+    }
+    return { q, status };
+  };
+
+  const rowSelect = (f: ReportFilter) => {
+    const { q, status } = base(f);
+    return q.leftJoin('users as managers', 'managers.id', 'users.manager_id').select([
+      'users.id as userId', 'users.employee_id as employeeId', 'users.name', 'users.email', 'users.role', 'users.department_id as departmentId',
+      'managers.email as managerEmail', 'training_status.cycle', 'training_status.due_on as dueOn', 'training_status.last_completed_on as completedOn',
+      'training_status.last_valid_until as validUntil', 'training_status.score', 'training_status.certificate_id as certificateId',
+      'training_status.certificate_code as certificateCode', 'training_status.content_hash as contentHash', 'training_status.source',
+      'training_status.recorded_by as recordedBy', 'training_status.grace_until as graceUntil',
+    ]).select(status.as('status'));
+  };
+
+  return {
+    page: (f: ReportFilter, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number) =>
+      rowSelect(f).orderBy(sql.ref(SORTS[sort]), dir).orderBy('users.id', 'asc').limit(limit).offset(offset).execute(),
+    /** Rows in id order after `afterId`: the CSV export walks the whole report a batch at a time. */
+    batch: (f: ReportFilter, afterId: number, limit: number) =>
+      rowSelect(f).where('users.id', '>', afterId).orderBy('users.id', 'asc').limit(limit).execute(),
+    count: async (f: ReportFilter) => {
+      const { q } = base(f);
+      return Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    },
+    byStatus: async (f: ReportFilter) => {
+      const { q, status } = base(f);
+      const rows = await q.select([status.as('status'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy(status).execute();
+      return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
+    },
+    /** Per department: people, and how many hold a completion still valid today (compliant). */
+    byDepartment: async (f: ReportFilter) => {
+      const { q } = base(f);
+      const rows = await q.select([
+        'users.department_id as departmentId', (eb) => eb.fn.countAll<number>().as('n'),
+        sql<number>`sum(case when training_status.last_valid_until >= ${f.today} then 1 else 0 end)`.as('compliant'),
+      ]).groupBy('users.department_id').execute();
+      return rows.map((r) => ({ departmentId: r.departmentId, n: Number(r.n), compliant: Number(r.compliant) }));
+    },
+  };
+}
+
+export type ReportRow = Awaited<ReturnType<ReturnType<typeof reportStore>['page']>>[number];
+
+/** Raw history for the "compliant as of" report: everything up to a moment, for a batch of people. */
+export function historyStore(db: Kysely<DB>) {
+  return {
+    people: (f: Omit<ReportFilter, 'statuses' | 'cycle' | 'dueFrom' | 'dueTo' | 'today'>, createdBefore: string, afterId: number, limit: number) => {
+      let q = db.selectFrom('users').leftJoin('users as managers', 'managers.id', 'users.manager_id')
+        .leftJoin('departments', 'departments.id', 'users.department_id')
+        .select(['users.id', 'users.employee_id', 'users.name', 'users.email', 'users.role', 'users.department_id', 'users.hire_date',
+          'users.created_at', 'users.status', 'users.deactivated_at', 'managers.email as manager_email', 'departments.path_key'])
+        .where('users.created_at', '<', createdBefore).where('users.id', '>', afterId);
+      if (f.scopeDepartmentIds) {
+        const extra = f.scopeUserIds?.length ? f.scopeUserIds : [-1];
+        q = q.where((eb) => eb.or([eb('users.department_id', 'in', f.scopeDepartmentIds!.length ? f.scopeDepartmentIds! : [-1]), eb('users.id', 'in', extra)]));
+      }
+      if (f.departmentIds) q = q.where('users.department_id', 'in', f.departmentIds.length ? f.departmentIds : [-1]);
+      if (f.role) q = q.where('users.role', '=', f.role as 'learner');
+      if (f.userId !== undefined) q = q.where('users.id', '=', f.userId);
+      if (f.search) {
+        const text = f.search.toLowerCase();
+        q = q.where((eb) => eb.or([
+          likeText(eb.fn('lower', ['users.name']), text, 'contains'),
+          likeText(eb.ref('users.email_normalized'), text, 'contains'),
+          likeText(eb.fn('lower', ['users.employee_id']), text, 'contains'),
+        ]));
+      }
+      return q.orderBy('users.id').limit(limit).execute();
+    },
+    completions: (courseId: string, userIds: number[], before: string) =>
+      db.selectFrom('completions')
+        .select(['id', 'user_id', 'cycle', 'completed_at', 'valid_until', 'score', 'content_hash', 'source', 'recorded_by'])
+        .where('course_id', '=', courseId).where('user_id', 'in', userIds.length ? userIds : [-1]).where('completed_at', '<', before).execute(),
+    certificates: (completionIds: number[]) =>
+      db.selectFrom('certificates').select(['id', 'completion_id', 'code', 'status', 'revoked_at', 'issued_at'])
+        .where('completion_id', 'in', completionIds.length ? completionIds : [-1]).orderBy('id').execute(),
+    started: (courseId: string, userIds: number[], before: string) =>
+      db.selectFrom('lesson_progress').select(['user_id', 'cycle', 'started_at']).where('course_id', '=', courseId)
+        .where('user_id', 'in', userIds.length ? userIds : [-1]).where('started_at', '<', before)
+        .union(db.selectFrom('quiz_attempts').select(['user_id', 'cycle', 'started_at']).where('course_id', '=', courseId)
+          .where('user_id', 'in', userIds.length ? userIds : [-1]).where('started_at', '<', before))
+        .execute(),
+  };
+}
