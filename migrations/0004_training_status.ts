@@ -30,5 +30,5 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('training_status_pk', ['user_id', 'course_id'])
     .execute();
-  await db.schema.createIndex('training_status_course_due_idx').on('training_status').columns(['course_id', 'due_on']).execute();
+  await db.schema.createIndex('training_status_policy_idx').on('training_status').columns(['course_id', 'policy_key']).execute();
 }

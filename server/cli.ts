@@ -6,6 +6,7 @@ import { createAdminWithPassword } from './auth/setup';
 import { systemClock } from './clock';
 import { decodeUtf8 } from './csv';
 import { buildServices } from './services';
+import { seedDemo } from './demo/seed';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrate';
@@ -112,6 +113,26 @@ export function buildCli(): Command {
         const scenes = c.lessons.reduce((n, l) => n + l.scenes.length, 0);
         console.log(`${c.id} ${c.version} (content ${c.contentHash.slice(0, 12)}): ${c.lessons.length} lessons, ${scenes} scenes, ${c.questions.length} quiz questions — OK`);
       }
+    });
+
+  program.command('demo:seed').description('add demo departments and people in every training status (for trying out and benchmarks)')
+    .option('--people <n>', 'how many people', '500')
+    .option('--seed <n>', 'random seed; a different seed adds a different set of people', '1')
+    .option('--password-stdin', 'read a password for the demo admin, managers and first learners from standard input')
+    .action(async (opts: { people: string; seed: string; passwordStdin?: boolean }) => {
+      const people = Number(opts.people);
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(people) || people < 10 || people > 1_000_000) throw new CliError('--people must be a whole number from 10 to 1,000,000.');
+      if (!Number.isInteger(seed) || seed < 1) throw new CliError('--seed must be a positive whole number.');
+      const password = opts.passwordStdin ? readStdin() : undefined;
+      await withDatabase(async ({ db }) => {
+        const config = loadConfig();
+        const catalogue = loadCatalogue(config.contentDir);
+        const { training } = buildServices(config, db, systemClock, catalogue);
+        const r = await seedDemo(db, training, catalogue.courses[0]!, { people, seed, password });
+        console.log(`Seeded ${r.people} people and ${r.completions} completions in ${r.seconds.toFixed(1)} s.`);
+        for (const a of r.accounts) console.log(`${a.role}\t${a.email}`);
+      });
     });
 
   program.command('audit:verify').description('check the audit log hash chain; exit 1 at the first broken link')

@@ -19,6 +19,10 @@ export function openDatabase(file: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   // FULL: a recorded completion must survive power loss, not only a process crash.
   sqlite.pragma('synchronous = FULL');
+  // Reports read 100,000-person tables: a 64 MB page cache and memory-mapped reads keep them in memory.
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('mmap_size = 268435456');
+  sqlite.pragma('temp_store = MEMORY');
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
   let closed = false;
   return {

@@ -5,6 +5,7 @@ import { HttpError } from '../http/errors';
 import { addDays } from '../training/dates';
 import type { Training } from '../training/service';
 import { assignmentFor, type TrainingStatus } from '../training/status';
+import { groupBy } from '../training/status-table';
 import { subtreeIds } from '../users/departments';
 import { scopeFor } from '../users/scope';
 import { departmentStore } from '../users/store';
@@ -51,16 +52,18 @@ export async function* rowsAsOf(t: Training, course: Course, f: ReportFilter, as
     after = people[people.length - 1]!.id;
     const ids = people.map((p) => p.id);
     const [completions, started] = await Promise.all([store.completions(course.id, ids, before), store.started(course.id, ids, before)]);
-    const certs = await store.certificates(completions.map((c) => c.id));
+    const certs = groupBy(await store.certificates(completions.map((c) => c.id)), (x) => x.completion_id);
+    const completionsBy = groupBy(completions, (c) => c.user_id);
+    const startedBy = groupBy(started, (s) => s.user_id);
     for (const p of people) {
       if (!by(p.created_at) || (p.status === 'deactivated' && by(p.deactivated_at))) continue;
-      const counted = completions.filter((c) => c.user_id === p.id && by(c.completed_at)
-        && !certs.some((x) => x.completion_id === c.id && x.status === 'revoked' && by(x.revoked_at)));
-      const startedCycles = new Set(started.filter((s) => s.user_id === p.id && by(s.started_at)).map((s) => s.cycle));
+      const counted = (completionsBy.get(p.id) ?? []).filter((c) => by(c.completed_at)
+        && !(certs.get(c.id) ?? []).some((x) => x.status === 'revoked' && by(x.revoked_at)));
+      const startedCycles = new Set((startedBy.get(p.id) ?? []).filter((s) => by(s.started_at)).map((s) => s.cycle));
       const a = assignmentFor(t.policy(course), asOf, p.hire_date ?? t.dayOf(p.created_at), p.hire_date !== null,
         counted.map((c) => ({ completedOn: t.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
       const last = counted.reduce<(typeof counted)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
-      const cert = last ? certs.filter((x) => x.completion_id === last.id && by(x.issued_at)).at(-1) : undefined;
+      const cert = last ? (certs.get(last.id) ?? []).filter((x) => by(x.issued_at)).at(-1) : undefined;
       const row: ReportRow = {
         userId: p.id, employeeId: p.employee_id, name: p.name, email: p.email, role: p.role, departmentId: p.department_id, managerEmail: p.manager_email,
         cycle: a.cycle, dueOn: a.dueOn, completedOn: last ? t.dayOf(last.completed_at) : null, validUntil: last?.valid_until ?? null,
@@ -94,11 +97,11 @@ export async function reportPage(t: Training, course: Course, f: ReportFilter, p
   const offset = (p.page - 1) * PAGE_SIZE;
   if (!p.asOf) {
     const store = reportStore(t.db);
-    const [rows, total, byStatus] = await Promise.all([
-      store.page(f, p.sort, p.dir, PAGE_SIZE, offset), store.count(f), store.byStatus({ ...f, statuses: undefined }),
-    ]);
+    // One grouped count gives both the per-status figures and the total for the chosen statuses.
+    const [rows, byStatus] = await Promise.all([store.page(f, p.sort, p.dir, PAGE_SIZE, offset), store.byStatus({ ...f, statuses: undefined })]);
     const counts = emptyCounts();
     for (const s of byStatus) counts[s.status] = s.n;
+    const total = byStatus.filter((s) => !f.statuses?.length || f.statuses.includes(s.status)).reduce((n, s) => n + s.n, 0);
     return { rows, total, counts };
   }
   const all: ReportRow[] = [];

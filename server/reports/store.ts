@@ -36,7 +36,6 @@ export function reportStore(db: Kysely<DB>) {
     const status = statusSql(f.today);
     let q = db.selectFrom('users')
       .innerJoin('training_status', (j) => j.onRef('training_status.user_id', '=', 'users.id').on('training_status.course_id', '=', f.courseId))
-      .leftJoin('departments', 'departments.id', 'users.department_id')
       .where('users.status', '=', 'active');
     if (f.scopeDepartmentIds) {
       const depts = f.scopeDepartmentIds.length ? f.scopeDepartmentIds : [-1];
@@ -63,7 +62,7 @@ export function reportStore(db: Kysely<DB>) {
 
   const rowSelect = (f: ReportFilter) => {
     const { q, status } = base(f);
-    return q.leftJoin('users as managers', 'managers.id', 'users.manager_id').select([
+    return q.leftJoin('users as managers', 'managers.id', 'users.manager_id').leftJoin('departments', 'departments.id', 'users.department_id').select([
       'users.id as userId', 'users.employee_id as employeeId', 'users.name', 'users.email', 'users.role', 'users.department_id as departmentId',
       'managers.email as managerEmail', 'training_status.cycle', 'training_status.due_on as dueOn', 'training_status.last_completed_on as completedOn',
       'training_status.last_valid_until as validUntil', 'training_status.score', 'training_status.certificate_id as certificateId',

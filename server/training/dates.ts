@@ -3,10 +3,18 @@
 
 const DAY_MS = 86_400_000;
 
+// Building an Intl.DateTimeFormat costs far more than using one; reports convert 100,000 timestamps.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar date of an instant in a time zone. */
 export function dayInZone(instant: Date, timeZone: string): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  let f = formatters.get(timeZone);
+  if (!f) {
+    // en-CA formats as YYYY-MM-DD.
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, f);
+  }
+  return f.format(instant);
 }
 
 export function addDays(day: string, n: number): string {

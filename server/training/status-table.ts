@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
 import type { DB, TrainingStatusRow } from '../db/schema';
@@ -5,6 +6,16 @@ import type { Training } from './service';
 import { assignmentFor } from './status';
 
 const BATCH = 500;
+
+export function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]> {
+  const m = new Map<number, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it); else m.set(k, [it]);
+  }
+  return m;
+}
 
 /**
  * Keeps training_status in step: for each person and course, the thresholds from the one status
@@ -16,7 +27,7 @@ export class StatusIndex {
 
   /** A fingerprint of the rules: when it changes (config or course validity), every row is recomputed. */
   policyKey(course: Course): string {
-    return JSON.stringify([this.t.policy(course), this.t.config.timeZone]);
+    return crypto.createHash('sha256').update(JSON.stringify([this.t.policy(course), this.t.config.timeZone])).digest('hex').slice(0, 16);
   }
 
   async refresh(db: Kysely<DB>, userIds: readonly number[]): Promise<void> {
@@ -42,13 +53,16 @@ export class StatusIndex {
           .where('completions.course_id', '=', course.id).where('completions.user_id', 'in', ids).where('certificates.status', '=', 'valid').execute(),
       ]);
       const key = this.policyKey(course);
+      const byUser = groupBy(completions, (c) => c.user_id);
+      const startedBy = groupBy(started, (s) => s.user_id);
+      const certBy = new Map(certs.map((c) => [c.completion_id, c]));
       const rows: TrainingStatusRow[] = users.map((u) => {
-        const mine = completions.filter((c) => c.user_id === u.id);
-        const startedCycles = new Set(started.filter((s) => s.user_id === u.id).map((s) => s.cycle));
+        const mine = byUser.get(u.id) ?? [];
+        const startedCycles = new Set((startedBy.get(u.id) ?? []).map((s) => s.cycle));
         const a = assignmentFor(this.t.policy(course), today, u.hire_date ?? this.t.dayOf(u.created_at), u.hire_date !== null,
           mine.map((c) => ({ completedOn: this.t.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
         const last = mine.reduce<(typeof mine)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
-        const cert = last ? certs.find((c) => c.completion_id === last.id) : undefined;
+        const cert = last ? certBy.get(last.id) : undefined;
         return {
           user_id: u.id, course_id: course.id, cycle: a.cycle, kind: a.kind, due_on: a.dueOn, opens_on: a.thresholds.opensOn,
           grace_until: a.thresholds.graceUntil, valid_until: a.thresholds.validUntil, started: a.thresholds.started ? 1 : 0,
@@ -57,10 +71,12 @@ export class StatusIndex {
           source: last?.source ?? null, recorded_by: last?.recorded_by ?? null, policy_key: key, updated_at: now,
         };
       });
-      for (const row of rows) {
-        const { user_id: _u, course_id: _c, ...rest } = row;
-        await db.insertInto('training_status').values(row)
-          .onConflict((oc) => oc.columns(['user_id', 'course_id']).doUpdateSet(rest)).execute();
+      // Multi-row upsert: every column but the key takes the new row's value ("excluded" in both SQLite and PostgreSQL).
+      const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== 'user_id' && c !== 'course_id') as (keyof TrainingStatusRow)[];
+      for (let i = 0; i < rows.length; i += 100) {
+        await db.insertInto('training_status').values(rows.slice(i, i + 100))
+          .onConflict((oc) => oc.columns(['user_id', 'course_id']).doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)]))))
+          .execute();
       }
     }
   }

@@ -1,0 +1,106 @@
+import type { Kysely } from 'kysely';
+import { appendAudit, SYSTEM_ACTOR } from '../audit/service';
+import { hashPassword } from '../auth/password';
+import { codeHash, newCertificateCode } from '../certificates/codes';
+import type { Course } from '../content/catalogue';
+import type { DB, Role } from '../db/schema';
+import { addDays } from '../training/dates';
+import type { Training } from '../training/service';
+import { nextAnnual } from '../training/status';
+import { ensureDepartment } from '../users/departments';
+
+// Demo data for trying the product and for the benchmarks: a department tree, managers, and people in
+// every training status. Bulk inserts in one transaction (this module is its own small store).
+
+const FIRST = ['Amara', 'Ben', 'Chen', 'Dana', 'Eve', 'Farah', 'Gus', 'Hana', 'Ivan', 'José', 'Kai', 'Lena', 'Mo', 'Nguyễn', 'Olu', 'Priya', 'Rosa', 'Sam', 'Tomás', 'Zoë'];
+const LAST = ['Adeyemi', 'Brooks', 'Díaz', 'Evans', 'Fischer', 'Gómez', 'Haddad', 'Ivanova', 'Kowalski', 'Łukasiewicz', 'Mensah', 'Nakamura', 'Okafor', 'Patel', 'Rivera', 'Smith', 'Tran', 'Weber'];
+const UNITS = ['Nursing', 'Surgery', 'Pharmacy', 'Radiology', 'Emergency', 'Laboratory', 'Administration', 'Food Services'];
+const SUBS = ['Day shift', 'Night shift', 'Outpatient', 'Education'];
+
+export interface SeedOptions {
+  people: number;
+  seed: number;
+  /** Password for the demo accounts that can sign in (managers, an admin, a few learners); none when absent. */
+  password?: string;
+}
+
+export interface SeedResult {
+  people: number;
+  completions: number;
+  accounts: { email: string; role: Role }[];
+  seconds: number;
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+}
+
+export async function seedDemo(db: Kysely<DB>, t: Training, course: Course, o: SeedOptions): Promise<SeedResult> {
+  const started = Date.now();
+  const rand = rng(o.seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const today = t.today();
+  const now = t.clock.now().toISOString();
+  const hash = o.password ? await hashPassword(o.password) : null;
+  const domain = `demo${o.seed}.example`;
+  const accounts: SeedResult['accounts'] = [];
+
+  const result = await db.transaction().execute(async (trx) => {
+    const leaves: number[] = [];
+    const tops: number[] = [];
+    for (const unit of UNITS) {
+      tops.push((await ensureDepartment(trx, t.clock, [unit])).id);
+      for (const sub of SUBS) leaves.push((await ensureDepartment(trx, t.clock, [unit, sub])).id);
+    }
+    const existing = Number((await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    type Row = { email: string; name: string; role: Role; dept: number; hire: string; sign: boolean };
+    const rows: Row[] = [];
+    rows.push({ email: `admin@${domain}`, name: 'Demo Administrator', role: 'admin', dept: tops[6]!, hire: addDays(today, -2000), sign: true });
+    UNITS.forEach((unit, i) => rows.push({ email: `manager.${unit.toLowerCase().replace(/\s+/g, '-')}@${domain}`, name: `${pick(FIRST)} ${pick(LAST)}`, role: 'manager', dept: tops[i]!, hire: addDays(today, -1500), sign: true }));
+    for (let i = rows.length; i < o.people; i += 1) {
+      rows.push({ email: `person${existing + i}@${domain}`, name: `${pick(FIRST)} ${pick(LAST)}`, role: 'learner', dept: pick(leaves), hire: addDays(today, -Math.floor(rand() * 1460)), sign: i < 20 });
+    }
+    for (let i = 0; i < rows.length; i += 400) {
+      await trx.insertInto('users').values(rows.slice(i, i + 400).map((r, j) => ({
+        employee_id: `D${o.seed}-${existing + i + j}`, email: r.email, email_normalized: r.email, name: r.name, role: r.role,
+        department_id: r.dept, manager_id: null, hire_date: r.hire, password_hash: r.sign ? hash : null, locked_until: null, last_login_at: null,
+        created_at: `${r.hire}T09:00:00.000Z`, updated_at: now,
+      }))).onConflict((oc) => oc.doNothing()).execute();
+    }
+    for (const r of rows) if (r.sign && hash) accounts.push({ email: r.email, role: r.role });
+    const ids = (await trx.selectFrom('users').select(['id', 'hire_date', 'email']).where('email', 'like', `%@${domain}`).orderBy('id').execute());
+
+    // About 70% have completed at some point (some long ago, so every status appears).
+    let completions = 0;
+    const policy = t.policy(course);
+    const batch: { user: number; on: string }[] = [];
+    for (const u of ids) {
+      if (rand() > 0.7) continue;
+      const on = addDays(today, -Math.floor(rand() * Math.min(500, Math.max(1, Date.parse(today) / 86_400_000 - Date.parse(u.hire_date!) / 86_400_000))));
+      if (on < u.hire_date!) continue;
+      batch.push({ user: u.id, on });
+    }
+    for (let i = 0; i < batch.length; i += 300) {
+      const chunk = batch.slice(i, i + 300);
+      const inserted = await trx.insertInto('completions').values(chunk.map((c) => ({
+        user_id: c.user, course_id: course.id, cycle: `imported-${c.on}`, due_on: null, content_hash: course.contentHash, attempt_id: null,
+        attestation_id: null, score: 80 + Math.floor(rand() * 21), completed_at: `${c.on}T15:00:00.000Z`, valid_until: nextAnnual(policy, c.on).validUntil,
+        source: 'quiz' as const, recorded_by: null, details: '{"demo":true}', created_at: now,
+      }))).onConflict((oc) => oc.doNothing()).returning(['id', 'user_id']).execute();
+      await trx.insertInto('certificates').values(inserted.map((c) => {
+        const code = newCertificateCode();
+        return { completion_id: c.id, code, code_hash: codeHash(code), learner_name: 'demo', course_title: course.title, course_version: course.version, issued_at: now };
+      })).execute();
+      completions += inserted.length;
+    }
+    // Learner names on certificates as they were at issue.
+    await trx.updateTable('certificates').set((eb) => ({
+      learner_name: eb.selectFrom('completions').innerJoin('users', 'users.id', 'completions.user_id').select('users.name').whereRef('completions.id', '=', 'certificates.completion_id'),
+    })).where('learner_name', '=', 'demo').execute();
+    await t.index.refresh(trx, ids.map((u) => u.id));
+    await appendAudit(trx, t.clock, SYSTEM_ACTOR, { action: 'demo.seeded', details: { people: ids.length, completions, seed: o.seed } });
+    return { people: ids.length, completions };
+  });
+  return { ...result, accounts, seconds: (Date.now() - started) / 1000 };
+}
