@@ -47,7 +47,7 @@ export async function* rowsAsOf(t: Training, course: Course, f: ReportFilter, as
   const by = (iso: string | null) => iso !== null && t.dayOf(iso) <= asOf;
   let after = 0;
   for (;;) {
-    const people = await store.people(f, before, after, 2000);
+    const people = await store.people(f, after, 2000);
     if (people.length === 0) return;
     after = people[people.length - 1]!.id;
     const ids = people.map((p) => p.id);
@@ -56,7 +56,8 @@ export async function* rowsAsOf(t: Training, course: Course, f: ReportFilter, as
     const completionsBy = groupBy(completions, (c) => c.user_id);
     const startedBy = groupBy(started, (s) => s.user_id);
     for (const p of people) {
-      if (!by(p.created_at) || (p.status === 'deactivated' && by(p.deactivated_at))) continue;
+      // The workforce on that day: started by then (hire date, else account creation), not yet deactivated.
+      if ((p.hire_date ?? t.dayOf(p.created_at)) > asOf || (p.status === 'deactivated' && by(p.deactivated_at))) continue;
       const counted = (completionsBy.get(p.id) ?? []).filter((c) => by(c.completed_at)
         && !(certs.get(c.id) ?? []).some((x) => x.status === 'revoked' && by(x.revoked_at)));
       const startedCycles = new Set((startedBy.get(p.id) ?? []).filter((s) => by(s.started_at)).map((s) => s.cycle));

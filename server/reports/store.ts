@@ -103,12 +103,12 @@ export type ReportRow = Awaited<ReturnType<ReturnType<typeof reportStore>['page'
 /** Raw history for the "compliant as of" report: everything up to a moment, for a batch of people. */
 export function historyStore(db: Kysely<DB>) {
   return {
-    people: (f: Omit<ReportFilter, 'statuses' | 'cycle' | 'dueFrom' | 'dueTo' | 'today'>, createdBefore: string, afterId: number, limit: number) => {
+    people: (f: Omit<ReportFilter, 'statuses' | 'cycle' | 'dueFrom' | 'dueTo' | 'today'>, afterId: number, limit: number) => {
       let q = db.selectFrom('users').leftJoin('users as managers', 'managers.id', 'users.manager_id')
         .leftJoin('departments', 'departments.id', 'users.department_id')
         .select(['users.id', 'users.employee_id', 'users.name', 'users.email', 'users.role', 'users.department_id', 'users.hire_date',
           'users.created_at', 'users.status', 'users.deactivated_at', 'managers.email as manager_email', 'departments.path_key'])
-        .where('users.created_at', '<', createdBefore).where('users.id', '>', afterId);
+        .where('users.id', '>', afterId);
       if (f.scopeDepartmentIds) {
         const extra = f.scopeUserIds?.length ? f.scopeUserIds : [-1];
         q = q.where((eb) => eb.or([eb('users.department_id', 'in', f.scopeDepartmentIds!.length ? f.scopeDepartmentIds! : [-1]), eb('users.id', 'in', extra)]));

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildCli } from '../../server/cli';
 import { openDatabase } from '../../server/db/database';
+import { statusSql } from '../../server/reports/status-sql';
+import { dayInZone } from '../../server/training/dates';
 
 // The CLI reads its configuration from the environment like the real command; each test points it
 // at a fresh data folder and captures what it prints.
@@ -74,5 +76,22 @@ describe('operator CLI', () => {
       database.sqlite.prepare("update audit_events set actor_label = 'nobody' where id = 1").run();
     } finally { await database.close(); }
     await expect(run('audit:verify')).rejects.toThrow('Audit log BROKEN at event 1: event 1 was changed after it was written');
+  });
+});
+
+describe('demo:seed', () => {
+  test('seeds a department tree and people in every training status, with sign-in accounts when given a password', async () => {
+    await run('demo:seed', '--people', '300', '--seed', '7');
+    expect(out[0]).toMatch(/^Seeded 300 people and \d+ completions in [\d.]+ s\.$/);
+    const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+    try {
+      const statuses = await database.db.selectFrom('training_status').select('cycle').execute();
+      expect(statuses).toHaveLength(300);
+      const depts = await database.db.selectFrom('departments').select('path_key').execute();
+      expect(depts.length).toBe(40);
+      const counted = await database.db.selectFrom('training_status').select([statusSql(dayInZone(new Date(), 'America/New_York')).as('s'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy('s').execute();
+      expect(new Set(counted.map((c) => c.s))).toEqual(new Set(['completed', 'due-soon', 'expired', 'overdue', 'not-started']));
+    } finally { await database.close(); }
+    await expect(run('demo:seed', '--people', 'lots')).rejects.toThrow(/--people must be a whole number/);
   });
 });
