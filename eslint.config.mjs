@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bench/results/', 'jest.config.js'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bench/results/', 'screenshots/', 'jest.config.js', 'jest.e2e.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,94 @@
+/// <reference lib="dom" />
+// Functions passed to page.evaluate() run in the browser, so this file sees the DOM types too.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { projectRoot } from '../../server/paths';
+
+export const ADMIN = { email: 'admin@riverside.example', password: 'copper lantern orchard 88' };
+export const SCREENSHOTS = path.join(projectRoot, 'screenshots');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface Server {
+  baseUrl: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  cli(args: string[], input?: string): string;
+  stop(): Promise<void>;
+}
+
+/** The production build (`npm start` without the compile step) on a temp data folder and a free port. */
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<Server> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-e2e-'));
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', BASE_URL: baseUrl,
+    ORG_NAME: 'Riverside General', TIME_ZONE: 'America/Chicago', LOG_LEVEL: 'warn', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password,
+    ADMIN_NAME: 'Ada Admin', ...extraEnv,
+  };
+  const child: ChildProcess = spawn(process.execPath, ['dist/server/main.js'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      if ((await fetch(`${baseUrl}/healthz`)).ok) break;
+    } catch { /* not listening yet */ }
+    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    baseUrl, dataDir, env,
+    cli: (args, input) => execFileSync(process.execPath, ['dist/server/cli.js', ...args], { cwd: projectRoot, env, input, encoding: 'utf8' }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Debian's Chromium, headless, with a fresh profile and nothing that phones home. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** WCAG 2.1 A and AA: the bar is zero violations. Returns a readable list for the assertion message. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')})`);
+}
+
+/** Screenshots at phone and desktop widths for review, and a check that 320 px needs no sideways scrolling. */
+export async function capture(page: Page, name: string): Promise<{ overflow320: number }> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const original = page.viewportSize() ?? { width: 1280, height: 900 };
+  await page.setViewportSize({ width: 320, height: 800 });
+  const overflow320 = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(original);
+  return { overflow320 };
+}
