@@ -204,3 +204,23 @@ describe('CSRF', () => {
     expect(await failures('omar@riverside.example')).toBe(0);
   });
 });
+
+describe('rate limit', () => {
+  test('POST /login is limited per IP address: the attempt after the limit gets 429 and is not even checked', async () => {
+    const limited = await buildTestApp({ LOGIN_RATE_LIMIT: '3' });
+    try {
+      await createPerson(limited.db, limited.clock, { email: 'rl@riverside.example' });
+      const agent = newAgent(limited.app);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i += 1) statuses.push((await signIn(agent, 'rl@riverside.example', `nope nope nope ${i}`)).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      const last = await signIn(agent, 'rl@riverside.example', GOOD_PASSWORD);
+      expect(last.status).toBe(429);
+      expect(last.text).toContain('Too many sign-in attempts');
+      const checked = await limited.db.selectFrom('audit_events').select('id').where('action', '=', 'auth.login_failed').execute();
+      expect(checked).toHaveLength(3);
+    } finally {
+      await limited.close();
+    }
+  });
+});
