@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema';
-import { likeText } from '../db/like';
+import { personMatches } from '../db/like';
 import type { TrainingStatus } from '../training/status';
 import { statusSql } from './status-sql';
 
@@ -49,14 +49,7 @@ export function reportStore(db: Kysely<DB>) {
     if (f.dueFrom) q = q.where('training_status.due_on', '>=', f.dueFrom);
     if (f.dueTo) q = q.where('training_status.due_on', '<=', f.dueTo);
     if (f.userId !== undefined) q = q.where('users.id', '=', f.userId);
-    if (f.search) {
-      const text = f.search.toLowerCase();
-      q = q.where((eb) => eb.or([
-        likeText(eb.fn('lower', ['users.name']), text, 'contains'),
-        likeText(eb.ref('users.email_normalized'), text, 'contains'),
-        likeText(eb.fn('lower', ['users.employee_id']), text, 'contains'),
-      ]));
-    }
+    if (f.search) q = q.where((eb) => personMatches(eb, f.search!));
     return { q, status };
   };
 
@@ -116,14 +109,7 @@ export function historyStore(db: Kysely<DB>) {
       if (f.departmentIds) q = q.where('users.department_id', 'in', f.departmentIds.length ? f.departmentIds : [-1]);
       if (f.role) q = q.where('users.role', '=', f.role as 'learner');
       if (f.userId !== undefined) q = q.where('users.id', '=', f.userId);
-      if (f.search) {
-        const text = f.search.toLowerCase();
-        q = q.where((eb) => eb.or([
-          likeText(eb.fn('lower', ['users.name']), text, 'contains'),
-          likeText(eb.ref('users.email_normalized'), text, 'contains'),
-          likeText(eb.fn('lower', ['users.employee_id']), text, 'contains'),
-        ]));
-      }
+      if (f.search) q = q.where((eb) => personMatches(eb, f.search!));
       return q.orderBy('users.id').limit(limit).execute();
     },
     completions: (courseId: string, userIds: number[], before: string) =>

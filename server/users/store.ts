@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { likeText } from '../db/like';
+import { personMatches } from '../db/like';
 import type { DB, NewUser, Role, User, UserStatus, UserUpdate } from '../db/schema';
 
 export interface UserFilter {
@@ -12,15 +12,7 @@ export interface UserFilter {
 export function userStore(db: Kysely<DB>) {
   const filtered = (f: UserFilter) => {
     let q = db.selectFrom('users');
-    if (f.search) {
-      const text = f.search.toLowerCase();
-      // lower() on both sides: SQLite's LIKE folds ASCII only and PostgreSQL's folds nothing.
-      q = q.where((eb) => eb.or([
-        likeText(eb.fn('lower', ['users.name']), text, 'contains'),
-        likeText(eb.ref('users.email_normalized'), text, 'contains'),
-        likeText(eb.fn('lower', ['users.employee_id']), text, 'contains'),
-      ]));
-    }
+    if (f.search) q = q.where((eb) => personMatches(eb, f.search!));
     if (f.role) q = q.where('users.role', '=', f.role);
     if (f.status) q = q.where('users.status', '=', f.status);
     if (f.departmentIds) q = q.where('users.department_id', 'in', f.departmentIds.length ? f.departmentIds : [-1]);
