@@ -5,6 +5,8 @@ import type { DB } from '../db/schema';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
+const TOUCH_EVERY_MS = 60_000;
+
 /**
  * express-session store over our own database. Expiry is decided here with the injected clock
  * (idle timeout = time since the last request), not by the cookie, so a stolen cookie past its
@@ -12,6 +14,7 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
  */
 export class DatabaseSessionStore extends session.Store {
   private readonly timer: NodeJS.Timeout;
+  private readonly touched = new Map<string, number>();
 
   constructor(private readonly db: Kysely<DB>, private readonly clock: Clock, private readonly idleMs: number, pruneEveryMs = 15 * 60_000) {
     super();
@@ -45,6 +48,7 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override set(sid: string, data: session.SessionData, cb?: Callback): void {
+    this.remember(sid, this.clock.now().getTime());
     const user = (data as { passport?: { user?: unknown } }).passport?.user;
     const row = { sid, data: JSON.stringify(data), user_id: typeof user === 'number' ? user : null, expires_at: this.expiry() };
     this.db.insertInto('sessions').values(row)
@@ -54,13 +58,33 @@ export class DatabaseSessionStore extends session.Store {
       .catch((e: unknown) => cb?.(e));
   }
 
+  /**
+   * Every request of a rolling session touches it. Writing each time would cost a durable write (an
+   * fsync under synchronous=FULL) per page view, so a touch within a minute of the last one this
+   * process wrote is skipped: the idle timeout is then exact to within that minute.
+   */
   override touch(sid: string, _data: session.SessionData, cb?: Callback): void {
+    const now = this.clock.now().getTime();
+    const last = this.touched.get(sid);
+    if (last !== undefined && now - last < TOUCH_EVERY_MS && now >= last) {
+      cb?.();
+      return;
+    }
+    this.remember(sid, now);
     this.db.updateTable('sessions').set({ expires_at: this.expiry() }).where('sid', '=', sid).execute()
       .then(() => cb?.())
       .catch((e: unknown) => cb?.(e));
   }
 
+  private remember(sid: string, at: number): void {
+    this.touched.delete(sid);
+    this.touched.set(sid, at);
+    // Bounded: the oldest entries go first (a Map iterates in insertion order).
+    if (this.touched.size > 10_000) this.touched.delete(this.touched.keys().next().value!);
+  }
+
   override destroy(sid: string, cb?: Callback): void {
+    this.touched.delete(sid);
     this.db.deleteFrom('sessions').where('sid', '=', sid).execute()
       .then(() => cb?.())
       .catch((e: unknown) => cb?.(e));
