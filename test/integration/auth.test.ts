@@ -224,3 +224,20 @@ describe('rate limit', () => {
     }
   });
 });
+
+describe('session expiry writes', () => {
+  test('a request within a minute of the last write does not rewrite the expiry; a later one does', async () => {
+    await createPerson(t.db, t.clock, { email: 'touch@riverside.example' });
+    const agent = newAgent(t.app);
+    await signIn(agent, 'touch@riverside.example', GOOD_PASSWORD);
+    await agent.get('/');
+    const expiry = async () => (await t.db.selectFrom('sessions').select('expires_at').where('user_id', 'is not', null).executeTakeFirstOrThrow()).expires_at;
+    const first = await expiry();
+    t.clock.advance(30_000);
+    await agent.get('/');
+    expect(await expiry()).toBe(first);
+    t.clock.advance(61_000);
+    await agent.get('/');
+    expect(await expiry()).toBe(new Date(t.clock.now().getTime() + 30 * 60_000).toISOString());
+  });
+});
