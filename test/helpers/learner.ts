@@ -55,8 +55,8 @@ export function quizAnswers(course: Course, served: { question: string; choices:
   return parts.join('&');
 }
 
-/** Lessons, a passing quiz and the attestation, all over HTTP; returns the passing attempt's id. */
-export async function completeCourse(agent: Agent, course: Course, fullName: string): Promise<number> {
+/** Lessons and a passing quiz over HTTP, stopping before the attestation; returns the passing attempt's id. */
+export async function passCourseQuiz(agent: Agent, course: Course): Promise<number> {
   for (const l of course.lessons) await playLesson(agent, course, l.id);
   const page = await agent.get(`/courses/${course.id}/quiz`);
   const start = await agent.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: csrfFrom(page.text) });
@@ -64,7 +64,12 @@ export async function completeCourse(agent: Agent, course: Course, fullName: str
   const quiz = await agent.get(url);
   const graded = await agent.post(url).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(quiz.text))}&${quizAnswers(course, servedOn(quiz.text), true)}`);
   if (graded.status !== 303) throw new Error(`quiz refused with ${graded.status}`);
-  const attemptId = Number(/attempts\/(\d+)/.exec(url)![1]);
+  return Number(/attempts\/(\d+)/.exec(url)![1]);
+}
+
+/** Lessons, a passing quiz and the attestation, all over HTTP; returns the passing attempt's id. */
+export async function completeCourse(agent: Agent, course: Course, fullName: string): Promise<number> {
+  const attemptId = await passCourseQuiz(agent, course);
   const attest = await agent.get(`/courses/${course.id}/attest/${attemptId}`);
   const done = await agent.post(`/courses/${course.id}/attest/${attemptId}`).type('form').send({ _csrf: csrfFrom(attest.text), agree: 'yes', typed_name: fullName });
   if (done.status !== 303) throw new Error(`attestation refused with ${done.status}: ${done.text.slice(0, 2000)}`);
