@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
-import { verifyAuditChain } from './audit/service';
+import { appendAudit, verifyAuditChain } from './audit/service';
+import { backupTo, restoreFrom } from './db/backup';
 import { passwordProblem } from './auth/password-policy';
 import { createAdminWithPassword } from './auth/setup';
 import { systemClock } from './clock';
@@ -132,6 +134,32 @@ export function buildCli(): Command {
         const r = await seedDemo(db, training, catalogue.courses[0]!, { people, seed, password });
         console.log(`Seeded ${r.people} people and ${r.completions} completions in ${r.seconds.toFixed(1)} s.`);
         for (const a of r.accounts) console.log(`${a.role}\t${a.email}`);
+      });
+    });
+
+  program.command('backup').description('copy the database to a new file while the server keeps running')
+    .argument('<file>', 'where to write the backup (must not exist)')
+    .action(async (file: string) => {
+      await withDatabase(async (database) => {
+        await database.db.transaction().execute((trx) => appendAudit(trx, systemClock, CLI_ACTOR, { action: 'backup.created', details: { file: path.resolve(file) } }));
+        const r = await backupTo(database, file).catch((e: Error) => { throw new CliError(e.message); });
+        console.log(`Backup written to ${path.resolve(file)} (${r.pages} pages).`);
+      });
+    });
+
+  program.command('restore').description('replace the database with a backup (stop the server first)')
+    .argument('<file>', 'a backup made with the backup command')
+    .action(async (file: string) => {
+      const config = loadConfig();
+      try {
+        restoreFrom(file, config.databasePath);
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+      await withDatabase(async ({ db }) => {
+        await db.transaction().execute((trx) => appendAudit(trx, systemClock, CLI_ACTOR, { action: 'backup.restored', details: { file: path.resolve(file) } }));
+        const chain = await verifyAuditChain(db);
+        console.log(`Restored ${path.resolve(file)}. Audit log ${chain.ok ? `OK (${chain.events} events)` : `BROKEN at event ${chain.brokenAt}`}.`);
       });
     });
 

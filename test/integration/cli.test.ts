@@ -95,3 +95,24 @@ describe('demo:seed', () => {
     await expect(run('demo:seed', '--people', 'lots')).rejects.toThrow(/--people must be a whole number/);
   });
 });
+
+describe('backup and restore commands', () => {
+  test('backup writes a checked copy and audits it; restore brings it back and verifies the audit chain', async () => {
+    await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
+    const file = path.join(dir, 'copy.sqlite');
+    await run('backup', file);
+    expect(out.at(-1)).toMatch(/^Backup written to .*copy\.sqlite \(\d+ pages\)\.$/);
+    await run('admin:create', '--email', 'second@riverside.example', '--name', 'Second Admin');
+    await run('restore', file);
+    expect(out.at(-1)).toMatch(/^Restored .*copy\.sqlite\. Audit log OK \(\d+ events\)\.$/);
+    const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+    try {
+      const emails = (await database.db.selectFrom('users').select('email').execute()).map((u) => u.email);
+      expect(emails).toEqual(['ops@riverside.example']);
+      const actions = (await database.db.selectFrom('audit_events').select('action').orderBy('id').execute()).map((e) => e.action);
+      expect(actions).toContain('backup.created');
+      expect(actions.at(-1)).toBe('backup.restored');
+    } finally { await database.close(); }
+    await expect(run('backup', file)).rejects.toThrow(/already exists/);
+  });
+});
