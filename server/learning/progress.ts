@@ -58,7 +58,7 @@ export async function learnerCourseState(d: LearningDeps, track: Track, course: 
 function requireOpen(state: CourseState, lessonId: string): LessonState {
   const ls = state.lessons.find((l) => l.lesson.id === lessonId);
   if (!ls) throw new HttpError(404, 'There is no such lesson in this course.');
-  if (ls.status === 'locked') throw new HttpError(403, 'Finish the lessons before this one first; lessons open in order.');
+  if (ls.status === 'locked') throw new HttpError(409, 'Finish the lessons before this one first; lessons open in order.');
   return ls;
 }
 

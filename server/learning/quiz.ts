@@ -26,7 +26,7 @@ export async function ownAttempt(db: Kysely<DB>, userId: number, courseId: strin
 /** Opens the quiz: resumes an unsubmitted attempt of the current content, or draws a new set. */
 export async function startAttempt(d: LearningDeps, s: QuizSettings, track: Track, course: Course): Promise<number> {
   const state = await learnerCourseState(d, track, course);
-  if (!state.allLessonsDone) throw new HttpError(403, 'The quiz opens once you have finished every lesson.');
+  if (!state.allLessonsDone) throw new HttpError(409, 'The quiz opens once you have finished every lesson.');
   const store = attemptStore(d.db);
   const open = await store.openFor(track, course.contentHash);
   if (open) return open.id;

@@ -43,7 +43,7 @@ describe('quiz', () => {
     const page = await agent.get(`/courses/${course.id}/quiz`);
     expect(page.text).toContain('opens once you have finished every lesson');
     const res = await agent.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: csrfFrom(page.text) });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(409);
     expect(await t.db.selectFrom('quiz_attempts').selectAll().execute()).toHaveLength(0);
   });
 
