@@ -15,7 +15,8 @@ import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
 import { importUsers, parseUserCsv } from './users/import';
 import { issuePasswordLink, saveUser, UserRuleError } from './users/service';
-import { userFields } from './users/fields';
+import { isRealDate, userFields } from './users/fields';
+import { purgeBefore } from './training/retention';
 import { userStore } from './users/store';
 
 const CLI_ACTOR = { id: null, label: 'cli' };
@@ -160,6 +161,18 @@ export function buildCli(): Command {
         await db.transaction().execute((trx) => appendAudit(trx, systemClock, CLI_ACTOR, { action: 'backup.restored', details: { file: path.resolve(file) } }));
         const chain = await verifyAuditChain(db);
         console.log(`Restored ${path.resolve(file)}. Audit log ${chain.ok ? `OK (${chain.events} events)` : `BROKEN at event ${chain.brokenAt}`}.`);
+      });
+    });
+
+  program.command('retention:purge').description('remove training records no longer in effect for six years (the audit log is kept)')
+    .requiredOption('--before <date>', 'YYYY-MM-DD; at most six years before today')
+    .action(async (opts: { before: string }) => {
+      if (!isRealDate(opts.before)) throw new CliError('--before must be a date written YYYY-MM-DD.');
+      await withDatabase(async ({ db }) => {
+        const config = loadConfig();
+        const { training } = buildServices(config, db, systemClock, loadCatalogue(config.contentDir));
+        const r = await purgeBefore(training, CLI_ACTOR, opts.before).catch((e: Error) => { throw new CliError(e.message); });
+        console.log(`Removed ${r.completions} completions, ${r.certificates} certificates, ${r.attestations} attestations, ${r.attempts} quiz attempts, ${r.answers} answers and ${r.progress} progress records from before ${opts.before}.`);
       });
     });
 

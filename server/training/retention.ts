@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import { appendAudit, type Actor } from '../audit/service';
+import type { DB } from '../db/schema';
+import { HttpError } from '../http/errors';
+import type { Training } from './service';
+
+export const RETENTION_YEARS = 6;
+
+/** The latest --before a purge may use today: records stay six years after they were last in effect. */
+export function earliestAllowedCutoff(today: string): string {
+  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
+  const sixYearsAgo = new Date(Date.UTC(y - RETENTION_YEARS, m - 1, d)).toISOString().slice(0, 10);
+  return sixYearsAgo;
+}
+
+export interface PurgeCounts {
+  completions: number;
+  certificates: number;
+  attestations: number;
+  attempts: number;
+  answers: number;
+  progress: number;
+}
+
+/**
+ * Removes training records that stopped being in effect before `before` (a completion's last day of
+ * validity, an attempt's start, an answer's time). Refused for any date less than six years ago
+ * (45 CFR 164.530(j)). The audit log is kept whole: removing its oldest events would break the hash
+ * chain that proves nothing was edited. One audit event records what was removed.
+ */
+export async function purgeBefore(t: Training, actor: Actor, before: string): Promise<PurgeCounts> {
+  const limit = earliestAllowedCutoff(t.today());
+  if (before > limit) {
+    throw new HttpError(400, `Training records are kept six years (45 CFR 164.530(j)). The latest date you can purge before today is ${limit}.`);
+  }
+  const cutoff = `${before}T00:00:00.000Z`;
+  return t.db.transaction().execute(async (trx: Kysely<DB>) => {
+    const old = await trx.selectFrom('completions').select(['id', 'user_id', 'attestation_id']).where('valid_until', '<', before).execute();
+    const ids = old.map((c) => c.id);
+    const none = [-1];
+    const certs = (await trx.selectFrom('certificates').select('id').where('completion_id', 'in', ids.length ? ids : none).execute()).map((c) => c.id);
+    // Nothing else may point at what goes: the status index and "replaced by" links.
+    await trx.updateTable('training_status').set({ last_completion_id: null, certificate_id: null }).where('last_completion_id', 'in', ids.length ? ids : none).execute();
+    await trx.updateTable('certificates').set({ replaced_by: null }).where('replaced_by', 'in', certs.length ? certs : none).execute();
+    await trx.deleteFrom('certificates').where('id', 'in', certs.length ? certs : none).execute();
+    await trx.deleteFrom('completions').where('id', 'in', ids.length ? ids : none).execute();
+    const attestationIds = old.map((c) => c.attestation_id).filter((x): x is number => x !== null);
+    const attestations = Number((await trx.deleteFrom('attestations').where('id', 'in', attestationIds.length ? attestationIds : none).executeTakeFirst()).numDeletedRows);
+    // Attempts still referenced by a kept completion or attestation stay.
+    const attempts = Number((await trx.deleteFrom('quiz_attempts').where('started_at', '<', cutoff)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('completions').select('completions.id').whereRef('completions.attempt_id', '=', 'quiz_attempts.id'))))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('attestations').select('attestations.id').whereRef('attestations.attempt_id', '=', 'quiz_attempts.id'))))
+      .executeTakeFirst()).numDeletedRows);
+    const answers = Number((await trx.deleteFrom('scene_answers').where('answered_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
+    const progress = Number((await trx.deleteFrom('lesson_progress').where('updated_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
+    const counts = { completions: ids.length, certificates: certs.length, attestations, attempts, answers, progress };
+    await t.index.refresh(trx, [...new Set(old.map((c) => c.user_id))]);
+    await appendAudit(trx, t.clock, actor, { action: 'retention.purged', details: { before, ...counts } });
+    return counts;
+  });
+}
+
