@@ -15,7 +15,8 @@ import { writeCsv } from './csv-export';
 import { evidenceLines, writeEvidenceCsv, writeEvidencePdf, type EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
 import { allRows, PAGE_SIZE, reportPage, scopedFilter } from './service';
-import { reportStore, type ReportRow } from './store';
+import { exportStore, reportStore, type ReportRow } from './store';
+import { certificateStore } from '../training/store';
 import { writeCertificateZip, ZIP_MAX_CERTIFICATES } from './zip-export';
 
 const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired'];
@@ -87,7 +88,7 @@ export function reportRoutes(deps: AppDeps): Router {
   });
 
   const recordedByFor = async () => {
-    const admins = new Map((await db.selectFrom('users').select(['id', 'email']).where('role', '=', 'admin').execute()).map((u) => [u.id, u.email]));
+    const admins = await exportStore(db).adminEmails();
     return (r: ReportRow) => r.source === 'quiz' ? 'self (quiz)' : r.source === 'in-person' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (in person)`
       : r.source === 'import' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (import)` : '';
   };
@@ -115,7 +116,7 @@ export function reportRoutes(deps: AppDeps): Router {
       for await (const r of allRows(training, course, filter, parsed.asOf)) {
         if (!r.certificateId) continue;
         if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
-        const cert = await db.selectFrom('certificates').selectAll().where('id', '=', r.certificateId).executeTakeFirstOrThrow();
+        const cert = (await certificateStore(db).byId(r.certificateId))!;
         const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
         yield { name: `${safe}-${cert.code}.pdf`, data: await certificateData(db, training, config.baseUrl, config.orgName, cert) };
       }
@@ -145,7 +146,7 @@ export function reportRoutes(deps: AppDeps): Router {
       if (scope.kind === 'departments' && !scope.departmentIds.includes(departmentId)) throw new HttpError(403, 'That department is not in your team.');
       if (scope.kind === 'self') throw new HttpError(403, 'Reports are for managers, administrators and auditors.');
       const deptIds = subtreeIds(all, departmentId);
-      ids = (await db.selectFrom('users').select('id').where('department_id', 'in', deptIds).execute()).map((u) => u.id);
+      ids = await exportStore(db).userIdsInDepartments(deptIds);
       scopeLabel = `Department: ${dept.path} (including sub-departments)`;
       parsed.raw = { department: String(departmentId) };
     } else {

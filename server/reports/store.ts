@@ -93,6 +93,15 @@ export function reportStore(db: Kysely<DB>) {
 
 export type ReportRow = Awaited<ReturnType<ReturnType<typeof reportStore>['page']>>[number];
 
+/** Small look-ups the export routes need, kept here so routes never query the database. */
+export function exportStore(db: Kysely<DB>) {
+  return {
+    adminEmails: async () => new Map((await db.selectFrom('users').select(['id', 'email']).where('role', '=', 'admin').execute()).map((u) => [u.id, u.email])),
+    userIdsInDepartments: async (departmentIds: number[]) =>
+      (await db.selectFrom('users').select('id').where('department_id', 'in', departmentIds.length ? departmentIds : [-1]).execute()).map((u) => u.id),
+  };
+}
+
 /** Raw history for the "compliant as of" report: everything up to a moment, for a batch of people. */
 export function historyStore(db: Kysely<DB>) {
   return {
