@@ -29,12 +29,18 @@ export interface Server {
   dataDir: string;
   env: NodeJS.ProcessEnv;
   cli(args: string[], input?: string): string;
+  /** SIGTERM, then the data folder is removed. */
   stop(): Promise<void>;
+  /** SIGKILL at once, as a power cut or OOM kill would; the data folder stays for a restart. */
+  crash(): Promise<void>;
 }
 
-/** The production build (`npm start` without the compile step) on a temp data folder and a free port. */
-export async function startServer(extraEnv: Record<string, string> = {}): Promise<Server> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-e2e-'));
+/**
+ * The production build (`npm start` without the compile step) on a free port, with a new temp data
+ * folder or, to restart after a crash, an existing one.
+ */
+export async function startServer(extraEnv: Record<string, string> = {}, existingDataDir?: string): Promise<Server> {
+  const dataDir = existingDataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pr-e2e-'));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const env = {
@@ -46,20 +52,26 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
   let output = '';
   child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-  for (let i = 0; i < 100; i += 1) {
+  for (let i = 0; ; i += 1) {
     try {
       if ((await fetch(`${baseUrl}/healthz`)).ok) break;
     } catch { /* not listening yet */ }
     if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
+    if (i >= 300) throw new Error(`server did not answer /healthz within 15 s: ${output}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
+  const exited = new Promise((r) => child.once('exit', r));
   return {
     baseUrl, dataDir, env,
     cli: (args, input) => execFileSync(process.execPath, ['dist/server/cli.js', ...args], { cwd: projectRoot, env, input, encoding: 'utf8' }),
     stop: async () => {
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    crash: async () => {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
