@@ -44,9 +44,13 @@ export function courseState(course: Course, rows: LessonProgress[], sequential: 
 export class LearningDeps {
   constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly sequential: boolean, readonly training: Training) {}
 
-  /** The learner's open cycle for a course; the assignment says whether there is anything to do. */
-  async trackFor(user: User, course: Course): Promise<{ track: Track; assignment: Assignment }> {
-    const assignment = await this.training.assignment(user, course);
+  /**
+   * The learner's open cycle for a course; the assignment says whether there is anything to do. Pages
+   * read it from the status index; a change that records progress passes `fromRecords` so its cycle is
+   * decided from the records themselves.
+   */
+  async trackFor(user: User, course: Course, fromRecords = false): Promise<{ track: Track; assignment: Assignment }> {
+    const assignment = fromRecords ? await this.training.assignment(user, course) : await this.training.currentAssignment(user, course);
     return { track: { userId: user.id, courseId: course.id, cycle: assignment.cycle }, assignment };
   }
 }

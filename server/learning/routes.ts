@@ -27,7 +27,7 @@ export function learningRoutes(deps: AppDeps): Router {
   const base = (course: Course) => `/courses/${course.id}`;
   /** The open cycle; when the learner is up to date there is nothing to take until the next window. */
   const openTrack = async (req: Request, course: Course) => {
-    const { track, assignment } = await learning.trackFor(req.user!, course);
+    const { track, assignment } = await learning.trackFor(req.user!, course, req.method !== 'GET');
     if (assignment.status === 'completed') {
       throw new HttpError(409, `You are up to date with this training. Your next refresher opens on ${formatDay(assignment.opensOn)}.`);
     }

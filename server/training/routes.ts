@@ -53,7 +53,7 @@ export function trainingRoutes(deps: AppDeps): Router {
   router.get('/transcript', requireUser, async (req, res) => {
     const user = req.user!;
     const [completions, certificates] = await Promise.all([completionStore(db).forUser(user.id), certificateStore(db).forUser(user.id)]);
-    const assignments = await Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.assignment(user, course) })));
+    const assignments = await Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) })));
     res.render('training/transcript', {
       title: 'Your training record', person: user, completions, certificates, assignments, statusLabel: STATUS_LABEL,
       courseTitle: (id: string) => catalogue.get(id)?.title ?? id, dayOf: (iso: string) => training.dayOf(iso),

@@ -30,7 +30,15 @@ export class Training {
     return dayInZone(new Date(iso), this.config.timeZone);
   }
 
-  /** The person's current assignment for a course: cycle, due date, status and why. */
+  /**
+   * The assignment as pages show it: read from the status index (one row) when it is current, else
+   * computed from the records. Writes that depend on the assignment use assignment() in their transaction.
+   */
+  async currentAssignment(user: Pick<User, 'id' | 'hire_date' | 'created_at'>, course: Course): Promise<Assignment> {
+    return (await this.index.read(this.db, user, course)) ?? this.assignment(user, course);
+  }
+
+  /** The person's current assignment for a course, computed from the records: cycle, due date, status and why. */
   async assignment(user: Pick<User, 'id' | 'hire_date' | 'created_at'>, course: Course, db: Kysely<DB> = this.db): Promise<Assignment> {
     const [completions, started] = await Promise.all([
       completionStore(db).counted(user.id, course.id),

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
-import type { DB, TrainingStatusRow } from '../db/schema';
+import type { DB, TrainingStatusRow, User } from '../db/schema';
 import type { Training } from './service';
-import { assignmentFor } from './status';
+import { assignmentFor, assignmentReason, statusOn, type Assignment, type Thresholds } from './status';
 
 const BATCH = 500;
 
@@ -23,11 +23,41 @@ export function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<numb
  * a status (completion, revocation, reissue, a first lesson or quiz start, a new or edited person).
  */
 export class StatusIndex {
+  private readonly keys = new Map<string, string>();
+
   constructor(private readonly t: Training, private readonly courses: readonly Course[]) {}
 
   /** A fingerprint of the rules: when it changes (config or course validity), every row is recomputed. */
   policyKey(course: Course): string {
-    return crypto.createHash('sha256').update(JSON.stringify([this.t.policy(course), this.t.config.timeZone])).digest('hex').slice(0, 16);
+    let key = this.keys.get(course.id);
+    if (key === undefined) {
+      key = crypto.createHash('sha256').update(JSON.stringify([this.t.policy(course), this.t.config.timeZone])).digest('hex').slice(0, 16);
+      this.keys.set(course.id, key);
+    }
+    return key;
+  }
+
+  /**
+   * The assignment as the row holds it: the row keeps the status function's thresholds, so the status
+   * on any day follows from it (statusOn) without re-reading completions and progress. Undefined when
+   * the row is missing or was computed under other rules; the caller then computes it from the records.
+   */
+  async read(db: Kysely<DB>, user: Pick<User, 'id' | 'hire_date'>, course: Course): Promise<Assignment | undefined> {
+    const row = await db.selectFrom('training_status')
+      .select(['cycle', 'kind', 'due_on', 'opens_on', 'grace_until', 'valid_until', 'started', 'last_completed_on', 'policy_key'])
+      .where('user_id', '=', user.id).where('course_id', '=', course.id).executeTakeFirst();
+    if (!row || row.policy_key !== this.policyKey(course)) return undefined;
+    const thresholds: Thresholds = { kind: row.kind, opensOn: row.opens_on, graceUntil: row.grace_until, validUntil: row.valid_until, started: row.started === 1 };
+    const common = { cycle: row.cycle, dueOn: row.due_on, opensOn: row.opens_on, status: statusOn(thresholds, this.t.today()), thresholds };
+    const policy = this.t.policy(course);
+    if (row.kind === 'onboarding') {
+      return { ...common, kind: 'onboarding', reason: assignmentReason(policy, { kind: 'onboarding', dueOn: row.due_on, hasHireDate: user.hire_date !== null }) };
+    }
+    if (row.last_completed_on === null) return undefined;
+    return {
+      ...common, kind: 'annual', last: { completedOn: row.last_completed_on, validUntil: row.valid_until },
+      reason: assignmentReason(policy, { kind: 'annual', dueOn: row.due_on, lastCompletedOn: row.last_completed_on }),
+    };
   }
 
   async refresh(db: Kysely<DB>, userIds: readonly number[]): Promise<void> {

@@ -82,6 +82,16 @@ export function nextAnnual(policy: CyclePolicy, completedOn: string): { dueOn: s
  *   (or in progress once started), and expired once past the due date plus grace.
  * `startedInCycle` says whether the learner has begun this cycle's lessons or quiz.
  */
+/** The sentence that tells a learner why their due date is what it is. */
+export function assignmentReason(
+  policy: CyclePolicy, a: { kind: 'onboarding'; dueOn: string; hasHireDate: boolean } | { kind: 'annual'; dueOn: string; lastCompletedOn: string },
+): string {
+  if (a.kind === 'onboarding') return `Due ${formatDay(a.dueOn)}: ${policy.onboardingDays} days after ${a.hasHireDate ? 'your start date' : 'your account was created'}.`;
+  return policy.annual.mode === 'fixed'
+    ? `Due ${formatDay(a.dueOn)}: your organisation's annual deadline.`
+    : `Due ${formatDay(a.dueOn)}: your certificate from ${formatDay(a.lastCompletedOn)} is valid for ${daysBetween(a.lastCompletedOn, a.dueOn)} days.`;
+}
+
 export function assignmentFor(
   policy: CyclePolicy, today: string, startOn: string, hasHireDate: boolean, completions: PastCompletion[], startedInCycle: (cycle: string) => boolean,
 ): Assignment {
@@ -89,10 +99,9 @@ export function assignmentFor(
   if (!last) {
     const dueOn = addDays(startOn, policy.onboardingDays);
     const thresholds: Thresholds = { kind: 'onboarding', opensOn: startOn, graceUntil: addDays(dueOn, policy.graceDays), validUntil: NO_END, started: startedInCycle('onboarding') };
-    const from = hasHireDate ? 'your start date' : 'your account was created';
     return {
       cycle: 'onboarding', kind: 'onboarding', dueOn, opensOn: startOn, status: statusOn(thresholds, today), thresholds,
-      reason: `Due ${formatDay(dueOn)}: ${policy.onboardingDays} days after ${from}.`,
+      reason: assignmentReason(policy, { kind: 'onboarding', dueOn, hasHireDate }),
     };
   }
   const { dueOn, validUntil } = nextAnnual(policy, last.completedOn);
@@ -100,9 +109,7 @@ export function assignmentFor(
   const cycle = `annual-${dueOn.slice(0, 4)}`;
   const thresholds: Thresholds = { kind: 'annual', opensOn, graceUntil: addDays(dueOn, policy.graceDays), validUntil, started: startedInCycle(cycle) };
   const status = statusOn(thresholds, today);
-  const reason = policy.annual.mode === 'fixed'
-    ? `Due ${formatDay(dueOn)}: your organisation's annual deadline.`
-    : `Due ${formatDay(dueOn)}: your certificate from ${formatDay(last.completedOn)} is valid for ${daysBetween(last.completedOn, dueOn)} days.`;
+  const reason = assignmentReason(policy, { kind: 'annual', dueOn, lastCompletedOn: last.completedOn });
   return { cycle, kind: 'annual', dueOn, opensOn, status, reason, thresholds, last: { completedOn: last.completedOn, validUntil } };
 }
 

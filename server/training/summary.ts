@@ -10,7 +10,7 @@ export async function personTraining(t: Training, catalogue: Catalogue, user: Us
     certificateStore(t.db).forUser(user.id),
     t.db.selectFrom('quiz_attempts').select(['id', 'course_id', 'cycle', 'started_at', 'submitted_at', 'score', 'passed', 'content_hash'])
       .where('user_id', '=', user.id).orderBy('id', 'desc').execute(),
-    Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await t.assignment(user, course) }))),
+    Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await t.currentAssignment(user, course) }))),
   ]);
   return {
     assignments,
