@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify';
 import type { Writable } from 'node:stream';
 import type { ReportRow } from './store';
 
@@ -30,21 +29,52 @@ export function exportRecord(r: ReportRow, ctx: ExportContext): string[] {
   return values.map(neutralise);
 }
 
-/** Streams rows as UTF-8 CSV with a header (and a BOM so Excel reads the accents); resolves with the row count. */
-export async function writeCsv(rows: AsyncIterable<ReportRow>, ctx: ExportContext, out: Writable, extraHeader: readonly string[] = [], extra?: (r: ReportRow) => string[]): Promise<number> {
-  const csv = stringify({ header: false, record_delimiter: '\r\n' });
-  csv.pipe(out);
-  out.write('\uFEFF');
-  const write = (record: string[]) => new Promise<void>((resolve) => {
-    if (csv.write(record)) resolve();
-    else csv.once('drain', () => resolve());
-  });
-  await write([...EXPORT_COLUMNS, ...extraHeader]);
-  let n = 0;
-  for await (const r of rows) {
-    await write([...exportRecord(r, ctx), ...(extra ? extra(r).map(neutralise) : [])]);
-    n += 1;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** One CSV record (RFC 4180): a field is quoted when it holds a quote, a comma or a line break. */
+export function csvLine(values: readonly string[]): string {
+  return `${values.map((v) => (NEEDS_QUOTES.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')}\r\n`;
+}
+
+export class ExportAborted extends Error {
+  constructor() {
+    super('The download was closed before the export finished.');
   }
-  await new Promise<void>((resolve) => { csv.end(() => resolve()); });
+}
+
+/** Writes a chunk, waiting while the client's buffer is full; fails if the client has gone away. */
+export async function send(out: Writable, chunk: string): Promise<void> {
+  if (out.destroyed || out.writableEnded) throw new ExportAborted();
+  if (out.write(chunk)) return;
+  await new Promise<void>((resolve, reject) => {
+    const settle = (ok: boolean) => () => {
+      out.off('drain', drained);
+      out.off('close', closed);
+      if (ok) resolve(); else reject(new ExportAborted());
+    };
+    const drained = settle(true);
+    const closed = settle(false);
+    out.on('drain', drained);
+    out.on('close', closed);
+  });
+}
+
+/**
+ * Streams rows as UTF-8 CSV with a header (and a BOM so Excel reads the accents); resolves with the row
+ * count. Each batch of rows becomes one string and one write: a stream write per row cost more than
+ * the query (100,000 rows took 3 s through csv-stringify).
+ */
+export async function writeCsv(
+  batches: AsyncIterable<readonly ReportRow[]>, ctx: ExportContext, out: Writable, extraHeader: readonly string[] = [], extra?: (r: ReportRow) => string[],
+): Promise<number> {
+  await send(out, `\uFEFF${csvLine([...EXPORT_COLUMNS, ...extraHeader])}`);
+  let n = 0;
+  for await (const rows of batches) {
+    let chunk = '';
+    for (const r of rows) chunk += csvLine(extra ? [...exportRecord(r, ctx), ...extra(r).map(neutralise)] : exportRecord(r, ctx));
+    n += rows.length;
+    await send(out, chunk);
+  }
+  out.end();
   return n;
 }

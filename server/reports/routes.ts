@@ -14,7 +14,7 @@ import { userStore } from '../users/store';
 import { writeCsv } from './csv-export';
 import { evidenceLines, writeEvidenceCsv, writeEvidencePdf, type EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
-import { allRows, PAGE_SIZE, reportPage, scopedFilter } from './service';
+import { allRowBatches, allRows, PAGE_SIZE, reportPage, scopedFilter } from './service';
 import { exportStore, reportStore, type ReportRow } from './store';
 import { certificateStore } from '../training/store';
 import { writeCertificateZip, ZIP_MAX_CERTIFICATES } from './zip-export';
@@ -99,7 +99,7 @@ export function reportRoutes(deps: AppDeps): Router {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="training-report-${course.id}-${parsed.asOf ?? training.today()}.csv"`);
     res.setHeader('Cache-Control', 'private, no-store');
-    await stream(req, res, 'csv', parsed, () => writeCsv(allRows(training, course, filter, parsed.asOf), { departmentPath, recordedBy }, res));
+    await stream(req, res, 'csv', parsed, () => writeCsv(allRowBatches(training, course, filter, parsed.asOf), { departmentPath, recordedBy }, res));
   });
 
   router.get('/reports/certificates.zip', viewers, async (req, res) => {

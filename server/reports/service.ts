@@ -116,18 +116,30 @@ export async function reportPage(t: Training, course: Course, f: ReportFilter, p
   return { rows: all.slice(offset, offset + PAGE_SIZE), total: all.length, counts };
 }
 
-/** Every row of the report, a batch at a time (constant memory for the "now" report). */
-export async function* allRows(t: Training, course: Course, f: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow> {
+const BATCH = 2000;
+
+/** Every row of the report in batches (constant memory for the "now" report). */
+export async function* allRowBatches(t: Training, course: Course, f: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow[]> {
   if (asOf) {
-    yield* rowsAsOf(t, course, f, asOf);
+    let batch: ReportRow[] = [];
+    for await (const r of rowsAsOf(t, course, f, asOf)) {
+      batch.push(r);
+      if (batch.length === BATCH) { yield batch; batch = []; }
+    }
+    if (batch.length) yield batch;
     return;
   }
   const store = reportStore(t.db);
   let after = 0;
   for (;;) {
-    const rows = await store.batch(f, after, 2000);
+    const rows = await store.batch(f, after, BATCH);
     if (rows.length === 0) return;
-    yield* rows;
+    yield rows;
     after = rows[rows.length - 1]!.userId;
   }
+}
+
+/** Every row of the report, one at a time. */
+export async function* allRows(t: Training, course: Course, f: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow> {
+  for await (const batch of allRowBatches(t, course, f, asOf)) yield* batch;
 }

@@ -34,8 +34,12 @@ export type SortKey = keyof typeof SORTS;
 export function reportStore(db: Kysely<DB>) {
   const base = (f: ReportFilter) => {
     const status = statusSql(f.today);
-    let q = db.selectFrom('users')
-      .innerJoin('training_status', (j) => j.onRef('training_status.user_id', '=', 'users.id').on('training_status.course_id', '=', f.courseId))
+    // CROSS JOIN is SQLite's way to fix the join order: people are the outer loop (walked by id, name
+    // or department index) and their status row is a primary-key lookup. Left to itself, without
+    // fresh ANALYZE statistics, the planner walked the status index first and sorted the whole result
+    // for every page and every export batch.
+    let q = db.selectFrom('users').crossJoin('training_status')
+      .whereRef('training_status.user_id', '=', 'users.id').where('training_status.course_id', '=', f.courseId)
       .where('users.status', '=', 'active');
     if (f.scopeDepartmentIds) {
       const depts = f.scopeDepartmentIds.length ? f.scopeDepartmentIds : [-1];
