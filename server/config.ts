@@ -47,6 +47,7 @@ const envSchema = z.object({
   REFRESHER_WINDOW_DAYS: intFrom(0, 180).default(60),
   GRACE_DAYS: intFrom(0, 90).default(0),
   QUIZ_MAX_ATTEMPTS: intFrom(0, 1000).default(0),
+  DB_SYNCHRONOUS: z.enum(['full', 'normal'], 'must be full or normal').default('full'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: boolFrom.default(false),
   ADMIN_EMAIL: z.email().optional(),
@@ -76,6 +77,8 @@ export interface Config {
   readonly sequentialLessons: boolean;
   /** 0 = unlimited quiz attempts. */
   readonly quizMaxAttempts: number;
+  /** full: every commit is on disk before it is answered (survives power loss); normal: survives a process crash only. */
+  readonly dbSynchronous: 'full' | 'normal';
   /** Due dates: onboarding days after hire, annual refresher rolling or by a fixed month-day. */
   readonly cycles: { readonly onboardingDays: number; readonly annual: AnnualRule; readonly windowDays: number; readonly graceDays: number };
   readonly trustProxy: boolean;
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sequentialLessons: e.COURSE_SEQUENTIAL,
     quizMaxAttempts: e.QUIZ_MAX_ATTEMPTS,
+    dbSynchronous: e.DB_SYNCHRONOUS,
     cycles: Object.freeze({
       onboardingDays: e.ONBOARDING_DUE_DAYS,
       annual: e.ANNUAL_CYCLE === 'fixed' ? { mode: 'fixed' as const, monthDay: e.ANNUAL_DUE_DATE } : { mode: 'rolling' as const },

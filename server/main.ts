@@ -16,7 +16,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   const log = createLogger(config.logLevel);
   // Content first: a broken course file stops start-up before anything is touched.
   const catalogue = loadCatalogue(config.contentDir);
-  const database = openDatabase(config.databasePath);
+  const database = openDatabase(config.databasePath, { synchronous: config.dbSynchronous });
   const applied = await migrateToLatest(database.db);
   if (applied.length) log.info({ applied }, 'migrations applied');
 

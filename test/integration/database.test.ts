@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../../server/config';
 import { openDatabase } from '../../server/db/database';
 import { migrateToLatest } from '../../server/db/migrate';
 import { migrations } from '../../migrations';
@@ -31,6 +32,19 @@ describe('database', () => {
       expect(database.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
       expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
       expect(database.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+    } finally {
+      await database.close();
+    }
+  });
+
+  test('DB_SYNCHRONOUS=normal trades power-loss durability for speed only when asked', async () => {
+    const config = loadConfig({ DATA_DIR: dir, DB_SYNCHRONOUS: 'normal' });
+    expect(config.dbSynchronous).toBe('normal');
+    expect(loadConfig({ DATA_DIR: dir }).dbSynchronous).toBe('full');
+    expect(() => loadConfig({ DATA_DIR: dir, DB_SYNCHRONOUS: 'off' })).toThrow(/DB_SYNCHRONOUS/);
+    const database = openDatabase(path.join(dir, 'normal.sqlite'), { synchronous: config.dbSynchronous });
+    try {
+      expect(database.sqlite.pragma('synchronous', { simple: true })).toBe(1);
     } finally {
       await database.close();
     }
