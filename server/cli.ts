@@ -122,9 +122,12 @@ export function buildCli(): Command {
     .option('--people <n>', 'how many people', '500')
     .option('--seed <n>', 'random seed; a different seed adds a different set of people', '1')
     .option('--password-stdin', 'read a password for the demo admin, managers and first learners from standard input')
-    .action(async (opts: { people: string; seed: string; passwordStdin?: boolean }) => {
+    .option('--sign-in-learners <n>', 'how many learners get that password', '11')
+    .action(async (opts: { people: string; seed: string; passwordStdin?: boolean; signInLearners: string }) => {
       const people = Number(opts.people);
       const seed = Number(opts.seed);
+      const signInLearners = Number(opts.signInLearners);
+      if (!Number.isInteger(signInLearners) || signInLearners < 0 || signInLearners > 1000) throw new CliError('--sign-in-learners must be a whole number from 0 to 1,000.');
       if (!Number.isInteger(people) || people < 10 || people > 1_000_000) throw new CliError('--people must be a whole number from 10 to 1,000,000.');
       if (!Number.isInteger(seed) || seed < 1) throw new CliError('--seed must be a positive whole number.');
       const password = opts.passwordStdin ? readStdin() : undefined;
@@ -132,7 +135,7 @@ export function buildCli(): Command {
         const config = loadConfig();
         const catalogue = loadCatalogue(config.contentDir);
         const { training } = buildServices(config, db, systemClock, catalogue);
-        const r = await seedDemo(db, training, catalogue.courses[0]!, { people, seed, password });
+        const r = await seedDemo(db, training, catalogue.courses[0]!, { people, seed, password, signInLearners });
         console.log(`Seeded ${r.people} people and ${r.completions} completions in ${r.seconds.toFixed(1)} s.`);
         for (const a of r.accounts) console.log(`${a.role}\t${a.email}`);
       });

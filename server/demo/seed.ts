@@ -22,6 +22,8 @@ export interface SeedOptions {
   seed: number;
   /** Password for the demo accounts that can sign in (managers, an admin, a few learners); none when absent. */
   password?: string;
+  /** How many learners get that password (person9 upwards); 11 unless given. */
+  signInLearners?: number;
 }
 
 export interface SeedResult {
@@ -59,7 +61,7 @@ export async function seedDemo(db: Kysely<DB>, t: Training, course: Course, o: S
     rows.push({ email: `admin@${domain}`, name: 'Demo Administrator', role: 'admin', dept: tops[6]!, hire: addDays(today, -2000), sign: true });
     UNITS.forEach((unit, i) => rows.push({ email: `manager.${unit.toLowerCase().replace(/\s+/g, '-')}@${domain}`, name: `${pick(FIRST)} ${pick(LAST)}`, role: 'manager', dept: tops[i]!, hire: addDays(today, -1500), sign: true }));
     for (let i = rows.length; i < o.people; i += 1) {
-      rows.push({ email: `person${existing + i}@${domain}`, name: `${pick(FIRST)} ${pick(LAST)}`, role: 'learner', dept: pick(leaves), hire: addDays(today, -Math.floor(rand() * 1460)), sign: i < 20 });
+      rows.push({ email: `person${existing + i}@${domain}`, name: `${pick(FIRST)} ${pick(LAST)}`, role: 'learner', dept: pick(leaves), hire: addDays(today, -Math.floor(rand() * 1460)), sign: i < 9 + (o.signInLearners ?? 11) });
     }
     for (let i = 0; i < rows.length; i += 400) {
       await trx.insertInto('users').values(rows.slice(i, i + 400).map((r, j) => ({
