@@ -57,13 +57,21 @@ export function reportRoutes(deps: AppDeps): Router {
   router.get('/team', viewers, async (req, res) => {
     const { filter, depts, course, today } = await context(req);
     const store = reportStore(db);
-    const [byStatus, byDept, overdue] = await Promise.all([
-      store.byStatus(filter), store.byDepartment(filter),
+    const [groups, overdue] = await Promise.all([
+      store.byDepartmentAndStatus(filter),
       store.page({ ...filter, statuses: ['overdue', 'expired'] }, 'due_on', 'asc', 25, 0),
     ]);
-    const total = byStatus.reduce((n, s) => n + s.n, 0);
-    const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, byStatus.find((x) => x.status === s)?.n ?? 0])) as Record<TrainingStatus, number>;
-    const bars = byDept.map((d) => ({
+    const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<TrainingStatus, number>;
+    const perDept = new Map<number | null, { departmentId: number | null; n: number; compliant: number }>();
+    for (const g of groups) {
+      counts[g.status] += g.n;
+      const d = perDept.get(g.departmentId) ?? { departmentId: g.departmentId, n: 0, compliant: 0 };
+      d.n += g.n;
+      d.compliant += g.compliant;
+      perDept.set(g.departmentId, d);
+    }
+    const total = groups.reduce((n, g) => n + g.n, 0);
+    const bars = [...perDept.values()].map((d) => ({
       id: d.departmentId, name: d.departmentId ? depts.byId.get(d.departmentId)?.path ?? 'Unknown' : 'No department', total: d.n, compliant: d.compliant,
       percent: d.n ? Math.round((100 * d.compliant) / d.n) : 0,
     })).sort((a, b) => a.name.localeCompare(b.name));

@@ -83,14 +83,19 @@ export function reportStore(db: Kysely<DB>) {
       const rows = await q.select([status.as('status'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy(status).execute();
       return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
     },
-    /** Per department: people, and how many hold a completion still valid today (compliant). */
-    byDepartment: async (f: ReportFilter) => {
-      const { q } = base(f);
+    /**
+     * Per department and status: people, and how many hold a completion still valid today (compliant).
+     * One pass gives both the organisation's status counts and each department's bar.
+     */
+    byDepartmentAndStatus: async (f: ReportFilter) => {
+      const { q, status } = base(f);
       const rows = await q.select([
-        'users.department_id as departmentId', (eb) => eb.fn.countAll<number>().as('n'),
+        'users.department_id as departmentId', status.as('status'), (eb) => eb.fn.countAll<number>().as('n'),
         sql<number>`sum(case when training_status.last_valid_until >= ${f.today} then 1 else 0 end)`.as('compliant'),
-      ]).groupBy('users.department_id').execute();
-      return rows.map((r) => ({ departmentId: r.departmentId, n: Number(r.n), compliant: Number(r.compliant) }));
+      // "+" keeps SQLite from walking people through the department index to save a sort of a few
+      // hundred groups: that index order jumps around the table and took three times as long.
+      ]).groupBy([sql`+users.department_id`, status]).execute();
+      return rows.map((r) => ({ departmentId: r.departmentId, status: r.status, n: Number(r.n), compliant: Number(r.compliant) }));
     },
   };
 }
