@@ -37,6 +37,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders(config.secureCookies));
   app.use('/static', express.static(publicDir, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
   app.use(healthRoutes(deps));
+  // Pages carry personal and training data: no browser, proxy or shared ward PC may keep a copy, and
+  // an ETag (a hash of every page) would only serve caching. Static files above keep theirs.
+  app.set('etag', false);
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
 
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 200 }));
   app.use(sessionMiddleware(config, deps.sessions));

@@ -19,6 +19,10 @@ describe('sign-in', () => {
     const home = await agent.get('/');
     expect(home.status).toBe(200);
     expect(home.text).toContain('Welcome, Amara Okafor');
+    // Personal pages are never stored by browsers or proxies; the stylesheet may be.
+    expect(home.headers['cache-control']).toBe('no-store');
+    expect(home.headers.etag).toBeUndefined();
+    expect((await agent.get('/static/app.css')).headers['cache-control']).not.toBe('no-store');
     const ok = await t.db.selectFrom('audit_events').selectAll().where('action', '=', 'auth.login_succeeded').execute();
     expect(ok.map((e) => e.subject_id)).toEqual([String(user.id)]);
   });
