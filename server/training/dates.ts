@@ -6,15 +6,24 @@ const DAY_MS = 86_400_000;
 // Building an Intl.DateTimeFormat costs far more than using one; reports convert 100,000 timestamps.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+// The last answer per zone, by second: every page asks for "today" several times, and a day in any
+// time zone begins on a whole second (tz offsets are whole seconds), so one second has one date.
+const lastSecond = new Map<string, { second: number; day: string }>();
+
 /** The calendar date of an instant in a time zone. */
 export function dayInZone(instant: Date, timeZone: string): string {
+  const second = Math.floor(instant.getTime() / 1000);
+  const last = lastSecond.get(timeZone);
+  if (last?.second === second) return last.day;
   let f = formatters.get(timeZone);
   if (!f) {
     // en-CA formats as YYYY-MM-DD.
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     formatters.set(timeZone, f);
   }
-  return f.format(instant);
+  const day = f.format(instant);
+  lastSecond.set(timeZone, { second, day });
+  return day;
 }
 
 export function addDays(day: string, n: number): string {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { addDays, dayInZone, monthDayIn } from '../../server/training/dates';
 import { assignmentFor, nextAnnual, type CyclePolicy, type TrainingStatus } from '../../server/training/status';
 
@@ -75,6 +76,21 @@ describe('dates', () => {
     // A daylight-saving change does not move calendar arithmetic.
     expect(addDays('2026-03-07', 2)).toBe('2026-03-09');
     expect(addDays('2026-11-01', 1)).toBe('2026-11-02');
+  });
+
+  test('the remembered answer for the last second never differs from a fresh reading, even across midnight', () => {
+    const zones = ['America/Chicago', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham', 'UTC'];
+    fc.assert(fc.property(fc.integer({ min: Date.parse('2000-01-01'), max: Date.parse('2040-01-01') }), fc.constantFrom(...zones), fc.integer({ min: -1500, max: 1500 }), (ms, zone, step) => {
+      // Two readings close together (often in the same second, sometimes either side of midnight).
+      for (const t of [ms, ms + step]) {
+        const fresh = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(t));
+        expect(dayInZone(new Date(t), zone)).toBe(fresh);
+      }
+    }), { seed: 7, numRuns: 2000 });
+    // Exactly at a zone's midnight: the second before and the second of.
+    expect(dayInZone(new Date('2026-12-31T17:59:59.999Z'), 'Asia/Kathmandu')).toBe('2026-12-31');
+    expect(dayInZone(new Date('2026-12-31T18:15:00.000Z'), 'Asia/Kathmandu')).toBe('2027-01-01');
+    expect(dayInZone(new Date('2026-12-31T18:14:59.999Z'), 'Asia/Kathmandu')).toBe('2026-12-31');
   });
 
   test('02-29 falls on 28 February in common years and stays in leap years', () => {
