@@ -163,6 +163,7 @@ describe(`SIGKILL during quiz submissions and attestations (${ROUNDS} rounds)`, 
   }, 60_000);
 
   test('the kills landed mid-traffic and answered successes were checked', () => {
+    process.stdout.write(`crash durability: ${ROUNDS} kills; ${totals.quizOk} answered quiz submissions and ${totals.finished} answered finishes checked; ${totals.interrupted} learners cut off mid-request\n`);
     expect(totals.interrupted).toBeGreaterThan(0);
     expect(totals.finished).toBeGreaterThan(0);
     expect(totals.quizOk).toBeGreaterThanOrEqual(totals.finished);
