@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import autocannon from 'autocannon';
-import PDFDocument from 'pdfkit';
-import QRCode from 'qrcode';
-import { renderCertificate, type CertificateData } from '../server/certificates/render';
-import { FONT } from '../server/certificates/fonts';
+import { renderCertificate } from '../server/certificates/render';
+import { openDatabase } from '../server/db/database';
 import { projectRoot } from '../server/paths';
+import { barePage } from './bare-page';
+import { renderToBuffer, sampleCertificate } from './certificate-profile';
 
 // npm run bench: the production build on a temp database seeded by demo:seed, measured from this
 // process with autocannon over loopback only. Prints a Markdown table and writes JSON to bench/results/.
@@ -18,6 +18,8 @@ const PASSWORD = 'bench lantern orchard 42';
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '10');
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? '100000');
+// Quiz learners: each has one open attempt at a time, so the submission rate needs many of them.
+const SIGN_IN_LEARNERS = Number(process.env.BENCH_QUIZ_LEARNERS ?? '60');
 const SCALES = (process.env.BENCH_SCALES ?? '10000,100000,300000').split(',').map(Number).filter((n) => n > 0);
 const node = process.execPath;
 const rows: { what: string; value: string; target: string; met: string }[] = [];
@@ -29,7 +31,7 @@ function freePort(): Promise<number> {
 
 function seed(dataDir: string, people: number): number {
   const t0 = Date.now();
-  execFileSync(node, ['dist/server/cli.js', 'demo:seed', '--people', String(people), '--password-stdin'], { cwd: projectRoot, env: { ...process.env, DATA_DIR: dataDir }, input: PASSWORD, stdio: ['pipe', 'ignore', 'inherit'] });
+  execFileSync(node, ['dist/server/cli.js', 'demo:seed', '--people', String(people), '--password-stdin', '--sign-in-learners', String(SIGN_IN_LEARNERS)], { cwd: projectRoot, env: { ...process.env, DATA_DIR: dataDir }, input: PASSWORD, stdio: ['pipe', 'ignore', 'inherit'] });
   return (Date.now() - t0) / 1000;
 }
 
@@ -42,10 +44,10 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not answer`);
 }
 
-async function startApp(dataDir: string) {
+async function startApp(dataDir: string, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(node, ['dist/server/main.js'], { cwd: projectRoot, env: { ...process.env, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOGIN_RATE_LIMIT: '100000' }, stdio: 'ignore' });
+  const child = spawn(node, ['dist/server/main.js'], { cwd: projectRoot, env: { ...process.env, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOGIN_RATE_LIMIT: '100000', ...extraEnv }, stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/healthz`, child);
   return { base, child, coldStartMs: performance.now() - t0 };
@@ -85,12 +87,18 @@ async function finishLessons(base: string, cookie: string): Promise<void> {
   }
 }
 
+/**
+ * Quiz submissions as a server sees them in a campaign: every learner has a fresh attempt open (started
+ * and loaded beforehand, untimed), then all submit at once and the burst is timed, round after round
+ * until `seconds` of submitting have been measured. Each submit is graded and written durably.
+ */
 async function quizLoop(base: string, cookies: string[], seconds: number) {
-  const end = Date.now() + seconds * 1000;
   const times: number[] = [];
   let errors = 0;
-  await Promise.all(cookies.map(async (cookie) => {
-    while (Date.now() < end) {
+  let submitting = 0;
+  let submitted = 0;
+  while (submitting < seconds * 1000) {
+    const ready = await Promise.all(cookies.map(async (cookie) => {
       const start = await fetch(`${base}/courses/${COURSE}/quiz`, { headers: { cookie } });
       const open = await post(`${base}/courses/${COURSE}/quiz/attempts`, cookie, `_csrf=${encodeURIComponent(csrfIn(await start.text()))}`);
       const url = `${base}${open.headers.get('location')}`;
@@ -98,38 +106,53 @@ async function quizLoop(base: string, cookies: string[], seconds: number) {
       const answers = new URLSearchParams({ _csrf: csrfIn(page) });
       const seen = new Set<string>();
       for (const m of page.matchAll(/name="(q_[^"]+)" value="([^"]+)"/g)) if (!seen.has(m[1]!)) { seen.add(m[1]!); answers.append(m[1]!, m[2]!); }
+      return { cookie, url, body: answers.toString() };
+    }));
+    const burst = performance.now();
+    await Promise.all(ready.map(async ({ cookie, url, body }) => {
       const t0 = performance.now();
-      const res = await post(url, cookie, answers.toString());
+      const res = await post(url, cookie, body);
       times.push(performance.now() - t0);
       if (res.status !== 303) errors += 1;
-    }
-  }));
+    }));
+    submitting += performance.now() - burst;
+    submitted += ready.length;
+  }
   times.sort((a, b) => a - b);
-  return { perSecond: times.length / seconds, p50: times[Math.floor(times.length / 2)] ?? 0, errors };
+  return { perSecond: submitted / (submitting / 1000), p50: times[Math.floor(times.length / 2)] ?? 0, errors };
 }
 
-function peakRssMb(pid: number): number {
+/** One-row commits per second on a scratch SQLite file as the server opens it (WAL, synchronous=FULL). */
+function durableCommitsPerSecond(file: string): number {
+  const probe = openDatabase(file);
+  try {
+    probe.sqlite.exec('create table probe (x integer)');
+    const insert = probe.sqlite.prepare('insert into probe (x) values (?)');
+    const n = 300;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += 1) insert.run(i);
+    return n / ((performance.now() - t0) / 1000);
+  } finally {
+    probe.sqlite.close();
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  }
+}
+
+/** Memory of a process from /proc, in MB: peak resident (VmHWM), and the current private (anonymous) and file-backed parts. */
+function memoryMb(pid: number): { peak: number; anon: number; file: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024;
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 'NaN') / 1024;
+  return { peak: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
-function renderToBuffer(draw: (out: PassThrough) => void): Promise<Buffer> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  return new Promise((resolve) => { out.on('end', () => resolve(Buffer.concat(chunks))); draw(out); });
-}
-
-/** The same content on a bare pdfkit page: the font embedded, the QR drawn, no structure tree. */
-function barePage(d: CertificateData, out: PassThrough): void {
-  const doc = new PDFDocument({ size: 'LETTER', layout: 'landscape' });
-  doc.pipe(out);
-  doc.registerFont('f', FONT).font('f');
-  for (const line of [d.orgName, 'Certificate of Completion', d.learnerName, d.courseTitle, `Completed on ${d.completedOn}`, d.code, d.verifyUrl]) doc.text(line);
-  const qr = QRCode.create(d.verifyUrl, { errorCorrectionLevel: 'M' });
-  for (let r = 0; r < qr.modules.size; r += 1) for (let c = 0; c < qr.modules.size; c += 1) if (qr.modules.get(r, c)) doc.rect(60 + c * 3, 430 + r * 3, 3, 3);
-  doc.fill();
-  doc.end();
+/** Starts a new peak-RSS measurement for a process (Linux: writing 5 to clear_refs resets VmHWM). */
+function resetPeakRss(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function record(what: string, value: string, target: string, met: boolean | null) {
@@ -144,8 +167,8 @@ async function main() {
     json.seedSeconds = seconds;
     record(`demo:seed ${PEOPLE.toLocaleString('en-US')} people`, `${seconds.toFixed(1)} s`, '', null);
     const app = await startApp(dataDir);
-    // Seeded learners with a password are person9 … person19; use those with training still to do.
-    const candidates = await Promise.all(Array.from({ length: 11 }, (_, i) => signIn(app.base, `person${9 + i}@demo1.example`)));
+    // Seeded learners with a password are person9 upwards; use those with training still to do.
+    const candidates = await Promise.all(Array.from({ length: SIGN_IN_LEARNERS }, (_, i) => signIn(app.base, `person${9 + i}@demo1.example`)));
     const usable: string[] = [];
     for (const c of candidates) if ((await fetch(`${app.base}/courses/hipaa-social-media/lessons/elevator/play`, { headers: { cookie: c } })).status === 200) usable.push(c);
     if (usable.length < 2) throw new Error('the seed left fewer than two demo learners with training to do; try another BENCH_PEOPLE');
@@ -174,7 +197,16 @@ async function main() {
     const learners = usable.slice(1);
     await Promise.all(learners.map((c) => finishLessons(app.base, c)));
     const quiz = await quizLoop(app.base, learners, SECONDS);
-    record('4. quiz submission (fresh attempt each, graded, durable), submissions/s', `${quiz.perSecond.toFixed(0)} = ${(quiz.perSecond / reference.rps).toFixed(2)} × reference req/s (p50 ${quiz.p50.toFixed(0)} ms per submit, ${quiz.errors} errors)`, '≥ 0.5 ×', quiz.perSecond / reference.rps >= 0.5);
+    record(`4. quiz submission (fresh attempt each, graded, durable), submissions/s, bursts of ${learners.length} learners`, `${quiz.perSecond.toFixed(0)} = ${(quiz.perSecond / reference.rps).toFixed(2)} × reference req/s (p50 ${quiz.p50.toFixed(0)} ms per submit, ${quiz.errors} errors)`, '≥ 0.5 ×', quiz.perSecond / reference.rps >= 0.5);
+    // What bounds it: each submit is a commit, and with synchronous=FULL every commit waits for the
+    // disk's fsync. Measured here on a scratch file, and then the same loop against a second server
+    // with DB_SYNCHRONOUS=normal (no fsync per commit) to show what the CPU alone allows.
+    const fsyncs = durableCommitsPerSecond(path.join(dataDir, 'fsync-probe.sqlite'));
+    record('4. … this disk: durable SQLite commits/s (WAL, synchronous=FULL, one row each)', `${fsyncs.toFixed(0)} (${(1000 / fsyncs).toFixed(1)} ms per commit)`, '', null);
+    const relaxed = await startApp(dataDir, { DB_SYNCHRONOUS: 'normal' });
+    const quizNormal = await quizLoop(relaxed.base, learners, SECONDS);
+    relaxed.child.kill('SIGTERM');
+    record('4. … the same with DB_SYNCHRONOUS=normal (survives a crash, not a power cut)', `${quizNormal.perSecond.toFixed(0)} = ${(quizNormal.perSecond / reference.rps).toFixed(2)} × reference req/s (p50 ${quizNormal.p50.toFixed(0)} ms per submit, ${quizNormal.errors} errors)`, '', null);
 
     const report = await load(`${app.base}/reports`, admin, 1);
     const report10 = await load(`${app.base}/reports`, admin, 10);
@@ -182,34 +214,60 @@ async function main() {
     const team = await load(`${app.base}/team`, admin, 1);
     record('5. organisation summary (/team)', `p50 ${team.p50} ms, p99 ${team.p99} ms`, 'p50 < 100 ms', team.p50 < 100);
 
+    // Peak RSS is measured over the export alone when the kernel lets us reset it (it includes the
+    // server's baseline: Node, the libraries and the database pages SQLite has memory-mapped).
+    const before = memoryMb(app.child.pid!);
+    const reset = resetPeakRss(app.child.pid!);
     const t0 = performance.now();
     const csv = await fetch(`${app.base}/reports/export.csv`, { headers: { cookie: admin } });
     const bytes = (await csv.arrayBuffer()).byteLength;
     const csvSeconds = (performance.now() - t0) / 1000;
-    const rss = peakRssMb(app.child.pid!);
-    record(`6. CSV export of ${PEOPLE.toLocaleString('en-US')} rows`, `${csvSeconds.toFixed(2)} s, ${(bytes / 2 ** 20).toFixed(1)} MiB, server peak RSS ${rss.toFixed(0)} MB`, '< 1 s, RSS < 150 MB', csvSeconds < 1 && rss < 150);
+    const after = memoryMb(app.child.pid!);
+    record(`6. CSV export of ${PEOPLE.toLocaleString('en-US')} rows`,
+      `${csvSeconds.toFixed(2)} s, ${(bytes / 2 ** 20).toFixed(1)} MiB, server peak RSS ${after.peak.toFixed(0)} MB${reset ? ' during the export' : ' (whole run)'} `
+      + `(before: ${before.anon.toFixed(0)} MB private + ${before.file.toFixed(0)} MB file-backed; after: ${after.anon.toFixed(0)} + ${after.file.toFixed(0)} MB)`,
+      '< 1 s, RSS < 150 MB', csvSeconds < 1 && after.peak < 150);
 
-    const t1 = performance.now();
-    const zip = Buffer.from(await (await fetch(`${app.base}/reports/certificates.zip?q=person999`, { headers: { cookie: admin } })).arrayBuffer());
-    const zipSeconds = (performance.now() - t1) / 1000;
-    const entries = zip.readUInt16LE(zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])) + 10);
-    record(`7. certificate ZIP (${entries} certificates)`, `${zipSeconds.toFixed(2)} s = ${(entries / zipSeconds).toFixed(0)} certificates/s`, '≥ 80 certificates/s', entries / zipSeconds >= 80);
+    // The same small export as earlier runs (69 certificates at 100,000 people), first in this server process
+    // (a cold start: everything from font parsing to V8's warm-up) and again; then a bulk export of about 700,
+    // big enough that the render threads (server/certificates/render-pool.ts) carry most of it.
+    const certificateZip = async (q: string) => {
+      const t1 = performance.now();
+      const zip = Buffer.from(await (await fetch(`${app.base}/reports/certificates.zip?q=${q}`, { headers: { cookie: admin } })).arrayBuffer());
+      const zipSeconds = (performance.now() - t1) / 1000;
+      const entries = zip.readUInt16LE(zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])) + 10);
+      return { zipSeconds, entries, value: `${zipSeconds.toFixed(2)} s = ${(entries / zipSeconds).toFixed(0)} certificates/s`, met: entries / zipSeconds >= 80 };
+    };
+    const zip1 = await certificateZip('person999');
+    record(`7. certificate ZIP (${zip1.entries} certificates), first export`, zip1.value, '≥ 80 certificates/s', zip1.met);
+    const zip2 = await certificateZip('person999');
+    record(`7. certificate ZIP (${zip2.entries} certificates), again`, zip2.value, '≥ 80 certificates/s', zip2.met);
+    // person9…9 matches 1 + 10 + 100 + 1,000 seeded people (about 60% with a certificate) at any BENCH_PEOPLE ≥ 10,000.
+    const bulk = await certificateZip(`person${'9'.repeat(Math.max(1, Math.floor(Math.log10(PEOPLE)) - 3))}`);
+    record(`7. certificate ZIP (${bulk.entries} certificates), bulk`, bulk.value, '≥ 80 certificates/s', bulk.met);
     app.child.kill('SIGTERM');
 
-    const data: CertificateData = {
-      orgName: 'Riverside General', learnerName: 'Nguyễn Thị Ánh', courseTitle: 'HIPAA & social media: privacy in every conversation', courseVersion: '2026.1',
-      contentHash: 'a'.repeat(64), completedOn: '14 Dec 2026', validUntil: '14 Dec 2027', score: 92, attestation: 'Attested to the policy v1.0', source: 'quiz',
-      code: 'PR-7KQ4-M2XD-9WTA-H3NB', verifyUrl: 'https://training.example/verify/PR-7KQ4-M2XD-9WTA-H3NB', issuedAt: new Date(),
-    };
+    // Ours against the same content on a bare pdfkit page (bench/bare-page.ts), 100 each after warm-up,
+    // alternating in blocks of 10 so both see the same machine. Every certificate has its own name, code
+    // and URL (sampleCertificate), as in a ZIP, so nothing per-certificate can come from a cache.
     const N = 100;
-    for (let i = 0; i < 5; i += 1) { await renderToBuffer((o) => renderCertificate(data, o)); await renderToBuffer((o) => barePage(data, o)); }
-    let tc = performance.now();
-    for (let i = 0; i < N; i += 1) await renderToBuffer((o) => renderCertificate(data, o));
-    const ours = (performance.now() - tc) / N;
-    tc = performance.now();
-    for (let i = 0; i < N; i += 1) await renderToBuffer((o) => barePage(data, o));
-    const bare = (performance.now() - tc) / N;
-    record('7. certificate PDF, single process', `${ours.toFixed(1)} ms each (${(1000 / ours).toFixed(0)}/s) = ${(ours / bare).toFixed(2)} × bare pdfkit page (${bare.toFixed(1)} ms)`, '≤ 1.2 × bare', ours / bare <= 1.2);
+    const variants = {
+      ours: (i: number, o: PassThrough) => renderCertificate(sampleCertificate(i), o),
+      bare: (i: number, o: PassThrough) => barePage(sampleCertificate(i), o),
+      bareParsed: (i: number, o: PassThrough) => barePage(sampleCertificate(i), o, true),
+    };
+    const ms = { ours: 0, bare: 0, bareParsed: 0 };
+    const names = ['ours', 'bare', 'bareParsed'] as const;
+    for (let i = 0; i < 5; i += 1) for (const name of names) await renderToBuffer((o) => variants[name](i, o));
+    for (let block = 0; block < N / 10; block += 1) {
+      for (const name of names) {
+        const tc = performance.now();
+        for (let i = block * 10; i < block * 10 + 10; i += 1) await renderToBuffer((o) => variants[name](i, o));
+        ms[name] += (performance.now() - tc) / N;
+      }
+    }
+    record('7. certificate PDF, single process', `${ms.ours.toFixed(1)} ms each (${(1000 / ms.ours).toFixed(0)}/s) = ${(ms.ours / ms.bare).toFixed(2)} × bare pdfkit page (${ms.bare.toFixed(1)} ms)`, '≤ 1.2 × bare', ms.ours / ms.bare <= 1.2);
+    record('7. … against a bare page given the same once-parsed fonts', `${(ms.ours / ms.bareParsed).toFixed(2)} × (${ms.bareParsed.toFixed(1)} ms): the cost of tagging`, '', null);
 
     const cold = await startApp(dataDir);
     record('8. cold start to first 200 on /healthz', `${cold.coldStartMs.toFixed(0)} ms`, '< 1.5 s', cold.coldStartMs < 1500);
