@@ -7,8 +7,11 @@ import { idParam } from '../http/validate';
 import { hasControlChars } from '../text';
 import { actorOf } from '../users/routes';
 import { normalizeCode } from './codes';
-import { renderCertificate } from './render';
 import { certificateData, loadCertificate, mayDownload, reissueCertificate, revokeCertificate, verifyCode } from './service';
+
+/** pdfkit and the fonts load on the first download, not at start-up (cold start and memory). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately loaded on first use
+const loadRender = (): typeof import('./render') => require('./render') as typeof import('./render');
 
 export function certificateRoutes(deps: AppDeps): Router {
   const { db, config } = deps;
@@ -23,7 +26,7 @@ export function certificateRoutes(deps: AppDeps): Router {
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', `attachment; filename="certificate-${found.cert.code}.pdf"`);
     res.setHeader('Cache-Control', 'private, no-store');
-    renderCertificate(data, res);
+    loadRender().renderCertificate(data, res);
   });
 
   const verifyLimiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });

@@ -12,14 +12,21 @@ import { inScope, scopeFor } from '../users/scope';
 import { allDepartments } from '../users/service';
 import { userStore } from '../users/store';
 import { writeCsv } from './csv-export';
-import { evidenceLines, writeEvidenceCsv, writeEvidencePdf, type EvidencePack } from './evidence';
+import type { EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
 import { allRowBatches, allRows, PAGE_SIZE, reportPage, scopedFilter } from './service';
 import { exportStore, reportStore, type ReportRow } from './store';
 import { certificateStore } from '../training/store';
-import { writeCertificateZip, ZIP_MAX_CERTIFICATES } from './zip-export';
 
 const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired'];
+
+// The export modules (archiver, pdfkit, fonts, render threads) load on first use: together they took
+// about as long to load as the rest of the server, and a server starts more often than anyone
+// downloads a ZIP or an evidence pack.
+/* eslint-disable @typescript-eslint/no-require-imports -- deliberately loaded on first use */
+const loadZipExport = (): typeof import('./zip-export') => require('./zip-export') as typeof import('./zip-export');
+const loadEvidence = (): typeof import('./evidence') => require('./evidence') as typeof import('./evidence');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function reportRoutes(deps: AppDeps): Router {
   const { db, catalogue, training, config } = deps;
@@ -111,6 +118,7 @@ export function reportRoutes(deps: AppDeps): Router {
   });
 
   router.get('/reports/certificates.zip', viewers, async (req, res) => {
+    const { writeCertificateZip, ZIP_MAX_CERTIFICATES } = loadZipExport();
     const { parsed, course, filter } = await context(req);
     const total = parsed.asOf ? undefined : await reportStore(db).count(filter);
     if (total !== undefined && total > ZIP_MAX_CERTIFICATES) {
@@ -160,7 +168,7 @@ export function reportRoutes(deps: AppDeps): Router {
     } else {
       throw new HttpError(400, 'Choose a person or a department for the evidence pack.');
     }
-    const lines = await evidenceLines(db, training, catalogue, ids);
+    const lines = await loadEvidence().evidenceLines(db, training, catalogue, ids);
     return {
       parsed,
       pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: config.orgName, people: ids.length, lines },
@@ -174,7 +182,7 @@ export function reportRoutes(deps: AppDeps): Router {
     res.setHeader('Cache-Control', 'private, no-store');
     await stream(req, res, 'evidence-pdf', parsed, async () => {
       const finished = new Promise<void>((resolve) => res.on('finish', () => resolve()));
-      writeEvidencePdf(pack, res);
+      loadEvidence().writeEvidencePdf(pack, res);
       await finished;
       return pack.lines.length;
     });
@@ -185,7 +193,7 @@ export function reportRoutes(deps: AppDeps): Router {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="training-evidence.csv"');
     res.setHeader('Cache-Control', 'private, no-store');
-    await stream(req, res, 'evidence-csv', parsed, async () => { await writeEvidenceCsv(pack, res); return pack.lines.length; });
+    await stream(req, res, 'evidence-csv', parsed, async () => { await loadEvidence().writeEvidenceCsv(pack, res); return pack.lines.length; });
   });
 
   return router;
