@@ -66,29 +66,45 @@ function requireOpen(state: CourseState, lessonId: string): LessonState {
   return ls;
 }
 
+type Placement = 'start' | 'restart' | null;
+
 /**
- * The scene to show: the saved one, or the first scene on a first visit. If the course content changed
- * and the saved scene no longer exists, the lesson restarts at its first scene.
+ * Where the learner is in a lesson, without writing anything: the saved scene, or the first scene on a
+ * first visit (`start`) or when the course content changed and the saved scene no longer exists
+ * (`restart`). The caller makes that write (place()) when it shows or accepts the scene.
  */
-export async function currentScene(d: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null }> {
+export async function locateScene(d: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null; placement: Placement }> {
   const ls = requireOpen(await learnerCourseState(d, track, course), lessonId);
   const first = ls.lesson.scenes[0]!;
-  if (ls.status === 'completed') return { lesson: ls.lesson, scene: null };
-  const now = d.clock.now().toISOString();
-  const store = progressStore(d.db);
-  if (ls.status === 'not-started') {
-    await d.db.transaction().execute(async (trx) => {
-      await progressStore(trx).start(track, lessonId, first.id, course.contentHash, now);
-      // The first lesson of a cycle moves the learner to "in progress".
-      await d.training.index.refresh(trx, [track.userId]);
-    });
-    const row = await store.get(track, lessonId);
-    return { lesson: ls.lesson, scene: sceneOf(ls.lesson, row?.current_scene_id ?? first.id) ?? first };
-  }
+  if (ls.status === 'completed') return { lesson: ls.lesson, scene: null, placement: null };
+  if (ls.status === 'not-started') return { lesson: ls.lesson, scene: first, placement: 'start' };
   const saved = ls.currentSceneId ? sceneOf(ls.lesson, ls.currentSceneId) : undefined;
-  if (saved) return { lesson: ls.lesson, scene: saved };
-  await store.restart(track, lessonId, first.id, course.contentHash, now);
-  return { lesson: ls.lesson, scene: first };
+  return saved ? { lesson: ls.lesson, scene: saved, placement: null } : { lesson: ls.lesson, scene: first, placement: 'restart' };
+}
+
+/** Writes the learner's place at the lesson's first scene, inside the caller's transaction. */
+async function place(db: Kysely<DB>, d: LearningDeps, track: Track, course: Course, lesson: Lesson, placement: Placement): Promise<void> {
+  if (placement === null) return;
+  const now = d.clock.now().toISOString();
+  const first = lesson.scenes[0]!;
+  if (placement === 'restart') {
+    await progressStore(db).restart(track, lesson.id, first.id, course.contentHash, now);
+    return;
+  }
+  await progressStore(db).start(track, lesson.id, first.id, course.contentHash, now);
+  // The first lesson of a cycle moves the learner to "in progress".
+  await d.training.index.refresh(db, [track.userId]);
+}
+
+/** The scene to show, recording the learner's place when the lesson is opened for the first time. */
+export async function currentScene(d: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null }> {
+  const { lesson, scene, placement } = await locateScene(d, track, course, lessonId);
+  if (placement === null) return { lesson, scene };
+  await d.db.transaction().execute((trx) => place(trx, d, track, course, lesson, placement));
+  if (placement === 'restart') return { lesson, scene };
+  // A concurrent first visit keeps the first row written: show where that row says.
+  const row = await progressStore(d.db).get(track, lessonId);
+  return { lesson, scene: sceneOf(lesson, row?.current_scene_id ?? lesson.scenes[0]!.id) ?? lesson.scenes[0]! };
 }
 
 /**
@@ -98,7 +114,8 @@ export async function currentScene(d: LearningDeps, track: Track, course: Course
 export async function answerScene(
   d: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string, choiceId: string,
 ): Promise<{ answerId: number; lessonCompleted: boolean }> {
-  const { lesson, scene } = await currentScene(d, track, course, lessonId);
+  // Nothing is written until the answer is accepted: a refused answer (400, 409) changes nothing.
+  const { lesson, scene, placement } = await locateScene(d, track, course, lessonId);
   if (!scene || scene.id !== sceneId) {
     throw new HttpError(409, 'That question was already answered, or is not the one you are on. Continue from where you are.');
   }
@@ -107,6 +124,7 @@ export async function answerScene(
   const now = d.clock.now().toISOString();
   const next = choice.next === 'end' ? null : choice.next;
   return d.db.transaction().execute(async (trx) => {
+    await place(trx, d, track, course, lesson, placement);
     const moved = await progressStore(trx).advance(track, lesson.id, scene.id, next, now);
     if (!moved) throw new HttpError(409, 'That question was already answered. Continue from where you are.');
     const { id } = await answerStore(trx).insert(track, {

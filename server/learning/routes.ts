@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
 import { idParam } from '../http/validate';
 import { actorOf } from '../users/routes';
-import { answerScene, currentScene, LearningDeps, learnerCourseState } from './progress';
+import { answerScene, currentScene, LearningDeps, learnerCourseState, locateScene } from './progress';
 import { answersFromBody, ownAttempt, QuizInputError, resultRows, servedOf, startAttempt, submitAttempt, type Answers } from './quiz';
 import { answerStore, attemptStore } from './store';
 import { completionStore } from '../training/store';
@@ -63,7 +63,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const track = await openTrack(req, course);
     const choice = typeof req.body?.choice === 'string' ? req.body.choice as string : undefined;
     if (!choice) {
-      const { lesson, scene } = await currentScene(learning, track, course, String(req.params.lessonId));
+      const { lesson, scene } = await locateScene(learning, track, course, String(req.params.lessonId));
       if (!scene || scene.id !== req.params.sceneId) return res.redirect(303, `${base(course)}/lessons/${lesson.id}/play`);
       return res.status(400).render('learning/scene', {
         title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, position: lesson.scenes.indexOf(scene) + 1,
