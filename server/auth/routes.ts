@@ -17,7 +17,6 @@ import { completeSetup, setupLinkUsable } from './setup';
 const loginSchema = z.object({
   email: z.string().trim().min(1, 'Enter your email address.').max(254, 'That email address is too long.'),
   password: z.string().min(1, 'Enter your password.').max(1024, 'That password is too long.'),
-  next: z.string().max(500).optional(),
 });
 
 const newPasswordSchema = (ctx: () => { email?: string; orgName: string }) => z.object({
@@ -63,8 +62,10 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   });
 
   router.post('/login', loginLimiter, (req: Request, res: Response, next: NextFunction) => {
-    const form = parseForm(loginSchema, req.body, ['email', 'password', 'next']);
-    const back = safeNext(form.values.next);
+    const form = parseForm(loginSchema, req.body, ['email', 'password']);
+    // Where to go after signing in is not the user's to get wrong: anything but a plain local path
+    // (repeated, too long, another site) quietly becomes the dashboard.
+    const back = safeNext((req.body as Record<string, unknown> | undefined)?.next);
     if (!form.ok) {
       return res.status(400).render('auth/login', { title: 'Sign in', values: { email: form.values.email, next: back }, errors: form.errors });
     }

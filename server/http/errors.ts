@@ -30,7 +30,8 @@ function classify(err: unknown): { status: number; message: string } {
   if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE' || e.code === 'LIMIT_FIELD_VALUE') {
     return { status: 413, message: 'What you sent is too large. Forms are limited to 100 KB and uploaded files to 5 MB.' };
   }
-  if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) {
+  // Any other upload problem multer reports (too many parts or files, a part without a field name…).
+  if (typeof e.code === 'string' && (e.code.startsWith('LIMIT_') || e.code === 'MISSING_FIELD_NAME')) {
     return { status: 400, message: 'The upload was not in the expected form: send one CSV file in the "file" field.' };
   }
   const status = e.status ?? e.statusCode;
