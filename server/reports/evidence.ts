@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import PDFDocument from 'pdfkit';
+import { inChunks } from '../db/chunks';
 import { stringify } from 'csv-stringify';
 import type { Catalogue } from '../content/catalogue';
 import type { DB } from '../db/schema';
@@ -37,14 +38,16 @@ export interface EvidencePack {
 
 /** Every completion of the given people, with its attestation and certificates: the record an auditor asks for. */
 export async function evidenceLines(db: Kysely<DB>, t: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
-  const ids = userIds.length ? userIds : [-1];
   const [people, completions, attestations, certificates] = await Promise.all([
-    db.selectFrom('users').select(['id', 'employee_id', 'name', 'email', 'status']).where('id', 'in', ids).orderBy('name').execute(),
-    db.selectFrom('completions').selectAll().where('user_id', 'in', ids).orderBy('completed_at').execute(),
-    db.selectFrom('attestations').selectAll().where('user_id', 'in', ids).execute(),
-    db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
-      .select(['certificates.completion_id', 'certificates.code', 'certificates.status']).where('completions.user_id', 'in', ids).execute(),
+    inChunks(userIds, (ids) => db.selectFrom('users').select(['id', 'employee_id', 'name', 'email', 'status']).where('id', 'in', ids).execute()),
+    inChunks(userIds, (ids) => db.selectFrom('completions').selectAll().where('user_id', 'in', ids).execute()),
+    inChunks(userIds, (ids) => db.selectFrom('attestations').selectAll().where('user_id', 'in', ids).execute()),
+    inChunks(userIds, (ids) => db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
+      .select(['certificates.completion_id', 'certificates.code', 'certificates.status']).where('completions.user_id', 'in', ids).execute()),
   ]);
+  // Chunks come back in chunk order: sort as one list.
+  people.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
+  completions.sort((a, b) => (a.completed_at < b.completed_at ? -1 : a.completed_at > b.completed_at ? 1 : a.id - b.id));
   const lines: EvidenceLine[] = [];
   for (const p of people) {
     const mine = completions.filter((c) => c.user_id === p.id);

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { changeInChunks, inChunks } from '../db/chunks';
 import { appendAudit, type Actor } from '../audit/service';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http/errors';
@@ -37,15 +38,14 @@ export async function purgeBefore(t: Training, actor: Actor, before: string): Pr
   return t.db.transaction().execute(async (trx: Kysely<DB>) => {
     const old = await trx.selectFrom('completions').select(['id', 'user_id', 'attestation_id']).where('valid_until', '<', before).execute();
     const ids = old.map((c) => c.id);
-    const none = [-1];
-    const certs = (await trx.selectFrom('certificates').select('id').where('completion_id', 'in', ids.length ? ids : none).execute()).map((c) => c.id);
+    const certs = (await inChunks(ids, (chunk) => trx.selectFrom('certificates').select('id').where('completion_id', 'in', chunk).execute())).map((c) => c.id);
     // Nothing else may point at what goes: the status index and "replaced by" links.
-    await trx.updateTable('training_status').set({ last_completion_id: null, certificate_id: null }).where('last_completion_id', 'in', ids.length ? ids : none).execute();
-    await trx.updateTable('certificates').set({ replaced_by: null }).where('replaced_by', 'in', certs.length ? certs : none).execute();
-    await trx.deleteFrom('certificates').where('id', 'in', certs.length ? certs : none).execute();
-    await trx.deleteFrom('completions').where('id', 'in', ids.length ? ids : none).execute();
+    await changeInChunks(ids, async (chunk) => (await trx.updateTable('training_status').set({ last_completion_id: null, certificate_id: null }).where('last_completion_id', 'in', chunk).executeTakeFirst()).numUpdatedRows);
+    await changeInChunks(certs, async (chunk) => (await trx.updateTable('certificates').set({ replaced_by: null }).where('replaced_by', 'in', chunk).executeTakeFirst()).numUpdatedRows);
+    await changeInChunks(certs, async (chunk) => (await trx.deleteFrom('certificates').where('id', 'in', chunk).executeTakeFirst()).numDeletedRows);
+    await changeInChunks(ids, async (chunk) => (await trx.deleteFrom('completions').where('id', 'in', chunk).executeTakeFirst()).numDeletedRows);
     const attestationIds = old.map((c) => c.attestation_id).filter((x): x is number => x !== null);
-    const attestations = Number((await trx.deleteFrom('attestations').where('id', 'in', attestationIds.length ? attestationIds : none).executeTakeFirst()).numDeletedRows);
+    const attestations = await changeInChunks(attestationIds, async (chunk) => (await trx.deleteFrom('attestations').where('id', 'in', chunk).executeTakeFirst()).numDeletedRows);
     // Attempts still referenced by a kept completion or attestation stay.
     const attempts = Number((await trx.deleteFrom('quiz_attempts').where('started_at', '<', cutoff)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('completions').select('completions.id').whereRef('completions.attempt_id', '=', 'quiz_attempts.id'))))

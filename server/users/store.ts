@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
+import { inChunks } from '../db/chunks';
 import { personMatches } from '../db/like';
-import type { DB, NewUser, Role, User, UserStatus, UserUpdate } from '../db/schema';
+import type { DB, NewUser, Role, UserStatus, UserUpdate } from '../db/schema';
 
 export interface UserFilter {
   search?: string;
@@ -25,10 +26,8 @@ export function userStore(db: Kysely<DB>) {
       db.selectFrom('users').selectAll().where('email_normalized', '=', email.trim().toLowerCase()).executeTakeFirst(),
     byEmployeeId: (employeeId: string) =>
       db.selectFrom('users').selectAll().where('employee_id', '=', employeeId).executeTakeFirst(),
-    byEmails: (emails: string[]) => emails.length === 0 ? Promise.resolve([] as User[])
-      : db.selectFrom('users').selectAll().where('email_normalized', 'in', emails).execute(),
-    byEmployeeIds: (ids: string[]) => ids.length === 0 ? Promise.resolve([] as User[])
-      : db.selectFrom('users').selectAll().where('employee_id', 'in', ids).execute(),
+    byEmails: (emails: string[]) => inChunks(emails, (chunk) => db.selectFrom('users').selectAll().where('email_normalized', 'in', chunk).execute()),
+    byEmployeeIds: (ids: string[]) => inChunks(ids, (chunk) => db.selectFrom('users').selectAll().where('employee_id', 'in', chunk).execute()),
     insert: (row: NewUser) => db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow(),
     update: (id: number, patch: UserUpdate) =>
       db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
