@@ -21,7 +21,8 @@ export function dayInZone(instant: Date, timeZone: string): string {
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     formatters.set(timeZone, f);
   }
-  const day = f.format(instant);
+  // Intl writes years before 1000 with fewer digits ("999-12-31"); calendar days here are always YYYY-MM-DD.
+  const day = f.format(instant).replace(/^(\d{1,3})-/, (_m, y: string) => `${y.padStart(4, '0')}-`);
   lastSecond.set(timeZone, { second, day });
   return day;
 }

@@ -16,9 +16,16 @@ import { completionStore } from './store';
 const text = (label: string, max: number) => z.string().trim().min(1, `Enter the ${label}.`).max(max, `The ${label} is longer than ${max} characters.`)
   .refine((s) => !hasControlChars(s), `The ${label} contains control characters.`);
 
+/**
+ * No HIPAA privacy training predates the Privacy Rule (published December 2000): an earlier date is a
+ * typing mistake (0026 for 2026), and years before 1000 cannot even be written as YYYY.
+ */
+export const EARLIEST_TRAINING_DAY = '2000-01-01';
+
 export const inPersonFields = z.object({
   course_id: z.string().min(1, 'Choose a course.'),
-  completed_on: z.string().refine(isRealDate, 'Enter the session date as YYYY-MM-DD.'),
+  completed_on: z.string().refine(isRealDate, 'Enter the session date as YYYY-MM-DD.')
+    .refine((d) => d >= EARLIEST_TRAINING_DAY, `The session date must be in ${EARLIEST_TRAINING_DAY.slice(0, 4)} or later.`),
   trainer: text('trainer\'s name', 200),
   reason: text('reason', 500),
 });
@@ -83,9 +90,10 @@ export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catal
     if (!course) bad('course_id', `No course has the id "${v.course_id}".`);
     if (!isRealDate(completedOn)) bad('completed_at', 'Write the completion date as YYYY-MM-DD.');
     else if (completedOn > today) bad('completed_at', 'The completion date is in the future.');
+    else if (completedOn < EARLIEST_TRAINING_DAY) bad('completed_at', `The completion date must be in ${EARLIEST_TRAINING_DAY.slice(0, 4)} or later.`);
     if (v.expires_at && (!isRealDate(v.expires_at) || v.expires_at <= completedOn)) bad('expires_at', 'Write expires_at as YYYY-MM-DD, after the completion date, or leave it empty.');
     if (!v.source || v.source.length > 100 || hasControlChars(v.source)) bad('source', 'Name the system or session the record comes from (up to 100 characters).');
-    if (user && course && isRealDate(completedOn)) {
+    if (user && course && isRealDate(completedOn) && completedOn >= EARLIEST_TRAINING_DAY && completedOn <= today) {
       rows.push({ line, user, course, completedOn, source: v.source!, validUntil: v.expires_at || nextAnnual(t.policy(course), completedOn).validUntil });
     }
   }
