@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation';
 import * as m0002 from './0002_learning';
 import * as m0003 from './0003_training';
 import * as m0004 from './0004_training_status';
+import * as m0005 from './0005_report_indexes';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0002_learning': m0002,
   '0003_training': m0003,
   '0004_training_status': m0004,
+  '0005_report_indexes': m0005,
 };
