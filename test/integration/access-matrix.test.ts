@@ -2,6 +2,7 @@ import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
 import { completeCourse } from '../helpers/learner';
+import { routeTable } from '../helpers/routes';
 
 // Every route × every role, from the app's own route table: a route added without a rule here fails.
 
@@ -59,19 +60,6 @@ let t: TestApp;
 const agents = new Map<Role, Agent>();
 const params: Record<string, string> = {};
 
-function routeTable(): string[] {
-  type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: Layer[] } };
-  const out: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const l of stack) {
-      if (l.route) for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} ${l.route.path}`);
-      else if (l.handle?.stack) walk(l.handle.stack);
-    }
-  };
-  walk((t.app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return out;
-}
-
 beforeAll(async () => {
   t = await buildTestApp();
   const course = t.catalogue.courses[0]!;
@@ -111,13 +99,13 @@ function urlFor(route: string): string {
 
 describe('access control matrix', () => {
   test('every route in the app has a rule, and every rule names a route', () => {
-    const routes = routeTable();
+    const routes = routeTable(t.app);
     expect(routes.filter((r) => !(r in RULES))).toEqual([]);
     expect(Object.keys(RULES).filter((r) => !routes.includes(r))).toEqual([]);
   });
 
   test('every route answers every role as its rule says (GETs, then POSTs with a valid CSRF token and an empty form)', async () => {
-    const routes = routeTable();
+    const routes = routeTable(t.app);
     // Reads first; writes after, with sign-out last, as writes change state.
     const order = [...routes.filter((r) => r.startsWith('GET')), ...routes.filter((r) => r.startsWith('POST') && r !== 'POST /logout'), 'POST /logout'];
     const mismatches: string[] = [];

@@ -17,6 +17,7 @@ import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
 import { passCourseQuiz, playLesson } from '../helpers/learner';
+import { routeTable } from '../helpers/routes';
 
 // Issue 8, "hostile input": every POST route of the app, listed from its own route table, gets random
 // hostile bodies from fast-check (random Unicode, lone surrogates, NUL bytes, BOMs, huge values, missing,
@@ -74,19 +75,6 @@ async function tokenOf(agent: Agent, page: string): Promise<string> {
     tokens.set(agent, token);
   }
   return token;
-}
-
-function routeTable(app: TestApp): string[] {
-  type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: Layer[] } };
-  const out: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const l of stack) {
-      if (l.route) for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} ${l.route.path}`);
-      else if (l.handle?.stack) walk(l.handle.stack);
-    }
-  };
-  walk((app.app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return out;
 }
 
 beforeAll(async () => {
@@ -1059,7 +1047,7 @@ async function exercise(route: string): Promise<void> {
 
 describe('hostile input on every form', () => {
   test('every POST route has a spec here, every spec names a route, and only GET and POST routes exist', () => {
-    const routes = routeTable(t);
+    const routes = routeTable(t.app);
     const posts = routes.filter((r) => r.startsWith('POST '));
     expect(posts.filter((r) => !(r in SPECS))).toEqual([]);
     expect(Object.keys(SPECS).filter((r) => !posts.includes(r))).toEqual([]);
@@ -1118,7 +1106,7 @@ describe('after the hostile input', () => {
   // Runs after every property above: whatever they stored (names, departments, imports in odd Unicode)
   // must not break a page later. Every GET route, as the admin and as each learner, at real records.
   test('every page still renders: GET routes as the admin and as each learner never answer 5xx', async () => {
-    const gets = routeTable(t).filter((r) => r.startsWith('GET ')).map((r) => r.slice(4));
+    const gets = routeTable(t.app).filter((r) => r.startsWith('GET ')).map((r) => r.slice(4));
     const s = t.database.sqlite;
     const all = (sql: string) => (s.prepare(sql).pluck().all() as (string | number)[]).map(String);
     const values: Record<string, string[]> = {
