@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+
 /** Reads the entries of a ZIP whose entries are stored (not deflated), as the certificate ZIP is. */
 export function storedZipEntries(zip: Buffer): { name: string; data: Buffer }[] {
   const entries: { name: string; data: Buffer }[] = [];
@@ -23,4 +25,13 @@ export function storedZipEntries(zip: Buffer): { name: string; data: Buffer }[] 
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
+}
+
+/** A writable that keeps what an export writes, and whether the export ended it. */
+export function sink() {
+  const chunks: Buffer[] = [];
+  let finished = false;
+  const out = new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } });
+  out.on('finish', () => { finished = true; });
+  return { out, bytes: () => Buffer.concat(chunks), finished: () => finished };
 }

@@ -2,12 +2,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 // pdf-parse's package entry runs a self-test when loaded by a runner; its library file does not.
 import pdfParse from 'pdf-parse/lib/pdf-parse.js';
 import { projectRoot } from '../../server/paths';
 import type { CertificateData } from '../../server/certificates/render';
-import { storedZipEntries } from '../helpers/zip';
+import { sink, storedZipEntries } from '../helpers/zip';
 
 type ZipModule = typeof import('../../server/reports/zip-export');
 type PoolModule = typeof import('../../server/certificates/render-pool');
@@ -58,14 +57,6 @@ function cert(i: number, extra: Partial<CertificateData> = {}): CertificateData 
 
 async function* items(n: number, make: (i: number) => CertificateData = cert) {
   for (let i = 0; i < n; i += 1) yield { name: `${String(i).padStart(3, '0')}-${make(i).code}.pdf`, data: make(i) };
-}
-
-function sink() {
-  const chunks: Buffer[] = [];
-  let finished = false;
-  const out = new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } });
-  out.on('finish', () => { finished = true; });
-  return { out, bytes: () => Buffer.concat(chunks), finished: () => finished };
 }
 
 describe('certificate ZIP on worker threads (compiled build)', () => {

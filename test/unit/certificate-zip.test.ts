@@ -1,10 +1,10 @@
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 // pdf-parse's package entry runs a self-test when loaded by a runner; its library file does not.
 import pdfParse from 'pdf-parse/lib/pdf-parse.js';
 import type { CertificateData } from '../../server/certificates/render';
 import { certificateRenderer, inProcessRenderer, type CertificateRenderer } from '../../server/certificates/render-pool';
 import { writeCertificateZip } from '../../server/reports/zip-export';
-import { storedZipEntries } from '../helpers/zip';
+import { sink, storedZipEntries } from '../helpers/zip';
 
 // The ZIP pipeline with stand-in renderers (order, bounded look-ahead, failures) and the real in-process
 // renderer. The worker threads themselves run only from compiled JavaScript: certificate-workers.test.ts.
@@ -32,14 +32,6 @@ function source(n: number, make: (i: number) => CertificateData = cert) {
     }
   }
   return { items: items(), state };
-}
-
-function sink() {
-  const chunks: Buffer[] = [];
-  let finished = false;
-  const out = new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } });
-  out.on('finish', () => { finished = true; });
-  return { out, bytes: () => Buffer.concat(chunks), finished: () => finished };
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
