@@ -1,10 +1,20 @@
 /** @type {import('jest').Config} */
+
+// Packages we depend on that ship only ES modules. Node (20.19+, 22, 24) loads them from our CommonJS
+// build with require(); jest has its own module loader, so it needs them turned into CommonJS first.
+const esmOnly = ['jose', 'openid-client', 'oauth4webapi', 'oidc-provider', 'pdf-parse'];
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
-  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', {}],
+    // ts-jest compiles these JavaScript files as CommonJS whatever their package's "type" says.
+    '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', isolatedModules: true } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   // Each test file gets its own SQLite file; two workers fit this 2-core machine.
   maxWorkers: 2,
   testTimeout: 30000,

@@ -2,7 +2,7 @@
 // Functions passed to page.evaluate() run in the browser, so this file sees the DOM types too.
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import pdfParse from 'pdf-parse/lib/pdf-parse.js';
+import { pdfText } from '../helpers/pdf-text';
 import type { Browser, Page } from 'playwright-core';
 import type { Course } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
@@ -155,7 +155,7 @@ describe('browser journeys', () => {
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: /Download PDF/ }).click();
     const file = await (await download).path();
-    const pdf = await pdfParse(fs.readFileSync(file!));
+    const pdf = await pdfText(fs.readFileSync(file!));
     expect(pdf.text).toContain('Nguyễn Thị Ánh');
     const code = /PR-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(pdf.text)![0];
     const url = `${server.baseUrl}/verify/${code}`;

@@ -1,6 +1,5 @@
 import type { Agent } from './http';
-// pdf-parse's package entry runs a self-test when loaded by a runner; its library file does not.
-import pdfParse from 'pdf-parse/lib/pdf-parse.js';
+import { pdfText } from './pdf-text';
 
 /** Downloads a PDF as bytes and extracts its text with a real PDF parser. */
 export async function downloadPdf(agent: Agent, url: string): Promise<{ status: number; bytes: Buffer; text: string }> {
@@ -11,6 +10,6 @@ export async function downloadPdf(agent: Agent, url: string): Promise<{ status: 
   });
   const bytes = res.body as Buffer;
   if (res.status !== 200) return { status: res.status, bytes, text: '' };
-  const parsed = await pdfParse(bytes);
+  const parsed = await pdfText(bytes);
   return { status: res.status, bytes, text: parsed.text };
 }

@@ -2,8 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-// pdf-parse's package entry runs a self-test when loaded by a runner; its library file does not.
-import pdfParse from 'pdf-parse/lib/pdf-parse.js';
+import { pdfText } from '../helpers/pdf-text';
 import { projectRoot } from '../../server/paths';
 import type { CertificateData } from '../../server/certificates/render';
 import { sink, storedZipEntries } from '../helpers/zip';
@@ -72,7 +71,7 @@ describe('certificate ZIP on worker threads (compiled build)', () => {
     const entries = storedZipEntries(bytes());
     expect(entries.map((e) => e.name)).toEqual(Array.from({ length: 14 }, (_, i) => `${String(i).padStart(3, '0')}-${cert(i).code}.pdf`));
     for (const [i, e] of entries.entries()) {
-      const text = (await pdfParse(e.data)).text.replace(/\s+/g, ' ');
+      const text = (await pdfText(e.data)).text.replace(/\s+/g, ' ');
       expect(text).toContain(cert(i).learnerName);
       expect(text).toContain(`Certificate code: ${cert(i).code}`);
       // Threads parse their own fonts; the bytes are the same as rendering here.

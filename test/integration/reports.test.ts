@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import pdfParse from 'pdf-parse/lib/pdf-parse.js';
+import { pdfText } from '../helpers/pdf-text';
 import type { User } from '../../server/db/schema';
 import { recordInPerson } from '../../server/training/record';
 import { revokeCertificate } from '../../server/certificates/service';
@@ -168,7 +168,7 @@ describe('reports', () => {
     expect(entries.map((e) => e.name.replace(/-PR-.*$/, '')).sort()).toEqual(['E-done-Dee Done', 'E-gone-Exp Ired', 'E-soon-Sol Soon']);
     for (const e of entries) {
       expect(e.data.subarray(0, 5).toString()).toBe('%PDF-');
-      const pdf = await pdfParse(e.data);
+      const pdf = await pdfText(e.data);
       expect(pdf.text).toContain(e.name.match(/PR-[0-9A-Z-]+(?=\.pdf)/)![0]);
     }
     const audit = await t.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.exported').orderBy('id', 'desc').executeTakeFirstOrThrow();
@@ -179,7 +179,7 @@ describe('reports', () => {
     const a = await as('admin@riverside.example');
     const pdf = await binary(a, `/reports/evidence.pdf?person=${people.done!.id}`);
     expect(pdf.status).toBe(200);
-    const text = (await pdfParse(pdf.body as Buffer)).text.replace(/\s+/g, ' ');
+    const text = (await pdfText(pdf.body as Buffer)).text.replace(/\s+/g, ' ');
     for (const s of ['HIPAA workforce training evidence', 'Person: Dee Done (E-done)', '45 CFR 164.530(b)(2)', '45 CFR 164.530(j)', 'Ada Admin', '2026-10-03', 'in-person']) expect(text).toContain(s);
     const wardId = (await t.db.selectFrom('departments').select('id').where('path_key', '=', 'nursing').executeTakeFirstOrThrow()).id;
     const csv = await binary(a, `/reports/evidence.csv?department=${wardId}`);

@@ -1,7 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { inflateSync } from 'node:zlib';
-// pdf-parse's package entry runs a self-test when loaded by a runner; its library file does not.
-import pdfParse from 'pdf-parse/lib/pdf-parse.js';
+import { pdfText } from '../helpers/pdf-text';
 import { renderCertificate, renderCertificatePdf, type CertificateData } from '../../server/certificates/render';
 
 // The fonts are parsed once per process and shared by every document (fonts.ts). Jest gives each test
@@ -15,7 +14,7 @@ function cert(learnerName: string, extra: Partial<CertificateData> = {}): Certif
   };
 }
 
-const text = async (pdf: Buffer) => (await pdfParse(pdf)).text.replace(/\s+/g, ' ');
+const text = async (pdf: Buffer) => (await pdfText(pdf)).text.replace(/\s+/g, ' ');
 
 describe('certificate rendering', () => {
   test('renders to the same bytes whatever was rendered before it in the process', async () => {

@@ -1,6 +1,5 @@
 import { PassThrough } from 'node:stream';
-// pdf-parse's package entry runs a self-test when loaded by a runner; its library file does not.
-import pdfParse from 'pdf-parse/lib/pdf-parse.js';
+import { pdfText } from '../helpers/pdf-text';
 import type { CertificateData } from '../../server/certificates/render';
 import { certificateRenderer, inProcessRenderer, type CertificateRenderer } from '../../server/certificates/render-pool';
 import { writeCertificateZip } from '../../server/reports/zip-export';
@@ -111,7 +110,7 @@ describe('certificate ZIP', () => {
     const entries = storedZipEntries(bytes());
     expect(entries).toHaveLength(4);
     for (const [i, e] of entries.entries()) {
-      const text = (await pdfParse(e.data)).text.replace(/\s+/g, ' ');
+      const text = (await pdfText(e.data)).text.replace(/\s+/g, ' ');
       for (const s of [names[i]!, cert(i).code, cert(i).verifyUrl, `Attested to the policy v1.${i}`]) expect(text).toContain(s);
     }
   });

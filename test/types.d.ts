@@ -1,4 +1,0 @@
-declare module 'pdf-parse/lib/pdf-parse.js' {
-  import pdfParse from 'pdf-parse';
-  export default pdfParse;
-}
