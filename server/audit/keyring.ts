@@ -23,12 +23,13 @@ export function auditKeyId(secret: Buffer): string {
 }
 
 /**
- * Hex when the text is only hex digits (64 or more), otherwise base64 or base64url; undefined when
- * it decodes to fewer than 32 bytes or is not clean base64, so a typo cannot become a weak key.
+ * Hex when the text is only hex digits, otherwise base64 or base64url; undefined when it decodes to
+ * fewer than 32 bytes or is not clean hex or base64, so a typo cannot quietly become another key.
+ * (Base64 of 32 random bytes made only of hex digits is too unlikely to matter.)
  */
 export function decodeAuditKey(text: string): Buffer | undefined {
   const t = text.trim();
-  if (/^[0-9a-fA-F]+$/.test(t) && t.length % 2 === 0 && t.length >= MIN_AUDIT_KEY_BYTES * 2) return Buffer.from(t, 'hex');
+  if (/^[0-9a-fA-F]+$/.test(t)) return t.length % 2 === 0 && t.length >= MIN_AUDIT_KEY_BYTES * 2 ? Buffer.from(t, 'hex') : undefined;
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(t)) return undefined;
   const bytes = Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   return bytes.length >= MIN_AUDIT_KEY_BYTES ? bytes : undefined;
