@@ -147,6 +147,21 @@ describe('probe: the audit chain is keyed and anchored', () => {
     await expect(run('audit:verify')).rejects.toThrow(/are unkeyed and no keyed event seals them/);
   });
 
+  test('someone holding the key can re-seal an edited chain; only the anchor then shows it', async () => {
+    await someHistory();
+    await run('audit:anchor');
+    const key = Buffer.from(fs.readFileSync(path.join(dir, 'audit-key'), 'utf8').trim(), 'base64url');
+    const keyId = crypto.createHash('sha256').update(key).digest('hex').slice(0, 16);
+    rewrite(2, editDetails(2), (e) => crypto.createHmac('sha256', key)
+      .update(`${JSON.stringify([e.id, e.occurred_at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.details, e.ip, e.prev_hash])}\n${keyId}`).digest('hex'));
+    const anchors = path.join(dir, 'audit-anchors.log');
+    fs.renameSync(anchors, path.join(dir, 'kept-elsewhere.log'));
+    out = [];
+    await run('audit:verify');
+    expect(out[0]).toMatch(/^Audit log OK/);
+    await expect(run('audit:verify', '--anchor', path.join(dir, 'kept-elsewhere.log'))).rejects.toThrow(/BROKEN at event \d+: event \d+ differs from the anchor taken at .*: the log was rewritten/);
+  });
+
   test('audit:anchor refuses to anchor a log that already fails', async () => {
     await someHistory();
     rewrite(3, editDetails(3), sha256Hash);
