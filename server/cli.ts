@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { anchorLine, appendAnchor, currentAnchor, parseAnchors, type Anchor } from './audit/anchor';
+import { useAuditKeys } from './audit/keyring';
+import { sealUnkeyedEvents } from './audit/seal';
 import { appendAudit, verifyAuditChain } from './audit/service';
 import { backupTo, restoreFrom } from './db/backup';
 import { passwordProblem } from './auth/password-policy';
@@ -21,12 +24,20 @@ import { userStore } from './users/store';
 
 const CLI_ACTOR = { id: null, label: 'cli' };
 
+/** Applies pending migrations; a log that just gained audit keys gets its older events sealed. */
+async function migrate(database: Database): Promise<string[]> {
+  const applied = await migrateToLatest(database.db);
+  await sealUnkeyedEvents(database.db, systemClock, applied);
+  return applied;
+}
+
 /** Opens the configured database with every migration applied, runs fn, always closes. */
 async function withDatabase<T>(fn: (database: Database, baseUrl: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  useAuditKeys(config.auditKeys);
   const database = openDatabase(config.databasePath);
   try {
-    await migrateToLatest(database.db);
+    await migrate(database);
     return await fn(database, config.baseUrl);
   } finally {
     await database.close();
@@ -45,6 +56,18 @@ function readUtf8File(file: string): string {
   return text;
 }
 
+function readAnchors(file: string): Anchor[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`Cannot read the anchor file ${file}: ${(e as Error).message}`);
+  }
+  const anchors = parseAnchors(text);
+  if (!anchors.length) throw new CliError(`${file} holds no audit anchor lines (written by audit:anchor).`);
+  return anchors;
+}
+
 function readStdin(): string {
   return fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
 }
@@ -54,9 +77,10 @@ export function buildCli(): Command {
 
   program.command('db:migrate').description('apply pending database migrations').action(async () => {
     const config = loadConfig();
+    useAuditKeys(config.auditKeys);
     const database = openDatabase(config.databasePath);
     try {
-      const applied = await migrateToLatest(database.db);
+      const applied = await migrate(database);
       console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
     } finally {
       await database.close();
@@ -179,12 +203,44 @@ export function buildCli(): Command {
       });
     });
 
-  program.command('audit:verify').description('check the audit log hash chain; exit 1 at the first broken link')
-    .action(async () => {
+  program.command('audit:verify').description('check the audit log (keyed hashes, links, anchors); exit 1 at the first problem')
+    .option('--anchor <file>', 'anchors to check against: a file written by audit:anchor or a syslog export (default: AUDIT_ANCHOR_FILE if it exists)')
+    .action(async (opts: { anchor?: string }) => {
+      const config = loadConfig();
+      const anchorFile = opts.anchor ? path.resolve(opts.anchor) : fs.existsSync(config.auditAnchorFile) ? config.auditAnchorFile : undefined;
+      const anchors = anchorFile ? readAnchors(anchorFile) : [];
       await withDatabase(async ({ db }) => {
-        const r = await verifyAuditChain(db);
+        const r = await verifyAuditChain(db, { keys: config.auditKeys, anchors });
         if (!r.ok) throw new CliError(`Audit log BROKEN at event ${r.brokenAt}: ${r.reason}`);
-        console.log(`Audit log OK: ${r.events} events, chain intact.`);
+        console.log(`Audit log OK: ${r.events} events, chain intact${r.keyIds.length ? `, sealed with audit key ${r.keyIds.join(', ')}` : ''}.`);
+        if (r.unkeyed) {
+          console.log(`Events 1 to ${r.unkeyed} were written before the audit key existed: they are unkeyed, and the keyed events after them (and your anchors) are what shows a rewrite.`);
+        }
+        console.log(anchorFile
+          ? `Anchors in ${anchorFile} match, up to event ${r.anchoredTo}.`
+          : 'No anchor file: deleting the newest events would not show. Run audit:anchor regularly (see README).');
+      });
+    });
+
+  program.command('audit:anchor').description('record the newest audit event outside the database, so deleting the newest events shows')
+    .option('--file <file>', 'append the anchor to this file (default: AUDIT_ANCHOR_FILE)')
+    .option('--print', 'print the anchor line instead, e.g. to pipe it to logger or another host')
+    .action(async (opts: { file?: string; print?: boolean }) => {
+      const config = loadConfig();
+      const file = opts.file ? path.resolve(opts.file) : config.auditAnchorFile;
+      // Check the log first (against the earlier anchors too), so a rewritten log is never anchored.
+      const anchors = !opts.print && fs.existsSync(file) ? parseAnchors(fs.readFileSync(file, 'utf8')) : [];
+      await withDatabase(async ({ db }) => {
+        const r = await verifyAuditChain(db, { keys: config.auditKeys, anchors });
+        if (!r.ok) throw new CliError(`Not anchored: the audit log is BROKEN at event ${r.brokenAt}: ${r.reason}`);
+        const anchor = await currentAnchor(db, systemClock);
+        if (!anchor) throw new CliError('The audit log is empty: there is nothing to anchor yet.');
+        if (opts.print) {
+          console.log(anchorLine(anchor));
+          return;
+        }
+        appendAnchor(file, anchor);
+        console.log(`Anchored event ${anchor.id} in ${file}.`);
       });
     });
 

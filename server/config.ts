@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { auditKeyring, decodeAuditKey, type AuditKeyring } from './audit/keyring';
 import { projectRoot } from './paths';
 import { isMonthDay } from './training/dates';
 import type { AnnualRule } from './training/status';
@@ -24,6 +25,8 @@ function validTimeZone(tz: string): boolean {
   }
 }
 
+const AUDIT_KEY_RULE = 'must be at least 32 bytes, written as hex (64 or more digits) or base64';
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: intFrom(0, 65535).default(3000),
@@ -35,6 +38,9 @@ const envSchema = z.object({
   ORG_NAME: z.string().trim().min(1).max(200).default('Your Hospital'),
   TIME_ZONE: z.string().refine(validTimeZone, 'must be an IANA time zone such as America/New_York').default('America/New_York'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUDIT_KEY: z.string().refine((v) => decodeAuditKey(v) !== undefined, AUDIT_KEY_RULE).optional(),
+  AUDIT_KEYS_OLD: z.string().refine((v) => v.split(',').every((k) => decodeAuditKey(k) !== undefined), `each comma-separated key ${AUDIT_KEY_RULE}`).optional(),
+  AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
   SESSION_IDLE_MINUTES: intFrom(1, 24 * 60).default(30),
   SESSION_ABSOLUTE_HOURS: intFrom(1, 24 * 7).default(12),
   LOGIN_RATE_LIMIT: intFrom(1, 100000).default(30),
@@ -67,6 +73,10 @@ export interface Config {
   readonly orgName: string;
   readonly timeZone: string;
   readonly sessionSecret: string;
+  /** Seals the audit chain (HMAC-SHA-256); the old keys only verify events sealed before a rotation. */
+  readonly auditKeys: AuditKeyring;
+  /** Where audit:anchor appends and audit:verify looks by default. */
+  readonly auditAnchorFile: string;
   readonly sessionIdleMs: number;
   readonly sessionAbsoluteMs: number;
   readonly loginRateLimit: number;
@@ -97,6 +107,25 @@ function persistentSecret(dataDir: string): string {
   fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   fs.chmodSync(file, 0o600);
   return secret;
+}
+
+/**
+ * The audit key from AUDIT_KEY, or else kept in DATA_DIR/audit-key (created once, mode 0600). A file
+ * that is there but unreadable as a key stops start-up rather than being replaced: every event sealed
+ * with the lost key would stop verifying.
+ */
+function persistentAuditKey(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'audit-key');
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, `${crypto.randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    fs.chmodSync(file, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const key = decodeAuditKey(fs.readFileSync(file, 'utf8'));
+  if (!key) throw new ConfigError(`Invalid configuration:\n  AUDIT_KEY: ${file} is not a valid audit key (${AUDIT_KEY_RULE}); restore it from your key backup`);
+  return key;
 }
 
 /** The only reader of process.env: validated, typed and frozen. */
@@ -130,6 +159,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orgName: e.ORG_NAME,
     timeZone: e.TIME_ZONE,
     sessionSecret: e.SESSION_SECRET ?? persistentSecret(dataDir),
+    auditKeys: auditKeyring(
+      e.AUDIT_KEY ? decodeAuditKey(e.AUDIT_KEY)! : persistentAuditKey(dataDir),
+      (e.AUDIT_KEYS_OLD?.split(',') ?? []).map((k) => decodeAuditKey(k)!),
+    ),
+    auditAnchorFile: e.AUDIT_ANCHOR_FILE ? path.resolve(projectRoot, e.AUDIT_ANCHOR_FILE) : path.join(dataDir, 'audit-anchors.log'),
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     loginRateLimit: e.LOGIN_RATE_LIMIT,

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import { createApp } from './app';
+import { useAuditKeys } from './audit/keyring';
+import { sealUnkeyedEvents } from './audit/seal';
 import { DatabaseSessionStore } from './auth/session-store';
 import { ensureFirstAdmin } from './auth/setup';
 import { systemClock } from './clock';
@@ -17,8 +19,11 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   // Content first: a broken course file stops start-up before anything is touched.
   const catalogue = loadCatalogue(config.contentDir);
   const database = openDatabase(config.databasePath, { synchronous: config.dbSynchronous });
+  useAuditKeys(config.auditKeys);
   const applied = await migrateToLatest(database.db);
   if (applied.length) log.info({ applied }, 'migrations applied');
+  const sealed = await sealUnkeyedEvents(database.db, systemClock, applied);
+  if (sealed) log.info({ events: sealed }, 'existing audit events sealed under the audit key');
 
   const first = await ensureFirstAdmin(database.db, systemClock, config.bootstrapAdmin, config.orgName);
   if (first.kind === 'admin-created') log.info({ email: first.email }, 'first admin created from ADMIN_EMAIL');

@@ -23,7 +23,7 @@ export function auditStore(db: Kysely<DB>) {
     return q;
   };
   return {
-    last: () => db.selectFrom('audit_events').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst(),
+    last: () => db.selectFrom('audit_events').select(['id', 'hash', 'key_id']).orderBy('id', 'desc').limit(1).executeTakeFirst(),
     insert: (row: Omit<AuditEvent, 'id'>) =>
       db.insertInto('audit_events').values(row).returning('id').executeTakeFirstOrThrow(),
     page: (f: AuditFilter, limit: number, offset: number) =>

@@ -62,6 +62,8 @@ export interface AuditEventsTable {
   ip: string | null;
   prev_hash: string;
   hash: string;
+  /** Fingerprint of the audit key that sealed the event; null for events written before keys existed. */
+  key_id: string | null;
 }
 
 export interface LessonProgressTable {

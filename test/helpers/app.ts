@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import type { Kysely } from 'kysely';
 import { createApp } from '../../server/app';
+import { useAuditKeys } from '../../server/audit/keyring';
 import { DatabaseSessionStore } from '../../server/auth/session-store';
 import { loadConfig, type Config } from '../../server/config';
 import { openDatabase, type Database } from '../../server/db/database';
@@ -29,13 +30,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export const TEST_AUDIT_KEY = 'a1'.repeat(32);
+
 /** A real app over a fresh SQLite file in its own temp folder, with a movable clock. */
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-test-'));
   const config = loadConfig({
     NODE_ENV: 'test', DATA_DIR: dir, LOG_LEVEL: 'silent', SESSION_SECRET: 'test-secret-that-is-long-enough-for-the-check',
+    // One fixed audit key for every app in a test file, as the key is a process-wide setting.
+    AUDIT_KEY: TEST_AUDIT_KEY,
     BASE_URL: 'http://127.0.0.1:3000', ORG_NAME: 'Riverside General', TIME_ZONE: 'America/Chicago', ...env,
   });
+  useAuditKeys(config.auditKeys);
   const database = openDatabase(config.databasePath);
   await migrateToLatest(database.db);
   const clock = new TestClock();

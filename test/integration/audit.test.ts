@@ -1,4 +1,4 @@
-import { eventHash } from '../../server/audit/chain';
+import { keyedEventHash } from '../../server/audit/chain';
 import { appendAudit, verifyAuditChain } from '../../server/audit/service';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
@@ -18,7 +18,7 @@ describe('audit hash chain', () => {
   test('verifies on a normal log', async () => {
     const n = (await t.db.selectFrom('audit_events').selectAll().execute()).length;
     expect(n).toBeGreaterThanOrEqual(4);
-    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: n });
+    expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: n, unkeyed: 0, keyIds: [t.config.auditKeys.current.id], anchoredTo: null });
   });
 
   test('fails, naming the event, after a row is edited directly in the database', async () => {
@@ -36,10 +36,10 @@ describe('audit hash chain', () => {
     if (!r.ok) expect(r.reason).toContain('event 2 is missing');
   });
 
-  test('a forged event with a recomputed hash still breaks the link to the next event', async () => {
+  test('a forged event re-sealed with the right key still breaks the link to the next event', async () => {
     const row = await t.db.selectFrom('audit_events').selectAll().where('id', '=', 2).executeTakeFirstOrThrow();
     const forged = { ...row, actor_label: 'someone-else@riverside.example' };
-    const hash = eventHash(forged);
+    const hash = keyedEventHash(forged, t.config.auditKeys.current.secret);
     t.database.sqlite.prepare('update audit_events set actor_label = ?, hash = ? where id = 2').run(forged.actor_label, hash);
     const r = await verifyAuditChain(t.db);
     expect(r).toMatchObject({ ok: false, brokenAt: 3 });
