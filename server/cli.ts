@@ -11,6 +11,7 @@ import { buildServices } from './services';
 import { seedDemo } from './demo/seed';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase, type Database } from './db/database';
+import { ensurePrivateDir } from './files';
 import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
 import { importUsers, parseUserCsv } from './users/import';
@@ -24,13 +25,20 @@ const CLI_ACTOR = { id: null, label: 'cli' };
 /** Opens the configured database with every migration applied, runs fn, always closes. */
 async function withDatabase<T>(fn: (database: Database, baseUrl: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = openDatabase(config.databasePath);
+  const database = openPrivately(config.dataDir, config.databasePath);
   try {
     await migrateToLatest(database.db);
     return await fn(database, config.baseUrl);
   } finally {
     await database.close();
   }
+}
+
+/** DATA_DIR made or tightened to 0700 first (a warning if it belongs to another account), then the database. */
+function openPrivately(dataDir: string, databasePath: string): Database {
+  const warning = ensurePrivateDir(dataDir);
+  if (warning) console.error(warning);
+  return openDatabase(databasePath);
 }
 
 function readUtf8File(file: string): string {
@@ -54,7 +62,7 @@ export function buildCli(): Command {
 
   program.command('db:migrate').description('apply pending database migrations').action(async () => {
     const config = loadConfig();
-    const database = openDatabase(config.databasePath);
+    const database = openPrivately(config.dataDir, config.databasePath);
     try {
       const applied = await migrateToLatest(database.db);
       console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
