@@ -14,6 +14,7 @@ import { buildServices } from './services';
 import { seedDemo } from './demo/seed';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase, type Database } from './db/database';
+import { ensurePrivateDir } from './files';
 import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
 import { importUsers, parseUserCsv } from './users/import';
@@ -35,13 +36,20 @@ async function migrate(database: Database): Promise<string[]> {
 async function withDatabase<T>(fn: (database: Database, baseUrl: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
   useAuditKeys(config.auditKeys);
-  const database = openDatabase(config.databasePath);
+  const database = openPrivately(config.dataDir, config.databasePath);
   try {
     await migrate(database);
     return await fn(database, config.baseUrl);
   } finally {
     await database.close();
   }
+}
+
+/** DATA_DIR made or tightened to 0700 first (a warning if it belongs to another account), then the database. */
+function openPrivately(dataDir: string, databasePath: string): Database {
+  const warning = ensurePrivateDir(dataDir);
+  if (warning) console.error(warning);
+  return openDatabase(databasePath);
 }
 
 function readUtf8File(file: string): string {
@@ -78,7 +86,7 @@ export function buildCli(): Command {
   program.command('db:migrate').description('apply pending database migrations').action(async () => {
     const config = loadConfig();
     useAuditKeys(config.auditKeys);
-    const database = openDatabase(config.databasePath);
+    const database = openPrivately(config.dataDir, config.databasePath);
     try {
       const applied = await migrate(database);
       console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');

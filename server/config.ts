@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { auditKeyring, decodeAuditKey, type AuditKeyring } from './audit/keyring';
+import { createPrivateFile, ensurePrivateDir, makePrivate } from './files';
 import { projectRoot } from './paths';
 import { isMonthDay } from './training/dates';
 import type { AnnualRule } from './training/status';
@@ -98,14 +99,17 @@ export interface Config {
 /** Reads a kept secret, or creates one (mode 0600) so the embedded default needs no set-up. */
 function persistentSecret(dataDir: string): string {
   const file = path.join(dataDir, 'session-secret');
+  ensurePrivateDir(dataDir);
   if (fs.existsSync(file)) {
+    makePrivate(file);
     const kept = fs.readFileSync(file, 'utf8').trim();
     if (kept.length >= 32) return kept;
+    fs.rmSync(file);
   }
-  fs.mkdirSync(dataDir, { recursive: true });
   const secret = crypto.randomBytes(48).toString('base64url');
-  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
+  // Made 0600 before the secret is written into it, whatever the umask.
+  createPrivateFile(file);
+  fs.writeFileSync(file, `${secret}\n`);
   return secret;
 }
 

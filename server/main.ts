@@ -8,6 +8,7 @@ import { systemClock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
+import { ensurePrivateDir } from './files';
 import { createLogger } from './http/logging';
 import { loadCatalogue } from './content/loader';
 import { buildServices } from './services';
@@ -18,6 +19,8 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   const log = createLogger(config.logLevel);
   // Content first: a broken course file stops start-up before anything is touched.
   const catalogue = loadCatalogue(config.contentDir);
+  const openDir = ensurePrivateDir(config.dataDir);
+  if (openDir) log.warn(openDir);
   const database = openDatabase(config.databasePath, { synchronous: config.dbSynchronous });
   useAuditKeys(config.auditKeys);
   const applied = await migrateToLatest(database.db);

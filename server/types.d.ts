@@ -12,9 +12,8 @@ declare module 'express-session' {
   interface SessionData {
     /** When the person signed in (ISO); the absolute timeout counts from here. */
     authAt?: string;
+    /** Never a set-password or setup link: those are shown only in the answer that issues them. */
     flash?: Flash;
-    /** Set-password links just issued, shown once to the admin who issued them. */
-    issuedLinks?: { name: string; email: string; url: string }[];
   }
 }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { ensurePrivateDir, ensurePrivateFile, makePrivate } from '../files';
 import type { DB } from './schema';
 
 export interface Database {
@@ -41,9 +42,23 @@ export interface OpenOptions {
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const onDisk = file !== ':memory:';
+  if (onDisk) {
+    // A folder made here is the server's alone; an existing one is the operator's (DATA_DIR is
+    // tightened by main and the CLI, see ensurePrivateDir).
+    if (!fs.existsSync(path.dirname(file))) ensurePrivateDir(path.dirname(file));
+    // Owner-only whatever the umask: the file is made 0600 before SQLite opens it, and SQLite gives its
+    // -wal and -shm files the database file's own mode (it chmods them to it on creation, past the
+    // umask), so they are 0600 too each time they are re-created. Ones left by an older version are
+    // tightened once open. A process-wide umask is not used: worker threads cannot set it, and it
+    // would change every other file the process writes meanwhile.
+    ensurePrivateFile(file);
+  }
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
+  // Deleted and overwritten content (ended sessions, replaced rows) is zeroed in its page instead of
+  // lingering in free space, where a copy of the file would still show it.
+  sqlite.pragma('secure_delete = ON');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // FULL: a recorded completion must survive power loss, not only a process crash. Each commit then
@@ -54,6 +69,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('mmap_size = 268435456');
   sqlite.pragma('temp_store = MEMORY');
+  if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivate(`${file}${suffix}`);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   let closed = false;
   return {
@@ -65,4 +81,13 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
       await db.destroy();
     },
   };
+}
+
+/**
+ * After a bulk change: copies every WAL frame into the database file and empties the WAL, so the old
+ * images of thousands of rewritten pages do not stay readable in the -wal file until it happens to
+ * be reused. Best effort: with a reader still open SQLite checkpoints what it can and says busy.
+ */
+export async function truncateWal(db: Kysely<DB>): Promise<void> {
+  await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
 }

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-export function createLogger(level: string): Logger {
+/** Standard output unless a destination is given (tests read back what the app logged). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
     // Belt and braces: these never belong in a log even if someone logs a whole request.
@@ -10,7 +11,7 @@ export function createLogger(level: string): Logger {
       paths: ['req.headers.cookie', 'req.headers.authorization', 'password', '*.password', '_csrf', '*._csrf', 'token', '*.token'],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }
 
 // One-time tokens travel in the path (/setup/<token>, /password/<token>); keep them out of logs.

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import { readCsv, type RowError } from '../csv';
+import { truncateWal } from '../db/database';
 import type { DB } from '../db/schema';
 import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
 import { issuePasswordLink, saveUser, UserRuleError } from './service';
@@ -115,6 +116,7 @@ export async function importUsers(
       });
       return s;
     });
+    await truncateWal(db);
     return { ok: true, summary };
   } catch (e) {
     if (e instanceof ImportRejected) return { ok: false, errors: e.errors };

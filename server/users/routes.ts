@@ -35,7 +35,18 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const router = Router();
   const readers = requireRole('admin', 'auditor');
   const admins = requireRole('admin');
-  const linkUrl = (token: string) => `${config.baseUrl}/password/${token}`;
+  /**
+   * A new link is shown in the answer to the POST that made it, and nowhere else: keeping it in the
+   * session for a redirect would leave a working link in the sessions table (and in the database's
+   * free pages and WAL) for as long as the link lives. The page is no-store like every page.
+   */
+  const showLinks = (res: Response, status: number, user: User, token: string, message: string) => {
+    res.locals.flash = { kind: 'success', message };
+    res.status(status).render('users/link-issued', {
+      title: `Set-password link for ${user.name}`, user,
+      links: [{ name: user.name, email: user.email, url: `${config.baseUrl}/password/${token}` }],
+    });
+  };
   const { training } = deps;
 
   const loadUser = async (raw: unknown): Promise<User> => {
@@ -85,9 +96,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
         await training.index.refresh(trx, [saved.user.id]);
         return { user: saved.user, token: await issuePasswordLink(trx, clock, actor, saved.user.id) };
       });
-      req.session.issuedLinks = [{ name: user.name, email: user.email, url: linkUrl(token) }];
-      req.session.flash = { kind: 'success', message: `${user.name} was added.` };
-      res.redirect(303, `/admin/users/${user.id}`);
+      showLinks(res, 201, user, token, `${user.name} was added.`);
     } catch (e) {
       if (!(e instanceof UserRuleError)) throw e;
       await renderForm(res, 400, form.values, e.errors as FormErrors);
@@ -96,11 +105,9 @@ export function adminUserRoutes(deps: AppDeps): Router {
 
   router.get('/admin/users/:id', readers, async (req, res) => {
     const user = await loadUser(req.params.id);
-    const links = req.session.issuedLinks;
-    delete req.session.issuedLinks;
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0);
     res.render('users/show', {
-      title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, links,
+      title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES,
       departments: departmentTree(await allDepartments(db)).ordered, events, training: await personTraining(training, deps.catalogue, user),
     });
   });
@@ -109,7 +116,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const user = await loadUser(req.params.id);
     const form = parseForm(userFields, req.body, USER_FIELD_NAMES);
     const fail = async (errors: FormErrors) => res.status(400).render('users/show', {
-      title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined,
+      title: user.name, user, values: form.values, errors, roles: ROLES,
       departments: departmentTree(await allDepartments(db)).ordered,
       events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
       training: await personTraining(training, deps.catalogue, user),
@@ -153,8 +160,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       return res.redirect(303, `/admin/users/${user.id}`);
     }
     const token = await db.transaction().execute((trx) => issuePasswordLink(trx, clock, actorOf(req.user!, req.ip), user.id));
-    req.session.issuedLinks = [{ name: user.name, email: user.email, url: linkUrl(token) }];
-    res.redirect(303, `/admin/users/${user.id}`);
+    showLinks(res, 200, user, token, `A new set-password link was issued for ${user.name}; any earlier link stops working.`);
   });
 
   router.get('/admin/departments', readers, async (_req, res) => {

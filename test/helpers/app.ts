@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import { createApp } from '../../server/app';
 import { useAuditKeys } from '../../server/audit/keyring';
 import { DatabaseSessionStore } from '../../server/auth/session-store';
@@ -32,8 +33,8 @@ export interface TestApp {
 
 export const TEST_AUDIT_KEY = 'a1'.repeat(32);
 
-/** A real app over a fresh SQLite file in its own temp folder, with a movable clock. */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** A real app over a fresh SQLite file in its own temp folder, with a movable clock; silent unless given a logger. */
+export async function buildTestApp(env: Record<string, string> = {}, log?: Logger): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-test-'));
   const config = loadConfig({
     NODE_ENV: 'test', DATA_DIR: dir, LOG_LEVEL: 'silent', SESSION_SECRET: 'test-secret-that-is-long-enough-for-the-check',
@@ -48,7 +49,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const sessions = new DatabaseSessionStore(database.db, clock, config.sessionIdleMs);
   const catalogue = loadCatalogue(config.contentDir);
   const services = buildServices(config, database.db, clock, catalogue);
-  const app = createApp({ config, db: database.db, clock, log: createLogger('silent'), sessions, catalogue, ...services });
+  const app = createApp({ config, db: database.db, clock, log: log ?? createLogger('silent'), sessions, catalogue, ...services });
   return {
     app, db: database.db, database, clock, config, sessions, catalogue, training: services.training, dir,
     async close() {

@@ -30,8 +30,9 @@ import { routeTable } from '../helpers/routes';
 //   - a 2xx/3xx leaves a whole change: SQLite's integrity and foreign-key checks pass, the audit hash
 //     chain verifies, every record has its evidence (certificate ↔ completion ↔ attestation ↔ audit
 //     event), the status index agrees with the records, the route's own promise holds (the person,
-//     answer, attempt, completion… it redirects to exists), and the page it redirects to renders and,
-//     for routes that report by flash message, says what happened;
+//     answer, attempt, completion… it redirects to exists), and the page it redirects to (or, for the
+//     routes that show a new set-password link in their own answer, that answer) renders and, for
+//     routes that report by flash message, says what happened;
 //   - Object, Array, Function and String prototypes are untouched.
 // A POST route this file does not know fails the first test, like the access matrix's rule table.
 //
@@ -177,7 +178,7 @@ interface Spec {
   csv?: { columns: string[]; cells: () => string[]; bulkRow: (i: number) => string[] };
   /** After a 2xx/3xx: what the success describes exists. */
   effect?: (c: Ctx) => Promise<void> | void;
-  /** The route reports its outcome with a message on the page it redirects to. */
+  /** The route reports its outcome with a message on the page it redirects to, or on the page it answers with. */
   notice?: boolean;
   /** See the header: failed sign-ins are recorded by design. */
   loginNoise?: boolean;
@@ -259,11 +260,13 @@ const SPECS: Record<string, Spec> = {
       return [[['employee_id', `N${n}`], ['email', `new${n}@riverside.example`], ['name', `Nia New ${n}`], ['role', 'learner'], ['department', 'Nursing/ICU'], ['manager_email', ''], ['hire_date', '2026-01-15']]];
     },
     effect: async ({ app, res, events, delta }) => {
+      must(res.status === 201, `a success answered ${res.status}, not the page with the new link`);
       must(delta('users') === 1, `a success added ${delta('users')} people`);
-      const id = Number(/^\/admin\/users\/(\d+)$/.exec(locationOf(res))?.[1]);
-      must(await app.db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst(), `redirected to person ${id}, who does not exist`);
+      const id = Number(/href="\/admin\/users\/(\d+)"/.exec(res.text)?.[1]);
+      must(await app.db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst(), `the answer leads on to person ${id}, who does not exist`);
       must(one(events, 'user.created').some((e) => e.subject_id === String(id)), 'no user.created event for the new person');
       must(one(events, 'user.password_link_issued').some((e) => e.subject_id === String(id)), 'the new person got no set-password link');
+      await mustShowLiveLinks(app, res.text, 1);
     },
     notice: true,
   },
@@ -303,10 +306,11 @@ const SPECS: Record<string, Spec> = {
   },
   'POST /admin/users/:id/password-link': {
     target: asAdmin, fields: () => [], values: () => [], params: async () => ({ id: String(ids.victim) }),
-    effect: async ({ app, params, events }) => {
+    effect: async ({ app, res, params, events }) => {
       if (!one(events, 'user.password_link_issued').length) return;
       const live = await app.db.selectFrom('one_time_tokens').select('id').where('user_id', '=', Number(params.id)).where('used_at', 'is', null).execute();
       must(live.length === 1, `expected exactly one live link, found ${live.length}`);
+      await mustShowLiveLinks(app, res.text, 1);
     },
     notice: true,
   },
@@ -335,10 +339,11 @@ const SPECS: Record<string, Spec> = {
         csvLine([`J${n}`, `imp${n}b@riverside.example`, `Jo Import ${n}`, 'manager', '', '', ''])].join('\r\n')]]];
     },
     effect: async ({ app, res, events, delta }) => {
-      must(locationOf(res) === '/admin/import/done', `unexpected redirect ${locationOf(res)}`);
+      must(res.status === 200 && res.text.includes('Import finished'), `a success answered ${res.status} ${locationOf(res)}, not the done page`);
       const [imported] = one(events, 'users.imported');
       must(imported, 'an import answered success without its users.imported event');
       const details = JSON.parse(imported!.details) as { created: number };
+      await mustShowLiveLinks(app, res.text, details.created);
       must(one(events, 'user.created').length === details.created && delta('users') === details.created, 'created count, new people and user.created events disagree');
       const created = one(events, 'user.created').map((e) => Number(e.subject_id));
       for (const id of created) {
@@ -891,7 +896,14 @@ function humanMessage(res: Response): string | undefined {
   return found.find((text) => text.length >= 12 && /\p{L}{3,}/u.test(text));
 }
 
-/** A flash or notice on a page someone was redirected to. */
+/** The page shows exactly `count` set-password links, each one live (a page cannot show a link that does not work). */
+async function mustShowLiveLinks(app: TestApp, html: string, count: number): Promise<void> {
+  const shown = [...html.matchAll(/\/password\/([A-Za-z0-9_-]{43})/g)].map((m) => m[1]!);
+  must(shown.length === count, `the page shows ${shown.length} set-password links, expected ${count}`);
+  for (const token of shown) must(await findLiveToken(app.db, app.clock, 'set-password', token), 'the page shows a link that does not work');
+}
+
+/** A flash or notice on a page someone was redirected to (or answered with). */
 function noticeOn(html: string): string | undefined {
   const m = /class="notice notice-(?:success|info|error)"[^>]*>([\s\S]*?)<\/(?:div|section)>/.exec(html);
   const text = m?.[1]?.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
@@ -1025,6 +1037,7 @@ async function exercise(route: string): Promise<void> {
     } catch (e) {
       fail((e as Error).message);
     }
+    if (res.status < 300 && spec.notice && !noticeOn(res.text)) fail('the page it answers with says nothing about what happened');
     if (res.status >= 300 && location.startsWith('/')) {
       const landing = await target.agent.get(location);
       if (landing.status >= 500) fail(`the page it redirects to answered ${landing.status}`);
