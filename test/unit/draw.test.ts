@@ -1,4 +1,4 @@
-import { drawQuestions, shuffle } from '../../server/learning/draw';
+import { cryptoRng, drawQuestions, shuffle } from '../../server/learning/draw';
 import type { QuizQuestion } from '../../server/content/catalogue';
 
 const q = (id: string, lesson: string): QuizQuestion => ({
@@ -41,7 +41,16 @@ describe('drawing quiz questions', () => {
     expect(drawQuestions(bank, ['a', 'b', 'c'], 50, seeded(9))).toHaveLength(bank.length);
   });
 
-  test('shuffle is a permutation', () => {
+  test('shuffle is a permutation, and every order of three comes up about equally often', () => {
     expect(shuffle([1, 2, 3, 4, 5], seeded(3)).sort()).toEqual([1, 2, 3, 4, 5]);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 600; i += 1) {
+      const order = shuffle([1, 2, 3], cryptoRng).join('');
+      seen.set(order, (seen.get(order) ?? 0) + 1);
+    }
+    // An identity (or any badly biased) shuffle fails here: all six orders, each near 100 of 600
+    // (below 60 is over four standard deviations off).
+    expect([...seen.keys()].sort()).toEqual(['123', '132', '213', '231', '312', '321']);
+    for (const n of seen.values()) expect(n).toBeGreaterThan(60);
   });
 });
