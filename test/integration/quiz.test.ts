@@ -9,7 +9,7 @@ import { buildServices } from '../../server/services';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { copyFixture } from '../helpers/content';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
-import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
+import { csrfFrom, html, newAgent, signIn, type Agent } from '../helpers/http';
 import { playLesson, quizAnswers, servedOn } from '../helpers/learner';
 
 let t: TestApp;
@@ -18,7 +18,7 @@ let course: Course;
 let learnerId: number;
 
 async function finishLessons(a: Agent) {
-  for (const l of course.lessons) await playLesson(a, course, l.id);
+  for (const l of course.lessons) await playLesson(a, course, l.id, t.clock);
 }
 
 async function startQuiz(a: Agent) {
@@ -70,7 +70,7 @@ describe('quiz', () => {
     }
   });
 
-  test('all right → 100% and passed; the result shows each answer, the correct answer, the explanation and the reference', async () => {
+  test('all right → 100% and passed; the result shows the score and no answer key (a passed learner could share it)', async () => {
     await finishLessons(agent);
     const { url, quiz } = await startQuiz(agent);
     const served = servedOn(quiz.text);
@@ -80,13 +80,18 @@ describe('quiz', () => {
     const result = await agent.get(res.headers.location!);
     expect(result.text).toContain('Your score: 100%');
     expect(result.text).toContain('You passed.');
-    expect(result.text.match(/<strong>Right\.<\/strong>/g)).toHaveLength(served.length);
+    expect(result.text).not.toContain('Questions to think about again');
+    for (const sq of served) {
+      const q = course.questions.find((x) => x.id === sq.question)!;
+      expect(result.text).not.toContain(q.explanationHtml.slice(3, 40));
+      for (const c of q.choices) expect(result.text).not.toContain(html(c.text));
+    }
     const attempt = await t.db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', learnerId).executeTakeFirstOrThrow();
     expect(attempt).toMatchObject({ score: 100, passed: 1, correct_count: served.length });
     expect(await t.db.selectFrom('audit_events').select('action').where('action', '=', 'quiz.passed').execute()).toHaveLength(1);
   });
 
-  test('a fail shows what was wrong; a retake draws a new attempt; score is percent correct', async () => {
+  test('a fail names the missed questions and the lesson to review for each, not the answers; a retake draws a new attempt; score is percent correct', async () => {
     await finishLessons(agent);
     const { url, quiz, attemptId } = await startQuiz(agent);
     const served = servedOn(quiz.text);
@@ -96,9 +101,20 @@ describe('quiz', () => {
     const result = await agent.get(`${url}/result`);
     expect(result.text).toContain(`Your score: ${Math.round((9 / served.length) * 100)}%`);
     expect(result.text).toContain('You need 80% to pass.');
-    expect(result.text).toContain('Correct answer:');
-    const first = course.questions.find((q) => q.id === served[11]!.question)!;
-    expect(result.text).toContain(first.reference.replace(/&/g, '&amp;'));
+    expect(result.text).not.toContain('Correct answer');
+    for (const [i, sq] of served.entries()) {
+      const q = course.questions.find((x) => x.id === sq.question)!;
+      const lesson = course.lessons.findIndex((l) => l.id === q.lesson);
+      if (i >= 9) {
+        expect(result.text).toContain(html(q.prompt));
+        expect(result.text).toContain(`Review lesson ${lesson + 1}:</strong> <a href="/courses/${course.id}/lessons/${q.lesson}">${html(course.lessons[lesson]!.title)}</a>`);
+      } else {
+        expect(result.text).not.toContain(html(q.prompt));
+      }
+      expect(result.text).not.toContain(q.explanationHtml.slice(3, 40));
+      for (const c of q.choices) expect(result.text).not.toContain(html(c.text));
+    }
+    expect(result.text).toContain('You have 2 attempts left in this set of 3.');
     const retake = await agent.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: csrfFrom(result.text) });
     expect(retake.status).toBe(303);
     expect(Number(/attempts\/(\d+)/.exec(retake.headers.location!)![1])).not.toBe(attemptId);
@@ -184,7 +200,7 @@ describe('quiz', () => {
       await createPerson(t1.db, t1.clock, { email: 'ana@riverside.example' });
       const a = newAgent(t1.app);
       await signIn(a, 'ana@riverside.example', GOOD_PASSWORD);
-      for (const l of mini.lessons) await playLesson(a, mini, l.id);
+      for (const l of mini.lessons) await playLesson(a, mini, l.id, t1.clock);
       const page = await a.get('/courses/mini/quiz');
       const start = await a.post('/courses/mini/quiz/attempts').type('form').send({ _csrf: csrfFrom(page.text) });
       const quiz = await a.get(start.headers.location!);
