@@ -222,4 +222,50 @@ describe('quiz', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  async function failOnce(a: Agent) {
+    const { url, quiz } = await startQuiz(a);
+    const res = await a.post(url).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(quiz.text))}&${quizAnswers(course, servedOn(quiz.text), false)}`);
+    expect(res.status).toBe(303);
+  }
+
+  test('attempts opened side by side cannot add up to more than a set: the extra one is refused when submitted, and nothing is graded', async () => {
+    await finishLessons(agent);
+    await failOnce(agent);
+    await failOnce(agent);
+    const { url, quiz, attemptId } = await startQuiz(agent);
+    // A second open attempt, as a concurrent start in another tab could leave behind.
+    const open = await t.db.selectFrom('quiz_attempts').selectAll().where('id', '=', attemptId).executeTakeFirstOrThrow();
+    const { id: otherId } = await t.db.insertInto('quiz_attempts').values({ ...open, id: undefined }).returning('id').executeTakeFirstOrThrow();
+    const body = `_csrf=${encodeURIComponent(csrfFrom(quiz.text))}&${quizAnswers(course, servedOn(quiz.text), false)}`;
+    expect((await agent.post(url).type('form').send(body)).status).toBe(303);
+    const extra = await agent.post(`/courses/${course.id}/quiz/attempts/${otherId}`).type('form').send(body);
+    expect(extra.status).toBe(409);
+    expect(extra.text).toContain('You have used all 3 quiz attempts of this set.');
+    const other = await t.db.selectFrom('quiz_attempts').selectAll().where('id', '=', otherId).executeTakeFirstOrThrow();
+    expect(other.submitted_at).toBeNull();
+    expect(await t.db.selectFrom('audit_events').select('id').where('action', '=', 'quiz.failed').execute()).toHaveLength(3);
+  });
+
+  test('QUIZ_MAX_ATTEMPTS=0 keeps attempts unlimited for an operator who insists, without a count on the page', async () => {
+    const t1 = await buildTestApp({ QUIZ_MAX_ATTEMPTS: '0' });
+    try {
+      const c = t1.catalogue.get('hipaa-social-media')!;
+      await createPerson(t1.db, t1.clock, { email: 'many@riverside.example' });
+      const a = newAgent(t1.app);
+      await signIn(a, 'many@riverside.example', GOOD_PASSWORD);
+      for (const l of c.lessons) await playLesson(a, c, l.id, t1.clock);
+      for (let i = 0; i < 5; i += 1) {
+        const page = await a.get(`/courses/${c.id}/quiz`);
+        expect(page.text).not.toContain('attempts left');
+        const start = await a.post(`/courses/${c.id}/quiz/attempts`).type('form').send({ _csrf: csrfFrom(page.text) });
+        expect(start.status).toBe(303);
+        const quiz = await a.get(start.headers.location!);
+        await a.post(start.headers.location!).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(quiz.text))}&${quizAnswers(c, servedOn(quiz.text), false)}`);
+      }
+      expect(await t1.db.selectFrom('quiz_attempts').select('id').where('submitted_at', 'is not', null).execute()).toHaveLength(5);
+    } finally {
+      await t1.close();
+    }
+  });
 });
