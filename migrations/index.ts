@@ -4,8 +4,9 @@ import * as m0002 from './0002_learning';
 import * as m0003 from './0003_training';
 import * as m0004 from './0004_training_status';
 import * as m0005 from './0005_report_indexes';
+import * as m0007 from './0007_learning_pace';
 import * as m0008 from './0008_audit_key';
-import * as m0010 from './0010_sessions_without_links';
+import * as m0009 from './0009_sessions_without_links';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0003_training': m0003,
   '0004_training_status': m0004,
   '0005_report_indexes': m0005,
+  '0007_learning_pace': m0007,
   '0008_audit_key': m0008,
-  '0010_sessions_without_links': m0010,
+  '0009_sessions_without_links': m0009,
 };

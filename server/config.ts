@@ -15,6 +15,9 @@ const intFrom = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** Words per minute behind each lesson's minimum time; also the yardstick for "fast" when timing is off. */
+export const DEFAULT_LESSON_WPM = 250;
+
 const boolFrom = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 
 function validTimeZone(tz: string): boolean {
@@ -53,7 +56,11 @@ const envSchema = z.object({
   ANNUAL_DUE_DATE: z.string().refine(isMonthDay, 'must be a month and day written MM-DD, such as 01-31').default('01-31'),
   REFRESHER_WINDOW_DAYS: intFrom(0, 180).default(60),
   GRACE_DAYS: intFrom(0, 90).default(0),
-  QUIZ_MAX_ATTEMPTS: intFrom(0, 1000).default(0),
+  QUIZ_MAX_ATTEMPTS: intFrom(0, 1000).default(3),
+  QUIZ_COOLDOWN_HOURS: intFrom(1, 24 * 30).default(24),
+  LESSON_MIN_WPM: z.string().trim().toLowerCase()
+    .refine((s) => s === 'off' || (/^\d+$/.test(s) && Number(s) <= 5000), 'must be a reading speed in words per minute (such as 250), or 0 or off for no minimum lesson time')
+    .transform((s) => (s === 'off' ? 0 : Number(s))).default(DEFAULT_LESSON_WPM),
   DB_SYNCHRONOUS: z.enum(['full', 'normal'], 'must be full or normal').default('full'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: boolFrom.default(false),
@@ -86,8 +93,12 @@ export interface Config {
   readonly logLevel: string;
   /** Lesson N+1 opens only after lesson N. */
   readonly sequentialLessons: boolean;
-  /** 0 = unlimited quiz attempts. */
+  /** Quiz attempts per set; 0 = unlimited (no cool-down). */
   readonly quizMaxAttempts: number;
+  /** After a set of quizMaxAttempts submitted attempts, the learner waits this long for a fresh set. */
+  readonly quizCooldownMs: number;
+  /** Reading speed (words per minute) that sets each lesson's minimum time; 0 = no minimum. */
+  readonly lessonMinWpm: number;
   /** full: every commit is on disk before it is answered (survives power loss); normal: survives a process crash only. */
   readonly dbSynchronous: 'full' | 'normal';
   /** Due dates: onboarding days after hire, annual refresher rolling or by a fixed month-day. */
@@ -176,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sequentialLessons: e.COURSE_SEQUENTIAL,
     quizMaxAttempts: e.QUIZ_MAX_ATTEMPTS,
+    quizCooldownMs: e.QUIZ_COOLDOWN_HOURS * 3_600_000,
+    lessonMinWpm: e.LESSON_MIN_WPM,
     dbSynchronous: e.DB_SYNCHRONOUS,
     cycles: Object.freeze({
       onboardingDays: e.ONBOARDING_DUE_DAYS,

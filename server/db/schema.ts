@@ -29,6 +29,8 @@ export interface UsersTable {
   failed_logins: Generated<number>;
   locked_until: string | null;
   last_login_at: string | null;
+  /** 1: an accessibility accommodation, no minimum lesson time for this person. */
+  untimed_lessons: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -139,6 +141,11 @@ export interface CompletionsTable {
   recorded_by: number | null;
   details: Generated<string>;
   created_at: string;
+  /** Quiz completions: seconds from the first lesson opened to the passing quiz submitted. */
+  study_seconds: Generated<number | null>;
+  /** The summed minimum lesson time it is measured against. */
+  min_study_seconds: Generated<number | null>;
+  pace: Generated<'ok' | 'fast' | null>;
 }
 
 export type CertificateStatus = 'valid' | 'revoked' | 'replaced';
@@ -177,6 +184,7 @@ export interface TrainingStatusTable {
   certificate_code: string | null;
   source: string | null;
   recorded_by: number | null;
+  pace: 'ok' | 'fast' | null;
   policy_key: string;
   updated_at: string;
 }

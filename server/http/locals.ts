@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import { formatDay } from '../training/dates';
+import { formatDateTime, formatDay } from '../training/dates';
 import { STATUS_LABEL } from '../training/status';
 import { generateToken } from './csrf';
 
@@ -12,9 +12,6 @@ export interface Flash {
 /** Values every view can use: who is signed in, the CSRF token, the organisation, one-shot messages. */
 export function viewLocals(config: Config): RequestHandler {
   const dateFmt = new Intl.DateTimeFormat('en-GB', { timeZone: config.timeZone, day: 'numeric', month: 'short', year: 'numeric' });
-  const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {
-    timeZone: config.timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
-  });
   return (req, res, next) => {
     res.locals.currentUser = req.user ?? null;
     res.locals.orgName = config.orgName;
@@ -24,7 +21,7 @@ export function viewLocals(config: Config): RequestHandler {
     res.locals.formatDay = formatDay;
     res.locals.statusLabel = STATUS_LABEL;
     res.locals.formatDate = (iso: string | null | undefined) => (iso ? dateFmt.format(new Date(iso)) : '');
-    res.locals.formatDateTime = (iso: string | null | undefined) => (iso ? dateTimeFmt.format(new Date(iso)) : '');
+    res.locals.formatDateTime = (iso: string | null | undefined) => (iso ? formatDateTime(iso, config.timeZone) : '');
     const flash = req.session?.flash;
     if (flash) {
       delete req.session.flash;

@@ -6,7 +6,16 @@ import type { DB, LessonProgress, User } from '../db/schema';
 import { HttpError } from '../http/errors';
 import type { Training } from '../training/service';
 import type { Assignment } from '../training/status';
+import { durationInWords, lessonMinimumSeconds } from './pace';
 import { answerStore, progressStore, type Track } from './store';
+
+/** The last answer of a lesson came sooner than its minimum time: nothing was recorded. */
+export class TooSoonError extends Error {
+  constructor(readonly secondsLeft: number) {
+    super(`You reached the end of this lesson sooner than it can be read. Spend about ${durationInWords(secondsLeft)} more with it `
+      + '(the situations and the feedback), then choose your answer again. Lessons have a minimum time so that your record shows real training.');
+  }
+}
 
 export type LessonStatus = 'locked' | 'not-started' | 'in-progress' | 'completed';
 
@@ -42,7 +51,8 @@ export function courseState(course: Course, rows: LessonProgress[], sequential: 
 
 /** Lesson and quiz rules plus the assignment that says which training cycle is open. */
 export class LearningDeps {
-  constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly sequential: boolean, readonly training: Training) {}
+  /** `lessonWpm`: the reading speed behind each lesson's minimum time; 0 = no minimum. */
+  constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly sequential: boolean, readonly training: Training, readonly lessonWpm = 0) {}
 
   /**
    * The learner's open cycle for a course; the assignment says whether there is anything to do. Pages
@@ -107,12 +117,20 @@ export async function currentScene(d: LearningDeps, track: Track, course: Course
   return { lesson, scene: sceneOf(lesson, row?.current_scene_id ?? lesson.scenes[0]!.id) ?? lesson.scenes[0]! };
 }
 
+/** Refuses the answer that would finish a lesson before its minimum time since it was opened. */
+function requireMinimumTime(d: LearningDeps, lesson: Lesson, startedAt: string | null): void {
+  const minimum = lessonMinimumSeconds(lesson, d.lessonWpm);
+  if (minimum === 0) return;
+  const spent = startedAt === null ? 0 : Math.floor((d.clock.now().getTime() - Date.parse(startedAt)) / 1000);
+  if (spent < minimum) throw new TooSoonError(minimum - spent);
+}
+
 /**
  * Records one answer and moves the learner on, in one transaction. Answering a scene the learner is
  * not on (a second tab, a double click, an old page) changes nothing and answers 409.
  */
 export async function answerScene(
-  d: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string, choiceId: string,
+  d: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string, choiceId: string, untimed = false,
 ): Promise<{ answerId: number; lessonCompleted: boolean }> {
   // Nothing is written until the answer is accepted: a refused answer (400, 409) changes nothing.
   const { lesson, scene, placement } = await locateScene(d, track, course, lessonId);
@@ -123,6 +141,11 @@ export async function answerScene(
   if (!choice) throw new HttpError(400, 'Choose one of the options shown, then select Continue.');
   const now = d.clock.now().toISOString();
   const next = choice.next === 'end' ? null : choice.next;
+  if (next === null && !untimed) {
+    // A lesson not opened yet (placement 'start') has had no time at all.
+    const row = placement === 'start' ? undefined : await progressStore(d.db).get(track, lesson.id);
+    requireMinimumTime(d, lesson, row?.started_at ?? null);
+  }
   return d.db.transaction().execute(async (trx) => {
     await place(trx, d, track, course, lesson, placement);
     const moved = await progressStore(trx).advance(track, lesson.id, scene.id, next, now);

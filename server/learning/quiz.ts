@@ -5,11 +5,23 @@ import type { DB, QuizAttempt } from '../db/schema';
 import { HttpError } from '../http/errors';
 import { cryptoRng, drawQuestions, type Rng, type ServedQuestion } from './draw';
 import { learnerCourseState, type LearningDeps } from './progress';
+import { formatDateTime } from '../training/dates';
+import { allowance, type AttemptRules } from './attempt-limit';
 import { attemptStore, type Track } from './store';
 
-export interface QuizSettings {
-  maxAttempts: number; // 0 = unlimited
+export interface QuizSettings extends AttemptRules {
+  /** The organisation's time zone, for the date a fresh set of attempts opens. */
+  timeZone: string;
   rng?: Rng;
+}
+
+/** Refuses a new attempt (or grading one) while the learner's set of attempts is used up. */
+async function requireAttemptLeft(db: Kysely<DB>, s: QuizSettings, track: Track, now: Date): Promise<void> {
+  const { remaining, nextSetAt } = allowance(s, await attemptStore(db).submittedTimes(track), now);
+  if (remaining === 0 && nextSetAt) {
+    throw new HttpError(409, `You have used all ${s.maxAttempts} quiz attempts of this set. You can try again from ${formatDateTime(nextSetAt, s.timeZone)}: `
+      + 'until then, review the lessons named on your result pages.');
+  }
 }
 
 export function servedOf(attempt: QuizAttempt): ServedQuestion[] {
@@ -30,9 +42,7 @@ export async function startAttempt(d: LearningDeps, s: QuizSettings, track: Trac
   const store = attemptStore(d.db);
   const open = await store.openFor(track, course.contentHash);
   if (open) return open.id;
-  if (s.maxAttempts > 0 && await store.countSubmitted(track) >= s.maxAttempts) {
-    throw new HttpError(409, `You have used all ${s.maxAttempts} quiz attempts. Ask your administrator for help.`);
-  }
+  await requireAttemptLeft(d.db, s, track, d.clock.now());
   const served = drawQuestions(course.questions, course.lessons.map((l) => l.id), course.questionsPerAttempt, s.rng ?? cryptoRng);
   const { id } = await store.insert({
     user_id: track.userId, course_id: course.id, cycle: track.cycle, content_hash: course.contentHash, served: JSON.stringify(served),
@@ -82,7 +92,7 @@ export class QuizInputError extends Error {
  * graded, was served under other course content, or the answers do not match what was served.
  */
 export async function submitAttempt(
-  d: LearningDeps, actor: Actor, track: Track, course: Course, attempt: QuizAttempt, answers: Answers,
+  d: LearningDeps, s: QuizSettings, actor: Actor, track: Track, course: Course, attempt: QuizAttempt, answers: Answers,
 ): Promise<{ score: number; passed: boolean }> {
   if (attempt.submitted_at) throw new HttpError(409, 'This attempt was already submitted. See your result from the quiz page.');
   if (attempt.cycle !== track.cycle) throw new HttpError(409, 'This attempt belongs to an earlier training cycle and can no longer be submitted.');
@@ -110,6 +120,8 @@ export async function submitAttempt(
   const passed = score >= course.passingScore;
   const now = d.clock.now().toISOString();
   await d.db.transaction().execute(async (trx) => {
+    // Checked again here: attempts opened side by side must not add up to more than a set.
+    await requireAttemptLeft(trx, s, track, d.clock.now());
     const graded = await attemptStore(trx).grade(attempt.id, {
       submitted_at: now, answers: JSON.stringify(answers), correct_count: correct, score, passed: passed ? 1 : 0,
     });
@@ -122,22 +134,24 @@ export async function submitAttempt(
   return { score, passed };
 }
 
-export interface ResultRow {
-  question: QuizQuestion;
-  chosen: { id: string; text: string }[];
-  correct: { id: string; text: string }[];
-  right: boolean;
+export interface MissedQuestion {
+  prompt: string;
+  lesson: { id: string; number: number; title: string };
 }
 
-/** Per question: what the learner chose, the correct answer, the explanation and reference. */
-export function resultRows(course: Course, attempt: QuizAttempt): ResultRow[] {
+/**
+ * The questions an attempt got wrong, each with the lesson that teaches it. Deliberately no choices,
+ * no correct answer and no explanation (explanations name the answer): a result page that shows the
+ * key turns failed attempts into a way to collect it, and a passed learner's page into one to share.
+ */
+export function missedQuestions(course: Course, attempt: QuizAttempt): MissedQuestion[] {
   const answers = JSON.parse(attempt.answers ?? '{}') as Answers;
   const byId = new Map(course.questions.map((q) => [q.id, q]));
   return servedOf(attempt).flatMap((sq) => {
     const q = byId.get(sq.question);
-    if (!q) return [];
-    const text = (id: string) => ({ id, text: q.choices.find((c) => c.id === id)?.text ?? id });
-    const chosen = (answers[sq.question] ?? []).map(text);
-    return [{ question: q, chosen, correct: sq.choices.filter((id) => q.choices.find((c) => c.id === id)?.correct).map(text), right: isRight(q, answers[sq.question] ?? []) }];
+    if (!q || isRight(q, answers[sq.question] ?? [])) return [];
+    const index = course.lessons.findIndex((l) => l.id === q.lesson);
+    const lesson = course.lessons[index];
+    return lesson ? [{ prompt: q.prompt, lesson: { id: lesson.id, number: index + 1, title: lesson.title } }] : [];
   });
 }

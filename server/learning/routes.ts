@@ -5,16 +5,21 @@ import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
 import { idParam } from '../http/validate';
 import { actorOf } from '../users/routes';
-import { answerScene, currentScene, LearningDeps, learnerCourseState, locateScene } from './progress';
-import { answersFromBody, ownAttempt, QuizInputError, resultRows, servedOf, startAttempt, submitAttempt, type Answers } from './quiz';
-import { answerStore, attemptStore } from './store';
+import { allowance } from './attempt-limit';
+import { answerScene, currentScene, LearningDeps, learnerCourseState, locateScene, TooSoonError } from './progress';
+import { answersFromBody, missedQuestions, ownAttempt, QuizInputError, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
+import { answerStore, attemptStore, type Track } from './store';
 import { completionStore } from '../training/store';
 import { formatDay } from '../training/dates';
 
 export function learningRoutes(deps: AppDeps): Router {
   const { db, clock, config, catalogue } = deps;
-  const learning = new LearningDeps(db, clock, config.sequentialLessons, deps.training);
-  const quizSettings = { maxAttempts: config.quizMaxAttempts };
+  const learning = new LearningDeps(db, clock, config.sequentialLessons, deps.training, config.lessonMinWpm);
+  const quizSettings: QuizSettings = { maxAttempts: config.quizMaxAttempts, cooldownMs: config.quizCooldownMs, timeZone: config.timeZone };
+  const attemptLocals = async (track: Track) => ({
+    allowance: allowance(quizSettings, await attemptStore(db).submittedTimes(track), clock.now()),
+    maxAttempts: config.quizMaxAttempts, cooldownHours: Math.round(config.quizCooldownMs / 3_600_000),
+  });
   const router = Router();
   router.use('/courses', requireUser);
 
@@ -55,7 +60,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const { lesson, scene } = await currentScene(learning, await openTrack(req, course), course, String(req.params.lessonId));
     if (!scene) return res.redirect(303, `${base(course)}/lessons/${lesson.id}`);
-    res.render('learning/scene', { title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, error: undefined, position: lesson.scenes.indexOf(scene) + 1 });
+    res.render('learning/scene', { title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, error: undefined, chosen: undefined, position: lesson.scenes.indexOf(scene) + 1 });
   });
 
   router.post('/courses/:courseId/lessons/:lessonId/scenes/:sceneId', async (req, res) => {
@@ -67,10 +72,20 @@ export function learningRoutes(deps: AppDeps): Router {
       if (!scene || scene.id !== req.params.sceneId) return res.redirect(303, `${base(course)}/lessons/${lesson.id}/play`);
       return res.status(400).render('learning/scene', {
         title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, position: lesson.scenes.indexOf(scene) + 1,
-        error: 'Choose one of the options, then select Continue.',
+        error: 'Choose one of the options, then select Continue.', chosen: undefined,
       });
     }
-    const { answerId } = await answerScene(learning, me(req), track, course, String(req.params.lessonId), String(req.params.sceneId), choice);
+    let answerId: number;
+    try {
+      ({ answerId } = await answerScene(learning, me(req), track, course, String(req.params.lessonId), String(req.params.sceneId), choice, req.user!.untimed_lessons === 1));
+    } catch (e) {
+      if (!(e instanceof TooSoonError)) throw e;
+      const { lesson, scene } = await locateScene(learning, track, course, String(req.params.lessonId));
+      if (!scene) throw e;
+      return res.status(409).render('learning/scene', {
+        title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, position: lesson.scenes.indexOf(scene) + 1, error: e.message, chosen: choice,
+      });
+    }
     res.redirect(303, `${base(course)}/lessons/${req.params.lessonId}/answers/${answerId}#feedback`);
   });
 
@@ -98,7 +113,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const state = await learnerCourseState(learning, track, course);
     const attempts = (await attemptStore(db).forUser(req.user!.id, course.id)).filter((a) => a.cycle === track.cycle);
     const used = attempts.filter((a) => a.submitted_at).length;
-    res.render('learning/quiz-start', { title: `${course.title}: quiz`, course, state, attempts, used, maxAttempts: config.quizMaxAttempts, assignment });
+    res.render('learning/quiz-start', { title: `${course.title}: quiz`, course, state, attempts, used, assignment, ...await attemptLocals(track) });
   });
 
   router.post('/courses/:courseId/quiz/attempts', async (req, res) => {
@@ -132,7 +147,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const { answers, problems } = answersFromBody(req.body, served);
     try {
       if (Object.keys(problems).length) throw new QuizInputError(problems);
-      await submitAttempt(learning, me(req), await openTrack(req, course), course, attempt, answers);
+      await submitAttempt(learning, quizSettings, me(req), await openTrack(req, course), course, attempt, answers);
     } catch (e) {
       if (!(e instanceof QuizInputError)) throw e;
       return res.status(400).render('learning/quiz', renderQuiz(course, attempt.id, served, answers, e.problems));
@@ -145,7 +160,11 @@ export function learningRoutes(deps: AppDeps): Router {
     const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
     if (!attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}`);
     const completion = await completionStore(db).byCycle(req.user!.id, course.id, attempt.cycle);
-    res.render('learning/result', { title: `${course.title}: quiz result`, course, attempt, rows: resultRows(course, attempt), passingScore: course.passingScore, completion });
+    const track = { userId: req.user!.id, courseId: course.id, cycle: attempt.cycle };
+    res.render('learning/result', {
+      title: `${course.title}: quiz result`, course, attempt, missed: missedQuestions(course, attempt), passingScore: course.passingScore, completion,
+      ...await attemptLocals(track),
+    });
   });
 
   return router;

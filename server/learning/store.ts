@@ -59,9 +59,10 @@ export function attemptStore(db: Kysely<DB>) {
     openFor: (t: Track, contentHash: string) =>
       db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', t.userId).where('course_id', '=', t.courseId).where('cycle', '=', t.cycle)
         .where('content_hash', '=', contentHash).where('submitted_at', 'is', null).orderBy('id', 'desc').executeTakeFirst(),
-    countSubmitted: async (t: Track) => Number((await db.selectFrom('quiz_attempts')
-      .select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', t.userId).where('course_id', '=', t.courseId)
-      .where('cycle', '=', t.cycle).where('submitted_at', 'is not', null).executeTakeFirstOrThrow()).n),
+    /** When each graded attempt of the cycle was submitted: the attempt limit counts these. */
+    submittedTimes: async (t: Track): Promise<string[]> => (await db.selectFrom('quiz_attempts').select('submitted_at')
+      .where('user_id', '=', t.userId).where('course_id', '=', t.courseId).where('cycle', '=', t.cycle).where('submitted_at', 'is not', null)
+      .execute()).map((r) => r.submitted_at!),
     insert: (row: Omit<QuizAttempt, 'id'>) => db.insertInto('quiz_attempts').values(row).returning('id').executeTakeFirstOrThrow(),
     /** Records the grade only if the attempt is still open: a second or concurrent submit grades nothing. */
     grade: async (id: number, g: { submitted_at: string; answers: string; correct_count: number; score: number; passed: number }) => {

@@ -4,7 +4,7 @@ import type { ReportRow } from './store';
 /** The export's columns, in order; README documents each. */
 export const EXPORT_COLUMNS = [
   'employee_id', 'name', 'email', 'department', 'manager_email', 'role', 'cycle', 'status', 'due_on', 'completed_on',
-  'expires_on', 'score', 'certificate_code', 'content_version', 'recorded_by',
+  'expires_on', 'score', 'certificate_code', 'content_version', 'recorded_by', 'pace',
 ] as const;
 
 /**
@@ -24,7 +24,7 @@ export function exportRecord(r: ReportRow, ctx: ExportContext): string[] {
   const values = [
     r.employeeId ?? '', r.name, r.email, ctx.departmentPath(r.departmentId), r.managerEmail ?? '', r.role, r.cycle, r.status, r.dueOn,
     r.completedOn ?? '', r.validUntil ?? '', r.score === null ? '' : String(r.score), r.certificateCode ?? '',
-    r.contentHash ? r.contentHash.slice(0, 12) : '', ctx.recordedBy(r),
+    r.contentHash ? r.contentHash.slice(0, 12) : '', ctx.recordedBy(r), r.pace ?? '',
   ];
   return values.map(neutralise);
 }

@@ -69,7 +69,7 @@ export async function* rowsAsOf(t: Training, course: Course, f: ReportFilter, as
         userId: p.id, employeeId: p.employee_id, name: p.name, email: p.email, role: p.role, departmentId: p.department_id, managerEmail: p.manager_email,
         cycle: a.cycle, dueOn: a.dueOn, completedOn: last ? t.dayOf(last.completed_at) : null, validUntil: last?.valid_until ?? null,
         score: last?.score ?? null, certificateId: cert?.id ?? null, certificateCode: cert?.code ?? null, contentHash: last?.content_hash ?? null,
-        source: last?.source ?? null, recordedBy: last?.recorded_by ?? null, graceUntil: a.thresholds.graceUntil, status: a.status,
+        source: last?.source ?? null, recordedBy: last?.recorded_by ?? null, graceUntil: a.thresholds.graceUntil, status: a.status, pace: last?.pace ?? null,
       };
       if (f.statuses?.length && !f.statuses.includes(a.status)) continue;
       if (f.cycle && a.cycle !== f.cycle) continue;

@@ -67,7 +67,7 @@ export function reportStore(db: Kysely<DB>) {
       'managers.email as managerEmail', 'training_status.cycle', 'training_status.due_on as dueOn', 'training_status.last_completed_on as completedOn',
       'training_status.last_valid_until as validUntil', 'training_status.score', 'training_status.certificate_id as certificateId',
       'training_status.certificate_code as certificateCode', 'training_status.content_hash as contentHash', 'training_status.source',
-      'training_status.recorded_by as recordedBy', 'training_status.grace_until as graceUntil',
+      'training_status.recorded_by as recordedBy', 'training_status.grace_until as graceUntil', 'training_status.pace',
     ]).select(status.as('status'));
   };
 
@@ -135,7 +135,7 @@ export function historyStore(db: Kysely<DB>) {
     },
     completions: (courseId: string, userIds: number[], before: string) =>
       db.selectFrom('completions')
-        .select(['id', 'user_id', 'cycle', 'completed_at', 'valid_until', 'score', 'content_hash', 'source', 'recorded_by'])
+        .select(['id', 'user_id', 'cycle', 'completed_at', 'valid_until', 'score', 'content_hash', 'source', 'recorded_by', 'pace'])
         .where('course_id', '=', courseId).where('user_id', 'in', userIds.length ? userIds : [-1]).where('completed_at', '<', before).execute(),
     certificates: (completionIds: number[]) =>
       db.selectFrom('certificates').select(['id', 'completion_id', 'code', 'status', 'revoked_at', 'issued_at'])

@@ -51,6 +51,20 @@ export function isMonthDay(s: string): boolean {
 
 const LONG = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
 
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "4 Dec 2026, 09:30 CST": a moment in the organisation's time zone, as every page shows it. */
+export function formatDateTime(iso: string, timeZone: string): string {
+  let f = dateTimeFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+    });
+    dateTimeFormats.set(timeZone, f);
+  }
+  return f.format(new Date(iso));
+}
+
 /** "14 Dec 2026" */
 export function formatDay(day: string): string {
   return LONG.format(new Date(`${day}T00:00:00Z`));

@@ -3,7 +3,9 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import { codeHash, newCertificateCode } from '../certificates/codes';
 import type { Course } from '../content/catalogue';
-import type { DB, User } from '../db/schema';
+import { DEFAULT_LESSON_WPM } from '../config';
+import type { DB, QuizAttempt, User } from '../db/schema';
+import { courseMinimumSeconds, paceOf } from '../learning/pace';
 import { HttpError } from '../http/errors';
 import { ownAttempt } from '../learning/quiz';
 import type { Training } from './service';
@@ -45,6 +47,20 @@ async function existingResult(trx: Kysely<DB>, completionId: number): Promise<Fi
 }
 
 /**
+ * How long the learner took, from the first lesson opened in the cycle to the passing quiz submitted,
+ * against the summed minimum lesson time (at the configured speed, or the default one when timing is
+ * off, so reports still flag a scripted run). Stored once here so reports never recompute it.
+ */
+async function studyPace(trx: Kysely<DB>, t: Training, course: Course, userId: number, attempt: QuizAttempt) {
+  const first = await trx.selectFrom('lesson_progress').select((eb) => eb.fn.min('started_at').as('started'))
+    .where('user_id', '=', userId).where('course_id', '=', course.id).where('cycle', '=', attempt.cycle).executeTakeFirst();
+  if (!first?.started || !attempt.submitted_at) return {};
+  const studySeconds = Math.max(0, Math.floor((Date.parse(attempt.submitted_at) - Date.parse(first.started)) / 1000));
+  const minimum = courseMinimumSeconds(course, t.config.lessonMinWpm || DEFAULT_LESSON_WPM);
+  return { study_seconds: studySeconds, min_study_seconds: minimum, pace: paceOf(studySeconds, minimum) };
+}
+
+/**
  * Attestation, completion, certificate and their audit events, in one transaction. A repeated or
  * concurrent finish of the same attempt or cycle returns the first result and writes nothing more.
  */
@@ -70,6 +86,7 @@ export async function finishWithAttestation(
       user_id: user.id, course_id: course.id, cycle: attempt.cycle, due_on: assignment.dueOn, content_hash: attempt.content_hash,
       attempt_id: attempt.id, attestation_id: attestationId, score: attempt.score, completed_at: now,
       valid_until: nextAnnual(t.policy(course), t.dayOf(now)).validUntil, source: 'quiz', recorded_by: null, created_at: now,
+      ...await studyPace(trx, t, course, user.id, attempt),
     });
     if (completionId === undefined) throw new HttpError(409, 'This training was already completed.');
     await appendAudit(trx, t.clock, actor, {

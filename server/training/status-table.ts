@@ -98,7 +98,7 @@ export class StatusIndex {
           grace_until: a.thresholds.graceUntil, valid_until: a.thresholds.validUntil, started: a.thresholds.started ? 1 : 0,
           last_completion_id: last?.id ?? null, last_completed_on: last ? this.t.dayOf(last.completed_at) : null, last_valid_until: last?.valid_until ?? null,
           score: last?.score ?? null, content_hash: last?.content_hash ?? null, certificate_id: cert?.id ?? null, certificate_code: cert?.code ?? null,
-          source: last?.source ?? null, recorded_by: last?.recorded_by ?? null, policy_key: key, updated_at: now,
+          source: last?.source ?? null, recorded_by: last?.recorded_by ?? null, pace: last?.pace ?? null, policy_key: key, updated_at: now,
         };
       });
       // Multi-row upsert: every column but the key takes the new row's value ("excluded" in both SQLite and PostgreSQL).

@@ -47,3 +47,14 @@ export const userFields = z.object({
 
 export type UserFields = z.output<typeof userFields>;
 export const USER_FIELD_NAMES = Object.keys(userFields.shape) as (keyof UserFields)[];
+
+/**
+ * The admin person form: the shared fields plus an accessibility accommodation (no minimum lesson
+ * time). The accommodation is not a CSV import column: it is health-related and set one person at a
+ * time, by an admin, with an audit event.
+ */
+export const personFormFields = userFields.extend({
+  untimed_lessons: z.enum(['', 'yes'], 'Tick the box or leave it empty.').transform((v) => v === 'yes'),
+});
+export type PersonFormFields = z.output<typeof personFormFields>;
+export const PERSON_FORM_FIELD_NAMES = Object.keys(personFormFields.shape) as (keyof PersonFormFields)[];

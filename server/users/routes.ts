@@ -7,7 +7,7 @@ import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
 import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
 import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
-import { USER_FIELD_NAMES, userFields } from './fields';
+import { PERSON_FORM_FIELD_NAMES, personFormFields } from './fields';
 import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus, UserRuleError } from './service';
 import { userStore } from './store';
 import { hasControlChars } from '../text';
@@ -26,7 +26,7 @@ async function formValues(deps: AppDeps, user: User): Promise<Record<string, str
   return {
     employee_id: user.employee_id ?? '', email: user.email, name: user.name, role: user.role,
     department: user.department_id ? depts.byId.get(user.department_id)?.path ?? '' : '',
-    manager_email: manager?.email ?? '', hire_date: user.hire_date ?? '',
+    manager_email: manager?.email ?? '', hire_date: user.hire_date ?? '', untimed_lessons: user.untimed_lessons ? 'yes' : '',
   };
 }
 
@@ -87,7 +87,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   });
 
   router.post('/admin/users', admins, async (req, res) => {
-    const form = parseForm(userFields, req.body, USER_FIELD_NAMES);
+    const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
     if (!form.ok) return renderForm(res, 400, form.values, form.errors);
     const actor = actorOf(req.user!, req.ip);
     try {
@@ -114,7 +114,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
 
   router.post('/admin/users/:id', admins, async (req, res) => {
     const user = await loadUser(req.params.id);
-    const form = parseForm(userFields, req.body, USER_FIELD_NAMES);
+    const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
     const fail = async (errors: FormErrors) => res.status(400).render('users/show', {
       title: user.name, user, values: form.values, errors, roles: ROLES,
       departments: departmentTree(await allDepartments(db)).ordered,

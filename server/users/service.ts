@@ -15,7 +15,7 @@ export class UserRuleError extends Error {
   }
 }
 
-const TRACKED: (keyof User)[] = ['employee_id', 'email', 'name', 'role', 'department_id', 'manager_id', 'hire_date'];
+const TRACKED: (keyof User)[] = ['employee_id', 'email', 'name', 'role', 'department_id', 'manager_id', 'hire_date', 'untimed_lessons'];
 
 /**
  * Creates or updates one person from validated fields inside the caller's transaction, with its audit
@@ -23,7 +23,7 @@ const TRACKED: (keyof User)[] = ['employee_id', 'email', 'name', 'role', 'depart
  * needs the database fails: duplicate email or employee ID, unknown manager, removing the last admin.
  */
 export async function saveUser(
-  trx: Kysely<DB>, clock: Clock, actor: Actor, existing: User | undefined, f: UserFields,
+  trx: Kysely<DB>, clock: Clock, actor: Actor, existing: User | undefined, f: UserFields & { untimed_lessons?: boolean },
 ): Promise<{ user: User; change: 'created' | 'updated' | 'unchanged' }> {
   const users = userStore(trx);
   const errors: FieldErrors = {};
@@ -55,13 +55,15 @@ export async function saveUser(
   const values = {
     employee_id: f.employee_id, email: f.email, email_normalized: f.email.toLowerCase(), name: f.name, role: f.role,
     department_id: departmentId, manager_id: managerId, hire_date: f.hire_date,
+    // Import and the CLI do not carry the accommodation: they keep what the person has.
+    untimed_lessons: f.untimed_lessons === undefined ? existing?.untimed_lessons ?? 0 : f.untimed_lessons ? 1 : 0,
   };
 
   if (!existing) {
     const user = await users.insert({ ...values, password_hash: null, locked_until: null, last_login_at: null, created_at: now, updated_at: now });
     await appendAudit(trx, clock, actor, {
       action: 'user.created', subjectType: 'user', subjectId: user.id,
-      details: { email: user.email, role: user.role, employee_id: user.employee_id, department: f.department },
+      details: { email: user.email, role: user.role, employee_id: user.employee_id, department: f.department, ...(user.untimed_lessons ? { untimed_lessons: 1 } : {}) },
     });
     return { user, change: 'created' };
   }

@@ -46,7 +46,9 @@ export async function startServer(extraEnv: Record<string, string> = {}, existin
   const env = {
     PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', BASE_URL: baseUrl,
     ORG_NAME: 'Riverside General', TIME_ZONE: 'America/Chicago', LOG_LEVEL: 'warn', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password,
-    ADMIN_NAME: 'Ada Admin', ...extraEnv,
+    // A real process runs on the real clock: lessons cannot be given their minimum reading time here
+    // (integration tests keep it on and move the injected clock instead).
+    ADMIN_NAME: 'Ada Admin', LESSON_MIN_WPM: 'off', ...extraEnv,
   };
   const child: ChildProcess = spawn(process.execPath, ['dist/server/main.js'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -1,5 +1,14 @@
+import { DEFAULT_LESSON_WPM } from '../../server/config';
 import type { Course } from '../../server/content/catalogue';
+import { lessonMinimumSeconds } from '../../server/learning/pace';
+import type { TestClock } from './clock';
 import { csrfFrom, type Agent } from './http';
+
+/**
+ * Lessons have a minimum time (server/learning/pace.ts). The helpers that play a lesson take the test
+ * app's clock and move it on by that minimum once the lesson is open, as a reader would spend it.
+ */
+export type Reader = TestClock;
 
 /** The scene id the player page is asking about, read from its form like a browser would submit it. */
 export function sceneIdOn(html: string): string {
@@ -16,12 +25,13 @@ export async function answer(agent: Agent, course: Course, lessonId: string, cho
 }
 
 /** Plays a lesson to its end over HTTP, always taking a best choice; returns the scene ids visited. */
-export async function playLesson(agent: Agent, course: Course, lessonId: string): Promise<string[]> {
+export async function playLesson(agent: Agent, course: Course, lessonId: string, clock: Reader): Promise<string[]> {
   const lesson = course.lessons.find((l) => l.id === lessonId)!;
   const visited: string[] = [];
   for (let guard = 0; guard < 50; guard += 1) {
     const page = await agent.get(`/courses/${course.id}/lessons/${lessonId}/play`);
     if (page.status === 303) return visited;
+    if (guard === 0) clock.advance(lessonMinimumSeconds(lesson, DEFAULT_LESSON_WPM) * 1000);
     const sceneId = sceneIdOn(page.text);
     visited.push(sceneId);
     const best = lesson.scenes.find((s) => s.id === sceneId)!.choices.find((c) => c.outcome === 'best')!;
@@ -56,8 +66,8 @@ export function quizAnswers(course: Course, served: { question: string; choices:
 }
 
 /** Lessons and a passing quiz over HTTP, stopping before the attestation; returns the passing attempt's id. */
-export async function passCourseQuiz(agent: Agent, course: Course): Promise<number> {
-  for (const l of course.lessons) await playLesson(agent, course, l.id);
+export async function passCourseQuiz(agent: Agent, course: Course, clock: Reader): Promise<number> {
+  for (const l of course.lessons) await playLesson(agent, course, l.id, clock);
   const page = await agent.get(`/courses/${course.id}/quiz`);
   const start = await agent.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: csrfFrom(page.text) });
   const url = start.headers.location!;
@@ -68,8 +78,8 @@ export async function passCourseQuiz(agent: Agent, course: Course): Promise<numb
 }
 
 /** Lessons, a passing quiz and the attestation, all over HTTP; returns the passing attempt's id. */
-export async function completeCourse(agent: Agent, course: Course, fullName: string): Promise<number> {
-  const attemptId = await passCourseQuiz(agent, course);
+export async function completeCourse(agent: Agent, course: Course, fullName: string, clock: Reader): Promise<number> {
+  const attemptId = await passCourseQuiz(agent, course, clock);
   const attest = await agent.get(`/courses/${course.id}/attest/${attemptId}`);
   const done = await agent.post(`/courses/${course.id}/attest/${attemptId}`).type('form').send({ _csrf: csrfFrom(attest.text), agree: 'yes', typed_name: fullName });
   if (done.status !== 303) throw new Error(`attestation refused with ${done.status}: ${done.text.slice(0, 2000)}`);

@@ -81,7 +81,7 @@ beforeAll(async () => {
   agents.set('anonymous', newAgent(t.app));
   // Admin actions on people (deactivate, edit) act on a bystander, so the subject's session survives.
   params.victimId = String((await createPerson(t.db, t.clock, { email: 'bystander@riverside.example', department: 'Nursing/ICU' })).id);
-  params.attemptId = String(await completeCourse(agents.get('learner')!, course, 'Sam Subject'));
+  params.attemptId = String(await completeCourse(agents.get('learner')!, course, 'Sam Subject', t.clock));
   const answer = await t.db.selectFrom('scene_answers').select('id').where('lesson_id', '=', course.lessons[0]!.id).orderBy('id').executeTakeFirstOrThrow();
   const cert = await t.db.selectFrom('certificates').select(['id', 'code']).executeTakeFirstOrThrow();
   Object.assign(params, { courseId: course.id, lessonId: course.lessons[0]!.id, sceneId: course.lessons[0]!.scenes[0]!.id, answerId: String(answer.id), code: cert.code, token: 'A'.repeat(43), certId: String(cert.id) });

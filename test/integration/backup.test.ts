@@ -29,7 +29,7 @@ describe('backup and restore', () => {
     await createPerson(t.db, t.clock, { email: 'maria@riverside.example', name: 'María Gómez' });
     const agent = newAgent(t.app);
     await signIn(agent, 'maria@riverside.example', GOOD_PASSWORD);
-    await completeCourse(agent, t.catalogue.courses[0]!, 'María Gómez');
+    await completeCourse(agent, t.catalogue.courses[0]!, 'María Gómez', t.clock);
     const file = path.join(t.dir, 'backups', 'nightly.sqlite');
     const r = await backupTo(t.database, file);
     expect(r.pages).toBeGreaterThan(10);

@@ -35,7 +35,7 @@ describe('completion and certificate', () => {
     expect(home.text).toContain('Not started');
     expect(home.text).toContain('Due 2 Dec 2026: 30 days after your start date.');
 
-    const attemptId = await completeCourse(agent, course, 'nguyễn  thị ánh');
+    const attemptId = await completeCourse(agent, course, 'nguyễn  thị ánh', t.clock);
     const completions = await t.db.selectFrom('completions').selectAll().where('user_id', '=', id).execute();
     expect(completions).toHaveLength(1);
     expect(completions[0]).toMatchObject({ cycle: 'onboarding', due_on: '2026-12-02', attempt_id: attemptId, score: 100, source: 'quiz', content_hash: course.contentHash, valid_until: '2027-11-02' });
@@ -57,7 +57,7 @@ describe('completion and certificate', () => {
 
   test('the PDF carries name, course, version, dates, score, attestation, code and verification URL; rendering is repeatable', async () => {
     const { agent, id } = await person('zoe@riverside.example', "Zoë O'Brien-Łukasiewicz");
-    await completeCourse(agent, course, "Zoë O'Brien-Łukasiewicz");
+    await completeCourse(agent, course, "Zoë O'Brien-Łukasiewicz", t.clock);
     const cert = await certificateOf(id);
     const first = await downloadPdf(agent, `/certificates/${cert.id}.pdf`);
     expect(first.status).toBe(200);
@@ -76,14 +76,14 @@ describe('completion and certificate', () => {
 
   test.each([['José Ñúñez'], ['Nguyễn Thị Ánh'], ['Αλέξανδρος Παπαδόπουλος'], ['Ольга Смирнова']])('the name %s prints as typed', async (name) => {
     const { agent, id } = await person('n@riverside.example', name);
-    await completeCourse(agent, course, name);
+    await completeCourse(agent, course, name, t.clock);
     const { text } = await downloadPdf(agent, `/certificates/${(await certificateOf(id)).id}.pdf`);
     expect(text).toContain(name);
   });
 
   test('attestation needs the box ticked and the name on record; nothing is recorded until then', async () => {
     const { agent, id } = await person('kai@riverside.example', 'Kai Nakamura');
-    const attemptId = await passCourseQuiz(agent, course);
+    const attemptId = await passCourseQuiz(agent, course, t.clock);
     const result = await agent.get(`/courses/${course.id}/quiz/attempts/${attemptId}/result`);
     expect(result.text).toContain(`/courses/${course.id}/attest/${attemptId}`);
     const page = await agent.get(`/courses/${course.id}/attest/${attemptId}`);
@@ -100,7 +100,7 @@ describe('completion and certificate', () => {
 
   test('a repeated or concurrent finish yields exactly one completion and one certificate', async () => {
     const { agent, id } = await person('dup@riverside.example', 'Dana Upton');
-    const attemptId = await passCourseQuiz(agent, course);
+    const attemptId = await passCourseQuiz(agent, course, t.clock);
     const page = await agent.get(`/courses/${course.id}/attest/${attemptId}`);
     const finish = () => agent.post(`/courses/${course.id}/attest/${attemptId}`).type('form').send({ _csrf: csrfFrom(page.text), agree: 'yes', typed_name: 'Dana Upton' });
     const results = await Promise.all([finish(), finish(), finish(), finish()]);
@@ -114,7 +114,7 @@ describe('completion and certificate', () => {
   test('who may download: owner, their manager, admins and auditors; anyone else gets 404', async () => {
     await createPerson(t.db, t.clock, { email: 'boss@riverside.example', role: 'manager', department: 'Nursing' });
     const owner = await person('owner@riverside.example', 'Olu Owner', { department: 'Nursing/ICU' });
-    await completeCourse(owner.agent, course, 'Olu Owner');
+    await completeCourse(owner.agent, course, 'Olu Owner', t.clock);
     const url = `/certificates/${(await certificateOf(owner.id)).id}.pdf`;
     const as = async (email: string, role: 'learner' | 'manager' | 'admin' | 'auditor', department: string | null = null) => {
       await createPerson(t.db, t.clock, { email, role, department });
@@ -139,7 +139,7 @@ describe('completion and certificate', () => {
 describe('verification and the next cycle', () => {
   test('valid, then expired after the validity passes; the dashboard shows the refresher due and a second cycle keeps the first intact', async () => {
     const { agent, id } = await person('ruth@riverside.example', 'Ruth Adeyemi', { hireDate: '2026-10-20' });
-    await completeCourse(agent, course, 'Ruth Adeyemi');
+    await completeCourse(agent, course, 'Ruth Adeyemi', t.clock);
     const cert1 = await certificateOf(id);
     const pub = newAgent(t.app);
     const valid = await pub.get(`/verify/${cert1.code}`);
@@ -169,7 +169,7 @@ describe('verification and the next cycle', () => {
 
     // The refresher starts afresh: lessons are not started in the new cycle.
     expect(home.text).toContain('0 of 6 lessons done');
-    await completeCourse(agent, course, 'Ruth Adeyemi');
+    await completeCourse(agent, course, 'Ruth Adeyemi', t.clock);
     const completions = await t.db.selectFrom('completions').selectAll().where('user_id', '=', id).orderBy('id').execute();
     expect(completions.map((c) => c.cycle)).toEqual(['onboarding', 'annual-2027']);
     const certs = await t.db.selectFrom('certificates').selectAll().orderBy('id').execute();
@@ -187,7 +187,7 @@ describe('verification and the next cycle', () => {
     const admin = newAgent(t.app);
     await signIn(admin, 'admin@riverside.example', GOOD_PASSWORD);
     const { agent, id } = await person('jon@riverside.example', 'Jon Smyth');
-    await completeCourse(agent, course, 'Jon Smyth');
+    await completeCourse(agent, course, 'Jon Smyth', t.clock);
     const first = await certificateOf(id);
 
     // Name corrected by HR, then reissued.

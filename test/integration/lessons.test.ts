@@ -36,7 +36,7 @@ describe('lesson player', () => {
   test('a learner works through every lesson; each answer is recorded with its outcome and content version', async () => {
     let total = 0;
     for (const lesson of course.lessons) {
-      const visited = await playLesson(agent, course, lesson.id);
+      const visited = await playLesson(agent, course, lesson.id, t.clock);
       expect(visited.length).toBeGreaterThanOrEqual(3);
       total += visited.length;
       const done = await agent.get(`${base()}/lessons/${lesson.id}`);
@@ -78,7 +78,7 @@ describe('lesson player', () => {
     expect(lesson).toBeDefined();
     const acceptable = lesson!.scenes[0]!.choices.find((c) => c.outcome === 'acceptable')!;
     if (lesson!.id !== course.lessons[0]!.id) {
-      for (const l of course.lessons) { if (l.id === lesson!.id) break; await playLesson(agent, course, l.id); }
+      for (const l of course.lessons) { if (l.id === lesson!.id) break; await playLesson(agent, course, l.id, t.clock); }
     }
     await answer(agent, course, lesson!.id, acceptable.id);
     const next = await agent.get(`${base()}/lessons/${lesson!.id}/play`);

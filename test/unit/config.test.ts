@@ -41,9 +41,20 @@ describe('config', () => {
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
     [{ ADMIN_EMAIL: 'ops@x.org' }, 'ADMIN_PASSWORD'],
     [{ ADMIN_EMAIL: 'not an email', ADMIN_PASSWORD: 'x' }, 'ADMIN_EMAIL'],
+    [{ QUIZ_COOLDOWN_HOURS: '0' }, 'QUIZ_COOLDOWN_HOURS'],
+    [{ LESSON_MIN_WPM: 'fast' }, 'LESSON_MIN_WPM'],
+    [{ LESSON_MIN_WPM: '-1' }, 'LESSON_MIN_WPM'],
   ])('invalid %o stops start-up naming %s', (env, name) => {
     expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  test('quiz attempts come in sets of 3 with a 24-hour cool-down and lessons are timed at 250 words per minute unless set otherwise', () => {
+    const c = loadConfig({ DATA_DIR: dir, SESSION_SECRET: 's'.repeat(40) });
+    expect([c.quizMaxAttempts, c.quizCooldownMs, c.lessonMinWpm]).toEqual([3, 24 * 3_600_000, 250]);
+    const set = loadConfig({ DATA_DIR: dir, SESSION_SECRET: 's'.repeat(40), QUIZ_MAX_ATTEMPTS: '0', QUIZ_COOLDOWN_HOURS: '2', LESSON_MIN_WPM: 'OFF' });
+    expect([set.quizMaxAttempts, set.quizCooldownMs, set.lessonMinWpm]).toEqual([0, 2 * 3_600_000, 0]);
+    expect(loadConfig({ DATA_DIR: dir, SESSION_SECRET: 's'.repeat(40), LESSON_MIN_WPM: '300' }).lessonMinWpm).toBe(300);
   });
 
   test('https BASE_URL turns on Secure cookies; a trailing slash is dropped', () => {
