@@ -1,6 +1,7 @@
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
-import { newAgent, signIn, type Agent } from '../helpers/http';
+import { newAgent, signIn, submitForm, type Agent } from '../helpers/http';
+import { completeCourse } from '../helpers/learner';
 
 // Issue 12, the probe's "Low" and "Info" findings and its "smaller items" (the audit chain key, the
 // failed sign-in audit text and the lockout are covered elsewhere). Each test is named after the
@@ -29,4 +30,35 @@ describe('Low', () => {
     }
     expect((await admin.get('/reports?sort=due_on&dir=desc')).status).toBe(200);
   });
+
+  test('Low: /verify shows the previous name on a replaced certificate and the name on a revoked one: now only the state', async () => {
+    const course = t.catalogue.courses[0]!;
+    const person = await createPerson(t.db, t.clock, { email: 'jon.smyth@riverside.example', name: 'Jon Smyth' });
+    const learner = newAgent(t.app);
+    await signIn(learner, person.email, GOOD_PASSWORD);
+    await completeCourse(learner, course, 'Jon Smyth');
+    const first = await t.db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
+      .select(['certificates.id', 'certificates.code']).where('completions.user_id', '=', person.id).executeTakeFirstOrThrow();
+    expect((await newAgent(t.app).get(`/verify/${first.code}`)).text).toContain('Jon Smyth');
+
+    // HR corrects the name; the certificate is reissued under the new one.
+    const page = `/admin/users/${person.id}`;
+    await submitForm(admin, page, page, { employee_id: '', email: person.email, name: 'Jon Smith', role: 'learner', department: '', manager_email: '', hire_date: '' });
+    expect((await submitForm(admin, page, `/admin/certificates/${first.id}/reissue`, {})).status).toBe(303);
+    const replaced = await newAgent(t.app).get(`/verify/${first.code}`);
+    expect(replaced.status).toBe(200);
+    expect(replaced.text).toContain('Replaced by a newer certificate');
+    expect(replaced.text).not.toContain('Smyth');
+    expect(replaced.text).not.toContain('Jon Smith');
+    expect(replaced.text).not.toContain(course.title);
+
+    const second = await t.db.selectFrom('certificates').select(['id', 'code']).where('status', '=', 'valid').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect((await newAgent(t.app).get(`/verify/${second.code}`)).text).toContain('Jon Smith');
+    await submitForm(admin, page, `/admin/certificates/${second.id}/revoke`, { reason: 'Quiz taken by someone else' });
+    const revoked = await newAgent(t.app).get(`/verify/${second.code}`);
+    expect(revoked.text).toContain('Revoked certificate');
+    expect(revoked.text).toMatch(/revoked on \d{4}-\d{2}-\d{2}/);
+    expect(revoked.text).not.toContain('Jon Smith');
+    expect(revoked.text).not.toContain(course.title);
+  }, 60_000);
 });
