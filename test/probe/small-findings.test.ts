@@ -1,3 +1,7 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createApp } from '../../server/app';
+import { buildServices } from '../../server/services';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { newAgent, signIn, submitForm, type Agent } from '../helpers/http';
@@ -61,4 +65,23 @@ describe('Low', () => {
     expect(revoked.text).not.toContain('Jon Smith');
     expect(revoked.text).not.toContain(course.title);
   }, 60_000);
+});
+
+describe('Info', () => {
+  test('Info: certificate codes appear in request logs: /verify/<code> is logged as /verify/[redacted], whatever its case', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const log = pino({ level: 'info' }, sink);
+    const app = createApp({ config: t.config, db: t.db, clock: t.clock, log, sessions: t.sessions, catalogue: t.catalogue, ...buildServices(t.config, t.db, t.clock, t.catalogue) });
+    // Whether or not a certificate has the code, the code someone checks is theirs to keep private.
+    const cert = { code: 'PR-7KQ4-M2XD-9WTA-H3NB' };
+    const bare = cert.code.replace(/-/g, '');
+    for (const url of [`/verify/${cert.code}`, `/VERIFY/${cert.code}`, `/verify/${bare.toLowerCase()}`, `/verify?code=${cert.code}`, `/verify/${cert.code}?x=1`]) {
+      expect((await newAgent(app).get(url)).status).toBeLessThan(500);
+    }
+    await new Promise((r) => setImmediate(r));
+    const text = lines.join('');
+    expect(text).toContain('/verify/[redacted]');
+    for (const secret of [cert.code.slice(3), bare.slice(2)]) expect(text.toUpperCase()).not.toContain(secret);
+  });
 });
