@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
 import pino from 'pino';
 import { createApp } from '../../server/app';
 import { buildServices } from '../../server/services';
@@ -83,5 +84,21 @@ describe('Info', () => {
     const text = lines.join('');
     expect(text).toContain('/verify/[redacted]');
     for (const secret of [cert.code.slice(3), bare.slice(2)]) expect(text.toUpperCase()).not.toContain(secret);
+  });
+
+  test('Info: fullwidth ＝HYPERLINK(…) and zero-width-prefixed values pass the CSV formula guard unchanged: now they get the apostrophe', async () => {
+    const names = ['\uFF1DHYPERLINK("http://evil.example","Open")', '\u200B=HYPERLINK("http://evil.example","Open")', '\uFEFF+1+1', '\u2060\uFF20SUM(A1)'];
+    for (const [i, name] of names.entries()) await createPerson(t.db, t.clock, { email: `formula${i}@riverside.example`, name, password: null });
+    const res = await admin.get('/reports/export.csv').buffer(true).parse((r, cb) => {
+      let text = '';
+      r.on('data', (c: Buffer) => { text += c.toString('utf8'); });
+      r.on('end', () => cb(null, text));
+    });
+    expect(res.status).toBe(200);
+    const rows = parse(res.body as string, { columns: true, bom: true }) as Record<string, string>[];
+    for (const name of names) {
+      const row = rows.find((r) => r.name === name || r.name === `'${name}`);
+      expect([name, row?.name]).toEqual([name, `'${name}`]);
+    }
   });
 });
