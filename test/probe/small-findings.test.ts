@@ -101,4 +101,36 @@ describe('Info', () => {
       expect([name, row?.name]).toEqual([name, `'${name}`]);
     }
   });
+
+  test('Info: look-alike department names (Nursing∕ICU with U+2215, zero-width characters) create departments outside a manager\'s scope: now refused or normalised', async () => {
+    const departments = async () => (await t.db.selectFrom('departments').select('path_key').execute()).map((d) => d.path_key).sort();
+    await submitForm(admin, '/admin/departments', '/admin/departments', { path: 'Nursing/ICU' });
+    const before = await departments();
+    const lookAlikes = ['Nursing\u2215ICU', 'Nursing\u2044ICU', 'Nursing\uFF0FICU', 'Nursing\u29F8ICU', 'Nursing\u200B/ICU', 'Nurs\u200Cing', 'Nursing/\u2060ICU', '\uFEFFNursing', 'Nursing\u00AD/ICU'];
+    for (const path of lookAlikes) {
+      const res = await submitForm(admin, '/admin/departments', '/admin/departments', { path });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(res.text).toMatch(/only looks like one|invisible characters/);
+    }
+    // The person form and the CSV import share the same rule.
+    const person = { employee_id: '', email: 'lookalike@riverside.example', name: 'Lou Lookalike', role: 'learner', manager_email: '', hire_date: '' };
+    const form = await submitForm(admin, '/admin/users/new', '/admin/users', { ...person, department: 'Nursing\u2215ICU' });
+    expect(form.status).toBe(400);
+    expect(form.text).toContain('only looks like one');
+    const csv = `employee_id,email,name,role,department,manager_email,hire_date\nLA1,la1@riverside.example,Lee Alike,learner,Nursing\u200B/ICU,,\n`;
+    const imported = await submitForm(admin, '/admin/import', '/admin/import', { csv });
+    expect(imported.status).toBe(400);
+    expect(imported.text).toContain('invisible characters');
+    expect(await departments()).toEqual(before);
+
+    // Fullwidth letters are the same department after NFKC: the person lands inside Nursing/ICU.
+    const ok = await submitForm(admin, '/admin/users/new', '/admin/users', { ...person, department: '\uFF2E\uFF55\uFF52\uFF53\uFF49\uFF4E\uFF47/ICU' });
+    expect(ok.status).toBe(303);
+    expect(await departments()).toEqual(before);
+    const manager = await createPerson(t.db, t.clock, { email: 'nursing.manager@riverside.example', role: 'manager', department: 'Nursing' });
+    const mgr = newAgent(t.app);
+    await signIn(mgr, manager.email, GOOD_PASSWORD);
+    const id = Number(/\/admin\/users\/(\d+)$/.exec(String(ok.headers.location))?.[1]);
+    expect((await mgr.get(`/team/people/${id}`)).status).toBe(200);
+  });
 });
