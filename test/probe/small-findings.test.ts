@@ -133,4 +133,25 @@ describe('Info', () => {
     const id = Number(/\/admin\/users\/(\d+)$/.exec(String(ok.headers.location))?.[1]);
     expect((await mgr.get(`/team/people/${id}`)).status).toBe(200);
   });
+
+  test('Info: a manager gets 403 for an existing person out of scope but 404 for a missing id: now the same 404 page for both', async () => {
+    const outsider = await createPerson(t.db, t.clock, { email: 'pharmacist@riverside.example', department: 'Pharmacy', name: 'Phil Pharmacist' });
+    const insider = await createPerson(t.db, t.clock, { email: 'icu.nurse@riverside.example', department: 'Nursing/ICU', name: 'Ida Icu' });
+    const manager = await createPerson(t.db, t.clock, { email: 'icu.manager@riverside.example', role: 'manager', department: 'Nursing/ICU' });
+    const mgr = newAgent(t.app);
+    await signIn(mgr, manager.email, GOOD_PASSWORD);
+    const missing = 999_999;
+    // The page, without the per-request reference id.
+    const body = (text: string) => /<main[\s\S]*<\/main>/.exec(text)?.[0]?.replace(/reference <code>[^<]*<\/code>/, '');
+    const urls = (id: number) => [`/team/people/${id}`, `/reports/evidence.pdf?person=${id}`, `/reports/evidence.csv?person=${id}`];
+    for (const [i, outUrl] of urls(outsider.id).entries()) {
+      const out = await mgr.get(outUrl);
+      const none = await mgr.get(urls(missing)[i]!);
+      expect([outUrl, out.status]).toEqual([outUrl, 404]);
+      expect(none.status).toBe(404);
+      expect(body(out.text)).toBe(body(none.text));
+      expect(out.text).not.toContain('Phil Pharmacist');
+    }
+    expect((await mgr.get(`/team/people/${insider.id}`)).status).toBe(200);
+  });
 });
