@@ -9,7 +9,8 @@ export const DEPARTMENT_DEPTH_MAX = 8;
 // Characters that look like "/" without being one. A name holding one reads like a path inside another
 // department ("Nursing∕ICU") while being a department of its own, outside that department's subtree and
 // so outside its manager's scope.
-const SLASH_LOOKALIKES = /[\u2044\u2215\u2571\u27cb\u29f8\u2afb\u2afd\uff0f\u1735\u3033\u0337\u0338]/u;
+// The combining solidus overlays (U+0337, U+0338) draw a slash through the letter before them.
+const SLASH_LOOKALIKES = /[\u2044\u2215\u2571\u27cb\u29f8\u2afb\u2afd\uff0f\u1735\u3033]|\u0337|\u0338/u;
 // Invisible characters (zero-width space and joiners, word joiner, BOM, soft hyphen, bidi marks…): two
 // names that look the same on every screen would be two departments.
 const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
