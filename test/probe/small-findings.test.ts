@@ -1,11 +1,14 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import pino from 'pino';
 import { createApp } from '../../server/app';
+import { UPLOAD_PATHS } from '../../server/http/csrf';
 import { buildServices } from '../../server/services';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
-import { newAgent, signIn, submitForm, type Agent } from '../helpers/http';
+import { csrfFrom, newAgent, sessionCookie, signIn, submitForm, type Agent } from '../helpers/http';
 import { completeCourse } from '../helpers/learner';
 
 // Issue 12, the probe's "Low" and "Info" findings and its "smaller items" (the audit chain key, the
@@ -153,5 +156,122 @@ describe('Info', () => {
       expect(out.text).not.toContain('Phil Pharmacist');
     }
     expect((await mgr.get(`/team/people/${insider.id}`)).status).toBe(200);
+  });
+
+  test('Info: the session cookie has an Expires, so it outlives the browser on a shared PC: now a browser-session cookie, idle limit unchanged', async () => {
+    const person = await createPerson(t.db, t.clock, { email: 'shared.pc@riverside.example' });
+    const agent = newAgent(t.app);
+    const res = await signIn(agent, person.email, GOOD_PASSWORD);
+    const cookie = sessionCookie(res);
+    expect(cookie).toBeDefined();
+    expect(cookie).not.toMatch(/Expires|Max-Age/i);
+    // The server still ends the session after 30 idle minutes, whatever the browser keeps.
+    t.clock.advanceMinutes(29);
+    expect((await agent.get('/transcript')).status).toBe(200);
+    t.clock.advanceMinutes(31);
+    const late = await agent.get('/transcript');
+    expect(late.status).toBe(303);
+    expect(late.headers.location).toMatch(/^\/login/);
+    await signIn(admin, 'admin@riverside.example', GOOD_PASSWORD); // the later tests' admin idled out too
+  });
+
+  test('Info: multipart bodies are buffered before the CSRF and role checks: now refused or redirected before the body is read', async () => {
+    const server = t.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as AddressInfo;
+    const learner = await createPerson(t.db, t.clock, { email: 'multipart.learner@riverside.example' });
+    const learnerAgent = newAgent(t.app);
+    const signedIn = await signIn(learnerAgent, learner.email, GOOD_PASSWORD);
+    const learnerCookie = sessionCookie(signedIn)!.split(';')[0]!;
+    /** Sends the headers and the start of a 4 MB multipart body, then waits (the rest never comes). */
+    const startUpload = (path: string, cookie?: string) => new Promise<number | 'no answer'>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: {
+        'Content-Type': 'multipart/form-data; boundary=XYZ', 'Content-Length': String(4 * 1024 * 1024), ...(cookie ? { Cookie: cookie } : {}),
+      } });
+      const timer = setTimeout(() => { req.destroy(); resolve('no answer'); }, 3000);
+      req.on('response', (res) => { clearTimeout(timer); res.resume(); req.destroy(); resolve(res.statusCode ?? 0); });
+      req.on('error', () => undefined);
+      req.write('--XYZ\r\nContent-Disposition: form-data; name="file"; filename="people.csv"\r\nContent-Type: text/csv\r\n\r\n');
+      req.write('x'.repeat(64 * 1024));
+    });
+    try {
+      expect(await startUpload('/login')).toBe(415);
+      expect(await startUpload('/admin/users')).toBe(415);
+      expect(await startUpload('/admin/import')).toBe(303); // not signed in: sent to sign in
+      expect(await startUpload('/admin/import', learnerCookie)).toBe(403);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    // The admin's upload still works, and still needs the form's token.
+    const people = async () => (await t.db.selectFrom('users').select('id').execute()).length;
+    const before = await people();
+    const csv = Buffer.from('employee_id,email,name,role,department,manager_email,hire_date\nMP1,mp1@riverside.example,Mia Multipart,learner,,,\n');
+    const token = csrfFrom((await admin.get('/admin/import')).text);
+    expect((await admin.post('/admin/import').attach('file', csv, 'people.csv')).status).toBe(403);
+    expect((await admin.post('/admin/import').field('_csrf', 'f'.repeat(64)).attach('file', csv, 'people.csv')).status).toBe(403);
+    expect(await people()).toBe(before);
+    expect((await admin.post('/admin/import').field('_csrf', token).attach('file', csv, 'people.csv')).status).toBe(303);
+    expect(await people()).toBe(before + 1);
+  });
+});
+
+describe('upload routes', () => {
+  test('the routes that parse multipart bodies are exactly UPLOAD_PATHS, each with its role check before the parser', () => {
+    type Layer = { name: string; route?: { path: string; methods: Record<string, boolean>; stack: Layer[] }; handle: { stack?: Layer[] } };
+    const found: string[] = [];
+    const problems: string[] = [];
+    const walk = (stack: Layer[]) => {
+      for (const l of stack) {
+        if (l.route) {
+          const names = l.route.stack.map((x) => x.name);
+          const at = names.indexOf('acceptUpload');
+          if (at < 0) continue;
+          found.push(l.route.path);
+          if (!l.route.methods.post) problems.push(`${l.route.path}: parses multipart on a method other than POST`);
+          if (at === 0) problems.push(`${l.route.path}: parses the body before any role check`);
+        } else if (l.handle?.stack) walk(l.handle.stack);
+      }
+    };
+    walk((t.app as unknown as { router: { stack: Layer[] } }).router.stack);
+    expect(problems).toEqual([]);
+    expect(found.sort()).toEqual([...UPLOAD_PATHS].sort());
+  });
+});
+
+describe('Low: anonymous pages and sessions', () => {
+  const rows = async () => (await t.db.selectFrom('sessions').select('sid').execute()).length;
+
+  test('Low: every anonymous GET /login writes a session row: now no anonymous page writes one, and sign-in keeps its CSRF check', async () => {
+    await t.db.deleteFrom('sessions').execute();
+    const visitor = newAgent(t.app);
+    for (const url of ['/login', '/login', '/login?next=%2Freports', '/login?signedOut=1', '/verify', '/verify/PR-7KQ4-M2XD-9WTA-H3NB', `/password/${'A'.repeat(43)}`, `/setup/${'A'.repeat(43)}`, '/healthz']) {
+      const res = await visitor.get(url);
+      expect([url, sessionCookie(res)]).toEqual([url, undefined]);
+    }
+    expect(await rows()).toBe(0);
+
+    const person = await createPerson(t.db, t.clock, { email: 'no.session@riverside.example' });
+    const form = { email: person.email, password: GOOD_PASSWORD };
+    // Login CSRF: no token, a made-up one, or a token without the cookie it was made for are refused.
+    const page = await visitor.get('/login');
+    const token = csrfFrom(page.text);
+    expect((await newAgent(t.app).post('/login').type('form').send(form)).status).toBe(403);
+    expect((await visitor.post('/login').type('form').send({ ...form, _csrf: 'A'.repeat(43) })).status).toBe(403);
+    expect((await newAgent(t.app).post('/login').type('form').send({ ...form, _csrf: token })).status).toBe(403);
+    const other = newAgent(t.app);
+    await other.get('/login');
+    expect((await other.post('/login').type('form').send({ ...form, _csrf: token })).status).toBe(403);
+    expect(await rows()).toBe(0);
+    // The real form signs in, and only then is there a session.
+    const ok = await visitor.post('/login').type('form').send({ ...form, _csrf: token });
+    expect(ok.status).toBe(303);
+    expect(await rows()).toBe(1);
+    expect((await visitor.get('/')).status).toBe(200);
+  });
+
+  test('the messages after setting a password and after signing out still show without a session', async () => {
+    expect((await newAgent(t.app).get('/login?passwordSet=1')).text).toContain('Your password is set');
+    expect((await newAgent(t.app).get('/login?signedOut=1')).text).toContain('You have signed out');
+    expect((await newAgent(t.app).get('/login?setUp=1')).text).toContain('The administrator account was created');
   });
 });
