@@ -411,7 +411,7 @@ async function main() {
 
     const admin = await signIn(base, 'admin@demo1.example');
     const baseline = await reportBaseline(base, admin);
-    // An anonymous session holding a CSRF token, for the sign-in form (a signed-in GET /login redirects).
+    // The sign-in form's CSRF cookie and its token (no session before sign-in; a signed-in GET /login redirects).
     const loginPage = await fetch(`${base}/login`);
     const anonymous = cookieOf(loginPage);
     const loginToken = csrfIn(await loginPage.text());
@@ -430,7 +430,7 @@ async function main() {
         // An existing account, so the password check and the lockout run too (they lock it after five).
         args: ['-u', `${base}/login`, '--data', new URLSearchParams({ email: 'person9@demo1.example', password: 'not the password of anyone', next: '/', _csrf: loginToken }).toString(),
           '-p', 'email,password,next', `--cookie=${anonymous}`,
-          // csrf-sync keeps one token per session; sqlmap re-reads it from the form before each request.
+          // The form's token belongs to the cookie; sqlmap re-reads it from the form before each request.
           '--csrf-token=_csrf', `--csrf-url=${base}/login`,
           // A failed sign-in is a 401 page by design; without this sqlmap stops at the first one.
           '--ignore-code=401'],

@@ -3,7 +3,7 @@ import { auditRoutes } from './audit/routes';
 import { createPassport } from './auth/passport';
 import { authRoutes } from './auth/routes';
 import type { AppDeps } from './deps';
-import { csrfProtection, parseMultipart } from './http/csrf';
+import { createCsrf } from './http/csrf';
 import { errorHandler, notFound } from './http/errors';
 import { viewLocals } from './http/locals';
 import { requestLogger } from './http/logging';
@@ -51,8 +51,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(pp.initialize());
   app.use(pp.session());
   app.use(absoluteTimeout(clock, config.sessionAbsoluteMs));
-  app.use(parseMultipart);
-  app.use(csrfProtection);
+  // Multipart bodies are parsed only on the upload routes, after their role check (acceptUpload).
+  app.use(createCsrf(config.sessionSecret, config.secureCookies).protect);
   app.use(viewLocals(config));
 
   app.use(homeRoutes(deps));

@@ -56,8 +56,11 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
 
   router.get('/login', (req, res) => {
     if (req.user) return res.redirect(303, safeNext(req.query.next));
+    // Notices come as query flags, not session flashes: a visitor who is not signed in has no session.
     const notice = req.query.expired ? 'Your session ended. Please sign in again.'
-      : req.query.signedOut ? 'You have signed out.' : undefined;
+      : req.query.signedOut ? 'You have signed out.'
+        : req.query.setUp ? 'The administrator account was created. Sign in with your new password.'
+          : req.query.passwordSet ? 'Your password is set. Sign in with it now.' : undefined;
     res.render('auth/login', { title: 'Sign in', values: { email: '', next: safeNext(req.query.next) }, errors: {}, notice });
   });
 
@@ -120,8 +123,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     }
     const admin = await completeSetup(db, clock, req.params.token, { ...who.data, password: pw.data.password });
     if (!admin) return setupGone(res);
-    req.session.flash = { kind: 'success', message: `Administrator ${admin.email} created. Sign in with your new password.` };
-    res.redirect(303, '/login');
+    res.redirect(303, '/login?setUp=1');
   });
 
   const linkGone = (res: Response) => res.status(410).render('message', {
@@ -145,8 +147,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     const updated = await setPasswordWithLink(db, clock, req.params.token, pw.data.password, req.ip ?? null);
     if (!updated) return linkGone(res);
     await deps.sessions.destroyForUser(updated.id);
-    req.session.flash = { kind: 'success', message: 'Your password is set. Sign in with it now.' };
-    res.redirect(303, '/login');
+    res.redirect(303, '/login?passwordSet=1');
   });
 
   return router;

@@ -42,18 +42,25 @@ export async function certificateData(db: Kysely<DB>, t: Training, baseUrl: stri
 
 export type Verification =
   | { state: 'not-found' }
-  | { state: 'valid' | 'expired' | 'revoked' | 'replaced'; name: string; course: string; completedOn: string; validUntil: string; revokedOn?: string };
+  | { state: 'replaced' }
+  | { state: 'revoked'; revokedOn?: string }
+  | { state: 'valid' | 'expired'; name: string; course: string; completedOn: string; validUntil: string };
 
-/** Public check of a code: only name, course and dates, never anything else about the person. */
+/**
+ * Public check of a code: name, course and dates for a valid or expired certificate, never anything
+ * else about the person. A replaced code answers with its state alone (it was replaced after a name
+ * correction, and the old name is no one's business); a revoked one vouches for no one, so it says
+ * when it was revoked and nothing about whom.
+ */
 export async function verifyCode(db: Kysely<DB>, t: Training, input: string): Promise<Verification> {
   const code = normalizeCode(input);
   if (!code) return { state: 'not-found' };
   const cert = await certificateStore(db).byCodeHash(codeHash(code));
   if (!cert || !sameCode(cert.code, code)) return { state: 'not-found' };
+  if (cert.status === 'revoked') return { state: 'revoked', revokedOn: cert.revoked_at ? t.dayOf(cert.revoked_at) : undefined };
+  if (cert.status === 'replaced') return { state: 'replaced' };
   const completion = (await completionStore(db).byId(cert.completion_id))!;
   const base = { name: cert.learner_name, course: cert.course_title, completedOn: t.dayOf(completion.completed_at), validUntil: completion.valid_until };
-  if (cert.status === 'revoked') return { ...base, state: 'revoked', revokedOn: cert.revoked_at ? t.dayOf(cert.revoked_at) : undefined };
-  if (cert.status === 'replaced') return { ...base, state: 'replaced' };
   return { ...base, state: t.today() > completion.valid_until ? 'expired' : 'valid' };
 }
 

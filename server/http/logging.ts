@@ -14,8 +14,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   }, destination);
 }
 
-// One-time tokens travel in the path (/setup/<token>, /password/<token>); keep them out of logs.
-const SECRET_PATH = /^\/(setup|password)\/[^/?#]+/;
+// One-time tokens travel in the path (/setup/<token>, /password/<token>), and so do certificate codes
+// (/verify/<code>: a code plus the verify page names a person and their training); keep them out of
+// logs. Routing ignores case, so the redaction does too. The query string (?code=…) is never logged.
+const SECRET_PATH = /^\/(setup|password|verify)\/[^/?#]+/i;
 
 export function redactPath(url: string): string {
   const pathOnly = url.split('?')[0] ?? '';

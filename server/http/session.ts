@@ -12,15 +12,17 @@ export function sessionMiddleware(config: Config, store: DatabaseSessionStore): 
     secret: config.sessionSecret,
     store,
     resave: false,
+    // No session row until someone signs in: anonymous pages (sign-in, links, verify) write nothing.
     saveUninitialized: false,
-    // Every request pushes the idle deadline forward (the store keeps the authoritative expiry).
-    rolling: true,
+    // A browser-session cookie (no Expires or Max-Age), so it does not outlive the browser on a shared
+    // PC. The idle limit is the store's: every request pushes its expiry forward (store.touch), and a
+    // cookie presented after it finds no session.
+    rolling: false,
     proxy: config.trustProxy,
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
       secure: config.secureCookies,
-      maxAge: config.sessionIdleMs,
       path: '/',
     },
   });

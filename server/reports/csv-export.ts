@@ -7,12 +7,25 @@ export const EXPORT_COLUMNS = [
   'expires_on', 'score', 'certificate_code', 'content_version', 'recorded_by', 'pace',
 ] as const;
 
+// What may stand in front of a formula starter and still be skipped or folded away by a spreadsheet,
+// an import dialog or a copy and paste: white space of any kind (tab, CR, LF, no-break spaces), the BOM,
+// zero-width and other invisible format characters.
+const INVISIBLE_LEAD = /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}]*/u;
+// = + - @ and their fullwidth and small forms (＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫), which NFKC folds to the plain ones
+// and which spreadsheets in East Asian locales may take as a formula.
+const FORMULA_START = /^[=+\-@]/;
+
 /**
- * Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return that hides one) as a
- * formula. Such values get a leading apostrophe, which Excel and LibreOffice show as text.
+ * Spreadsheets run a cell that starts with = + - @ as a formula, and some do so when invisible or
+ * white-space characters hide the starter, or when it is written in its fullwidth form. Such values
+ * get a leading apostrophe, which Excel and LibreOffice show as text; the value itself is kept.
  */
 export function neutralise(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const lead = INVISIBLE_LEAD.exec(value)![0];
+  if (lead.length > 0 && /[\t\r\n]/.test(lead)) return `'${value}`;
+  const next = value.codePointAt(lead.length);
+  if (next === undefined) return value;
+  return FORMULA_START.test(String.fromCodePoint(next).normalize('NFKC')) ? `'${value}` : value;
 }
 
 export interface ExportContext {

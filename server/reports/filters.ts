@@ -25,7 +25,7 @@ export const reportQuery = z.object({
   due_to: optionalDate,
   as_of: optionalDate,
   q: optionalText(200),
-  sort: optionalText(20).refine((s) => s === undefined || s in SORTS, 'Unknown sort.'),
+  sort: optionalText(20).refine((s) => s === undefined || Object.hasOwn(SORTS, s), 'Unknown sort.'),
   dir: optionalText(4).refine((s) => s === undefined || s === 'asc' || s === 'desc', 'Sort direction is asc or desc.'),
   page: optionalText(9).refine((s) => s === undefined || /^[1-9]\d*$/.test(s), 'Page is a whole number.'),
 });

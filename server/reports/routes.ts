@@ -150,8 +150,8 @@ export function reportRoutes(deps: AppDeps): Router {
     let scopeLabel: string;
     if (personId !== undefined) {
       const person = await userStore(db).byId(personId);
-      if (!person) throw new HttpError(404, 'No person with that id exists.');
-      if (!inScope(scope, person)) throw new HttpError(403, 'This person is not in your team.');
+      // Out of scope answers like missing, so the pack cannot be used to learn which ids exist.
+      if (!person || !inScope(scope, person)) throw new HttpError(404, 'No person with that id exists.');
       ids = [person.id];
       scopeLabel = `Person: ${person.name}${person.employee_id ? ` (${person.employee_id})` : ''}`;
       parsed.raw = { person: String(person.id) };

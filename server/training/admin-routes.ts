@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { requireRole } from '../auth/guards';
 import type { AppDeps } from '../deps';
+import { acceptUpload } from '../http/csrf';
 import { HttpError } from '../http/errors';
 import { idParam, parseForm } from '../http/validate';
 import { actorOf } from '../users/routes';
@@ -9,7 +10,7 @@ import { userStore } from '../users/store';
 import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, inPersonFields, parseHistory, recordInPerson } from './record';
 
 export function trainingAdminRoutes(deps: AppDeps): Router {
-  const { db, catalogue } = deps;
+  const { db, catalogue, config } = deps;
   const { training } = deps;
   const router = Router();
   const admins = requireRole('admin');
@@ -40,7 +41,7 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
     res.render('training/import', { title: 'Import earlier completions', columns, errors: [], message: undefined, courses: catalogue.courses });
   });
 
-  router.post('/admin/completions/import', admins, async (req, res) => {
+  router.post('/admin/completions/import', admins, acceptUpload(config), async (req, res) => {
     const input = csvFromRequest(req.file, req.body);
     const fail = (message: string, errors: { line: number; column: string; reason: string }[] = []) =>
       res.status(400).render('training/import', { title: 'Import earlier completions', columns, errors, message, courses: catalogue.courses });

@@ -6,9 +6,38 @@ import { departmentStore } from './store';
 export const DEPARTMENT_SEGMENT_MAX = 100;
 export const DEPARTMENT_DEPTH_MAX = 8;
 
-/** "Nursing / ICU" or "Nursing/ICU" → ["Nursing", "ICU"]; a string error when malformed. */
+// Characters that look like "/" without being one. A name holding one reads like a path inside another
+// department ("Nursing∕ICU") while being a department of its own, outside that department's subtree and
+// so outside its manager's scope.
+// The combining solidus overlays (U+0337, U+0338) draw a slash through the letter before them.
+const SLASH_LOOKALIKES = /[\u2044\u2215\u2571\u27cb\u29f8\u2afb\u2afd\uff0f\u1735\u3033]|\u0337|\u0338/u;
+// Invisible characters (zero-width space and joiners, word joiner, BOM, soft hyphen, bidi marks…): two
+// names that look the same on every screen would be two departments.
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+
+/** Why a department path cannot be used as typed, before it is normalised, or undefined. */
+function lookAlikeProblem(s: string): string | undefined {
+  const slash = SLASH_LOOKALIKES.exec(s)?.[0];
+  if (slash) {
+    const code = `U+${slash.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    return `Use a plain "/" between department names: the "${slash}" (${code}) in it only looks like one.`;
+  }
+  if (INVISIBLE.test(s)) return 'Remove the invisible characters (such as zero-width spaces) from the department name.';
+  return undefined;
+}
+
+/**
+ * "Nursing / ICU" or "Nursing/ICU" → ["Nursing", "ICU"]; a string error when malformed. Names are
+ * NFKC-normalised ("Ｎｕｒｓｉｎｇ" is "Nursing"), and slash look-alikes and invisible characters are
+ * refused, so a department cannot be made to look like one inside a manager's scope.
+ */
 export function splitDepartmentPath(input: string): string[] | string {
-  const parts = input.split('/').map((p) => p.trim().replace(/\s+/g, ' '));
+  const problem = lookAlikeProblem(input);
+  if (problem) return problem;
+  const normalised = input.normalize('NFKC');
+  const after = lookAlikeProblem(normalised);
+  if (after) return after;
+  const parts = normalised.split('/').map((p) => p.trim().replace(/\s+/g, ' '));
   if (parts.some((p) => p.length === 0)) return 'Use names separated by "/", for example Nursing/ICU, with no empty parts.';
   if (parts.length > DEPARTMENT_DEPTH_MAX) return `At most ${DEPARTMENT_DEPTH_MAX} levels are allowed.`;
   if (parts.some((p) => p.length > DEPARTMENT_SEGMENT_MAX)) return `Each department name has at most ${DEPARTMENT_SEGMENT_MAX} characters.`;

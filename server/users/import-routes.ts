@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { requireRole } from '../auth/guards';
 import { decodeUtf8 } from '../csv';
 import type { AppDeps } from '../deps';
+import { acceptUpload } from '../http/csrf';
 import { IMPORT_COLUMNS, importUsers, parseUserCsv } from './import';
 import { actorOf } from './routes';
 
@@ -31,7 +32,7 @@ export function importRoutes(deps: AppDeps): Router {
     res.render('users/import', { title: 'Import people', columns: IMPORT_COLUMNS, errors: [], message: undefined });
   });
 
-  router.post('/admin/import', admins, async (req, res) => {
+  router.post('/admin/import', admins, acceptUpload(config), async (req, res) => {
     const input = csvFromRequest(req.file, req.body);
     if ('error' in input) {
       return res.status(400).render('users/import', { title: 'Import people', columns: IMPORT_COLUMNS, errors: [], message: input.error });

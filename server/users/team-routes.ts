@@ -20,10 +20,9 @@ export function teamRoutes(deps: AppDeps): Router {
   router.get('/team/people/:id', viewers, async (req, res) => {
     const id = idParam(req.params.id);
     const person = id === undefined ? undefined : await userStore(db).byId(id);
-    if (!person) throw new HttpError(404, 'No person with that id exists.');
-    if (!inScope(await scopeFor(db, req.user!), person)) {
-      throw new HttpError(403, 'This person is not in your team. Managers see their own department and its sub-departments.');
-    }
+    // Someone outside the manager's scope answers exactly like an id nobody has: a 403 would confirm
+    // that the id belongs to someone.
+    if (!person || !inScope(await scopeFor(db, req.user!), person)) throw new HttpError(404, 'No person with that id exists.');
     const tree = departmentTree(await allDepartments(db));
     const manager = person.manager_id ? await userStore(db).byId(person.manager_id) : undefined;
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(person.id) }, 20, 0);

@@ -1,6 +1,7 @@
 /**
  * A signed-in HTTP client over fetch for tests against a real server process (supertest needs an app
- * object in the same process). Keeps the one session cookie and reads CSRF tokens from forms.
+ * object in the same process). Keeps its cookies (the session, and the sign-in form's CSRF cookie) and
+ * reads CSRF tokens from forms.
  */
 export interface Reply {
   status: number;
@@ -18,7 +19,7 @@ export function csrfIn(html: string): string {
 export class ConnectionLost extends Error {}
 
 export class Client {
-  private cookie = '';
+  private readonly cookies = new Map<string, string>();
 
   constructor(private base: string) {}
 
@@ -29,9 +30,13 @@ export class Client {
 
   private async send(path: string, init: RequestInit): Promise<Reply> {
     try {
-      const res = await fetch(`${this.base}${path}`, { ...init, redirect: 'manual', headers: { ...init.headers as Record<string, string>, cookie: this.cookie } });
-      const set = res.headers.get('set-cookie');
-      if (set) this.cookie = set.split(';')[0]!;
+      const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(`${this.base}${path}`, { ...init, redirect: 'manual', headers: { ...init.headers as Record<string, string>, cookie } });
+      for (const set of res.headers.getSetCookie()) {
+        const pair = set.split(';')[0]!;
+        const eq = pair.indexOf('=');
+        if (eq > 0) this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+      }
       return { status: res.status, location: res.headers.get('location'), text: await res.text() };
     } catch (e) {
       // fetch rejects only for network failures; an HTTP error status is an answer and is returned.

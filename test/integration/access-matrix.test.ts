@@ -42,7 +42,8 @@ function expected(rule: Rule, role: Role): Outcome[] {
     case 'owner': return role === 'learner' ? ['allowed'] : ['not-found'];
     case 'certificate': return ['learner', 'managerInScope', 'admin', 'auditor'].includes(role) ? ['allowed'] : ['not-found'];
     case 'staff': return staff ? ['allowed'] : ['forbidden'];
-    case 'staff-in-scope': return role === 'managerOutOfScope' ? ['forbidden'] : staff ? ['allowed'] : ['forbidden'];
+    // A person outside a manager's scope answers like a missing id (issue 12): existence stays private.
+    case 'staff-in-scope': return role === 'managerOutOfScope' ? ['not-found'] : staff ? ['allowed'] : ['forbidden'];
     case 'admin-or-auditor': return role === 'admin' || role === 'auditor' ? ['allowed'] : ['forbidden'];
     case 'admin': return role === 'admin' ? ['allowed'] : ['forbidden'];
   }

@@ -92,35 +92,48 @@ describe('sign-in', () => {
 });
 
 describe('sessions', () => {
-  test('the session id changes at sign-in and the cookie is HttpOnly, SameSite=Lax, not Secure on http', async () => {
+  test('no session before sign-in; a new session id at every sign-in; the cookie is HttpOnly, SameSite=Lax, not Secure on http, a browser-session cookie', async () => {
     await createPerson(t.db, t.clock, { email: 'hana@riverside.example' });
     const agent = newAgent(t.app);
     const page = await agent.get('/login');
-    const before = sessionCookie(page);
-    expect(before).toBeDefined();
+    expect(sessionCookie(page)).toBeUndefined();
     const res = await agent.post('/login').type('form').send({ email: 'hana@riverside.example', password: GOOD_PASSWORD, _csrf: csrfFrom(page.text) });
-    const after = sessionCookie(res);
-    expect(after).toBeDefined();
-    expect(after!.split(';')[0]).not.toBe(before!.split(';')[0]);
-    expect(after).toMatch(/HttpOnly/);
-    expect(after).toMatch(/SameSite=Lax/);
-    expect(after).not.toMatch(/Secure/);
-    // The pre-sign-in session no longer exists in the store.
+    const first = sessionCookie(res);
+    expect(first).toBeDefined();
+    expect(first).toMatch(/HttpOnly/);
+    expect(first).toMatch(/SameSite=Lax/);
+    expect(first).not.toMatch(/Secure/);
+    expect(first).not.toMatch(/Expires|Max-Age/i);
+    // Signing in again (the form sent from a signed-in page) gives a new id; the old session is gone.
+    const home = await agent.get('/transcript');
+    const again = await agent.post('/login').type('form').send({ email: 'hana@riverside.example', password: GOOD_PASSWORD, _csrf: csrfFrom(home.text) });
+    const second = sessionCookie(again);
+    expect(second).toBeDefined();
+    expect(second!.split(';')[0]).not.toBe(first!.split(';')[0]);
     const sids = (await t.db.selectFrom('sessions').select('sid').execute()).map((r) => r.sid);
-    const oldSid = decodeURIComponent(before!.split(';')[0]!.slice('pr.sid='.length)).slice(2).split('.')[0];
+    const oldSid = decodeURIComponent(first!.split(';')[0]!.slice('pr.sid='.length)).slice(2).split('.')[0];
     expect(sids).not.toContain(oldSid);
   });
 
-  test('the cookie is Secure when BASE_URL is https', async () => {
+  test('the cookies are Secure when BASE_URL is https', async () => {
+    const cookies = (res: { headers: Record<string, unknown> }) => (res.headers['set-cookie'] as string[] | undefined) ?? [];
+    const signInOver = async (app: TestApp) => {
+      await createPerson(app.db, app.clock, { email: 'secure@riverside.example' });
+      const agent = newAgent(app.app);
+      const page = await agent.get('/login').set('X-Forwarded-Proto', 'https');
+      const csrf = cookies(page).find((c) => c.startsWith('__Host-pr.csrf='));
+      expect(csrf).toMatch(/; Secure/);
+      // A test agent speaks plain http and keeps Secure cookies to itself: send the form's cookie by hand.
+      return agent.post('/login').set('X-Forwarded-Proto', 'https').set('Cookie', csrf!.split(';')[0]!).type('form')
+        .send({ email: 'secure@riverside.example', password: GOOD_PASSWORD, _csrf: csrfFrom(page.text) });
+    };
     const secure = await buildTestApp({ BASE_URL: 'https://training.riverside.example' });
     try {
-      const res = await newAgent(secure.app).get('/login').set('X-Forwarded-Proto', 'https');
       // Behind no trusted proxy the request is plain http, so express-session refuses to send a Secure cookie at all.
-      expect(sessionCookie(res)).toBeUndefined();
+      expect(sessionCookie(await signInOver(secure))).toBeUndefined();
       const proxied = await buildTestApp({ BASE_URL: 'https://training.riverside.example', TRUST_PROXY: 'true' });
       try {
-        const r2 = await newAgent(proxied.app).get('/login').set('X-Forwarded-Proto', 'https');
-        expect(sessionCookie(r2)).toMatch(/; Secure/);
+        expect(sessionCookie(await signInOver(proxied))).toMatch(/; Secure/);
       } finally { await proxied.close(); }
     } finally { await secure.close(); }
   });

@@ -38,7 +38,7 @@ describe('role guards', () => {
     expect(res.text).toContain('does not have access');
   });
 
-  test('a manager sees their department and sub-departments, and gets 403 for anyone else', async () => {
+  test('a manager sees their department and sub-departments; anyone else is a 404, like a missing id', async () => {
     const mgr = await as('nursemgr');
     const team = await mgr.get('/team');
     expect(team.status).toBe(200);
@@ -47,7 +47,7 @@ describe('role guards', () => {
     expect(report.text).not.toContain(`/team/people/${ids.pharmacist}`);
     expect((await mgr.get(`/team/people/${ids.icunurse}`)).status).toBe(200);
     const outside = await mgr.get(`/team/people/${ids.pharmacist}`);
-    expect(outside.status).toBe(403);
+    expect(outside.status).toBe(404);
     expect(outside.text).not.toContain('pharmacist@riverside.example');
     expect((await mgr.get('/team/people/999999')).status).toBe(404);
     expect((await mgr.get('/admin/users')).status).toBe(403);

@@ -528,7 +528,7 @@ const SPECS: Record<string, Spec> = {
     },
     bases: async () => [[['name', 'First Admin'], ['email', `first${uniq()}@riverside.example`], ['password', GOOD_PASSWORD], ['confirm', GOOD_PASSWORD]]],
     effect: async ({ app, res, events }) => {
-      must(locationOf(res) === '/login', `unexpected redirect ${locationOf(res)}`);
+      must(locationOf(res) === '/login?setUp=1', `unexpected redirect ${locationOf(res)}`);
       must(await app.db.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').executeTakeFirst(), 'setup answered success but no admin exists');
       must(one(events, 'auth.password_set').length === 1, 'setup answered success without auth.password_set');
     },
@@ -546,7 +546,7 @@ const SPECS: Record<string, Spec> = {
     },
     bases: async () => [[['password', GOOD_PASSWORD], ['confirm', GOOD_PASSWORD]]],
     effect: ({ res, events }) => {
-      must(locationOf(res) === '/login', `unexpected redirect ${locationOf(res)}`);
+      must(locationOf(res) === '/login?passwordSet=1', `unexpected redirect ${locationOf(res)}`);
       must(one(events, 'auth.password_set').length === 1, 'a password answered success without auth.password_set');
     },
     notice: true,
@@ -1160,11 +1160,15 @@ describe('after the hostile input', () => {
 
 // Regression tests for the defects this file found (all fixed).
 describe('defects found by these properties', () => {
-  test('a multipart part without a field name is a 400 with a message, on any POST and before the CSRF check', async () => {
-    const res = await newAgent(t.app).post('/login').set('Content-Type', 'multipart/form-data; boundary=X')
-      .send(Buffer.from('--X\r\nContent-Disposition: form-data; name=""\r\n\r\nv\r\n--X--\r\n'));
+  // Issue 12 moved multipart parsing to the upload routes: elsewhere any multipart body is a 415, unread.
+  test('a multipart part without a field name is a 400 with a message on an upload route, before the CSRF check; elsewhere a 415', async () => {
+    const body = Buffer.from('--X\r\nContent-Disposition: form-data; name=""\r\n\r\nv\r\n--X--\r\n');
+    const res = await admin.post('/admin/import').set('Content-Type', 'multipart/form-data; boundary=X').send(body);
     expect(res.status).toBe(400);
     expect(humanMessage(res)).toBeDefined();
+    const elsewhere = await newAgent(t.app).post('/login').set('Content-Type', 'multipart/form-data; boundary=X').send(body);
+    expect(elsewhere.status).toBe(415);
+    expect(humanMessage(elsewhere)).toBeDefined();
   });
 
   test('sign-in with a repeated or overlong `next` field signs in and lands on the dashboard', async () => {

@@ -100,7 +100,7 @@ describe('reports', () => {
     expect((await a.get('/reports?department=99999')).status).toBe(404);
   });
 
-  test('managers see only their scope; another department or person gives 403; learners get 403', async () => {
+  test('managers see only their scope; another department gives 403, a person outside it 404 (like a missing id); learners get 403', async () => {
     const m = await as('nurse.mgr@riverside.example');
     const report = await m.get('/reports?sort=name');
     expect(names(report.text)).toEqual(['Bo Busy', 'Dee Done', 'Fay Fresh', 'Lou Late', 'Nora Manager']);
@@ -108,8 +108,8 @@ describe('reports', () => {
     expect((await m.get(`/reports?department=${pharmacy.id}`)).status).toBe(403);
     expect((await m.get(`/reports/export.csv?department=${pharmacy.id}`)).status).toBe(403);
     expect((await m.get(`/reports/evidence.pdf?department=${pharmacy.id}`)).status).toBe(403);
-    expect((await m.get(`/reports/evidence.pdf?person=${people.soon!.id}`)).status).toBe(403);
-    expect((await m.get(`/team/people/${people.soon!.id}`)).status).toBe(403);
+    expect((await m.get(`/reports/evidence.pdf?person=${people.soon!.id}`)).status).toBe(404);
+    expect((await m.get(`/team/people/${people.soon!.id}`)).status).toBe(404);
     const team = await m.get('/team');
     expect(team.text).toContain('5 people in your scope');
     expect(team.text).toContain('Lou Late');

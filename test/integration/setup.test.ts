@@ -34,7 +34,8 @@ describe('first start', () => {
     const ok = await agent.post(`/setup/${token}`).type('form')
       .send({ _csrf: csrfFrom(page.text), name: 'Rosa Díaz', email: 'rosa@riverside.example', password: GOOD_PASSWORD, confirm: GOOD_PASSWORD });
     expect(ok.status).toBe(303);
-    expect(ok.headers.location).toBe('/login');
+    expect(ok.headers.location).toBe('/login?setUp=1');
+    expect((await agent.get(ok.headers.location!)).text).toContain('The administrator account was created');
     expect((await admins()).map((a) => a.email)).toEqual(['rosa@riverside.example']);
     expect((await signIn(newAgent(t.app), 'rosa@riverside.example', GOOD_PASSWORD)).status).toBe(303);
 
