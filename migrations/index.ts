@@ -4,6 +4,7 @@ import * as m0002 from './0002_learning';
 import * as m0003 from './0003_training';
 import * as m0004 from './0004_training_status';
 import * as m0005 from './0005_report_indexes';
+import * as m0006 from './0006_sign_in_throttle';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0003_training': m0003,
   '0004_training_status': m0004,
   '0005_report_indexes': m0005,
+  '0006_sign_in_throttle': m0006,
 };

@@ -15,7 +15,8 @@ export function sessionMiddleware(config: Config, store: DatabaseSessionStore): 
     saveUninitialized: false,
     // Every request pushes the idle deadline forward (the store keeps the authoritative expiry).
     rolling: true,
-    proxy: config.trustProxy,
+    // No `proxy` option: express-session then asks Express (req.secure), which believes
+    // X-Forwarded-Proto only from the proxies TRUST_PROXY names.
     cookie: {
       httpOnly: true,
       sameSite: 'lax',

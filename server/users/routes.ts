@@ -2,6 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { auditStore } from '../audit/store';
 import type { Actor } from '../audit/service';
 import { requireRole } from '../auth/guards';
+import { signInState } from '../auth/sign-in-state';
+import { accountKeySecret } from '../auth/throttle';
 import { ROLES, type Role, type User, type UserStatus } from '../db/schema';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
@@ -35,6 +37,8 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const router = Router();
   const readers = requireRole('admin', 'auditor');
   const admins = requireRole('admin');
+  const keySecret = accountKeySecret(config.sessionSecret);
+  const signInOf = (user: User) => signInState(db, keySecret, user, clock.now());
   const linkUrl = (token: string) => `${config.baseUrl}/password/${token}`;
   const { training } = deps;
 
@@ -100,7 +104,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     delete req.session.issuedLinks;
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0);
     res.render('users/show', {
-      title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, links,
+      title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, links, signIn: await signInOf(user),
       departments: departmentTree(await allDepartments(db)).ordered, events, training: await personTraining(training, deps.catalogue, user),
     });
   });
@@ -109,7 +113,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const user = await loadUser(req.params.id);
     const form = parseForm(userFields, req.body, USER_FIELD_NAMES);
     const fail = async (errors: FormErrors) => res.status(400).render('users/show', {
-      title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined,
+      title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
       departments: departmentTree(await allDepartments(db)).ordered,
       events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
       training: await personTraining(training, deps.catalogue, user),
