@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { loadConfig } from '../../server/config';
+import { configWarnings, loadConfig } from '../../server/config';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, sessionCookie, signIn, type Agent } from '../helpers/http';
@@ -100,6 +100,10 @@ describe('Medium — reverse proxies', () => {
     const forged = await newAgent(untrusted.app).get('/login').set('X-Forwarded-Proto', 'https');
     expect(forged.headers['strict-transport-security']).toBeUndefined();
     expect(sessionCookie(forged)).toBeUndefined();
+    // An https BASE_URL with no proxy trusted at all is logged at start: nobody could sign in.
+    const lone = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'x'.repeat(40), DATA_DIR: t.dir, BASE_URL: 'https://training.riverside.example' });
+    expect(configWarnings(lone).join('\n')).toMatch(/BASE_URL is https but TRUST_PROXY is not set/);
+    expect(configWarnings(t.config)).toEqual([]);
   });
 
   it('Medium — reverse proxies: with TRUST_PROXY=1, a spoofed X-Forwarded-For chain cannot evade the /verify limit', async () => {
