@@ -230,5 +230,11 @@ export function configWarnings(config: Config): string[] {
     warnings.push('BASE_URL is https but TRUST_PROXY is not set: requests reach this server over plain http, so no session cookie ' +
       'is set and nobody can sign in. Set TRUST_PROXY to the number of reverse proxies in front (1) or their addresses.');
   }
+  // A hop count believes the last X-Forwarded-For entry from whoever connects; a client that can reach
+  // the server without the proxy would choose its own address.
+  if (typeof config.trustProxy === 'number' && config.trustProxy > 0 && !/^(127\.|::1$|localhost$)/.test(config.host)) {
+    warnings.push(`TRUST_PROXY=${config.trustProxy} believes the last X-Forwarded-For entry from any client, but HOST=${config.host} lets clients ` +
+      'reach this server without the proxy. Listen on HOST=127.0.0.1 behind a proxy on the same machine, or set TRUST_PROXY to the proxy\'s address.');
+  }
   return warnings;
 }

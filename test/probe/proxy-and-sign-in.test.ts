@@ -104,6 +104,10 @@ describe('Medium — reverse proxies', () => {
     const lone = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'x'.repeat(40), DATA_DIR: t.dir, BASE_URL: 'https://training.riverside.example' });
     expect(configWarnings(lone).join('\n')).toMatch(/BASE_URL is https but TRUST_PROXY is not set/);
     expect(configWarnings(t.config)).toEqual([]);
+    // A hop count while listening on every interface lets clients bypass the proxy and pick an address.
+    const open = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'x'.repeat(40), DATA_DIR: t.dir, TRUST_PROXY: '1', HOST: '0.0.0.0' });
+    expect(configWarnings(open).join('\n')).toMatch(/TRUST_PROXY=1 believes the last X-Forwarded-For entry from any client, but HOST=0\.0\.0\.0/);
+    expect(configWarnings(loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'x'.repeat(40), DATA_DIR: t.dir, TRUST_PROXY: '1', HOST: '127.0.0.1' }))).toEqual([]);
   });
 
   it('Medium — reverse proxies: with TRUST_PROXY=1, a spoofed X-Forwarded-For chain cannot evade the /verify limit', async () => {
