@@ -14,7 +14,7 @@ import type { SignInInfo } from './login';
 import { PASSWORD_HINT, PASSWORD_MAX, passwordProblem } from './password-policy';
 import { setPasswordWithLink, userForPasswordLink } from './passwords';
 import { completeSetup, setupLinkUsable } from './setup';
-import { accountKeySecret } from './throttle';
+import { accountKey, accountKeySecret, clearThrottle } from './throttle';
 
 
 const loginSchema = z.object({
@@ -53,7 +53,8 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
       `(in ${wait} minute${wait === 1 ? '' : 's'}). On a computer or phone where you have signed in before, you can sign in now.`;
   };
 
-  const loginLimiters = signInLimiters(config, accountKeySecret(config.sessionSecret), (req, res, message) => {
+  const keySecret = accountKeySecret(config.sessionSecret);
+  const loginLimiters = signInLimiters(config, keySecret, (req, res, message) => {
     res.status(429).render('auth/login', {
       title: 'Sign in', values: { email: '', next: safeNext((req.body as Record<string, unknown> | undefined)?.next) }, errors: {}, message,
     });
@@ -162,6 +163,9 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     const updated = await setPasswordWithLink(db, clock, req.params.token, pw.data.password, req.ip ?? null);
     if (!updated) return linkGone(res);
     await deps.sessions.destroyForUser(updated.id);
+    // Whoever set this password holds the link an administrator issued: a pause strangers caused on
+    // the address must not stop them signing in with it now.
+    await clearThrottle(db, accountKey(keySecret, updated.email_normalized));
     req.session.flash = { kind: 'success', message: 'Your password is set. Sign in with it now.' };
     res.redirect(303, '/login');
   });

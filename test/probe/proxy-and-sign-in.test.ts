@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { configWarnings, loadConfig } from '../../server/config';
 import { buildTestApp, type TestApp } from '../helpers/app';
+import { issuePasswordLink } from '../../server/users/service';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, sessionCookie, signIn, type Agent } from '../helpers/http';
 
@@ -197,6 +198,20 @@ describe('Low — five wrong passwords per 15 minutes keep any known account (in
     for (let i = 0; i < 5; i += 1) expect((await signIn(browser, p.email, `wrong ${i}`)).status).toBe(401);
     expect(await t.db.selectFrom('sign_in_devices').selectAll().execute()).toHaveLength(0);
     expect(await t.db.selectFrom('audit_events').select('action').where('action', '=', 'auth.device_forgotten').execute()).toHaveLength(1);
+  });
+
+  it('Low — five wrong passwords per 15 minutes keep any known account (including an admin) locked: a new password from an administrator\'s link lifts the pause', async () => {
+    const t = await app();
+    const p = await createPerson(t.db, t.clock, { email: 'noor@riverside.example' });
+    for (let i = 0; i < 5; i += 1) await signIn(newAgent(t.app), p.email, `wrong ${i}`);
+    expect(alertOf((await signIn(newAgent(t.app), p.email, GOOD_PASSWORD)).text)).toContain('is paused');
+    const token = await t.db.transaction().execute((trx) => issuePasswordLink(trx, t.clock, { id: null, label: 'test' }, p.id));
+    const fresh = newAgent(t.app);
+    const page = await fresh.get(`/password/${token}`);
+    const newPassword = 'harbour copper meadow 73';
+    const set = await fresh.post(`/password/${token}`).type('form').send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(page.text) });
+    expect(set.status).toBe(303);
+    expect((await signIn(fresh, p.email, newPassword)).status).toBe(303);
   });
 });
 
