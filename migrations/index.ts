@@ -4,6 +4,7 @@ import * as m0002 from './0002_learning';
 import * as m0003 from './0003_training';
 import * as m0004 from './0004_training_status';
 import * as m0005 from './0005_report_indexes';
+import * as m0006 from './0006_sign_in_throttle';
 import * as m0007 from './0007_learning_pace';
 import * as m0008 from './0008_audit_key';
 import * as m0009 from './0009_sessions_without_links';
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '0003_training': m0003,
   '0004_training_status': m0004,
   '0005_report_indexes': m0005,
+  '0006_sign_in_throttle': m0006,
   '0007_learning_pace': m0007,
   '0008_audit_key': m0008,
   '0009_sessions_without_links': m0009,

@@ -37,7 +37,8 @@ function kindOf(rel) {
   const folder = folderOf(rel);
   if (folder === '(root)') return base.endsWith('routes') ? 'route' : 'root';
   if (INFRASTRUCTURE.has(folder)) return folder;
-  if (base === 'routes' || base.endsWith('-routes')) return 'route';
+  // Express middleware that belongs to one feature's routes (rate limiters, upload readers) is web layer too.
+  if (base === 'routes' || base.endsWith('-routes') || base.endsWith('-middleware')) return 'route';
   if (base === 'store' || base.endsWith('-store')) return 'store';
   return 'service';
 }

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { auditRoutes } from './audit/routes';
 import { createPassport } from './auth/passport';
 import { authRoutes } from './auth/routes';
+import { accountKeySecret } from './auth/throttle';
 import type { AppDeps } from './deps';
 import { createCsrf } from './http/csrf';
 import { errorHandler, notFound } from './http/errors';
@@ -28,7 +29,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
-  app.set('trust proxy', config.trustProxy);
+  // A copy: Express compiles the list once; a number counts hops, false trusts no header.
+  app.set('trust proxy', typeof config.trustProxy === 'object' ? [...config.trustProxy] : config.trustProxy);
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
   if (config.env === 'production') app.enable('view cache');
@@ -47,7 +49,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 200 }));
   app.use(sessionMiddleware(config, deps.sessions));
-  const pp = createPassport(db, clock, { threshold: config.lockoutThreshold, lockoutMs: config.lockoutMs });
+  const pp = createPassport(db, clock, {
+    threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
+  });
   app.use(pp.initialize());
   app.use(pp.session());
   app.use(absoluteTimeout(clock, config.sessionAbsoluteMs));

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { auditKeyring, decodeAuditKey, type AuditKeyring } from './audit/keyring';
@@ -31,6 +32,58 @@ function validTimeZone(tz: string): boolean {
 
 const AUDIT_KEY_RULE = 'must be at least 32 bytes, written as hex (64 or more digits) or base64';
 
+/** Express's names for address ranges (proxy-addr), accepted in a TRUST_PROXY list. */
+const RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One TRUST_PROXY list entry: an IPv4/IPv6 address, a CIDR range of one, or one of RANGE_NAMES. */
+function proxyEntryProblem(entry: string): string | undefined {
+  if (RANGE_NAMES.includes(entry)) return undefined;
+  const [addr = '', prefix, extra] = entry.split('/');
+  const family = addr.includes('%') ? 0 : net.isIP(addr);
+  if (extra !== undefined || family === 0) return `"${entry}" is not an IP address, a CIDR range (10.0.0.0/8, fd00::/8) or one of ${RANGE_NAMES.join(', ')}`;
+  if (prefix === undefined) return undefined;
+  const max = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `"${entry}" has a range size that is not a whole number from 0 to ${max}`;
+  return undefined;
+}
+
+/**
+ * TRUST_PROXY: which X-Forwarded-For / X-Forwarded-Proto hops to believe. `true` would believe any
+ * client's header, so the sign-in limits and the audit log would see whatever address an attacker
+ * writes; it is refused rather than quietly reinterpreted.
+ */
+const trustProxyRule = z.string().trim().transform((raw, ctx): TrustProxy => {
+  const v = raw.toLowerCase();
+  if (['false', 'no', 'off', '0'].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${raw}" would trust any client's X-Forwarded-For header, so anyone could choose the address that the sign-in limits ` +
+        'and the audit log see. Write the number of reverse proxies in front of this server (TRUST_PROXY=1 for one) or their ' +
+        'addresses (TRUST_PROXY=127.0.0.1, or a list such as 10.0.0.5,10.0.1.0/24); false when there is none',
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 10) {
+      ctx.addIssue({ code: 'custom', message: 'must be a number of proxies from 0 to 10, or a list of proxy addresses' });
+      return z.NEVER;
+    }
+    return hops;
+  }
+  const entries = v.split(',').map((x) => x.trim());
+  const problems = entries.map((x) => (x === '' ? 'an empty entry between commas' : proxyEntryProblem(x))).filter((x) => x !== undefined);
+  if (problems.length) {
+    ctx.addIssue({ code: 'custom', message: `must be a number of proxies (1, 2), a comma-separated list of proxy addresses, or false: ${problems.join('; ')}` });
+    return z.NEVER;
+  }
+  return Object.freeze(entries);
+});
+
+/** false: no proxy; a number: that many hops in front; a list: the proxies' addresses and ranges. */
+export type TrustProxy = false | number | readonly string[];
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: intFrom(0, 65535).default(3000),
@@ -47,8 +100,10 @@ const envSchema = z.object({
   AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
   SESSION_IDLE_MINUTES: intFrom(1, 24 * 60).default(30),
   SESSION_ABSOLUTE_HOURS: intFrom(1, 24 * 7).default(12),
-  LOGIN_RATE_LIMIT: intFrom(1, 100000).default(30),
+  LOGIN_RATE_LIMIT: intFrom(1, 100000).default(100),
+  LOGIN_ACCOUNT_RATE_LIMIT: intFrom(1, 100000).default(10),
   LOCKOUT_THRESHOLD: intFrom(1, 100).default(5),
+  LOCKOUT_FIRST_MINUTES: intFrom(1, 24 * 60).default(1),
   LOCKOUT_MINUTES: intFrom(1, 24 * 60).default(15),
   COURSE_SEQUENTIAL: boolFrom.default(true),
   ONBOARDING_DUE_DAYS: intFrom(1, 365).default(30),
@@ -63,7 +118,7 @@ const envSchema = z.object({
     .transform((s) => (s === 'off' ? 0 : Number(s))).default(DEFAULT_LESSON_WPM),
   DB_SYNCHRONOUS: z.enum(['full', 'normal'], 'must be full or normal').default('full'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: boolFrom.default(false),
+  TRUST_PROXY: trustProxyRule.default(false),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_NAME: z.string().trim().min(1).max(200).default('Administrator'),
@@ -87,8 +142,14 @@ export interface Config {
   readonly auditAnchorFile: string;
   readonly sessionIdleMs: number;
   readonly sessionAbsoluteMs: number;
+  /** Failed sign-ins per client address per 15 minutes (successful ones do not count). */
   readonly loginRateLimit: number;
+  /** Failed sign-ins per (e-mail address, client address) per 15 minutes. */
+  readonly loginAccountRateLimit: number;
+  /** Failures in a row from devices not known for the account before sign-in from them pauses. */
   readonly lockoutThreshold: number;
+  /** The first pause; each further failure doubles it, up to lockoutMs. */
+  readonly lockoutFirstMs: number;
   readonly lockoutMs: number;
   readonly logLevel: string;
   /** Lesson N+1 opens only after lesson N. */
@@ -103,7 +164,7 @@ export interface Config {
   readonly dbSynchronous: 'full' | 'normal';
   /** Due dates: onboarding days after hire, annual refresher rolling or by a fixed month-day. */
   readonly cycles: { readonly onboardingDays: number; readonly annual: AnnualRule; readonly windowDays: number; readonly graceDays: number };
-  readonly trustProxy: boolean;
+  readonly trustProxy: TrustProxy;
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string; readonly name: string };
 }
 
@@ -157,6 +218,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.LOCKOUT_FIRST_MINUTES > e.LOCKOUT_MINUTES) {
+    throw new ConfigError('Invalid configuration:\n  LOCKOUT_FIRST_MINUTES: must not be longer than LOCKOUT_MINUTES (the longest pause)');
+  }
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
@@ -182,7 +246,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
+    loginAccountRateLimit: e.LOGIN_ACCOUNT_RATE_LIMIT,
     lockoutThreshold: e.LOCKOUT_THRESHOLD,
+    lockoutFirstMs: e.LOCKOUT_FIRST_MINUTES * 60_000,
     lockoutMs: e.LOCKOUT_MINUTES * 60_000,
     logLevel: e.LOG_LEVEL,
     sequentialLessons: e.COURSE_SEQUENTIAL,
@@ -201,4 +267,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? Object.freeze({ email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD, name: e.ADMIN_NAME })
       : undefined,
   });
+}
+
+/**
+ * Settings that start but probably do not do what was meant; main.ts logs them at start.
+ * An https BASE_URL with no trusted proxy: this server only speaks plain http, so no request looks
+ * secure, the Secure session cookie is never sent and nobody can sign in until TRUST_PROXY names the
+ * TLS-terminating proxy (the cookie is not downgraded to non-Secure: it would then travel in clear text).
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.secureCookies && config.trustProxy === false) {
+    warnings.push('BASE_URL is https but TRUST_PROXY is not set: requests reach this server over plain http, so no session cookie ' +
+      'is set and nobody can sign in. Set TRUST_PROXY to the number of reverse proxies in front (1) or their addresses.');
+  }
+  // A hop count believes the last X-Forwarded-For entry from whoever connects; a client that can reach
+  // the server without the proxy would choose its own address.
+  if (typeof config.trustProxy === 'number' && config.trustProxy > 0 && !/^(127\.|::1$|localhost$)/.test(config.host)) {
+    warnings.push(`TRUST_PROXY=${config.trustProxy} believes the last X-Forwarded-For entry from any client, but HOST=${config.host} lets clients ` +
+      'reach this server without the proxy. Listen on HOST=127.0.0.1 behind a proxy on the same machine, or set TRUST_PROXY to the proxy\'s address.');
+  }
+  return warnings;
 }

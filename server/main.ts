@@ -5,7 +5,7 @@ import { sealUnkeyedEvents } from './audit/seal';
 import { DatabaseSessionStore } from './auth/session-store';
 import { ensureFirstAdmin } from './auth/setup';
 import { systemClock } from './clock';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, configWarnings, loadConfig, type Config } from './config';
 import { openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { ensurePrivateDir } from './files';
@@ -17,6 +17,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function start(config: Config): Promise<{ server: http.Server; stop: () => Promise<void> }> {
   const log = createLogger(config.logLevel);
+  for (const warning of configWarnings(config)) log.warn(warning);
   // Content first: a broken course file stops start-up before anything is touched.
   const catalogue = loadCatalogue(config.contentDir);
   const openDir = ensurePrivateDir(config.dataDir);

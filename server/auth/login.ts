@@ -2,59 +2,84 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
+import { deviceFailure, knownDevice, newDeviceToken, rememberDevice } from './devices';
 import { verifyPassword } from './password';
+import { accountKey, clearThrottle, normalizeEmail, recordFailure, throttleState, unknownAccountLabel, type ThrottlePolicy } from './throttle';
 
-export interface LockoutPolicy {
-  threshold: number;
-  lockoutMs: number;
+export interface SignInPolicy extends ThrottlePolicy {
+  /** HMAC key for account keys (accountKeySecret). */
+  keySecret: Buffer;
 }
 
-export type LoginResult = { ok: true; user: User } | { ok: false };
+export type LoginResult =
+  /** deviceToken: the browser's device cookie value to (re)send, new at its first sign-in. */
+  | { ok: true; user: User; deviceToken: string }
+  /** pausedUntil: set while sign-in with this address is paused for devices not known for it. */
+  | { ok: false; pausedUntil: string | null };
+
+/** What the sign-in route learns besides the user: the device cookie to send, or the pause to explain. */
+export interface SignInInfo {
+  deviceToken?: string;
+  pausedUntil?: string | null;
+}
 
 /**
  * Checks an email and password. Every failure looks the same to the caller (no account enumeration);
- * the audit log records the real reason. The threshold-th consecutive failure locks the account for
- * lockoutMs; a success resets the count.
+ * the audit log records the real reason. Failures in a row pause sign-in with the typed address for
+ * browsers not known for it, whether or not the address belongs to anyone; a browser the person has
+ * signed in from before is not held up by the pause (see devices.ts). The password is verified in
+ * every case, against a dummy hash when there is no account, so the time taken reveals nothing.
  */
 export async function attemptLogin(
-  db: Kysely<DB>, clock: Clock, policy: LockoutPolicy, email: string, password: string, ip: string | null,
+  db: Kysely<DB>, clock: Clock, policy: SignInPolicy, email: string, password: string, ip: string | null, deviceToken?: string,
 ): Promise<LoginResult> {
-  const normalized = email.trim().toLowerCase();
+  const normalized = normalizeEmail(email);
+  const key = accountKey(policy.keySecret, normalized);
   const user = await db.selectFrom('users').selectAll().where('email_normalized', '=', normalized).executeTakeFirst();
   const passwordOk = await verifyPassword(user?.password_hash ?? null, password);
   const now = clock.now();
-  const nowIso = now.toISOString();
 
-  return db.transaction().execute(async (trx) => {
-    const audit = (action: string, details: Record<string, unknown>, subject?: User) =>
-      appendAudit(trx, clock, { id: subject?.id ?? null, label: subject?.email ?? normalized.slice(0, 254), ip }, {
-        action, subjectType: subject ? 'user' : undefined, subjectId: subject?.id, details,
+  return db.transaction().execute(async (trx): Promise<LoginResult> => {
+    // Re-read inside the transaction so concurrent attempts count one by one.
+    const current = user && await trx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    const device = await knownDevice(trx, deviceToken, current?.id);
+    const audit = (action: string, details: Record<string, unknown>) =>
+      appendAudit(trx, clock, { id: current?.id ?? null, label: current?.email ?? unknownAccountLabel(key), ip }, {
+        action, subjectType: current ? 'user' : undefined, subjectId: current?.id, details,
       });
+    const reason = !current ? 'unknown email' : current.status !== 'active' ? 'deactivated'
+      : !current.password_hash ? 'no password set' : !passwordOk ? 'wrong password' : undefined;
 
-    if (!user) {
-      await audit('auth.login_failed', { reason: 'unknown email' });
-      return { ok: false } as const;
-    }
-    // Re-read inside the transaction so concurrent failures count one by one.
-    const current = await trx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
-    const locked = current.locked_until !== null && current.locked_until > nowIso;
-    if (current.status !== 'active' || locked || !current.password_hash || !passwordOk) {
-      const reason = current.status !== 'active' ? 'deactivated' : locked ? 'locked' : !current.password_hash ? 'no password set' : 'wrong password';
-      await audit('auth.login_failed', { reason }, current);
-      if (reason === 'wrong password') {
-        const failures = current.failed_logins + 1;
-        const lock = failures >= policy.threshold;
-        await trx.updateTable('users').set({
-          failed_logins: lock ? 0 : failures,
-          locked_until: lock ? new Date(now.getTime() + policy.lockoutMs).toISOString() : current.locked_until,
-        }).where('id', '=', current.id).execute();
-        if (lock) await audit('auth.locked', { failures, until: new Date(now.getTime() + policy.lockoutMs).toISOString() }, current);
+    const succeed = async (u: User, token: string, via: 'known device' | 'new device'): Promise<LoginResult> => {
+      const updated = await trx.updateTable('users').set({ last_login_at: now.toISOString() })
+        .where('id', '=', u.id).returningAll().executeTakeFirstOrThrow();
+      await rememberDevice(trx, token, u.id, now);
+      await audit('auth.login_succeeded', { device: via });
+      return { ok: true, user: updated, deviceToken: token };
+    };
+
+    if (device && current && deviceToken) {
+      // A known browser: its own count, and the address's pause does not apply.
+      if (!reason) return succeed(current, deviceToken, 'known device');
+      await audit('auth.login_failed', { reason, device: 'known device' });
+      if (await deviceFailure(trx, deviceToken, current.id, device.failures, policy.threshold)) {
+        await audit('auth.device_forgotten', { failures: device.failures + 1 });
       }
-      return { ok: false } as const;
+      return { ok: false, pausedUntil: null };
     }
-    const updated = await trx.updateTable('users').set({ failed_logins: 0, locked_until: null, last_login_at: nowIso })
-      .where('id', '=', current.id).returningAll().executeTakeFirstOrThrow();
-    await audit('auth.login_succeeded', {}, updated);
-    return { ok: true, user: updated } as const;
+
+    const state = await throttleState(trx, key, now);
+    if (state.pausedUntil) {
+      await audit('auth.login_failed', { reason: 'paused', until: state.pausedUntil });
+      return { ok: false, pausedUntil: state.pausedUntil };
+    }
+    if (!reason && current) {
+      await clearThrottle(trx, key);
+      return succeed(current, deviceToken ?? newDeviceToken(), 'new device');
+    }
+    await audit('auth.login_failed', { reason });
+    const after = await recordFailure(trx, policy, key, state, now);
+    if (after.pausedUntil) await audit('auth.locked', { failures: after.failures, until: after.pausedUntil });
+    return { ok: false, pausedUntil: after.pausedUntil };
   });
 }

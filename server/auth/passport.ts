@@ -1,16 +1,21 @@
 import type { Kysely } from 'kysely';
 import passport from 'passport';
-import { Strategy as LocalStrategy } from 'passport-local';
+import { Strategy as LocalStrategy, type IVerifyOptions } from 'passport-local';
 import type { Clock } from '../clock';
 import type { DB } from '../db/schema';
-import { attemptLogin, type LockoutPolicy } from './login';
+import { deviceTokenFrom } from './devices';
+import { attemptLogin, type SignInInfo, type SignInPolicy } from './login';
 
 /** A passport instance of our own (not the global singleton) so several apps can live in one test process. */
-export function createPassport(db: Kysely<DB>, clock: Clock, policy: LockoutPolicy): passport.PassportStatic {
+export function createPassport(db: Kysely<DB>, clock: Clock, policy: SignInPolicy): passport.PassportStatic {
   const pp = new passport.Passport() as passport.PassportStatic;
   pp.use(new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
-    attemptLogin(db, clock, policy, email.slice(0, 254), password.slice(0, 1024), req.ip ?? null)
-      .then((r) => done(null, r.ok ? r.user : false))
+    attemptLogin(db, clock, policy, email.slice(0, 254), password.slice(0, 1024), req.ip ?? null, deviceTokenFrom(req.headers.cookie))
+      .then((r) => {
+        // passport hands `info` on to the route's authenticate callback untouched.
+        const info: IVerifyOptions & SignInInfo = r.ok ? { message: '', deviceToken: r.deviceToken } : { message: '', pausedUntil: r.pausedUntil };
+        done(null, r.ok ? r.user : false, info);
+      })
       .catch(done);
   }));
   pp.serializeUser((user, done) => done(null, user.id));

@@ -1,6 +1,5 @@
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import type { PassportStatic } from 'passport';
-import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { appendAudit } from '../audit/service';
 import type { AppDeps } from '../deps';
@@ -8,10 +7,14 @@ import type { User } from '../db/schema';
 import { SESSION_COOKIE } from '../http/session';
 import { parseForm } from '../http/validate';
 import { hasControlChars } from '../text';
+import { DEVICE_COOKIE, DEVICE_MAX_AGE_MS } from './devices';
 import { safeNext } from './guards';
+import { signInLimiters } from './sign-in-middleware';
+import type { SignInInfo } from './login';
 import { PASSWORD_HINT, PASSWORD_MAX, passwordProblem } from './password-policy';
 import { setPasswordWithLink, userForPasswordLink } from './passwords';
 import { completeSetup, setupLinkUsable } from './setup';
+import { accountKey, accountKeySecret, clearThrottle } from './throttle';
 
 
 const loginSchema = z.object({
@@ -37,21 +40,24 @@ const setupSchema = z.object({
 export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   const { db, clock, config } = deps;
   const router = Router();
-  // The same words for every failure (unknown email, wrong password, locked, deactivated): no enumeration.
-  const loginFailed = `That email and password did not match an active account. After ${config.lockoutThreshold} failed ` +
-    `attempts in a row an account is locked for ${Math.round(config.lockoutMs / 60_000)} minutes.`;
+  // The same words for every failure (unknown email, wrong password, deactivated): no enumeration.
+  const minutes = (ms: number) => `${Math.round(ms / 60_000)} minute${Math.round(ms / 60_000) === 1 ? '' : 's'}`;
+  const loginFailed = `That email and password did not match an active account. After ${config.lockoutThreshold} failed attempts in a row, ` +
+    `sign-in with that address pauses on devices it has not been used on: ${minutes(config.lockoutFirstMs)} at first, ` +
+    `doubling with each further failure up to ${minutes(config.lockoutMs)}.`;
+  const clockFmt = new Intl.DateTimeFormat('en-GB', { timeZone: config.timeZone, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+  // Said for any address, known or not, since unknown addresses pause alike.
+  const pausedMessage = (until: string) => {
+    const wait = Math.max(1, Math.ceil((Date.parse(until) - clock.now().getTime()) / 60_000));
+    return `Sign-in with this email address is paused after too many failed attempts. Try again after ${clockFmt.format(new Date(until))} ` +
+      `(in ${wait} minute${wait === 1 ? '' : 's'}). On a computer or phone where you have signed in before, you can sign in now.`;
+  };
 
-  const loginLimiter = rateLimit({
-    windowMs: 15 * 60_000,
-    limit: config.loginRateLimit,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (req, res) => {
-      res.status(429).render('auth/login', {
-        title: 'Sign in', values: { email: '', next: safeNext(req.body?.next) }, errors: {},
-        message: 'Too many sign-in attempts from this network. Wait 15 minutes and try again.',
-      });
-    },
+  const keySecret = accountKeySecret(config.sessionSecret);
+  const loginLimiters = signInLimiters(config, keySecret, (req, res, message) => {
+    res.status(429).render('auth/login', {
+      title: 'Sign in', values: { email: '', next: safeNext((req.body as Record<string, unknown> | undefined)?.next) }, errors: {}, message,
+    });
   });
 
   router.get('/login', (req, res) => {
@@ -61,10 +67,16 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
       : req.query.signedOut ? 'You have signed out.'
         : req.query.setUp ? 'The administrator account was created. Sign in with your new password.'
           : req.query.passwordSet ? 'Your password is set. Sign in with it now.' : undefined;
-    res.render('auth/login', { title: 'Sign in', values: { email: '', next: safeNext(req.query.next) }, errors: {}, notice });
+    // An https BASE_URL over plain http (no trusted proxy said https): the Secure cookie cannot be set,
+    // so say why the form will not work instead of letting it fail as an expired form.
+    const message = config.secureCookies && !req.secure
+      ? `Sign-in needs a secure connection. Open ${config.baseUrl}/login; if that is the address you used, the server's ` +
+        'TRUST_PROXY setting does not name the reverse proxy in front of it (tell your IT team).'
+      : undefined;
+    res.render('auth/login', { title: 'Sign in', values: { email: '', next: safeNext(req.query.next) }, errors: {}, notice, message });
   });
 
-  router.post('/login', loginLimiter, (req: Request, res: Response, next: NextFunction) => {
+  router.post('/login', ...loginLimiters, (req: Request, res: Response, next: NextFunction) => {
     const form = parseForm(loginSchema, req.body, ['email', 'password']);
     // Where to go after signing in is not the user's to get wrong: anything but a plain local path
     // (repeated, too long, another site) quietly becomes the dashboard.
@@ -72,11 +84,17 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     if (!form.ok) {
       return res.status(400).render('auth/login', { title: 'Sign in', values: { email: form.values.email, next: back }, errors: form.errors });
     }
-    pp.authenticate('local', (err: unknown, user: User | false) => {
+    pp.authenticate('local', (err: unknown, user: User | false, info: SignInInfo | undefined) => {
       if (err) return next(err);
       if (!user) {
         return res.status(401).render('auth/login', {
-          title: 'Sign in', values: { email: form.data.email, next: back }, errors: {}, message: loginFailed,
+          title: 'Sign in', values: { email: form.data.email, next: back }, errors: {},
+          message: info?.pausedUntil ? pausedMessage(info.pausedUntil) : loginFailed,
+        });
+      }
+      if (info?.deviceToken) {
+        res.cookie(DEVICE_COOKIE, info.deviceToken, {
+          httpOnly: true, sameSite: 'strict', secure: config.secureCookies, path: '/login', maxAge: DEVICE_MAX_AGE_MS,
         });
       }
       // passport regenerates the session here: a new session id at every sign-in.
@@ -147,6 +165,9 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     const updated = await setPasswordWithLink(db, clock, req.params.token, pw.data.password, req.ip ?? null);
     if (!updated) return linkGone(res);
     await deps.sessions.destroyForUser(updated.id);
+    // Whoever set this password holds the link an administrator issued: a pause strangers caused on
+    // the address must not stop them signing in with it now.
+    await clearThrottle(db, accountKey(keySecret, updated.email_normalized));
     res.redirect(303, '/login?passwordSet=1');
   });
 

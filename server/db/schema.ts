@@ -189,6 +189,23 @@ export interface TrainingStatusTable {
   updated_at: string;
 }
 
+/** Failures in a row per typed e-mail address (keyed hash), known or not. */
+export interface SignInThrottleTable {
+  account_key: string;
+  failures: number;
+  locked_until: string | null;
+  last_failure_at: string;
+}
+
+/** A browser a person has signed in from: SHA-256 of its device cookie. */
+export interface SignInDevicesTable {
+  token_hash: string;
+  user_id: number;
+  failures: Generated<number>;
+  created_at: string;
+  last_used_at: string;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -202,6 +219,8 @@ export interface DB {
   completions: CompletionsTable;
   certificates: CertificatesTable;
   training_status: TrainingStatusTable;
+  sign_in_throttle: SignInThrottleTable;
+  sign_in_devices: SignInDevicesTable;
 }
 
 export type User = Selectable<UsersTable>;

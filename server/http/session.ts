@@ -18,7 +18,8 @@ export function sessionMiddleware(config: Config, store: DatabaseSessionStore): 
     // PC. The idle limit is the store's: every request pushes its expiry forward (store.touch), and a
     // cookie presented after it finds no session.
     rolling: false,
-    proxy: config.trustProxy,
+    // No `proxy` option: express-session then asks Express (req.secure), which believes
+    // X-Forwarded-Proto only from the proxies TRUST_PROXY names.
     cookie: {
       httpOnly: true,
       sameSite: 'lax',

@@ -2,6 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { auditStore } from '../audit/store';
 import type { Actor } from '../audit/service';
 import { requireRole } from '../auth/guards';
+import { signInState } from '../auth/sign-in-state';
+import { accountKeySecret } from '../auth/throttle';
 import { ROLES, type Role, type User, type UserStatus } from '../db/schema';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
@@ -47,6 +49,8 @@ export function adminUserRoutes(deps: AppDeps): Router {
       links: [{ name: user.name, email: user.email, url: `${config.baseUrl}/password/${token}` }],
     });
   };
+  const keySecret = accountKeySecret(config.sessionSecret);
+  const signInOf = (user: User) => signInState(db, keySecret, user, clock.now());
   const { training } = deps;
 
   const loadUser = async (raw: unknown): Promise<User> => {
@@ -107,7 +111,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const user = await loadUser(req.params.id);
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0);
     res.render('users/show', {
-      title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES,
+      title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, signIn: await signInOf(user),
       departments: departmentTree(await allDepartments(db)).ordered, events, training: await personTraining(training, deps.catalogue, user),
     });
   });
@@ -116,7 +120,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const user = await loadUser(req.params.id);
     const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
     const fail = async (errors: FormErrors) => res.status(400).render('users/show', {
-      title: user.name, user, values: form.values, errors, roles: ROLES,
+      title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
       departments: departmentTree(await allDepartments(db)).ordered,
       events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
       training: await personTraining(training, deps.catalogue, user),

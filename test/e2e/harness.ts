@@ -12,7 +12,7 @@ import { projectRoot } from '../../server/paths';
 export const ADMIN = { email: 'admin@riverside.example', password: 'copper lantern orchard 88' };
 export const SCREENSHOTS = path.join(projectRoot, 'screenshots');
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, '127.0.0.1', () => {

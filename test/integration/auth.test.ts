@@ -37,25 +37,41 @@ describe('sign-in', () => {
     expect(msg(wrong.text)).toBeDefined();
     expect(msg(wrong.text)).toBe(msg(unknown.text));
     expect(await failures('ben@riverside.example')).toBe(1);
-    expect(await failures('nobody@riverside.example')).toBe(1);
+    // The address that matches no account is audited under a keyed hash, never as typed.
+    const unknownRows = await t.db.selectFrom('audit_events').select('actor_label').where('action', '=', 'auth.login_failed').where('actor_label', 'like', 'unknown account %').execute();
+    expect(unknownRows).toHaveLength(1);
+    expect(await failures('nobody@riverside.example')).toBe(0);
   });
 
-  test('POST /login locks the account after 5 failed attempts and unlocks after 15 minutes', async () => {
+  test('POST /login pauses the address after 5 failed attempts for 1 minute, doubling with each further failure up to 15', async () => {
+    // 13 failures from one client: the per-(address, client) limit (real time, tested below) is raised here.
+    await t.close();
+    t = await buildTestApp({ LOGIN_ACCOUNT_RATE_LIMIT: '1000' });
     await createPerson(t.db, t.clock, { email: 'chen@riverside.example' });
     const agent = newAgent(t.app);
     for (let i = 0; i < 5; i += 1) expect((await signIn(agent, 'chen@riverside.example', `wrong password number ${i}`)).status).toBe(401);
-    const locked = await t.db.selectFrom('users').select('locked_until').where('email', '=', 'chen@riverside.example').executeTakeFirstOrThrow();
-    expect(locked.locked_until).toBe(new Date(t.clock.now().getTime() + 15 * 60_000).toISOString());
-    // The right password does not work while locked, and the message does not reveal the lock.
+    const paused = async () => (await t.db.selectFrom('sign_in_throttle').select('locked_until').executeTakeFirstOrThrow()).locked_until;
+    expect(await paused()).toBe(new Date(t.clock.now().getTime() + 60_000).toISOString());
+    // The right password does not work during the pause; the page says when to try again.
     const during = await signIn(agent, 'chen@riverside.example', GOOD_PASSWORD);
     expect(during.status).toBe(401);
+    expect(during.text).toContain('is paused after too many failed attempts');
     expect(await t.db.selectFrom('audit_events').select('action').where('action', '=', 'auth.locked').execute()).toHaveLength(1);
+    // Each failure after a pause doubles the next one: 2, 4, 8, then 15 (the cap), 15.
+    for (const minutes of [2, 4, 8, 15, 15]) {
+      t.clock.advanceMinutes(16);
+      expect((await signIn(agent, 'chen@riverside.example', 'still the wrong password')).status).toBe(401);
+      expect(await paused()).toBe(new Date(t.clock.now().getTime() + minutes * 60_000).toISOString());
+    }
+    // Attempts during a pause are refused unchecked and do not lengthen it.
     t.clock.advanceMinutes(14);
+    expect((await signIn(agent, 'chen@riverside.example', 'yet another wrong one')).status).toBe(401);
     expect((await signIn(agent, 'chen@riverside.example', GOOD_PASSWORD)).status).toBe(401);
     t.clock.advanceMinutes(1);
     const after = await signIn(agent, 'chen@riverside.example', GOOD_PASSWORD);
     expect(after.status).toBe(303);
     expect((await agent.get('/')).status).toBe(200);
+    expect(await t.db.selectFrom('sign_in_throttle').selectAll().execute()).toHaveLength(0);
   });
 
   test('a success resets the failure count, so failures must be consecutive to lock', async () => {
@@ -131,7 +147,7 @@ describe('sessions', () => {
     try {
       // Behind no trusted proxy the request is plain http, so express-session refuses to send a Secure cookie at all.
       expect(sessionCookie(await signInOver(secure))).toBeUndefined();
-      const proxied = await buildTestApp({ BASE_URL: 'https://training.riverside.example', TRUST_PROXY: 'true' });
+      const proxied = await buildTestApp({ BASE_URL: 'https://training.riverside.example', TRUST_PROXY: '1' });
       try {
         expect(sessionCookie(await signInOver(proxied))).toMatch(/; Secure/);
       } finally { await proxied.close(); }

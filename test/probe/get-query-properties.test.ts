@@ -74,7 +74,7 @@ beforeAll(async () => {
   }
   agents.push(['anonymous', newAgent(t.app)]);
   const learner = agents.find(([w]) => w === 'learner')![1];
-  const attemptId = await completeCourse(learner, course, 'Lena Learner');
+  const attemptId = await completeCourse(learner, course, 'Lena Learner', t.clock);
   const cert = await t.db.selectFrom('certificates').select(['id', 'code']).executeTakeFirstOrThrow();
   const answer = await t.db.selectFrom('scene_answers').select('id').orderBy('id').executeTakeFirstOrThrow();
   Object.assign(values, {

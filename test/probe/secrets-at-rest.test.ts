@@ -169,7 +169,7 @@ describe('High: working set-password links recoverable at rest', () => {
       // A database as the previous version left it: every migration before this one, and an admin's
       // session still holding a link it had not shown yet.
       const names = Object.keys(migrations);
-      const before = names.filter((n) => n < '0010');
+      const before = names.filter((n) => n < '0009');
       let database = openDatabase(file);
       const provider = { getMigrations: async (): Promise<Record<string, Migration>> => migrations };
       const to = await new Migrator({ db: database.db, provider }).migrateTo(before[before.length - 1]!);

@@ -44,7 +44,7 @@ describe('Low', () => {
     const person = await createPerson(t.db, t.clock, { email: 'jon.smyth@riverside.example', name: 'Jon Smyth' });
     const learner = newAgent(t.app);
     await signIn(learner, person.email, GOOD_PASSWORD);
-    await completeCourse(learner, course, 'Jon Smyth');
+    await completeCourse(learner, course, 'Jon Smyth', t.clock);
     const first = await t.db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
       .select(['certificates.id', 'certificates.code']).where('completions.user_id', '=', person.id).executeTakeFirstOrThrow();
     expect((await newAgent(t.app).get(`/verify/${first.code}`)).text).toContain('Jon Smyth');
