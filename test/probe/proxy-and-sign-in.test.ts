@@ -81,11 +81,14 @@ describe('Medium — reverse proxies', () => {
     const agent = newAgent(t.app);
     const viaProxy = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': CLIENT };
     const page = await agent.get('/login').set(viaProxy);
-    expect(sessionCookie(page)).toMatch(/; Secure/);
+    // No session before sign-in: the form's CSRF cookie is the one set, and it is Secure (__Host- prefix).
+    expect(sessionCookie(page)).toBeUndefined();
+    const setCookies = (page.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+    const csrfCookie = setCookies.find((c) => c.startsWith('__Host-pr.csrf='));
+    expect(csrfCookie).toMatch(/; Secure/);
     expect(page.headers['strict-transport-security']).toMatch(/max-age=31536000/);
-    // supertest's agent keeps cookies marked Secure only for https: carry the session by hand.
-    const cookie = sessionCookie(page)!.split(';')[0]!;
-    const res = await agent.post('/login').set(viaProxy).set('Cookie', cookie).type('form')
+    // supertest's agent keeps cookies marked Secure only for https: carry the form's cookie by hand.
+    const res = await agent.post('/login').set(viaProxy).set('Cookie', csrfCookie!.split(';')[0]!).type('form')
       .send({ email: person.email, password: GOOD_PASSWORD, _csrf: csrfFrom(page.text) });
     expect(res.status).toBe(303);
     expect(sessionCookie(res)).toMatch(/; Secure/);
