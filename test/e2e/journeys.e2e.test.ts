@@ -46,7 +46,7 @@ async function setPassword(page: Page, email: string) {
   await page.getByLabel('New password').fill(PASSWORD);
   await page.getByLabel('Type the password again').fill(PASSWORD);
   await page.getByRole('button', { name: 'Set password' }).click();
-  await page.waitForURL('**/login');
+  await page.waitForURL('**/login?passwordSet=1');
 }
 
 const sceneOn = async (page: Page) => {
