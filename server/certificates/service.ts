@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Certificate, DB, User } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { formatDay } from '../training/dates';
 import { issueCertificate } from '../training/finish';
 import type { Training } from '../training/service';
@@ -67,7 +67,7 @@ export async function verifyCode(db: Kysely<DB>, t: Training, input: string): Pr
 export async function revokeCertificate(db: Kysely<DB>, t: Training, actor: Actor, certId: number, reason: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const r = await certificateStore(trx).setStatus(certId, { status: 'revoked', revoked_at: t.clock.now().toISOString(), revoked_reason: reason });
-    if (Number(r.numUpdatedRows) !== 1) throw new HttpError(409, 'Only a valid certificate can be revoked; this one is already revoked or replaced.');
+    if (Number(r.numUpdatedRows) !== 1) fail('conflict', 'Only a valid certificate can be revoked; this one is already revoked or replaced.');
     await appendAudit(trx, t.clock, actor, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: certId, details: { reason } });
     const owner = await trx.selectFrom('completions').innerJoin('certificates', 'certificates.completion_id', 'completions.id')
       .select('completions.user_id').where('certificates.id', '=', certId).executeTakeFirstOrThrow();
@@ -79,8 +79,8 @@ export async function revokeCertificate(db: Kysely<DB>, t: Training, actor: Acto
 export async function reissueCertificate(db: Kysely<DB>, t: Training, actor: Actor, certId: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const found = await loadCertificate(trx, certId);
-    if (!found) throw new HttpError(404, 'There is no such certificate.');
-    if (found.cert.status !== 'valid') throw new HttpError(409, 'Only a valid certificate can be reissued.');
+    if (!found) fail('not-found', 'There is no such certificate.');
+    if (found.cert.status !== 'valid') fail('conflict', 'Only a valid certificate can be reissued.');
     // Same course title and version as the completion it records; only the name is brought up to date.
     const course = { title: found.cert.course_title, version: found.cert.course_version };
     const newId = await issueCertificate(trx, t, actor, found.completion.id, found.owner.name, course);

@@ -6,7 +6,7 @@ import type { Course } from '../content/catalogue';
 import { DEFAULT_LESSON_WPM } from '../config';
 import type { DB, QuizAttempt, User } from '../db/schema';
 import { courseMinimumSeconds, paceOf } from '../learning/pace';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { ownAttempt } from '../learning/quiz';
 import type { Training } from './service';
 import { nextAnnual } from './status';
@@ -69,13 +69,14 @@ export async function finishWithAttestation(
 ): Promise<FinishResult> {
   return t.db.transaction().execute(async (trx) => {
     const attempt = await ownAttempt(trx, user.id, course.id, attemptId);
-    if (!attempt.passed) throw new HttpError(409, 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
+    if (!attempt.passed) fail('conflict', 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
     const done = await completionStore(trx).byCycle(user.id, course.id, attempt.cycle);
     if (done) return existingResult(trx, done.id);
     const assignment = await t.assignment(user, course, trx);
-    if (assignment.cycle !== attempt.cycle) throw new HttpError(409, 'This quiz attempt belongs to an earlier training cycle. Take the current one.');
+    if (assignment.cycle !== attempt.cycle) fail('conflict', 'This quiz attempt belongs to an earlier training cycle. Take the current one.');
     if (!sameName(typedName, user.name)) {
-      throw new HttpError(400, `Type your full name exactly as it is on your record ("${user.name}"). If that name is wrong, ask your administrator to correct it first.`);
+      const problem = `Type your full name exactly as it is on your record ("${user.name}"). If that name is wrong, ask your administrator to correct it first.`;
+      fail('invalid', problem, { typed_name: problem });
     }
     const now = t.clock.now().toISOString();
     const { id: attestationId } = await trx.insertInto('attestations').values({
@@ -88,7 +89,7 @@ export async function finishWithAttestation(
       valid_until: nextAnnual(t.policy(course), t.dayOf(now)).validUntil, source: 'quiz', recorded_by: null, created_at: now,
       ...await studyPace(trx, t, course, user.id, attempt),
     });
-    if (completionId === undefined) throw new HttpError(409, 'This training was already completed.');
+    if (completionId === undefined) fail('conflict', 'This training was already completed.');
     await appendAudit(trx, t.clock, actor, {
       action: 'completion.recorded', subjectType: 'user', subjectId: user.id,
       details: { completion: completionId, course: course.id, cycle: attempt.cycle, attempt: attempt.id, score: attempt.score, content: attempt.content_hash, policy: course.policy.version },

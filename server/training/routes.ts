@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { requireUser } from '../auth/guards';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { fail, RuleError } from '../errors';
 import { idParam } from '../http/validate';
 import { ownAttempt } from '../learning/quiz';
 import { actorOf } from '../users/routes';
@@ -16,9 +16,9 @@ export function trainingRoutes(deps: AppDeps): Router {
 
   const loadPassed = async (userId: number, courseId: string, attemptId: unknown) => {
     const course = catalogue.get(courseId);
-    if (!course) throw new HttpError(404, 'There is no such course.');
+    if (!course) fail('not-found', 'There is no such course.');
     const attempt = await ownAttempt(db, userId, course.id, idParam(attemptId));
-    if (!attempt.passed) throw new HttpError(409, 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
+    if (!attempt.passed) fail('conflict', 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
     return { course, attempt };
   };
 
@@ -45,7 +45,7 @@ export function trainingRoutes(deps: AppDeps): Router {
       req.session.flash = { kind: 'success', message: result.created ? 'Training complete. Your certificate is ready.' : 'This training was already complete.' };
       res.redirect(303, '/transcript');
     } catch (e) {
-      if (e instanceof HttpError && e.status === 400) return render400({ typed_name: e.message });
+      if (e instanceof RuleError && e.problems) return render400({ ...e.problems });
       throw e;
     }
   });

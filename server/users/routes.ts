@@ -6,11 +6,11 @@ import { signInState } from '../auth/sign-in-state';
 import { accountKeySecret } from '../auth/throttle';
 import { ROLES, type Role, type User, type UserStatus } from '../db/schema';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { fail, RuleError } from '../errors';
 import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
 import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
 import { PERSON_FORM_FIELD_NAMES, personFormFields } from './fields';
-import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus, UserRuleError } from './service';
+import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus } from './service';
 import { userStore } from './store';
 import { hasControlChars } from '../text';
 import { personTraining } from '../training/summary';
@@ -56,7 +56,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const loadUser = async (raw: unknown): Promise<User> => {
     const id = idParam(raw);
     const user = id === undefined ? undefined : await userStore(db).byId(id);
-    if (!user) throw new HttpError(404, 'No person with that id exists.');
+    if (!user) fail('not-found', 'No person with that id exists.');
     return user;
   };
 
@@ -102,8 +102,8 @@ export function adminUserRoutes(deps: AppDeps): Router {
       });
       showLinks(res, 201, user, token, `${user.name} was added.`);
     } catch (e) {
-      if (!(e instanceof UserRuleError)) throw e;
-      await renderForm(res, 400, form.values, e.errors as FormErrors);
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      await renderForm(res, 400, form.values, e.problems);
     }
   });
 
@@ -119,13 +119,13 @@ export function adminUserRoutes(deps: AppDeps): Router {
   router.post('/admin/users/:id', admins, async (req, res) => {
     const user = await loadUser(req.params.id);
     const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
-    const fail = async (errors: FormErrors) => res.status(400).render('users/show', {
+    const refuse = async (errors: FormErrors) => res.status(400).render('users/show', {
       title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
       departments: departmentTree(await allDepartments(db)).ordered,
       events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
       training: await personTraining(training, deps.catalogue, user),
     });
-    if (!form.ok) return fail(form.errors);
+    if (!form.ok) return refuse(form.errors);
     try {
       const { change } = await db.transaction().execute(async (trx) => {
         const saved = await saveUser(trx, clock, actorOf(req.user!, req.ip), user, form.data);
@@ -136,8 +136,8 @@ export function adminUserRoutes(deps: AppDeps): Router {
       req.session.flash = { kind: 'success', message: change === 'unchanged' ? 'Nothing was changed.' : 'Changes saved.' };
       res.redirect(303, `/admin/users/${user.id}`);
     } catch (e) {
-      if (!(e instanceof UserRuleError)) throw e;
-      await fail(e.errors as FormErrors);
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      await refuse(e.problems);
     }
   });
 
@@ -149,7 +149,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       req.session.flash = { kind: 'success', message: status === 'deactivated'
         ? `${user.name} was deactivated. Their training records are kept.` : `${user.name} was reactivated.` };
     } catch (e) {
-      if (!(e instanceof UserRuleError)) throw e;
+      if (!(e instanceof RuleError)) throw e;
       req.session.flash = { kind: 'error', message: e.message };
     }
     res.redirect(303, `/admin/users/${user.id}`);

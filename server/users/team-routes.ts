@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { auditStore } from '../audit/store';
 import { requireRole } from '../auth/guards';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { idParam } from '../http/validate';
 import { departmentTree } from './departments';
 import { inScope, scopeFor } from './scope';
@@ -22,7 +22,7 @@ export function teamRoutes(deps: AppDeps): Router {
     const person = id === undefined ? undefined : await userStore(db).byId(id);
     // Someone outside the manager's scope answers exactly like an id nobody has: a 403 would confirm
     // that the id belongs to someone.
-    if (!person || !inScope(await scopeFor(db, req.user!), person)) throw new HttpError(404, 'No person with that id exists.');
+    if (!person || !inScope(await scopeFor(db, req.user!), person)) fail('not-found', 'No person with that id exists.');
     const tree = departmentTree(await allDepartments(db));
     const manager = person.manager_id ? await userStore(db).byId(person.manager_id) : undefined;
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(person.id) }, 20, 0);
