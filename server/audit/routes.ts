@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireRole } from '../auth/guards';
+import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { idParam, pageNumber, queryString } from '../http/validate';
 import { isRealDate } from '../users/fields';

@@ -8,7 +8,7 @@ import { SESSION_COOKIE } from '../http/session';
 import { parseForm } from '../http/validate';
 import { hasControlChars } from '../text';
 import { DEVICE_COOKIE, DEVICE_MAX_AGE_MS } from './devices';
-import { safeNext } from './guards';
+import { safeNext } from '../http/guards';
 import { signInLimiters } from './sign-in-middleware';
 import type { SignInInfo } from './login';
 import { PASSWORD_HINT, PASSWORD_MAX, passwordProblem } from './password-policy';

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { requireRole, requireUser } from '../auth/guards';
+import { requireRole, requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { idParam } from '../http/validate';
 import { hasControlChars } from '../text';
-import { actorOf } from '../users/routes';
+import { actorOf } from '../http/actor';
 import { normalizeCode } from './codes';
 import { certificateData, loadCertificate, mayDownload, reissueCertificate, revokeCertificate, verifyCode } from './service';
 

@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
-import { requireUser } from '../auth/guards';
+import { requireUser } from '../http/guards';
 import type { Course } from '../content/catalogue';
 import type { AppDeps } from '../deps';
 import { fail, RuleError } from '../errors';
 import { idParam } from '../http/validate';
-import { actorOf } from '../users/routes';
+import { actorOf } from '../http/actor';
 import { allowance } from './attempt-limit';
 import { answerScene, currentScene, LearningDeps, learnerCourseState, locateScene, TooSoonError } from './progress';
 import { answersFromBody, missedQuestions, ownAttempt, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';

@@ -1,13 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { appendAudit } from '../audit/service';
-import { requireRole } from '../auth/guards';
+import { requireRole } from '../http/guards';
 import { certificateData } from '../certificates/service';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { idParam } from '../http/validate';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
 import { departmentTree, subtreeIds } from '../users/departments';
-import { actorOf } from '../users/routes';
+import { actorOf } from '../http/actor';
 import { inScope, scopeFor } from '../users/scope';
 import { allDepartments } from '../users/service';
 import { userStore } from '../users/store';

@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import { requireRole } from '../auth/guards';
+import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { acceptUpload } from '../http/csrf';
 import { fail, RuleError } from '../errors';
 import { idParam, parseForm } from '../http/validate';
-import { actorOf } from '../users/routes';
-import { csvFromRequest } from '../users/import-routes';
+import { actorOf } from '../http/actor';
+import { csvFromRequest } from '../http/upload';
 import { userStore } from '../users/store';
 import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, inPersonFields, parseHistory, recordInPerson } from './record';
 

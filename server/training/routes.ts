@@ -1,10 +1,10 @@
 import { Router } from 'express';
-import { requireUser } from '../auth/guards';
+import { requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail, RuleError } from '../errors';
 import { idParam } from '../http/validate';
 import { ownAttempt } from '../learning/quiz';
-import { actorOf } from '../users/routes';
+import { actorOf } from '../http/actor';
 import { finishWithAttestation } from './finish';
 import { certificateStore, completionStore } from './store';
 import { STATUS_LABEL } from './status';

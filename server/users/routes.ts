@@ -1,11 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { auditStore } from '../audit/store';
-import type { Actor } from '../audit/service';
-import { requireRole } from '../auth/guards';
+import { requireRole } from '../http/guards';
 import { signInState } from '../auth/sign-in-state';
 import { accountKeySecret } from '../auth/throttle';
 import { ROLES, type Role, type User, type UserStatus } from '../db/schema';
 import type { AppDeps } from '../deps';
+import { actorOf } from '../http/actor';
 import { fail, RuleError } from '../errors';
 import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
 import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
@@ -16,10 +16,6 @@ import { hasControlChars } from '../text';
 import { personTraining } from '../training/summary';
 
 export const PAGE_SIZE = 50;
-
-export function actorOf(user: User, ip: string | undefined): Actor {
-  return { id: user.id, label: user.email, ip: ip ?? null };
-}
 
 /** Form values for an existing person, as the edit form shows them. */
 async function formValues(deps: AppDeps, user: User): Promise<Record<string, string>> {

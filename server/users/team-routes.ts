@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { auditStore } from '../audit/store';
-import { requireRole } from '../auth/guards';
+import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { idParam } from '../http/validate';
