@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Certificate, DB, User } from '../db/schema';
 import { fail } from '../errors';
-import { formatDay } from '../training/dates';
+import { formatDay } from '../dates';
 import { issueCertificate } from '../training/finish';
 import type { Training } from '../training/service';
 import { certificateStore, completionStore } from '../training/store';

@@ -5,7 +5,7 @@ import type { DB, QuizAttempt } from '../db/schema';
 import { fail } from '../errors';
 import { cryptoRng, drawQuestions, type Rng, type ServedQuestion } from './draw';
 import { learnerCourseState, type LearningDeps } from './progress';
-import { formatDateTime } from '../training/dates';
+import { formatDateTime } from '../dates';
 import { allowance, type AttemptRules } from './attempt-limit';
 import { attemptStore, type Track } from './store';
 

@@ -10,7 +10,7 @@ import { answerScene, currentScene, LearningDeps, learnerCourseState, locateScen
 import { answersFromBody, missedQuestions, ownAttempt, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
 import { answerStore, attemptStore, type Track } from './store';
 import { completionStore } from '../training/store';
-import { formatDay } from '../training/dates';
+import { formatDay } from '../dates';
 
 export function learningRoutes(deps: AppDeps): Router {
   const { db, clock, config, catalogue } = deps;

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
 import type { DB, User } from '../db/schema';
 import { fail } from '../errors';
-import { addDays } from '../training/dates';
+import { addDays } from '../dates';
 import type { Training } from '../training/service';
 import { assignmentFor, type TrainingStatus } from '../training/status';
 import { groupBy } from '../training/status-table';

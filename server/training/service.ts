@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { Course } from '../content/catalogue';
 import type { DB, User } from '../db/schema';
 import { progressStore } from '../learning/store';
-import { dayInZone } from './dates';
+import { dayInZone } from '../dates';
 import { assignmentFor, type Assignment, type CyclePolicy } from './status';
 import { StatusIndex } from './status-table';
 import { completionStore } from './store';

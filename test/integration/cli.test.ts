@@ -4,7 +4,7 @@ import path from 'node:path';
 import { buildCli } from '../../server/cli';
 import { openDatabase } from '../../server/db/database';
 import { statusSql } from '../../server/reports/status-sql';
-import { dayInZone } from '../../server/training/dates';
+import { dayInZone } from '../../server/dates';
 
 // The CLI reads its configuration from the environment like the real command; each test points it
 // at a fresh data folder and captures what it prints.

@@ -1,5 +1,6 @@
-// Calendar days as "YYYY-MM-DD" strings. Arithmetic is done in UTC on the date alone, so daylight
-// saving and the server's own zone never shift a due date; "today" is read in the organisation's zone.
+// Every date helper of the app, in one place: calendar days as "YYYY-MM-DD" strings, and the words
+// pages use for days and moments. Arithmetic is done in UTC on the date alone, so daylight saving and
+// the server's own zone never shift a due date; "today" and every moment are read in the organisation's zone.
 
 const DAY_MS = 86_400_000;
 
@@ -51,21 +52,53 @@ export function isMonthDay(s: string): boolean {
 
 const LONG = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
 
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** One cached formatter per style and zone: building one costs far more than using it. */
+function zoneFormat(style: 'date' | 'date-time' | 'clock', timeZone: string): Intl.DateTimeFormat {
+  const key = `${style} ${timeZone}`;
+  let f = zoneFormats.get(key);
+  if (!f) {
+    const parts: Intl.DateTimeFormatOptions = style === 'date' ? { day: 'numeric', month: 'short', year: 'numeric' }
+      : style === 'clock' ? { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }
+        : { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, ...parts });
+    zoneFormats.set(key, f);
+  }
+  return f;
+}
 
 /** "4 Dec 2026, 09:30 CST": a moment in the organisation's time zone, as every page shows it. */
 export function formatDateTime(iso: string, timeZone: string): string {
-  let f = dateTimeFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', {
-      timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
-    });
-    dateTimeFormats.set(timeZone, f);
-  }
-  return f.format(new Date(iso));
+  return zoneFormat('date-time', timeZone).format(new Date(iso));
+}
+
+/** "4 Dec 2026": the day a moment fell on in the organisation's time zone. */
+export function formatDate(iso: string, timeZone: string): string {
+  return zoneFormat('date', timeZone).format(new Date(iso));
+}
+
+/** "09:30 CST": the time of a moment today, e.g. when a pause ends. */
+export function formatClockTime(iso: string, timeZone: string): string {
+  return zoneFormat('clock', timeZone).format(new Date(iso));
 }
 
 /** "14 Dec 2026" */
 export function formatDay(day: string): string {
   return LONG.format(new Date(`${day}T00:00:00Z`));
+}
+
+export interface DateFormatters {
+  formatDay: (day: string) => string;
+  formatDate: (iso: string | null | undefined) => string;
+  formatDateTime: (iso: string | null | undefined) => string;
+}
+
+/** The date words every view uses, bound to the organisation's time zone; an absent value shows as nothing. */
+export function dateFormatters(timeZone: string): DateFormatters {
+  return {
+    formatDay,
+    formatDate: (iso) => (iso ? formatDate(iso, timeZone) : ''),
+    formatDateTime: (iso) => (iso ? formatDateTime(iso, timeZone) : ''),
+  };
 }
