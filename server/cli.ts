@@ -20,7 +20,8 @@ import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
 import { importUsers, parseUserCsv } from './users/import';
 import { issuePasswordLink, saveUser } from './users/service';
-import { isRealDate, userFields } from './users/fields';
+import { isRealDate } from './dates';
+import { userFields } from './users/fields';
 import { purgeBefore } from './training/retention';
 import { userStore } from './users/store';
 

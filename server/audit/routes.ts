@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { idParam, pageNumber, queryString } from '../http/validate';
-import { isRealDate } from '../users/fields';
+import { isRealDate } from '../dates';
 import { auditStore, type AuditFilter } from './store';
 
 const PAGE_SIZE = 100;

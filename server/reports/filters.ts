@@ -3,7 +3,7 @@ import type { Catalogue } from '../content/catalogue';
 import { ROLES } from '../db/schema';
 import { fail } from '../errors';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
-import { isRealDate } from '../users/fields';
+import { isRealDate } from '../dates';
 import { SORTS, type SortKey } from './store';
 
 const STATUSES = Object.keys(STATUS_LABEL) as TrainingStatus[];

@@ -6,7 +6,7 @@ import { readCsv, type RowError } from '../csv';
 import type { DB, User } from '../db/schema';
 import { fail } from '../errors';
 import { hasControlChars } from '../text';
-import { isRealDate } from '../users/fields';
+import { isRealDate } from '../dates';
 import { userStore } from '../users/store';
 import { issueCertificate } from './finish';
 import type { Training } from './service';
