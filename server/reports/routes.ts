@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { appendAudit } from '../audit/service';
 import { requireRole } from '../http/guards';
-import { certificateData } from '../certificates/service';
+import { certificateById, certificateData } from '../certificates/service';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { idParam } from '../http/validate';
@@ -16,7 +16,6 @@ import type { EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
 import { allRowBatches, allRows, PAGE_SIZE, reportPage, scopedFilter } from './service';
 import { exportStore, reportStore, type ReportRow } from './store';
-import { certificateStore } from '../training/store';
 
 const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired'];
 
@@ -132,7 +131,7 @@ export function reportRoutes(deps: AppDeps): Router {
       for await (const r of allRows(training, course, filter, parsed.asOf)) {
         if (!r.certificateId) continue;
         if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
-        const cert = (await certificateStore(db).byId(r.certificateId))!;
+        const cert = (await certificateById(db, r.certificateId))!;
         const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
         yield { name: `${safe}-${cert.code}.pdf`, data: await certificateData(db, training, config.baseUrl, config.orgName, cert) };
       }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
-import { codeHash, newCertificateCode } from '../certificates/codes';
+import { certificateOfCompletion, issueCertificate } from '../certificates/service';
 import type { Course } from '../content/catalogue';
 import { DEFAULT_LESSON_WPM } from '../config';
 import type { DB, QuizAttempt, User } from '../db/schema';
@@ -10,7 +10,7 @@ import { fail } from '../errors';
 import { ownAttempt } from '../learning/quiz';
 import type { Training } from './service';
 import { nextAnnual } from './status';
-import { certificateStore, completionStore } from './store';
+import { completionStore } from './store';
 
 /** Names compared as people type them: case, accents' composition and spacing do not matter. */
 export function sameName(a: string, b: string): boolean {
@@ -28,22 +28,9 @@ export interface FinishResult {
   created: boolean;
 }
 
-/** Issues a certificate for a completion, inside the caller's transaction, with its audit event. */
-export async function issueCertificate(
-  trx: Kysely<DB>, t: Training, actor: Actor, completionId: number, learnerName: string, course: Pick<Course, 'title' | 'version'>,
-): Promise<number> {
-  const code = newCertificateCode();
-  const { id } = await certificateStore(trx).insert({
-    completion_id: completionId, code, code_hash: codeHash(code), learner_name: learnerName,
-    course_title: course.title, course_version: course.version, issued_at: t.clock.now().toISOString(),
-  });
-  await appendAudit(trx, t.clock, actor, { action: 'certificate.issued', subjectType: 'certificate', subjectId: id, details: { completion: completionId, code } });
-  return id;
-}
-
 async function existingResult(trx: Kysely<DB>, completionId: number): Promise<FinishResult> {
-  const certs = await certificateStore(trx).forCompletion(completionId);
-  return { completionId, certificateId: certs[0]!.id, created: false };
+  const cert = await certificateOfCompletion(trx, completionId);
+  return { completionId, certificateId: cert!.id, created: false };
 }
 
 /**
@@ -94,7 +81,7 @@ export async function finishWithAttestation(
       action: 'completion.recorded', subjectType: 'user', subjectId: user.id,
       details: { completion: completionId, course: course.id, cycle: attempt.cycle, attempt: attempt.id, score: attempt.score, content: attempt.content_hash, policy: course.policy.version },
     });
-    const certificateId = await issueCertificate(trx, t, actor, completionId, user.name, course);
+    const certificateId = await issueCertificate(trx, t.clock, actor, completionId, user.name, course);
     await t.index.refresh(trx, [user.id]);
     return { completionId, certificateId, created: true };
   });

@@ -8,7 +8,7 @@ import { fail } from '../errors';
 import { hasControlChars } from '../text';
 import { isRealDate } from '../dates';
 import { userStore } from '../users/store';
-import { issueCertificate } from './finish';
+import { issueCertificate } from '../certificates/service';
 import type { Training } from './service';
 import { nextAnnual } from './status';
 import { completionStore } from './store';
@@ -55,7 +55,7 @@ export async function recordInPerson(
       action: 'completion.recorded', subjectType: 'user', subjectId: user.id,
       details: { completion: completionId, course: course.id, cycle: assignment.cycle, source: 'in-person', date: f.completed_on, trainer: f.trainer, reason: f.reason },
     });
-    await issueCertificate(trx, t, actor, completionId, user.name, course);
+    await issueCertificate(trx, t.clock, actor, completionId, user.name, course);
     await t.index.refresh(trx, [user.id]);
     return completionId;
   });

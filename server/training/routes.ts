@@ -6,7 +6,8 @@ import { idParam } from '../http/validate';
 import { ownAttempt } from '../learning/quiz';
 import { actorOf } from '../http/actor';
 import { finishWithAttestation } from './finish';
-import { certificateStore, completionStore } from './store';
+import { certificatesOf } from '../certificates/service';
+import { completionStore } from './store';
 import { STATUS_LABEL } from './status';
 
 export function trainingRoutes(deps: AppDeps): Router {
@@ -52,7 +53,7 @@ export function trainingRoutes(deps: AppDeps): Router {
 
   router.get('/transcript', requireUser, async (req, res) => {
     const user = req.user!;
-    const [completions, certificates] = await Promise.all([completionStore(db).forUser(user.id), certificateStore(db).forUser(user.id)]);
+    const [completions, certificates] = await Promise.all([completionStore(db).forUser(user.id), certificatesOf(db, user.id)]);
     const assignments = await Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) })));
     res.render('training/transcript', {
       title: 'Your training record', person: user, completions, certificates, assignments, statusLabel: STATUS_LABEL,
