@@ -9,7 +9,6 @@ import { allowance } from './attempt-limit';
 import { answerScene, currentScene, LearningDeps, learnerCourseState, locateScene, TooSoonError } from './progress';
 import { answersFromBody, missedQuestions, ownAttempt, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
 import { answerStore, attemptStore, type Track } from './store';
-import { completionStore } from '../training/store';
 import { formatDay } from '../dates';
 
 export function learningRoutes(deps: AppDeps): Router {
@@ -159,7 +158,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
     if (!attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}`);
-    const completion = await completionStore(db).byCycle(req.user!.id, course.id, attempt.cycle);
+    const completion = await deps.training.completionOf(req.user!.id, course.id, attempt.cycle);
     const track = { userId: req.user!.id, courseId: course.id, cycle: attempt.cycle };
     res.render('learning/result', {
       title: `${course.title}: quiz result`, course, attempt, missed: missedQuestions(course, attempt), passingScore: course.passingScore, completion,

@@ -13,7 +13,6 @@ import { PERSON_FORM_FIELD_NAMES, personFormFields } from './fields';
 import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus } from './service';
 import { userStore } from './store';
 import { hasControlChars } from '../text';
-import { personTraining } from '../training/summary';
 
 export const PAGE_SIZE = 50;
 
@@ -108,7 +107,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0);
     res.render('users/show', {
       title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, signIn: await signInOf(user),
-      departments: departmentTree(await allDepartments(db)).ordered, events, training: await personTraining(training, deps.catalogue, user),
+      departments: departmentTree(await allDepartments(db)).ordered, events, training: await training.personTraining(deps.catalogue, user),
     });
   });
 
@@ -119,7 +118,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
       departments: departmentTree(await allDepartments(db)).ordered,
       events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
-      training: await personTraining(training, deps.catalogue, user),
+      training: await training.personTraining(deps.catalogue, user),
     });
     if (!form.ok) return refuse(form.errors);
     try {

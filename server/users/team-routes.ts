@@ -8,7 +8,6 @@ import { departmentTree } from './departments';
 import { inScope, scopeFor } from './scope';
 import { allDepartments } from './service';
 import { userStore } from './store';
-import { personTraining } from '../training/summary';
 
 
 /** A person's page for their manager (and admins and auditors): training, attempts, audit trail. */
@@ -28,7 +27,7 @@ export function teamRoutes(deps: AppDeps): Router {
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(person.id) }, 20, 0);
     res.render('users/person', {
       title: person.name, person, manager, department: person.department_id ? tree.byId.get(person.department_id)?.path : undefined, events,
-      training: await personTraining(deps.training, deps.catalogue, person),
+      training: await deps.training.personTraining(deps.catalogue, person),
     });
   });
 
