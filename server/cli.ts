@@ -257,14 +257,20 @@ export function buildCli(): Command {
   return program;
 }
 
+/**
+ * What the operator sees when a command fails, and the exit code: a refusal they can act on (a rule,
+ * the configuration, the course files) is its message on one line and exit 1; anything else keeps its
+ * stack for a bug report.
+ */
+export function reportFailure(e: unknown): number {
+  const code = (e as { code?: string }).code;
+  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+  if (code?.startsWith('commander.')) return 2;
+  if (e instanceof RuleError || e instanceof ConfigError || e instanceof ContentError) console.error(e.message);
+  else console.error(e);
+  return 1;
+}
+
 if (require.main === module) {
-  buildCli().parseAsync(process.argv).catch((e: unknown) => {
-    const code = (e as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
-    if (code?.startsWith('commander.')) process.exit(2);
-    // A refusal the operator can act on is one line; anything else keeps its stack for a bug report.
-    if (e instanceof RuleError || e instanceof ConfigError || e instanceof ContentError) console.error(e.message);
-    else console.error(e);
-    process.exit(1);
-  });
+  buildCli().parseAsync(process.argv).catch((e: unknown) => process.exit(reportFailure(e)));
 }
