@@ -3,6 +3,7 @@ import { auditRoutes } from './audit/routes';
 import { createPassport } from './auth/passport';
 import { authRoutes } from './auth/routes';
 import { accountKeySecret } from './auth/throttle';
+import { dateFormatters } from './dates';
 import type { AppDeps } from './deps';
 import { createCsrf } from './http/csrf';
 import { errorHandler, notFound } from './http/errors';
@@ -19,6 +20,7 @@ import { trainingRoutes } from './training/routes';
 import { certificateRoutes } from './certificates/routes';
 import { trainingAdminRoutes } from './training/admin-routes';
 import { reportRoutes } from './reports/routes';
+import { STATUS_LABEL } from './training/status';
 import { teamRoutes } from './users/team-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
@@ -57,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(absoluteTimeout(clock, config.sessionAbsoluteMs));
   // Multipart bodies are parsed only on the upload routes, after their role check (acceptUpload).
   app.use(createCsrf(config.sessionSecret, config.secureCookies).protect);
-  app.use(viewLocals(config));
+  app.use(viewLocals(config, { ...dateFormatters(config.timeZone), statusLabel: STATUS_LABEL }));
 
   app.use(homeRoutes(deps));
   app.use(learningRoutes(deps));

@@ -10,6 +10,7 @@ import { passwordProblem } from './auth/password-policy';
 import { createAdminWithPassword } from './auth/setup';
 import { systemClock } from './clock';
 import { decodeUtf8 } from './csv';
+import { fail, RuleError } from './errors';
 import { buildServices } from './services';
 import { seedDemo } from './demo/seed';
 import { ConfigError, loadConfig } from './config';
@@ -18,8 +19,9 @@ import { ensurePrivateDir } from './files';
 import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
 import { importUsers, parseUserCsv } from './users/import';
-import { issuePasswordLink, saveUser, UserRuleError } from './users/service';
-import { isRealDate, userFields } from './users/fields';
+import { issuePasswordLink, saveUser } from './users/service';
+import { isRealDate } from './dates';
+import { userFields } from './users/fields';
 import { purgeBefore } from './training/retention';
 import { userStore } from './users/store';
 
@@ -57,10 +59,10 @@ function readUtf8File(file: string): string {
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new CliError(`Cannot read ${file}: ${(e as Error).message}`);
+    fail('invalid', `Cannot read ${file}: ${(e as Error).message}`);
   }
   const text = decodeUtf8(bytes);
-  if (text === undefined) throw new CliError(`${file} is not UTF-8 text.`);
+  if (text === undefined) fail('invalid', `${file} is not UTF-8 text.`);
   return text;
 }
 
@@ -69,10 +71,10 @@ function readAnchors(file: string): Anchor[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CliError(`Cannot read the anchor file ${file}: ${(e as Error).message}`);
+    fail('invalid', `Cannot read the anchor file ${file}: ${(e as Error).message}`);
   }
   const anchors = parseAnchors(text);
-  if (!anchors.length) throw new CliError(`${file} holds no audit anchor lines (written by audit:anchor).`);
+  if (!anchors.length) fail('invalid', `${file} holds no audit anchor lines (written by audit:anchor).`);
   return anchors;
 }
 
@@ -101,12 +103,12 @@ export function buildCli(): Command {
     .option('--password-stdin', 'read a password from standard input instead of printing a set-password link')
     .action(async (opts: { email: string; name: string; passwordStdin?: boolean }) => {
       const fields = userFields.safeParse({ employee_id: '', email: opts.email, name: opts.name, role: 'admin', department: '', manager_email: '', hire_date: '' });
-      if (!fields.success) throw new CliError(fields.error.issues.map((i) => i.message).join(' '));
+      if (!fields.success) fail('invalid', fields.error.issues.map((i) => i.message).join(' '));
       await withDatabase(async ({ db }, baseUrl) => {
         if (opts.passwordStdin) {
           const password = readStdin();
           const problem = passwordProblem(password, { email: fields.data.email });
-          if (problem) throw new CliError(problem);
+          if (problem) fail('invalid', problem);
           await db.transaction().execute((trx) => createAdminWithPassword(trx, systemClock, 'cli', { ...fields.data, password }));
           console.log(`Admin ${fields.data.email} is ready; they can sign in now.`);
           return;
@@ -133,7 +135,7 @@ export function buildCli(): Command {
           : await importUsers(db, systemClock, CLI_ACTOR, parsed.rows, `cli: ${file}`, (trx, ids) => training.index.refresh(trx, ids));
         if (!result.ok) {
           for (const e of result.errors) console.error(`line ${e.line}${e.column ? `, ${e.column}` : ''}: ${e.reason}`);
-          throw new CliError(`Nothing was imported: ${result.errors.length} problem(s).`);
+          fail('invalid', `Nothing was imported: ${result.errors.length} problem(s).`);
         }
         const s = result.summary;
         console.log(`Imported: ${s.created} added, ${s.updated} updated, ${s.unchanged} unchanged.`);
@@ -159,9 +161,9 @@ export function buildCli(): Command {
       const people = Number(opts.people);
       const seed = Number(opts.seed);
       const signInLearners = Number(opts.signInLearners);
-      if (!Number.isInteger(signInLearners) || signInLearners < 0 || signInLearners > 1000) throw new CliError('--sign-in-learners must be a whole number from 0 to 1,000.');
-      if (!Number.isInteger(people) || people < 10 || people > 1_000_000) throw new CliError('--people must be a whole number from 10 to 1,000,000.');
-      if (!Number.isInteger(seed) || seed < 1) throw new CliError('--seed must be a positive whole number.');
+      if (!Number.isInteger(signInLearners) || signInLearners < 0 || signInLearners > 1000) fail('invalid', '--sign-in-learners must be a whole number from 0 to 1,000.');
+      if (!Number.isInteger(people) || people < 10 || people > 1_000_000) fail('invalid', '--people must be a whole number from 10 to 1,000,000.');
+      if (!Number.isInteger(seed) || seed < 1) fail('invalid', '--seed must be a positive whole number.');
       const password = opts.passwordStdin ? readStdin() : undefined;
       await withDatabase(async ({ db }) => {
         const config = loadConfig();
@@ -178,7 +180,7 @@ export function buildCli(): Command {
     .action(async (file: string) => {
       await withDatabase(async (database) => {
         await database.db.transaction().execute((trx) => appendAudit(trx, systemClock, CLI_ACTOR, { action: 'backup.created', details: { file: path.resolve(file) } }));
-        const r = await backupTo(database, file).catch((e: Error) => { throw new CliError(e.message); });
+        const r = await backupTo(database, file).catch((e: Error) => fail('invalid', e.message));
         console.log(`Backup written to ${path.resolve(file)} (${r.pages} pages).`);
       });
     });
@@ -190,7 +192,7 @@ export function buildCli(): Command {
       try {
         restoreFrom(file, config.databasePath);
       } catch (e) {
-        throw new CliError((e as Error).message);
+        fail('invalid', (e as Error).message);
       }
       await withDatabase(async ({ db }) => {
         await db.transaction().execute((trx) => appendAudit(trx, systemClock, CLI_ACTOR, { action: 'backup.restored', details: { file: path.resolve(file) } }));
@@ -202,11 +204,11 @@ export function buildCli(): Command {
   program.command('retention:purge').description('remove training records no longer in effect for six years (the audit log is kept)')
     .requiredOption('--before <date>', 'YYYY-MM-DD; at most six years before today')
     .action(async (opts: { before: string }) => {
-      if (!isRealDate(opts.before)) throw new CliError('--before must be a date written YYYY-MM-DD.');
+      if (!isRealDate(opts.before)) fail('invalid', '--before must be a date written YYYY-MM-DD.');
       await withDatabase(async ({ db }) => {
         const config = loadConfig();
         const { training } = buildServices(config, db, systemClock, loadCatalogue(config.contentDir));
-        const r = await purgeBefore(training, CLI_ACTOR, opts.before).catch((e: Error) => { throw new CliError(e.message); });
+        const r = await purgeBefore(training, CLI_ACTOR, opts.before);
         console.log(`Removed ${r.completions} completions, ${r.certificates} certificates, ${r.attestations} attestations, ${r.attempts} quiz attempts, ${r.answers} answers and ${r.progress} progress records from before ${opts.before}.`);
       });
     });
@@ -219,7 +221,7 @@ export function buildCli(): Command {
       const anchors = anchorFile ? readAnchors(anchorFile) : [];
       await withDatabase(async ({ db }) => {
         const r = await verifyAuditChain(db, { keys: config.auditKeys, anchors });
-        if (!r.ok) throw new CliError(`Audit log BROKEN at event ${r.brokenAt}: ${r.reason}`);
+        if (!r.ok) fail('conflict', `Audit log BROKEN at event ${r.brokenAt}: ${r.reason}`);
         console.log(`Audit log OK: ${r.events} events, chain intact${r.keyIds.length ? `, sealed with audit key ${r.keyIds.join(', ')}` : ''}.`);
         if (r.unkeyed) {
           console.log(`Events 1 to ${r.unkeyed} were written before the audit key existed: they are unkeyed, and the keyed events after them (and your anchors) are what shows a rewrite.`);
@@ -240,9 +242,9 @@ export function buildCli(): Command {
       const anchors = !opts.print && fs.existsSync(file) ? parseAnchors(fs.readFileSync(file, 'utf8')) : [];
       await withDatabase(async ({ db }) => {
         const r = await verifyAuditChain(db, { keys: config.auditKeys, anchors });
-        if (!r.ok) throw new CliError(`Not anchored: the audit log is BROKEN at event ${r.brokenAt}: ${r.reason}`);
+        if (!r.ok) fail('conflict', `Not anchored: the audit log is BROKEN at event ${r.brokenAt}: ${r.reason}`);
         const anchor = await currentAnchor(db, systemClock);
-        if (!anchor) throw new CliError('The audit log is empty: there is nothing to anchor yet.');
+        if (!anchor) fail('conflict', 'The audit log is empty: there is nothing to anchor yet.');
         if (opts.print) {
           console.log(anchorLine(anchor));
           return;
@@ -255,16 +257,20 @@ export function buildCli(): Command {
   return program;
 }
 
-export class CliError extends Error {}
+/**
+ * What the operator sees when a command fails, and the exit code: a refusal they can act on (a rule,
+ * the configuration, the course files) is its message on one line and exit 1; anything else keeps its
+ * stack for a bug report.
+ */
+export function reportFailure(e: unknown): number {
+  const code = (e as { code?: string }).code;
+  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+  if (code?.startsWith('commander.')) return 2;
+  if (e instanceof RuleError || e instanceof ConfigError || e instanceof ContentError) console.error(e.message);
+  else console.error(e);
+  return 1;
+}
 
 if (require.main === module) {
-  buildCli().parseAsync(process.argv).catch((e: unknown) => {
-    const code = (e as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
-    if (code?.startsWith('commander.')) process.exit(2);
-    if (e instanceof CliError || e instanceof ConfigError || e instanceof ContentError) console.error(e.message);
-    else if (e instanceof UserRuleError) console.error(e.message);
-    else console.error(e);
-    process.exit(1);
-  });
+  buildCli().parseAsync(process.argv).catch((e: unknown) => process.exit(reportFailure(e)));
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { auditKeyring, decodeAuditKey, type AuditKeyring } from './audit/keyring';
 import { createPrivateFile, ensurePrivateDir, makePrivate } from './files';
 import { projectRoot } from './paths';
-import { isMonthDay } from './training/dates';
+import { isMonthDay } from './dates';
 import type { AnnualRule } from './training/status';
 
 /** Thrown when the environment is invalid; main.ts prints it and exits without starting. */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
-import { requireUser } from './auth/guards';
+import { requireUser } from './http/guards';
 import type { AppDeps } from './deps';
 import { LearningDeps, learnerCourseState } from './learning/progress';
 

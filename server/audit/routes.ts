@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { requireRole } from '../auth/guards';
+import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { idParam, pageNumber, queryString } from '../http/validate';
-import { isRealDate } from '../users/fields';
+import { isRealDate } from '../dates';
 import { auditStore, type AuditFilter } from './store';
 
 const PAGE_SIZE = 100;

@@ -2,13 +2,14 @@ import { Router, type Request, type Response, type NextFunction } from 'express'
 import type { PassportStatic } from 'passport';
 import { z } from 'zod';
 import { appendAudit } from '../audit/service';
+import { formatClockTime } from '../dates';
 import type { AppDeps } from '../deps';
 import type { User } from '../db/schema';
 import { SESSION_COOKIE } from '../http/session';
 import { parseForm } from '../http/validate';
 import { hasControlChars } from '../text';
 import { DEVICE_COOKIE, DEVICE_MAX_AGE_MS } from './devices';
-import { safeNext } from './guards';
+import { safeNext } from '../http/guards';
 import { signInLimiters } from './sign-in-middleware';
 import type { SignInInfo } from './login';
 import { PASSWORD_HINT, PASSWORD_MAX, passwordProblem } from './password-policy';
@@ -45,11 +46,10 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   const loginFailed = `That email and password did not match an active account. After ${config.lockoutThreshold} failed attempts in a row, ` +
     `sign-in with that address pauses on devices it has not been used on: ${minutes(config.lockoutFirstMs)} at first, ` +
     `doubling with each further failure up to ${minutes(config.lockoutMs)}.`;
-  const clockFmt = new Intl.DateTimeFormat('en-GB', { timeZone: config.timeZone, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
   // Said for any address, known or not, since unknown addresses pause alike.
   const pausedMessage = (until: string) => {
     const wait = Math.max(1, Math.ceil((Date.parse(until) - clock.now().getTime()) / 60_000));
-    return `Sign-in with this email address is paused after too many failed attempts. Try again after ${clockFmt.format(new Date(until))} ` +
+    return `Sign-in with this email address is paused after too many failed attempts. Try again after ${formatClockTime(until, config.timeZone)} ` +
       `(in ${wait} minute${wait === 1 ? '' : 's'}). On a computer or phone where you have signed in before, you can sign in now.`;
   };
 

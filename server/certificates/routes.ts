@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { requireRole, requireUser } from '../auth/guards';
+import { requireRole, requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { idParam } from '../http/validate';
 import { hasControlChars } from '../text';
-import { actorOf } from '../users/routes';
+import { actorOf } from '../http/actor';
 import { normalizeCode } from './codes';
 import { certificateData, loadCertificate, mayDownload, reissueCertificate, revokeCertificate, verifyCode } from './service';
 
@@ -21,7 +21,7 @@ export function certificateRoutes(deps: AppDeps): Router {
   router.get('/certificates/:id.pdf', requireUser, async (req, res) => {
     const found = await loadCertificate(db, idParam(req.params.id));
     // Not found and not yours look the same: a certificate id reveals nothing.
-    if (!found || !(await mayDownload(db, req.user!, found.owner))) throw new HttpError(404, 'There is no such certificate.');
+    if (!found || !(await mayDownload(db, req.user!, found.owner))) fail('not-found', 'There is no such certificate.');
     const data = await certificateData(db, training, config.baseUrl, config.orgName, found.cert);
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', `attachment; filename="certificate-${found.cert.code}.pdf"`);
@@ -52,7 +52,7 @@ export function certificateRoutes(deps: AppDeps): Router {
 
   router.post('/admin/certificates/:id/revoke', admins, async (req, res) => {
     const found = await loadCertificate(db, idParam(req.params.id));
-    if (!found) throw new HttpError(404, 'There is no such certificate.');
+    if (!found) fail('not-found', 'There is no such certificate.');
     const reason = typeof req.body?.reason === 'string' ? (req.body.reason as string).trim() : '';
     if (!reason || reason.length > 500 || hasControlChars(reason)) {
       req.session.flash = { kind: 'error', message: 'Give a reason for revoking (up to 500 characters); nothing was changed.' };
@@ -65,7 +65,7 @@ export function certificateRoutes(deps: AppDeps): Router {
 
   router.post('/admin/certificates/:id/reissue', admins, async (req, res) => {
     const found = await loadCertificate(db, idParam(req.params.id));
-    if (!found) throw new HttpError(404, 'There is no such certificate.');
+    if (!found) fail('not-found', 'There is no such certificate.');
     await reissueCertificate(db, training, actorOf(req.user!, req.ip), found.cert.id);
     req.session.flash = { kind: 'success', message: `A new certificate was issued for ${found.owner.name}; ${found.cert.code} now shows as replaced.` };
     res.redirect(303, `/admin/users/${found.owner.id}`);

@@ -1,19 +1,47 @@
 import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
+import type { Clock } from '../clock';
+import type { Course } from '../content/catalogue';
 import type { Certificate, DB, User } from '../db/schema';
-import { HttpError } from '../http/errors';
-import { formatDay } from '../training/dates';
-import { issueCertificate } from '../training/finish';
+import { fail } from '../errors';
+import { formatDay } from '../dates';
 import type { Training } from '../training/service';
-import { certificateStore, completionStore } from '../training/store';
 import { inScope, scopeFor } from '../users/scope';
 import { userStore } from '../users/store';
-import { codeHash, normalizeCode, sameCode } from './codes';
+import { codeHash, newCertificateCode, normalizeCode, sameCode } from './codes';
 import type { CertificateData } from './render';
+import { certificateStore } from './store';
+
+/** Issues a certificate for a completion, inside the caller's transaction, with its audit event. */
+export async function issueCertificate(
+  trx: Kysely<DB>, clock: Clock, actor: Actor, completionId: number, learnerName: string, course: Pick<Course, 'title' | 'version'>,
+): Promise<number> {
+  const code = newCertificateCode();
+  const { id } = await certificateStore(trx).insert({
+    completion_id: completionId, code, code_hash: codeHash(code), learner_name: learnerName,
+    course_title: course.title, course_version: course.version, issued_at: clock.now().toISOString(),
+  });
+  await appendAudit(trx, clock, actor, { action: 'certificate.issued', subjectType: 'certificate', subjectId: id, details: { completion: completionId, code } });
+  return id;
+}
+
+/** The newest certificate of a completion, if any. */
+export async function certificateOfCompletion(trx: Kysely<DB>, completionId: number): Promise<Certificate | undefined> {
+  return (await certificateStore(trx).forCompletion(completionId))[0];
+}
+
+/** A person's certificates, newest first, with their completion. */
+export async function certificatesOf(db: Kysely<DB>, userId: number) {
+  return certificateStore(db).forUser(userId);
+}
+
+export async function certificateById(db: Kysely<DB>, id: number): Promise<Certificate | undefined> {
+  return certificateStore(db).byId(id);
+}
 
 export async function loadCertificate(db: Kysely<DB>, id: number | undefined) {
   const cert = id === undefined ? undefined : await certificateStore(db).byId(id);
-  const completion = cert ? await completionStore(db).byId(cert.completion_id) : undefined;
+  const completion = cert ? await certificateStore(db).completion(cert.completion_id) : undefined;
   const owner = completion ? await userStore(db).byId(completion.user_id) : undefined;
   return cert && completion && owner ? { cert, completion, owner } : undefined;
 }
@@ -26,10 +54,9 @@ export async function mayDownload(db: Kysely<DB>, viewer: User, owner: User): Pr
 }
 
 export async function certificateData(db: Kysely<DB>, t: Training, baseUrl: string, orgName: string, cert: Certificate): Promise<CertificateData> {
-  const completion = (await completionStore(db).byId(cert.completion_id))!;
-  const attestation = completion.attestation_id
-    ? await db.selectFrom('attestations').selectAll().where('id', '=', completion.attestation_id).executeTakeFirst()
-    : undefined;
+  const store = certificateStore(db);
+  const completion = (await store.completion(cert.completion_id))!;
+  const attestation = completion.attestation_id ? await store.attestation(completion.attestation_id) : undefined;
   return {
     orgName, learnerName: cert.learner_name, courseTitle: cert.course_title, courseVersion: cert.course_version,
     contentHash: completion.content_hash, completedOn: formatDay(t.dayOf(completion.completed_at)), validUntil: formatDay(completion.valid_until),
@@ -59,7 +86,7 @@ export async function verifyCode(db: Kysely<DB>, t: Training, input: string): Pr
   if (!cert || !sameCode(cert.code, code)) return { state: 'not-found' };
   if (cert.status === 'revoked') return { state: 'revoked', revokedOn: cert.revoked_at ? t.dayOf(cert.revoked_at) : undefined };
   if (cert.status === 'replaced') return { state: 'replaced' };
-  const completion = (await completionStore(db).byId(cert.completion_id))!;
+  const completion = (await certificateStore(db).completion(cert.completion_id))!;
   const base = { name: cert.learner_name, course: cert.course_title, completedOn: t.dayOf(completion.completed_at), validUntil: completion.valid_until };
   return { ...base, state: t.today() > completion.valid_until ? 'expired' : 'valid' };
 }
@@ -67,11 +94,9 @@ export async function verifyCode(db: Kysely<DB>, t: Training, input: string): Pr
 export async function revokeCertificate(db: Kysely<DB>, t: Training, actor: Actor, certId: number, reason: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const r = await certificateStore(trx).setStatus(certId, { status: 'revoked', revoked_at: t.clock.now().toISOString(), revoked_reason: reason });
-    if (Number(r.numUpdatedRows) !== 1) throw new HttpError(409, 'Only a valid certificate can be revoked; this one is already revoked or replaced.');
+    if (Number(r.numUpdatedRows) !== 1) fail('conflict', 'Only a valid certificate can be revoked; this one is already revoked or replaced.');
     await appendAudit(trx, t.clock, actor, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: certId, details: { reason } });
-    const owner = await trx.selectFrom('completions').innerJoin('certificates', 'certificates.completion_id', 'completions.id')
-      .select('completions.user_id').where('certificates.id', '=', certId).executeTakeFirstOrThrow();
-    await t.index.refresh(trx, [owner.user_id]);
+    await t.index.refresh(trx, [await certificateStore(trx).ownerId(certId)]);
   });
 }
 
@@ -79,11 +104,11 @@ export async function revokeCertificate(db: Kysely<DB>, t: Training, actor: Acto
 export async function reissueCertificate(db: Kysely<DB>, t: Training, actor: Actor, certId: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const found = await loadCertificate(trx, certId);
-    if (!found) throw new HttpError(404, 'There is no such certificate.');
-    if (found.cert.status !== 'valid') throw new HttpError(409, 'Only a valid certificate can be reissued.');
+    if (!found) fail('not-found', 'There is no such certificate.');
+    if (found.cert.status !== 'valid') fail('conflict', 'Only a valid certificate can be reissued.');
     // Same course title and version as the completion it records; only the name is brought up to date.
     const course = { title: found.cert.course_title, version: found.cert.course_version };
-    const newId = await issueCertificate(trx, t, actor, found.completion.id, found.owner.name, course);
+    const newId = await issueCertificate(trx, t.clock, actor, found.completion.id, found.owner.name, course);
     await certificateStore(trx).setStatus(certId, { status: 'replaced', replaced_by: newId });
     await t.index.refresh(trx, [found.owner.id]);
     await appendAudit(trx, t.clock, actor, { action: 'certificate.reissued', subjectType: 'certificate', subjectId: certId, details: { replacedBy: newId, name: found.owner.name } });

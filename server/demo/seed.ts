@@ -4,7 +4,7 @@ import { hashPassword } from '../auth/password';
 import { codeHash, newCertificateCode } from '../certificates/codes';
 import type { Course } from '../content/catalogue';
 import type { DB, Role } from '../db/schema';
-import { addDays } from '../training/dates';
+import { addDays } from '../dates';
 import type { Training } from '../training/service';
 import { nextAnnual } from '../training/status';
 import { ensureDepartment } from '../users/departments';

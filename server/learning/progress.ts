@@ -3,16 +3,20 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import { sceneOf, type Course, type Lesson, type Scene } from '../content/catalogue';
 import type { DB, LessonProgress, User } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { fail, RuleError } from '../errors';
 import type { Training } from '../training/service';
 import type { Assignment } from '../training/status';
 import { durationInWords, lessonMinimumSeconds } from './pace';
 import { answerStore, progressStore, type Track } from './store';
 
-/** The last answer of a lesson came sooner than its minimum time: nothing was recorded. */
-export class TooSoonError extends Error {
+/**
+ * The last answer of a lesson came sooner than its minimum time: nothing was recorded. A RuleError of
+ * its own kind because the lesson route shows the scene again with this message, while any other
+ * conflict from answering goes to the error page.
+ */
+export class TooSoonError extends RuleError {
   constructor(readonly secondsLeft: number) {
-    super(`You reached the end of this lesson sooner than it can be read. Spend about ${durationInWords(secondsLeft)} more with it `
+    super('conflict', `You reached the end of this lesson sooner than it can be read. Spend about ${durationInWords(secondsLeft)} more with it `
       + '(the situations and the feedback), then choose your answer again. Lessons have a minimum time so that your record shows real training.');
   }
 }
@@ -71,8 +75,8 @@ export async function learnerCourseState(d: LearningDeps, track: Track, course: 
 
 function requireOpen(state: CourseState, lessonId: string): LessonState {
   const ls = state.lessons.find((l) => l.lesson.id === lessonId);
-  if (!ls) throw new HttpError(404, 'There is no such lesson in this course.');
-  if (ls.status === 'locked') throw new HttpError(409, 'Finish the lessons before this one first; lessons open in order.');
+  if (!ls) fail('not-found', 'There is no such lesson in this course.');
+  if (ls.status === 'locked') fail('conflict', 'Finish the lessons before this one first; lessons open in order.');
   return ls;
 }
 
@@ -135,10 +139,10 @@ export async function answerScene(
   // Nothing is written until the answer is accepted: a refused answer (400, 409) changes nothing.
   const { lesson, scene, placement } = await locateScene(d, track, course, lessonId);
   if (!scene || scene.id !== sceneId) {
-    throw new HttpError(409, 'That question was already answered, or is not the one you are on. Continue from where you are.');
+    fail('conflict', 'That question was already answered, or is not the one you are on. Continue from where you are.');
   }
   const choice = scene.choices.find((c) => c.id === choiceId);
-  if (!choice) throw new HttpError(400, 'Choose one of the options shown, then select Continue.');
+  if (!choice) fail('invalid', 'Choose one of the options shown, then select Continue.');
   const now = d.clock.now().toISOString();
   const next = choice.next === 'end' ? null : choice.next;
   if (next === null && !untimed) {
@@ -149,7 +153,7 @@ export async function answerScene(
   return d.db.transaction().execute(async (trx) => {
     await place(trx, d, track, course, lesson, placement);
     const moved = await progressStore(trx).advance(track, lesson.id, scene.id, next, now);
-    if (!moved) throw new HttpError(409, 'That question was already answered. Continue from where you are.');
+    if (!moved) fail('conflict', 'That question was already answered. Continue from where you are.');
     const { id } = await answerStore(trx).insert(track, {
       lesson_id: lesson.id, scene_id: scene.id, choice_id: choice.id,
       outcome: choice.outcome, next_scene_id: choice.next, content_hash: course.contentHash, answered_at: now,

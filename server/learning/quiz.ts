@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Course, QuizQuestion } from '../content/catalogue';
 import type { DB, QuizAttempt } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { cryptoRng, drawQuestions, type Rng, type ServedQuestion } from './draw';
 import { learnerCourseState, type LearningDeps } from './progress';
-import { formatDateTime } from '../training/dates';
+import { formatDateTime } from '../dates';
 import { allowance, type AttemptRules } from './attempt-limit';
 import { attemptStore, type Track } from './store';
 
@@ -19,7 +19,7 @@ export interface QuizSettings extends AttemptRules {
 async function requireAttemptLeft(db: Kysely<DB>, s: QuizSettings, track: Track, now: Date): Promise<void> {
   const { remaining, nextSetAt } = allowance(s, await attemptStore(db).submittedTimes(track), now);
   if (remaining === 0 && nextSetAt) {
-    throw new HttpError(409, `You have used all ${s.maxAttempts} quiz attempts of this set. You can try again from ${formatDateTime(nextSetAt, s.timeZone)}: `
+    fail('conflict', `You have used all ${s.maxAttempts} quiz attempts of this set. You can try again from ${formatDateTime(nextSetAt, s.timeZone)}: `
       + 'until then, review the lessons named on your result pages.');
   }
 }
@@ -31,14 +31,14 @@ export function servedOf(attempt: QuizAttempt): ServedQuestion[] {
 /** The attempt, if it belongs to this learner and this course; otherwise 404 (whose it is stays private). */
 export async function ownAttempt(db: Kysely<DB>, userId: number, courseId: string, attemptId: number | undefined): Promise<QuizAttempt> {
   const a = attemptId === undefined ? undefined : await attemptStore(db).byId(attemptId);
-  if (!a || a.user_id !== userId || a.course_id !== courseId) throw new HttpError(404, 'There is no such quiz attempt for you.');
+  if (!a || a.user_id !== userId || a.course_id !== courseId) fail('not-found', 'There is no such quiz attempt for you.');
   return a;
 }
 
 /** Opens the quiz: resumes an unsubmitted attempt of the current content, or draws a new set. */
 export async function startAttempt(d: LearningDeps, s: QuizSettings, track: Track, course: Course): Promise<number> {
   const state = await learnerCourseState(d, track, course);
-  if (!state.allLessonsDone) throw new HttpError(409, 'The quiz opens once you have finished every lesson.');
+  if (!state.allLessonsDone) fail('conflict', 'The quiz opens once you have finished every lesson.');
   const store = attemptStore(d.db);
   const open = await store.openFor(track, course.contentHash);
   if (open) return open.id;
@@ -81,11 +81,7 @@ function isRight(q: QuizQuestion, chosen: string[]): boolean {
   return correct.length === picked.length && correct.every((c, i) => c === picked[i]);
 }
 
-export class QuizInputError extends Error {
-  constructor(readonly problems: Record<string, string>) {
-    super('Some answers are missing or invalid.');
-  }
-}
+export const QUIZ_INPUT_PROBLEM = 'Some answers are missing or invalid.';
 
 /**
  * Grades an attempt on the server, once. Refuses (and records nothing) when the attempt is already
@@ -94,10 +90,10 @@ export class QuizInputError extends Error {
 export async function submitAttempt(
   d: LearningDeps, s: QuizSettings, actor: Actor, track: Track, course: Course, attempt: QuizAttempt, answers: Answers,
 ): Promise<{ score: number; passed: boolean }> {
-  if (attempt.submitted_at) throw new HttpError(409, 'This attempt was already submitted. See your result from the quiz page.');
-  if (attempt.cycle !== track.cycle) throw new HttpError(409, 'This attempt belongs to an earlier training cycle and can no longer be submitted.');
+  if (attempt.submitted_at) fail('conflict', 'This attempt was already submitted. See your result from the quiz page.');
+  if (attempt.cycle !== track.cycle) fail('conflict', 'This attempt belongs to an earlier training cycle and can no longer be submitted.');
   if (attempt.content_hash !== course.contentHash) {
-    throw new HttpError(409, 'The course was updated after this quiz was given to you. Start a new attempt; your earlier answers were not graded.');
+    fail('conflict', 'The course was updated after this quiz was given to you. Start a new attempt; your earlier answers were not graded.');
   }
   const served = servedOf(attempt);
   const byId = new Map(course.questions.map((q) => [q.id, q]));
@@ -108,12 +104,12 @@ export async function submitAttempt(
   for (const sq of served) {
     const q = byId.get(sq.question);
     const chosen = answers[sq.question] ?? [];
-    if (!q) throw new HttpError(409, 'The course was updated after this quiz was given to you. Start a new attempt.');
+    if (!q) fail('conflict', 'The course was updated after this quiz was given to you. Start a new attempt.');
     if (chosen.length === 0) problems[sq.question] = 'Answer this question.';
     else if (chosen.some((c) => !sq.choices.includes(c))) problems[sq.question] = 'Choose from the options shown.';
     else if (q.type === 'single' && chosen.length > 1) problems[sq.question] = 'Choose one answer.';
   }
-  if (Object.keys(problems).length) throw new QuizInputError(problems);
+  if (Object.keys(problems).length) fail('invalid', QUIZ_INPUT_PROBLEM, problems);
 
   const correct = served.filter((sq) => isRight(byId.get(sq.question)!, answers[sq.question]!)).length;
   const score = Math.round((100 * correct) / served.length);
@@ -125,7 +121,7 @@ export async function submitAttempt(
     const graded = await attemptStore(trx).grade(attempt.id, {
       submitted_at: now, answers: JSON.stringify(answers), correct_count: correct, score, passed: passed ? 1 : 0,
     });
-    if (!graded) throw new HttpError(409, 'This attempt was already submitted.');
+    if (!graded) fail('conflict', 'This attempt was already submitted.');
     await appendAudit(trx, d.clock, actor, {
       action: passed ? 'quiz.passed' : 'quiz.failed', subjectType: 'user', subjectId: track.userId,
       details: { course: course.id, cycle: track.cycle, attempt: attempt.id, score, correct, questions: served.length, content: course.contentHash },

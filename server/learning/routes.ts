@@ -1,16 +1,15 @@
 import { Router, type Request } from 'express';
-import { requireUser } from '../auth/guards';
+import { requireUser } from '../http/guards';
 import type { Course } from '../content/catalogue';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { fail, RuleError } from '../errors';
 import { idParam } from '../http/validate';
-import { actorOf } from '../users/routes';
+import { actorOf } from '../http/actor';
 import { allowance } from './attempt-limit';
 import { answerScene, currentScene, LearningDeps, learnerCourseState, locateScene, TooSoonError } from './progress';
-import { answersFromBody, missedQuestions, ownAttempt, QuizInputError, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
+import { answersFromBody, missedQuestions, ownAttempt, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
 import { answerStore, attemptStore, type Track } from './store';
-import { completionStore } from '../training/store';
-import { formatDay } from '../training/dates';
+import { formatDay } from '../dates';
 
 export function learningRoutes(deps: AppDeps): Router {
   const { db, clock, config, catalogue } = deps;
@@ -25,7 +24,7 @@ export function learningRoutes(deps: AppDeps): Router {
 
   const courseOf = (req: Request): Course => {
     const course = catalogue.get(String(req.params.courseId));
-    if (!course) throw new HttpError(404, 'There is no such course.');
+    if (!course) fail('not-found', 'There is no such course.');
     return course;
   };
   const me = (req: Request) => actorOf(req.user!, req.ip);
@@ -34,7 +33,7 @@ export function learningRoutes(deps: AppDeps): Router {
   const openTrack = async (req: Request, course: Course) => {
     const { track, assignment } = await learning.trackFor(req.user!, course, req.method !== 'GET');
     if (assignment.status === 'completed') {
-      throw new HttpError(409, `You are up to date with this training. Your next refresher opens on ${formatDay(assignment.opensOn)}.`);
+      fail('conflict', `You are up to date with this training. Your next refresher opens on ${formatDay(assignment.opensOn)}.`);
     }
     return track;
   };
@@ -50,7 +49,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const state = await learnerCourseState(learning, await openTrack(req, course), course);
     const ls = state.lessons.find((l) => l.lesson.id === req.params.lessonId);
-    if (!ls) throw new HttpError(404, 'There is no such lesson in this course.');
+    if (!ls) fail('not-found', 'There is no such lesson in this course.');
     const index = state.lessons.indexOf(ls);
     const nextLesson = state.lessons[index + 1]?.lesson;
     res.render('learning/lesson', { title: ls.lesson.title, course, ls, index, count: state.lessons.length, nextLesson, allDone: state.allLessonsDone });
@@ -94,12 +93,12 @@ export function learningRoutes(deps: AppDeps): Router {
     const id = idParam(req.params.answerId);
     const answer = id === undefined ? undefined : await answerStore(db).byId(id);
     if (!answer || answer.user_id !== req.user!.id || answer.course_id !== course.id || answer.lesson_id !== req.params.lessonId) {
-      throw new HttpError(404, 'There is no such answer for you.');
+      fail('not-found', 'There is no such answer for you.');
     }
     const lesson = course.lessons.find((l) => l.id === answer.lesson_id);
     const scene = lesson?.scenes.find((s) => s.id === answer.scene_id);
     const choice = scene?.choices.find((c) => c.id === answer.choice_id);
-    if (!lesson || !scene || !choice) throw new HttpError(410, 'The course has been updated since you answered this; continue with the lesson.');
+    if (!lesson || !scene || !choice) fail('gone', 'The course has been updated since you answered this; continue with the lesson.');
     const finished = answer.next_scene_id === 'end';
     res.render('learning/feedback', {
       title: `Feedback: ${scene.prompt}`, course, lesson, scene, choice, finished,
@@ -128,7 +127,7 @@ export function learningRoutes(deps: AppDeps): Router {
       const q = byId.get(sq.question);
       return q && { id: q.id, type: q.type, prompt: q.prompt, choices: sq.choices.map((cid) => ({ id: cid, text: q.choices.find((c) => c.id === cid)?.text ?? '' })) };
     });
-    if (items.some((i) => !i)) throw new HttpError(409, 'The course was updated after this quiz was given to you. Start a new attempt.');
+    if (items.some((i) => !i)) fail('conflict', 'The course was updated after this quiz was given to you. Start a new attempt.');
     return { title: `${course.title}: quiz`, course, attemptId, items, answers, problems };
   };
 
@@ -136,7 +135,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
     if (attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}/result`);
-    if (attempt.content_hash !== course.contentHash) throw new HttpError(409, 'The course was updated after this quiz was given to you. Start a new attempt from the quiz page.');
+    if (attempt.content_hash !== course.contentHash) fail('conflict', 'The course was updated after this quiz was given to you. Start a new attempt from the quiz page.');
     res.render('learning/quiz', renderQuiz(course, attempt.id, servedOf(attempt), {}, {}));
   });
 
@@ -146,10 +145,10 @@ export function learningRoutes(deps: AppDeps): Router {
     const served = servedOf(attempt);
     const { answers, problems } = answersFromBody(req.body, served);
     try {
-      if (Object.keys(problems).length) throw new QuizInputError(problems);
+      if (Object.keys(problems).length) fail('invalid', QUIZ_INPUT_PROBLEM, problems);
       await submitAttempt(learning, quizSettings, me(req), await openTrack(req, course), course, attempt, answers);
     } catch (e) {
-      if (!(e instanceof QuizInputError)) throw e;
+      if (!(e instanceof RuleError && e.problems)) throw e;
       return res.status(400).render('learning/quiz', renderQuiz(course, attempt.id, served, answers, e.problems));
     }
     res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}/result`);
@@ -159,7 +158,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
     if (!attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}`);
-    const completion = await completionStore(db).byCycle(req.user!.id, course.id, attempt.cycle);
+    const completion = await deps.training.completionOf(req.user!.id, course.id, attempt.cycle);
     const track = { userId: req.user!.id, courseId: course.id, cycle: attempt.cycle };
     res.render('learning/result', {
       title: `${course.title}: quiz result`, course, attempt, missed: missedQuestions(course, attempt), passingScore: course.passingScore, completion,

@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify';
 import type { Catalogue } from '../content/catalogue';
 import type { DB } from '../db/schema';
 import type { Training } from '../training/service';
-import { formatDay } from '../training/dates';
+import { formatDay } from '../dates';
 import { neutralise } from './csv-export';
 import { FONT, FONT_BOLD } from '../certificates/fonts';
 

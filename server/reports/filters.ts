@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Catalogue } from '../content/catalogue';
 import { ROLES } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
-import { isRealDate } from '../users/fields';
+import { isRealDate } from '../dates';
 import { SORTS, type SortKey } from './store';
 
 const STATUSES = Object.keys(STATUS_LABEL) as TrainingStatus[];
@@ -51,12 +51,12 @@ export interface ParsedReportQuery {
 
 export function parseReportQuery(query: unknown, catalogue: Catalogue, today: string): ParsedReportQuery {
   const r = reportQuery.safeParse(query ?? {});
-  if (!r.success) throw new HttpError(400, `The report filters could not be used: ${r.error.issues.map((i) => i.message).join(' ')}`);
+  if (!r.success) fail('invalid', `The report filters could not be used: ${r.error.issues.map((i) => i.message).join(' ')}`);
   const q = r.data;
   const courseId = q.course ?? catalogue.courses[0]?.id ?? '';
-  if (!catalogue.get(courseId)) throw new HttpError(400, 'The report filters could not be used: unknown course.');
-  if (q.as_of && q.as_of > today) throw new HttpError(400, 'The report filters could not be used: "compliant as of" must be today or earlier.');
-  if (q.due_from && q.due_to && q.due_from > q.due_to) throw new HttpError(400, 'The report filters could not be used: "due from" is after "due to".');
+  if (!catalogue.get(courseId)) fail('invalid', 'The report filters could not be used: unknown course.');
+  if (q.as_of && q.as_of > today) fail('invalid', 'The report filters could not be used: "compliant as of" must be today or earlier.');
+  if (q.due_from && q.due_to && q.due_from > q.due_to) fail('invalid', 'The report filters could not be used: "due from" is after "due to".');
   const raw: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(q)) if (v !== undefined && !(Array.isArray(v) && v.length === 0)) raw[k] = v;
   return {

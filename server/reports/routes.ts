@@ -1,13 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { appendAudit } from '../audit/service';
-import { requireRole } from '../auth/guards';
-import { certificateData } from '../certificates/service';
+import { requireRole } from '../http/guards';
+import { certificateById, certificateData } from '../certificates/service';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { idParam } from '../http/validate';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
 import { departmentTree, subtreeIds } from '../users/departments';
-import { actorOf } from '../users/routes';
+import { actorOf } from '../http/actor';
 import { inScope, scopeFor } from '../users/scope';
 import { allDepartments } from '../users/service';
 import { userStore } from '../users/store';
@@ -16,7 +16,6 @@ import type { EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
 import { allRowBatches, allRows, PAGE_SIZE, reportPage, scopedFilter } from './service';
 import { exportStore, reportStore, type ReportRow } from './store';
-import { certificateStore } from '../training/store';
 
 const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired'];
 
@@ -122,7 +121,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const { parsed, course, filter } = await context(req);
     const total = parsed.asOf ? undefined : await reportStore(db).count(filter);
     if (total !== undefined && total > ZIP_MAX_CERTIFICATES) {
-      throw new HttpError(400, `That would be ${total} certificates; narrow the filters to at most ${ZIP_MAX_CERTIFICATES}, for example by department.`);
+      fail('invalid', `That would be ${total} certificates; narrow the filters to at most ${ZIP_MAX_CERTIFICATES}, for example by department.`);
     }
     res.setHeader('Content-Type', 'application/zip');
     res.setHeader('Content-Disposition', `attachment; filename="certificates-${course.id}-${training.today()}.zip"`);
@@ -132,7 +131,7 @@ export function reportRoutes(deps: AppDeps): Router {
       for await (const r of allRows(training, course, filter, parsed.asOf)) {
         if (!r.certificateId) continue;
         if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
-        const cert = (await certificateStore(db).byId(r.certificateId))!;
+        const cert = (await certificateById(db, r.certificateId))!;
         const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
         yield { name: `${safe}-${cert.code}.pdf`, data: await certificateData(db, training, config.baseUrl, config.orgName, cert) };
       }
@@ -151,22 +150,22 @@ export function reportRoutes(deps: AppDeps): Router {
     if (personId !== undefined) {
       const person = await userStore(db).byId(personId);
       // Out of scope answers like missing, so the pack cannot be used to learn which ids exist.
-      if (!person || !inScope(scope, person)) throw new HttpError(404, 'No person with that id exists.');
+      if (!person || !inScope(scope, person)) fail('not-found', 'No person with that id exists.');
       ids = [person.id];
       scopeLabel = `Person: ${person.name}${person.employee_id ? ` (${person.employee_id})` : ''}`;
       parsed.raw = { person: String(person.id) };
     } else if (departmentId !== undefined) {
       const all = await allDepartments(db);
       const dept = departmentTree(all).byId.get(departmentId);
-      if (!dept) throw new HttpError(404, 'There is no such department.');
-      if (scope.kind === 'departments' && !scope.departmentIds.includes(departmentId)) throw new HttpError(403, 'That department is not in your team.');
-      if (scope.kind === 'self') throw new HttpError(403, 'Reports are for managers, administrators and auditors.');
+      if (!dept) fail('not-found', 'There is no such department.');
+      if (scope.kind === 'departments' && !scope.departmentIds.includes(departmentId)) fail('forbidden', 'That department is not in your team.');
+      if (scope.kind === 'self') fail('forbidden', 'Reports are for managers, administrators and auditors.');
       const deptIds = subtreeIds(all, departmentId);
       ids = await exportStore(db).userIdsInDepartments(deptIds);
       scopeLabel = `Department: ${dept.path} (including sub-departments)`;
       parsed.raw = { department: String(departmentId) };
     } else {
-      throw new HttpError(400, 'Choose a person or a department for the evidence pack.');
+      fail('invalid', 'Choose a person or a department for the evidence pack.');
     }
     const lines = await loadEvidence().evidenceLines(db, training, catalogue, ids);
     return {

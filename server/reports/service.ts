@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
 import type { DB, User } from '../db/schema';
-import { HttpError } from '../http/errors';
-import { addDays } from '../training/dates';
+import { fail } from '../errors';
+import { addDays } from '../dates';
 import type { Training } from '../training/service';
 import { assignmentFor, type TrainingStatus } from '../training/status';
 import { groupBy } from '../training/status-table';
@@ -17,7 +17,7 @@ export const PAGE_SIZE = 50;
 /** What the viewer may see, narrowed by the department filter; a manager asking for another department gets 403. */
 export async function scopedFilter(db: Kysely<DB>, viewer: User, p: ParsedReportQuery, today: string): Promise<ReportFilter> {
   const scope = await scopeFor(db, viewer);
-  if (scope.kind === 'self') throw new HttpError(403, 'Reports are for managers, administrators and auditors.');
+  if (scope.kind === 'self') fail('forbidden', 'Reports are for managers, administrators and auditors.');
   const f: ReportFilter = {
     courseId: p.courseId, today, statuses: p.statuses, role: p.role, cycle: p.cycle, dueFrom: p.dueFrom, dueTo: p.dueTo, search: p.search,
   };
@@ -27,9 +27,9 @@ export async function scopedFilter(db: Kysely<DB>, viewer: User, p: ParsedReport
   }
   if (p.departmentId !== undefined) {
     const all = await departmentStore(db).all();
-    if (!all.some((d) => d.id === p.departmentId)) throw new HttpError(404, 'There is no such department.');
+    if (!all.some((d) => d.id === p.departmentId)) fail('not-found', 'There is no such department.');
     if (scope.kind === 'departments' && !scope.departmentIds.includes(p.departmentId)) {
-      throw new HttpError(403, 'That department is not in your team. Managers see their own department and its sub-departments.');
+      fail('forbidden', 'That department is not in your team. Managers see their own department and its sub-departments.');
     }
     f.departmentIds = subtreeIds(all, p.departmentId);
   }

@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import { requireRole } from '../auth/guards';
+import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { acceptUpload } from '../http/csrf';
-import { HttpError } from '../http/errors';
+import { fail, RuleError } from '../errors';
 import { idParam, parseForm } from '../http/validate';
-import { actorOf } from '../users/routes';
-import { csvFromRequest } from '../users/import-routes';
+import { actorOf } from '../http/actor';
+import { csvFromRequest } from '../http/upload';
 import { userStore } from '../users/store';
 import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, inPersonFields, parseHistory, recordInPerson } from './record';
 
@@ -18,7 +18,7 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
   router.post('/admin/users/:id/completions', admins, async (req, res) => {
     const id = idParam(req.params.id);
     const user = id === undefined ? undefined : await userStore(db).byId(id);
-    if (!user) throw new HttpError(404, 'No person with that id exists.');
+    if (!user) fail('not-found', 'No person with that id exists.');
     const form = parseForm(inPersonFields, req.body, ['course_id', 'completed_on', 'trainer', 'reason']);
     const course = form.ok ? catalogue.get(form.data.course_id) : undefined;
     if (!form.ok || !course) {
@@ -30,7 +30,7 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
       await recordInPerson(training, actorOf(req.user!, req.ip), user, course, form.data);
       req.session.flash = { kind: 'success', message: `In-person completion recorded for ${user.name}; a certificate was issued.` };
     } catch (e) {
-      if (!(e instanceof HttpError) || e.status >= 500) throw e;
+      if (!(e instanceof RuleError)) throw e;
       req.session.flash = { kind: 'error', message: `Nothing was recorded: ${e.message}` };
     }
     res.redirect(303, `/admin/users/${user.id}#training`);
@@ -43,12 +43,12 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
 
   router.post('/admin/completions/import', admins, acceptUpload(config), async (req, res) => {
     const input = csvFromRequest(req.file, req.body);
-    const fail = (message: string, errors: { line: number; column: string; reason: string }[] = []) =>
+    const refuse = (message: string, errors: { line: number; column: string; reason: string }[] = []) =>
       res.status(400).render('training/import', { title: 'Import earlier completions', columns, errors, message, courses: catalogue.courses });
-    if ('error' in input) return fail(input.error);
+    if ('error' in input) return refuse(input.error);
     const parsed = await parseHistory(db, training, catalogue, input.text);
     if (parsed.errors.length) {
-      return fail(`Nothing was imported: ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'} found. Fix ${parsed.errors.length === 1 ? 'it' : 'them'} and upload the whole file again.`, parsed.errors);
+      return refuse(`Nothing was imported: ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'} found. Fix ${parsed.errors.length === 1 ? 'it' : 'them'} and upload the whole file again.`, parsed.errors);
     }
     const r = await importHistory(training, actorOf(req.user!, req.ip), parsed.rows, input.source);
     req.session.flash = { kind: 'success', message: `Import done: ${r.added} completions added, ${r.present} already present.` };

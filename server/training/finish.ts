@@ -1,16 +1,16 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
-import { codeHash, newCertificateCode } from '../certificates/codes';
+import { certificateOfCompletion, issueCertificate } from '../certificates/service';
 import type { Course } from '../content/catalogue';
 import { DEFAULT_LESSON_WPM } from '../config';
 import type { DB, QuizAttempt, User } from '../db/schema';
 import { courseMinimumSeconds, paceOf } from '../learning/pace';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { ownAttempt } from '../learning/quiz';
 import type { Training } from './service';
 import { nextAnnual } from './status';
-import { certificateStore, completionStore } from './store';
+import { completionStore } from './store';
 
 /** Names compared as people type them: case, accents' composition and spacing do not matter. */
 export function sameName(a: string, b: string): boolean {
@@ -28,22 +28,9 @@ export interface FinishResult {
   created: boolean;
 }
 
-/** Issues a certificate for a completion, inside the caller's transaction, with its audit event. */
-export async function issueCertificate(
-  trx: Kysely<DB>, t: Training, actor: Actor, completionId: number, learnerName: string, course: Pick<Course, 'title' | 'version'>,
-): Promise<number> {
-  const code = newCertificateCode();
-  const { id } = await certificateStore(trx).insert({
-    completion_id: completionId, code, code_hash: codeHash(code), learner_name: learnerName,
-    course_title: course.title, course_version: course.version, issued_at: t.clock.now().toISOString(),
-  });
-  await appendAudit(trx, t.clock, actor, { action: 'certificate.issued', subjectType: 'certificate', subjectId: id, details: { completion: completionId, code } });
-  return id;
-}
-
 async function existingResult(trx: Kysely<DB>, completionId: number): Promise<FinishResult> {
-  const certs = await certificateStore(trx).forCompletion(completionId);
-  return { completionId, certificateId: certs[0]!.id, created: false };
+  const cert = await certificateOfCompletion(trx, completionId);
+  return { completionId, certificateId: cert!.id, created: false };
 }
 
 /**
@@ -69,13 +56,14 @@ export async function finishWithAttestation(
 ): Promise<FinishResult> {
   return t.db.transaction().execute(async (trx) => {
     const attempt = await ownAttempt(trx, user.id, course.id, attemptId);
-    if (!attempt.passed) throw new HttpError(409, 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
+    if (!attempt.passed) fail('conflict', 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
     const done = await completionStore(trx).byCycle(user.id, course.id, attempt.cycle);
     if (done) return existingResult(trx, done.id);
     const assignment = await t.assignment(user, course, trx);
-    if (assignment.cycle !== attempt.cycle) throw new HttpError(409, 'This quiz attempt belongs to an earlier training cycle. Take the current one.');
+    if (assignment.cycle !== attempt.cycle) fail('conflict', 'This quiz attempt belongs to an earlier training cycle. Take the current one.');
     if (!sameName(typedName, user.name)) {
-      throw new HttpError(400, `Type your full name exactly as it is on your record ("${user.name}"). If that name is wrong, ask your administrator to correct it first.`);
+      const problem = `Type your full name exactly as it is on your record ("${user.name}"). If that name is wrong, ask your administrator to correct it first.`;
+      fail('invalid', problem, { typed_name: problem });
     }
     const now = t.clock.now().toISOString();
     const { id: attestationId } = await trx.insertInto('attestations').values({
@@ -88,12 +76,12 @@ export async function finishWithAttestation(
       valid_until: nextAnnual(t.policy(course), t.dayOf(now)).validUntil, source: 'quiz', recorded_by: null, created_at: now,
       ...await studyPace(trx, t, course, user.id, attempt),
     });
-    if (completionId === undefined) throw new HttpError(409, 'This training was already completed.');
+    if (completionId === undefined) fail('conflict', 'This training was already completed.');
     await appendAudit(trx, t.clock, actor, {
       action: 'completion.recorded', subjectType: 'user', subjectId: user.id,
       details: { completion: completionId, course: course.id, cycle: attempt.cycle, attempt: attempt.id, score: attempt.score, content: attempt.content_hash, policy: course.policy.version },
     });
-    const certificateId = await issueCertificate(trx, t, actor, completionId, user.name, course);
+    const certificateId = await issueCertificate(trx, t.clock, actor, completionId, user.name, course);
     await t.index.refresh(trx, [user.id]);
     return { completionId, certificateId, created: true };
   });

@@ -4,11 +4,11 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Catalogue, Course } from '../content/catalogue';
 import { readCsv, type RowError } from '../csv';
 import type { DB, User } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { hasControlChars } from '../text';
-import { isRealDate } from '../users/fields';
+import { isRealDate } from '../dates';
 import { userStore } from '../users/store';
-import { issueCertificate } from './finish';
+import { issueCertificate } from '../certificates/service';
 import type { Training } from './service';
 import { nextAnnual } from './status';
 import { completionStore } from './store';
@@ -40,22 +40,22 @@ const noonOf = (day: string) => `${day}T12:00:00.000Z`;
 export async function recordInPerson(
   t: Training, actor: Actor, user: User, course: Course, f: z.output<typeof inPersonFields>,
 ): Promise<number> {
-  if (f.completed_on > t.today()) throw new HttpError(400, 'The session date cannot be in the future.');
+  if (f.completed_on > t.today()) fail('invalid', 'The session date cannot be in the future.');
   return t.db.transaction().execute(async (trx) => {
     const assignment = await t.assignment(user, course, trx);
-    if (assignment.status === 'completed') throw new HttpError(409, `${user.name} is already up to date with this course.`);
+    if (assignment.status === 'completed') fail('conflict', `${user.name} is already up to date with this course.`);
     const completedAt = noonOf(f.completed_on);
     const completionId = await completionStore(trx).insertOnce({
       user_id: user.id, course_id: course.id, cycle: assignment.cycle, due_on: assignment.dueOn, content_hash: null, attempt_id: null,
       attestation_id: null, score: null, completed_at: completedAt, valid_until: nextAnnual(t.policy(course), f.completed_on).validUntil,
       source: 'in-person', recorded_by: actor.id, details: JSON.stringify({ trainer: f.trainer, reason: f.reason }), created_at: t.clock.now().toISOString(),
     });
-    if (completionId === undefined) throw new HttpError(409, `${user.name} already has a completion for this cycle.`);
+    if (completionId === undefined) fail('conflict', `${user.name} already has a completion for this cycle.`);
     await appendAudit(trx, t.clock, actor, {
       action: 'completion.recorded', subjectType: 'user', subjectId: user.id,
       details: { completion: completionId, course: course.id, cycle: assignment.cycle, source: 'in-person', date: f.completed_on, trainer: f.trainer, reason: f.reason },
     });
-    await issueCertificate(trx, t, actor, completionId, user.name, course);
+    await issueCertificate(trx, t.clock, actor, completionId, user.name, course);
     await t.index.refresh(trx, [user.id]);
     return completionId;
   });

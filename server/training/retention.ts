@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { changeInChunks, inChunks } from '../db/chunks';
 import { appendAudit, type Actor } from '../audit/service';
 import type { DB } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import type { Training } from './service';
 
 export const RETENTION_YEARS = 6;
@@ -32,7 +32,7 @@ export interface PurgeCounts {
 export async function purgeBefore(t: Training, actor: Actor, before: string): Promise<PurgeCounts> {
   const limit = earliestAllowedCutoff(t.today());
   if (before > limit) {
-    throw new HttpError(400, `Training records are kept six years (45 CFR 164.530(j)). The latest date you can purge before today is ${limit}.`);
+    fail('invalid', `Training records are kept six years (45 CFR 164.530(j)). The latest date you can purge before today is ${limit}.`);
   }
   const cutoff = `${before}T00:00:00.000Z`;
   return t.db.transaction().execute(async (trx: Kysely<DB>) => {

@@ -1,12 +1,13 @@
 import { Router } from 'express';
-import { requireUser } from '../auth/guards';
+import { requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { fail, RuleError } from '../errors';
 import { idParam } from '../http/validate';
 import { ownAttempt } from '../learning/quiz';
-import { actorOf } from '../users/routes';
+import { actorOf } from '../http/actor';
 import { finishWithAttestation } from './finish';
-import { certificateStore, completionStore } from './store';
+import { certificatesOf } from '../certificates/service';
+import { completionStore } from './store';
 import { STATUS_LABEL } from './status';
 
 export function trainingRoutes(deps: AppDeps): Router {
@@ -16,9 +17,9 @@ export function trainingRoutes(deps: AppDeps): Router {
 
   const loadPassed = async (userId: number, courseId: string, attemptId: unknown) => {
     const course = catalogue.get(courseId);
-    if (!course) throw new HttpError(404, 'There is no such course.');
+    if (!course) fail('not-found', 'There is no such course.');
     const attempt = await ownAttempt(db, userId, course.id, idParam(attemptId));
-    if (!attempt.passed) throw new HttpError(409, 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
+    if (!attempt.passed) fail('conflict', 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
     return { course, attempt };
   };
 
@@ -45,14 +46,14 @@ export function trainingRoutes(deps: AppDeps): Router {
       req.session.flash = { kind: 'success', message: result.created ? 'Training complete. Your certificate is ready.' : 'This training was already complete.' };
       res.redirect(303, '/transcript');
     } catch (e) {
-      if (e instanceof HttpError && e.status === 400) return render400({ typed_name: e.message });
+      if (e instanceof RuleError && e.problems) return render400({ ...e.problems });
       throw e;
     }
   });
 
   router.get('/transcript', requireUser, async (req, res) => {
     const user = req.user!;
-    const [completions, certificates] = await Promise.all([completionStore(db).forUser(user.id), certificateStore(db).forUser(user.id)]);
+    const [completions, certificates] = await Promise.all([completionStore(db).forUser(user.id), certificatesOf(db, user.id)]);
     const assignments = await Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) })));
     res.render('training/transcript', {
       title: 'Your training record', person: user, completions, certificates, assignments, statusLabel: STATUS_LABEL,

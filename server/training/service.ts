@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import type { Course } from '../content/catalogue';
+import type { Catalogue, Course } from '../content/catalogue';
 import type { DB, User } from '../db/schema';
 import { progressStore } from '../learning/store';
-import { dayInZone } from './dates';
+import { dayInZone } from '../dates';
 import { assignmentFor, type Assignment, type CyclePolicy } from './status';
 import { StatusIndex } from './status-table';
 import { completionStore } from './store';
+import { personTraining, type PersonTraining } from './summary';
 
 /** Everything needed to decide assignments: the database, the clock and the organisation's rules. */
 export class Training {
@@ -48,5 +49,15 @@ export class Training {
       this.policy(course), this.today(), user.hire_date ?? this.dayOf(user.created_at), user.hire_date !== null,
       completions.map((c) => ({ completedOn: this.dayOf(c.completed_at) })), (cycle) => started.has(cycle),
     );
+  }
+
+  /** The completion of one cycle, if the person finished it (the quiz result page links its certificate). */
+  async completionOf(userId: number, courseId: string, cycle: string) {
+    return completionStore(this.db).byCycle(userId, courseId, cycle);
+  }
+
+  /** A person's training as the admin and manager person pages show it. */
+  async personTraining(catalogue: Catalogue, user: User): Promise<PersonTraining> {
+    return personTraining(this, catalogue, user);
   }
 }

@@ -1,4 +1,4 @@
-import { addDays, daysBetween, formatDay, monthDayIn } from './dates';
+import { addDays, daysBetween, formatDay, monthDayIn } from '../dates';
 
 export type AnnualRule = { mode: 'rolling' } | { mode: 'fixed'; monthDay: string };
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Certificate, Completion, DB } from '../db/schema';
+import type { Completion, DB } from '../db/schema';
 
 /** Set on quiz completions only (training/finish.ts). */
 type PaceColumns = 'study_seconds' | 'min_study_seconds' | 'pace';
@@ -23,24 +23,5 @@ export function completionStore(db: Kysely<DB>) {
       const r = await db.insertInto('completions').values(row).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
       return r?.id;
     },
-  };
-}
-
-export function certificateStore(db: Kysely<DB>) {
-  return {
-    insert: (row: Omit<Certificate, 'id' | 'status' | 'revoked_at' | 'revoked_reason' | 'replaced_by'>) =>
-      db.insertInto('certificates').values(row).returning('id').executeTakeFirstOrThrow(),
-    byId: (id: number) => db.selectFrom('certificates').selectAll().where('id', '=', id).executeTakeFirst(),
-    byCodeHash: (hash: string) => db.selectFrom('certificates').selectAll().where('code_hash', '=', hash).executeTakeFirst(),
-    forCompletion: (completionId: number) =>
-      db.selectFrom('certificates').selectAll().where('completion_id', '=', completionId).orderBy('id', 'desc').execute(),
-    /** The certificates of a person, newest first, with their completion. */
-    forUser: (userId: number) =>
-      db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
-        .selectAll('certificates')
-        .select(['completions.user_id', 'completions.course_id', 'completions.cycle', 'completions.completed_at', 'completions.valid_until', 'completions.score', 'completions.source', 'completions.content_hash'])
-        .where('completions.user_id', '=', userId).orderBy('certificates.id', 'desc').execute(),
-    setStatus: (id: number, fields: { status: 'revoked' | 'replaced'; revoked_at?: string; revoked_reason?: string; replaced_by?: number }) =>
-      db.updateTable('certificates').set(fields).where('id', '=', id).where('status', '=', 'valid').executeTakeFirst(),
   };
 }

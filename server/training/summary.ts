@@ -1,13 +1,14 @@
 import type { Catalogue } from '../content/catalogue';
 import type { User } from '../db/schema';
 import type { Training } from './service';
-import { certificateStore, completionStore } from './store';
+import { certificatesOf } from '../certificates/service';
+import { completionStore } from './store';
 
 /** A person's training as the transcript and the admin and manager person pages show it. */
 export async function personTraining(t: Training, catalogue: Catalogue, user: User) {
   const [completions, certificates, attempts, assignments] = await Promise.all([
     completionStore(t.db).forUser(user.id),
-    certificateStore(t.db).forUser(user.id),
+    certificatesOf(t.db, user.id),
     t.db.selectFrom('quiz_attempts').select(['id', 'course_id', 'cycle', 'started_at', 'submitted_at', 'score', 'passed', 'content_hash'])
       .where('user_id', '=', user.id).orderBy('id', 'desc').execute(),
     Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await t.currentAssignment(user, course) }))),

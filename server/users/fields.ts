@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRealDate } from '../dates';
 import { ROLES } from '../db/schema';
 import { hasControlChars } from '../text';
 import { splitDepartmentPath } from './departments';
@@ -19,12 +20,6 @@ const optional = (inner: z.ZodType<string, string>) => z.string().transform((s, 
   for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
   return z.NEVER;
 });
-
-export function isRealDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
 
 export const userFields = z.object({
   employee_id: optional(line('Employee ID', 64)

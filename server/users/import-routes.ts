@@ -1,27 +1,10 @@
 import { Router } from 'express';
-import { requireRole } from '../auth/guards';
-import { decodeUtf8 } from '../csv';
+import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { acceptUpload } from '../http/csrf';
+import { csvFromRequest } from '../http/upload';
 import { IMPORT_COLUMNS, importUsers, parseUserCsv } from './import';
-import { actorOf } from './routes';
-
-const TEXT_MAX = 5 * 1024 * 1024;
-
-/** The uploaded file, or the pasted text; never both. Invalid UTF-8 is refused rather than guessed at. */
-export function csvFromRequest(file: Express.Multer.File | undefined, body: unknown): { text: string; source: string } | { error: string } {
-  const pasted = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).csv : undefined;
-  if (file && file.size > 0) {
-    const text = decodeUtf8(file.buffer);
-    if (text === undefined) return { error: 'The file is not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8" and try again.' };
-    return { text, source: `upload: ${file.originalname.slice(0, 200)}` };
-  }
-  if (typeof pasted === 'string' && pasted.trim()) {
-    if (pasted.length > TEXT_MAX) return { error: 'The pasted text is too large.' };
-    return { text: pasted, source: 'pasted text' };
-  }
-  return { error: 'Choose a CSV file to upload, or paste the CSV text.' };
-}
+import { actorOf } from '../http/actor';
 
 export function importRoutes(deps: AppDeps): Router {
   const { db, clock, config } = deps;

@@ -5,7 +5,8 @@ import { readCsv, type RowError } from '../csv';
 import { truncateWal } from '../db/database';
 import type { DB } from '../db/schema';
 import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
-import { issuePasswordLink, saveUser, UserRuleError } from './service';
+import { RuleError } from '../errors';
+import { issuePasswordLink, saveUser } from './service';
 import { userStore } from './store';
 
 export const IMPORT_COLUMNS = USER_FIELD_NAMES;
@@ -104,8 +105,8 @@ export async function importUsers(
           s[change] += 1;
           if (change !== 'unchanged') saved.push(user.id);
         } catch (e) {
-          if (!(e instanceof UserRuleError)) throw e;
-          for (const [column, reason] of Object.entries(e.errors)) errors.push({ line: row.line, column, reason: reason ?? '' });
+          if (!(e instanceof RuleError)) throw e;
+          for (const [column, reason] of Object.entries(e.problems ?? { form: e.message })) errors.push({ line: row.line, column, reason });
         }
       }
       if (errors.length) throw new ImportRejected(errors.sort((a, b) => a.line - b.line));

@@ -1,25 +1,20 @@
 import { Router, type Request, type Response } from 'express';
 import { auditStore } from '../audit/store';
-import type { Actor } from '../audit/service';
-import { requireRole } from '../auth/guards';
+import { requireRole } from '../http/guards';
 import { signInState } from '../auth/sign-in-state';
 import { accountKeySecret } from '../auth/throttle';
 import { ROLES, type Role, type User, type UserStatus } from '../db/schema';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { actorOf } from '../http/actor';
+import { fail, RuleError } from '../errors';
 import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
 import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
 import { PERSON_FORM_FIELD_NAMES, personFormFields } from './fields';
-import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus, UserRuleError } from './service';
+import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus } from './service';
 import { userStore } from './store';
 import { hasControlChars } from '../text';
-import { personTraining } from '../training/summary';
 
 export const PAGE_SIZE = 50;
-
-export function actorOf(user: User, ip: string | undefined): Actor {
-  return { id: user.id, label: user.email, ip: ip ?? null };
-}
 
 /** Form values for an existing person, as the edit form shows them. */
 async function formValues(deps: AppDeps, user: User): Promise<Record<string, string>> {
@@ -56,7 +51,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const loadUser = async (raw: unknown): Promise<User> => {
     const id = idParam(raw);
     const user = id === undefined ? undefined : await userStore(db).byId(id);
-    if (!user) throw new HttpError(404, 'No person with that id exists.');
+    if (!user) fail('not-found', 'No person with that id exists.');
     return user;
   };
 
@@ -102,8 +97,8 @@ export function adminUserRoutes(deps: AppDeps): Router {
       });
       showLinks(res, 201, user, token, `${user.name} was added.`);
     } catch (e) {
-      if (!(e instanceof UserRuleError)) throw e;
-      await renderForm(res, 400, form.values, e.errors as FormErrors);
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      await renderForm(res, 400, form.values, e.problems);
     }
   });
 
@@ -112,20 +107,20 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0);
     res.render('users/show', {
       title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, signIn: await signInOf(user),
-      departments: departmentTree(await allDepartments(db)).ordered, events, training: await personTraining(training, deps.catalogue, user),
+      departments: departmentTree(await allDepartments(db)).ordered, events, training: await training.personTraining(deps.catalogue, user),
     });
   });
 
   router.post('/admin/users/:id', admins, async (req, res) => {
     const user = await loadUser(req.params.id);
     const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
-    const fail = async (errors: FormErrors) => res.status(400).render('users/show', {
+    const refuse = async (errors: FormErrors) => res.status(400).render('users/show', {
       title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
       departments: departmentTree(await allDepartments(db)).ordered,
       events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
-      training: await personTraining(training, deps.catalogue, user),
+      training: await training.personTraining(deps.catalogue, user),
     });
-    if (!form.ok) return fail(form.errors);
+    if (!form.ok) return refuse(form.errors);
     try {
       const { change } = await db.transaction().execute(async (trx) => {
         const saved = await saveUser(trx, clock, actorOf(req.user!, req.ip), user, form.data);
@@ -136,8 +131,8 @@ export function adminUserRoutes(deps: AppDeps): Router {
       req.session.flash = { kind: 'success', message: change === 'unchanged' ? 'Nothing was changed.' : 'Changes saved.' };
       res.redirect(303, `/admin/users/${user.id}`);
     } catch (e) {
-      if (!(e instanceof UserRuleError)) throw e;
-      await fail(e.errors as FormErrors);
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      await refuse(e.problems);
     }
   });
 
@@ -149,7 +144,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       req.session.flash = { kind: 'success', message: status === 'deactivated'
         ? `${user.name} was deactivated. Their training records are kept.` : `${user.name} was reactivated.` };
     } catch (e) {
-      if (!(e instanceof UserRuleError)) throw e;
+      if (!(e instanceof RuleError)) throw e;
       req.session.flash = { kind: 'error', message: e.message };
     }
     res.redirect(303, `/admin/users/${user.id}`);

@@ -2,31 +2,26 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
+import { fail } from '../errors';
 import { issueToken, revokeTokens } from '../auth/tokens';
 import { ensureDepartment } from './departments';
 import type { UserFields } from './fields';
 import { departmentStore, userStore } from './store';
 
-export type FieldErrors = Partial<Record<keyof UserFields | 'form', string>>;
-
-export class UserRuleError extends Error {
-  constructor(readonly errors: FieldErrors) {
-    super(Object.values(errors).join(' '));
-  }
-}
 
 const TRACKED: (keyof User)[] = ['employee_id', 'email', 'name', 'role', 'department_id', 'manager_id', 'hire_date', 'untimed_lessons'];
 
 /**
  * Creates or updates one person from validated fields inside the caller's transaction, with its audit
- * events. Throws UserRuleError (nothing written by the caller's transaction survives) when a rule that
+ * events. Throws a RuleError with the field problems (nothing written by the caller's transaction survives) when a rule that
  * needs the database fails: duplicate email or employee ID, unknown manager, removing the last admin.
  */
 export async function saveUser(
   trx: Kysely<DB>, clock: Clock, actor: Actor, existing: User | undefined, f: UserFields & { untimed_lessons?: boolean },
 ): Promise<{ user: User; change: 'created' | 'updated' | 'unchanged' }> {
   const users = userStore(trx);
-  const errors: FieldErrors = {};
+  // Field name → problem, so the form shows each beside its field.
+  const errors: Partial<Record<keyof UserFields, string>> = {};
   const emailOwner = await users.byEmail(f.email);
   if (emailOwner && emailOwner.id !== existing?.id) errors.email = `${f.email} already belongs to another person.`;
   if (f.employee_id) {
@@ -43,7 +38,7 @@ export async function saveUser(
   if (existing?.role === 'admin' && f.role !== 'admin' && existing.status === 'active' && await users.countActiveAdmins() <= 1) {
     errors.role = 'This is the only active admin; make someone else an admin first.';
   }
-  if (Object.keys(errors).length > 0) throw new UserRuleError(errors);
+  if (Object.keys(errors).length > 0) fail('invalid', Object.values(errors).join(' '), { ...errors } as Record<string, string>);
 
   let departmentId: number | null = null;
   if (f.department) {
@@ -97,12 +92,12 @@ export async function setUserStatus(
   return db.transaction().execute(async (trx) => {
     const users = userStore(trx);
     const user = await users.byId(userId);
-    if (!user) throw new UserRuleError({ form: 'That person does not exist.' });
+    if (!user) fail('not-found', 'That person does not exist.');
     if (user.status === status) return user;
     if (status === 'deactivated') {
-      if (user.id === actor.id) throw new UserRuleError({ form: 'You cannot deactivate your own account.' });
+      if (user.id === actor.id) fail('forbidden', 'You cannot deactivate your own account.');
       if (user.role === 'admin' && await users.countActiveAdmins() <= 1) {
-        throw new UserRuleError({ form: 'This is the only active admin; make someone else an admin first.' });
+        fail('conflict', 'This is the only active admin; make someone else an admin first.');
       }
       await revokeTokens(trx, clock, 'set-password', userId);
     }

@@ -1,14 +1,13 @@
 import { Router } from 'express';
 import { auditStore } from '../audit/store';
-import { requireRole } from '../auth/guards';
+import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { fail } from '../errors';
 import { idParam } from '../http/validate';
 import { departmentTree } from './departments';
 import { inScope, scopeFor } from './scope';
 import { allDepartments } from './service';
 import { userStore } from './store';
-import { personTraining } from '../training/summary';
 
 
 /** A person's page for their manager (and admins and auditors): training, attempts, audit trail. */
@@ -22,13 +21,13 @@ export function teamRoutes(deps: AppDeps): Router {
     const person = id === undefined ? undefined : await userStore(db).byId(id);
     // Someone outside the manager's scope answers exactly like an id nobody has: a 403 would confirm
     // that the id belongs to someone.
-    if (!person || !inScope(await scopeFor(db, req.user!), person)) throw new HttpError(404, 'No person with that id exists.');
+    if (!person || !inScope(await scopeFor(db, req.user!), person)) fail('not-found', 'No person with that id exists.');
     const tree = departmentTree(await allDepartments(db));
     const manager = person.manager_id ? await userStore(db).byId(person.manager_id) : undefined;
     const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(person.id) }, 20, 0);
     res.render('users/person', {
       title: person.name, person, manager, department: person.department_id ? tree.byId.get(person.department_id)?.path : undefined, events,
-      training: await personTraining(deps.training, deps.catalogue, person),
+      training: await deps.training.personTraining(deps.catalogue, person),
     });
   });
 

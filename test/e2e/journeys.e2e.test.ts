@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Course } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
 import { contentDir } from '../../server/paths';
-import { addDays, dayInZone, formatDay } from '../../server/training/dates';
+import { addDays, dayInZone, formatDay } from '../../server/dates';
 import { ADMIN, axeViolations, capture, launchBrowser, startServer, type Server } from './harness';
 
 const PASSWORD = 'quiet harbor maple 2027';

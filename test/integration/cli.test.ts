@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildCli } from '../../server/cli';
+import { buildCli, reportFailure } from '../../server/cli';
 import { openDatabase } from '../../server/db/database';
 import { statusSql } from '../../server/reports/status-sql';
-import { dayInZone } from '../../server/training/dates';
+import { dayInZone } from '../../server/dates';
 
 // The CLI reads its configuration from the environment like the real command; each test points it
 // at a fresh data folder and captures what it prints.
@@ -48,6 +48,17 @@ describe('operator CLI', () => {
       const row = await database.db.selectFrom('users').select(['role', 'name']).executeTakeFirstOrThrow();
       expect(row).toEqual({ role: 'admin', name: 'Olu Bankole' });
     } finally { await database.close(); }
+  });
+
+  test('a refused command prints the rule\'s message alone (no stack) and exits 1; a bug keeps its stack', async () => {
+    const refusal = await run('retention:purge', '--before', dayInZone(new Date(), 'America/Chicago')).catch((e: unknown) => e);
+    expect(reportFailure(refusal)).toBe(1);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^Training records are kept six years \(45 CFR 164\.530\(j\)\)\. The latest date you can purge before today is \d{4}-\d{2}-\d{2}\.$/);
+    // Anything else goes to console.error whole (which prints its stack), not just its message.
+    const bug = new TypeError('a bug');
+    expect(reportFailure(bug)).toBe(1);
+    expect(console.error).toHaveBeenLastCalledWith(bug);
   });
 
   test('admin:create refuses a bad email with a clear message', async () => {

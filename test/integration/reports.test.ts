@@ -3,7 +3,7 @@ import { pdfText } from '../helpers/pdf-text';
 import type { User } from '../../server/db/schema';
 import { recordInPerson } from '../../server/training/record';
 import { revokeCertificate } from '../../server/certificates/service';
-import { addDays } from '../../server/training/dates';
+import { addDays } from '../../server/dates';
 import { setUserStatus } from '../../server/users/service';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';

@@ -1,6 +1,6 @@
 import { statusSql } from '../../server/reports/status-sql';
 import { statusOn, type Thresholds } from '../../server/training/status';
-import { addDays } from '../../server/training/dates';
+import { addDays } from '../../server/dates';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson } from '../helpers/factories';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { addDays, dayInZone, monthDayIn } from '../../server/training/dates';
+import { addDays, dayInZone, monthDayIn } from '../../server/dates';
 import { assignmentFor, nextAnnual, type CyclePolicy, type TrainingStatus } from '../../server/training/status';
 
 const rolling: CyclePolicy = { onboardingDays: 30, annual: { mode: 'rolling' }, windowDays: 60, graceDays: 0, validityDays: 365 };

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Role } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { RuleError } from '../errors';
 import { hasControlChars } from '../text';
 
 /** Anonymous visitors are sent to sign in and brought back afterwards. */
@@ -15,7 +15,7 @@ export function requireRole(...roles: Role[]): RequestHandler {
   return (req, res, next) => {
     if (!req.user) return requireUser(req, res, next);
     if (roles.includes(req.user.role)) return next();
-    next(new HttpError(403, 'Your account does not have access to this page. If you need it, ask your administrator.'));
+    next(new RuleError('forbidden', 'Your account does not have access to this page. If you need it, ask your administrator.'));
   };
 }
 
