@@ -21,6 +21,7 @@ describe('layer rules (npm run lint)', () => {
     ['store-express', /store-no-web: server\/users\/store\.ts imports express/],
     ['folder-cycle', /folder-cycle: audit, users import each other/],
     ['stale-allowlist', /entry no longer needed, remove it: route-no-db server\/users\/routes\.ts -> kysely/],
+    ['stale-cycle', /entry no longer needed, remove it: folder-cycle audit -> users/],
   ])('a tree with a forbidden import (%s) fails the lint and names it', (fixture, message) => {
     const r = checkLayers('--root', path.join(fixtures, fixture));
     expect(r.out).toMatch(message);
