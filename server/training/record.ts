@@ -75,7 +75,7 @@ interface HistoryRow {
 
 /** Validates a file of earlier completions against the people and courses that exist; all rows or none. */
 export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catalogue, csvText: string): Promise<{ rows: HistoryRow[]; errors: RowError[] }> {
-  const csv = readCsv(csvText, HISTORY_COLUMNS, HISTORY_OPTIONAL, 100_000);
+  const csv = await readCsv(csvText, HISTORY_COLUMNS, HISTORY_OPTIONAL, 100_000);
   const errors = [...csv.errors];
   const rows: HistoryRow[] = [];
   const today = t.today();
