@@ -47,6 +47,8 @@ const envSchema = z.object({
   REFRESHER_WINDOW_DAYS: intFrom(0, 180).default(60),
   GRACE_DAYS: intFrom(0, 90).default(0),
   QUIZ_MAX_ATTEMPTS: intFrom(0, 1000).default(0),
+  HEAVY_REQUESTS_MAX: intFrom(1, 64).default(4),
+  HEAVY_REQUESTS_PER_PERSON: intFrom(1, 64).default(2),
   DB_SYNCHRONOUS: z.enum(['full', 'normal'], 'must be full or normal').default('full'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: boolFrom.default(false),
@@ -79,6 +81,8 @@ export interface Config {
   readonly quizMaxAttempts: number;
   /** full: every commit is on disk before it is answered (survives power loss); normal: survives a process crash only. */
   readonly dbSynchronous: 'full' | 'normal';
+  /** Exports and imports running at once, overall and per person; more are refused with "try again" (see HeavyWork). */
+  readonly heavyRequests: { readonly max: number; readonly perPerson: number };
   /** Due dates: onboarding days after hire, annual refresher rolling or by a fixed month-day. */
   readonly cycles: { readonly onboardingDays: number; readonly annual: AnnualRule; readonly windowDays: number; readonly graceDays: number };
   readonly trustProxy: boolean;
@@ -138,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sequentialLessons: e.COURSE_SEQUENTIAL,
     quizMaxAttempts: e.QUIZ_MAX_ATTEMPTS,
+    heavyRequests: { max: e.HEAVY_REQUESTS_MAX, perPerson: Math.min(e.HEAVY_REQUESTS_PER_PERSON, e.HEAVY_REQUESTS_MAX) },
     dbSynchronous: e.DB_SYNCHRONOUS,
     cycles: Object.freeze({
       onboardingDays: e.ONBOARDING_DUE_DAYS,
