@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { requireRole } from '../auth/guards';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
+import { heavy } from '../http/heavy-work';
 import { idParam, parseForm } from '../http/validate';
 import { actorOf } from '../users/routes';
 import { csvFromRequest } from '../users/import-routes';
@@ -40,7 +41,7 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
     res.render('training/import', { title: 'Import earlier completions', columns, errors: [], message: undefined, courses: catalogue.courses });
   });
 
-  router.post('/admin/completions/import', admins, async (req, res) => {
+  router.post('/admin/completions/import', admins, heavy(deps.heavyWork, 'import'), async (req, res) => {
     const input = csvFromRequest(req.file, req.body);
     const fail = (message: string, errors: { line: number; column: string; reason: string }[] = []) =>
       res.status(400).render('training/import', { title: 'Import earlier completions', columns, errors, message, courses: catalogue.courses });
