@@ -39,7 +39,7 @@ export interface EvidencePack {
 }
 
 /** People looked up per query: a slice of work small enough to let other requests in between. */
-const SLICE = 500;
+const SLICE = 200;
 
 /** Every completion of the given people, with its attestation and certificates: the record an auditor asks for. */
 export async function evidenceLines(db: Kysely<DB>, t: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
