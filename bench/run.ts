@@ -10,6 +10,7 @@ import { openDatabase } from '../server/db/database';
 import { projectRoot } from '../server/paths';
 import { barePage } from './bare-page';
 import { renderToBuffer, sampleCertificate } from './certificate-profile';
+import { measureStalls } from './stalls';
 
 // npm run bench: the production build on a temp database seeded by demo:seed, measured from this
 // process with autocannon over loopback only. Prints a Markdown table and writes JSON to bench/results/.
@@ -288,6 +289,11 @@ async function main() {
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    }
+
+    // Issue 12: one heavy request must not stall everyone (bench/stalls.ts).
+    for (const r of await measureStalls({ seed, startApp, signIn })) {
+      record(`10. /healthz during a ${r.what} (${r.seconds.toFixed(1)} s)`, `p50 ${r.stats.p50.toFixed(0)} ms, p99 ${r.stats.p99.toFixed(0)} ms, max ${r.stats.max.toFixed(0)} ms (${r.stats.failures} failed)`, 'p99 < 250 ms', r.stats.p99 < 250 && r.stats.failures === 0);
     }
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });

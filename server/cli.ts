@@ -128,7 +128,7 @@ export function buildCli(): Command {
     .argument('<file>', 'CSV with columns employee_id,email,name,role,department,manager_email,hire_date')
     .action(async (file: string) => {
       const text = readUtf8File(file);
-      const parsed = parseUserCsv(text);
+      const parsed = await parseUserCsv(text);
       await withDatabase(async ({ db }, baseUrl) => {
         const { training } = buildServices(loadConfig(), db, systemClock, loadCatalogue(loadConfig().contentDir));
         const result = parsed.errors.length ? { ok: false as const, errors: parsed.errors }

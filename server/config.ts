@@ -116,6 +116,8 @@ const envSchema = z.object({
   LESSON_MIN_WPM: z.string().trim().toLowerCase()
     .refine((s) => s === 'off' || (/^\d+$/.test(s) && Number(s) <= 5000), 'must be a reading speed in words per minute (such as 250), or 0 or off for no minimum lesson time')
     .transform((s) => (s === 'off' ? 0 : Number(s))).default(DEFAULT_LESSON_WPM),
+  HEAVY_REQUESTS_MAX: intFrom(1, 64).default(4),
+  HEAVY_REQUESTS_PER_PERSON: intFrom(1, 64).default(2),
   DB_SYNCHRONOUS: z.enum(['full', 'normal'], 'must be full or normal').default('full'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: trustProxyRule.default(false),
@@ -162,6 +164,8 @@ export interface Config {
   readonly lessonMinWpm: number;
   /** full: every commit is on disk before it is answered (survives power loss); normal: survives a process crash only. */
   readonly dbSynchronous: 'full' | 'normal';
+  /** Exports and imports running at once, overall and per person; more are refused with "try again" (see HeavyWork). */
+  readonly heavyRequests: { readonly max: number; readonly perPerson: number };
   /** Due dates: onboarding days after hire, annual refresher rolling or by a fixed month-day. */
   readonly cycles: { readonly onboardingDays: number; readonly annual: AnnualRule; readonly windowDays: number; readonly graceDays: number };
   readonly trustProxy: TrustProxy;
@@ -255,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     quizMaxAttempts: e.QUIZ_MAX_ATTEMPTS,
     quizCooldownMs: e.QUIZ_COOLDOWN_HOURS * 3_600_000,
     lessonMinWpm: e.LESSON_MIN_WPM,
+    heavyRequests: { max: e.HEAVY_REQUESTS_MAX, perPerson: Math.min(e.HEAVY_REQUESTS_PER_PERSON, e.HEAVY_REQUESTS_MAX) },
     dbSynchronous: e.DB_SYNCHRONOUS,
     cycles: Object.freeze({
       onboardingDays: e.ONBOARDING_DUE_DAYS,

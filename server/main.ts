@@ -41,7 +41,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   // Status rows for people added while the server was down, or computed under other due-date rules.
   const refreshed = await services.training.index.refreshStale(database.db);
   if (refreshed) log.info({ people: refreshed }, 'training status brought up to date');
-  const app = createApp({ config, db: database.db, clock: systemClock, log, sessions, catalogue, ...services });
+  const app = createApp({ config, db: database.db, databaseReadable: database.readable, clock: systemClock, log, sessions, catalogue, ...services });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

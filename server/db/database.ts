@@ -9,6 +9,12 @@ export interface Database {
   db: Kysely<DB>;
   /** The raw handle, for the few SQLite-only operations (backup, integrity check) kept in db/. */
   sqlite: SQLite.Database;
+  /**
+   * Whether the database answers a read, for the health check. Asked on a read-only connection of its
+   * own, so it never queues behind a long transaction on the main connection (Kysely runs one query at a
+   * time there, and an import holds it until it commits); WAL lets it read while that transaction writes.
+   */
+  readable(): boolean;
   close(): Promise<void>;
 }
 
@@ -72,12 +78,30 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivate(`${file}${suffix}`);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   let closed = false;
+  let reader: SQLite.Database | undefined;
+  const readable = () => {
+    if (closed || !sqlite.open) return false;
+    try {
+      // An in-memory database cannot be opened twice; it has no other writer to wait for either.
+      if (file === ':memory:') return sqlite.prepare('select 1 from sqlite_master limit 1').pluck().get() !== false;
+      // A short busy wait: WAL readers only wait during recovery, and this wait blocks the event loop.
+      reader ??= new SQLite(file, { readonly: true, fileMustExist: true, timeout: 100 });
+      reader.prepare('select count(*) from sqlite_master').pluck().get();
+      return true;
+    } catch {
+      reader?.close();
+      reader = undefined;
+      return false;
+    }
+  };
   return {
     db,
     sqlite,
+    readable,
     async close() {
       if (closed) return;
       closed = true;
+      reader?.close();
       await db.destroy();
     },
   };

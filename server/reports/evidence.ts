@@ -1,14 +1,16 @@
 import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import PDFDocument from 'pdfkit';
-import { inChunks } from '../db/chunks';
+import { chunksOf } from '../db/chunks';
 import { stringify } from 'csv-stringify';
 import type { Catalogue } from '../content/catalogue';
 import type { DB } from '../db/schema';
 import type { Training } from '../training/service';
 import { formatDay } from '../dates';
 import { neutralise } from './csv-export';
-import { FONT, FONT_BOLD } from '../certificates/fonts';
+import { documentFonts } from '../certificates/fonts';
+import { Pacer } from '../pacer';
+import { groupBy } from '../training/status-table';
 
 export interface EvidenceLine {
   employeeId: string;
@@ -36,33 +38,57 @@ export interface EvidencePack {
   lines: EvidenceLine[];
 }
 
+/** People looked up per query: a slice of work small enough to let other requests in between. */
+const SLICE = 200;
+
 /** Every completion of the given people, with its attestation and certificates: the record an auditor asks for. */
 export async function evidenceLines(db: Kysely<DB>, t: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
-  const [people, completions, attestations, certificates] = await Promise.all([
-    inChunks(userIds, (ids) => db.selectFrom('users').select(['id', 'employee_id', 'name', 'email', 'status']).where('id', 'in', ids).execute()),
-    inChunks(userIds, (ids) => db.selectFrom('completions').selectAll().where('user_id', 'in', ids).execute()),
-    inChunks(userIds, (ids) => db.selectFrom('attestations').selectAll().where('user_id', 'in', ids).execute()),
-    inChunks(userIds, (ids) => db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
-      .select(['certificates.completion_id', 'certificates.code', 'certificates.status']).where('completions.user_id', 'in', ids).execute()),
-  ]);
-  // Chunks come back in chunk order: sort as one list.
+  const pacer = new Pacer();
+  type Rows<K extends 'people' | 'completions' | 'attestations' | 'certificates'> = Awaited<ReturnType<typeof slice>>[K];
+  const slice = async (ids: number[]) => ({
+    people: await db.selectFrom('users').select(['id', 'employee_id', 'name', 'email', 'status']).where('id', 'in', ids).execute(),
+    completions: await db.selectFrom('completions').selectAll().where('user_id', 'in', ids).execute(),
+    attestations: await db.selectFrom('attestations').selectAll().where('user_id', 'in', ids).execute(),
+    certificates: await db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
+      .select(['certificates.completion_id', 'certificates.code', 'certificates.status']).where('completions.user_id', 'in', ids).execute(),
+  });
+  const people: Rows<'people'> = [];
+  const completions: Rows<'completions'> = [];
+  const attestations: Rows<'attestations'> = [];
+  const certificates: Rows<'certificates'> = [];
+  // Query by query the database answers synchronously and awaiting it lets only microtasks run, so a
+  // department read in one go held the event loop for all of it: read a slice, then let others in.
+  for (const ids of chunksOf(userIds, SLICE)) {
+    const rows = await slice(ids);
+    people.push(...rows.people);
+    completions.push(...rows.completions);
+    attestations.push(...rows.attestations);
+    certificates.push(...rows.certificates);
+    await pacer.pace();
+  }
+  // Slices come back in slice order: sort as one list.
   people.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
   completions.sort((a, b) => (a.completed_at < b.completed_at ? -1 : a.completed_at > b.completed_at ? 1 : a.id - b.id));
+  // Looked up by key: searching the whole list for each person made a 7,000-person pack quadratic.
+  const completionsBy = groupBy(completions, (c) => c.user_id);
+  const attestationById = new Map(attestations.map((a) => [a.id, a]));
+  const certificatesBy = groupBy(certificates, (x) => x.completion_id);
   const lines: EvidenceLine[] = [];
   for (const p of people) {
-    const mine = completions.filter((c) => c.user_id === p.id);
+    await pacer.pace();
+    const mine = completionsBy.get(p.id) ?? [];
     const person = { employeeId: p.employee_id ?? '', name: p.name, email: p.email, status: p.status };
     if (mine.length === 0) {
       lines.push({ ...person, course: '', cycle: '', completedOn: '', validUntil: '', source: 'no completion on record', score: '', contentVersion: '', attestation: '', certificate: '' });
       continue;
     }
     for (const c of mine) {
-      const att = attestations.find((a) => a.id === c.attestation_id);
+      const att = c.attestation_id === null ? undefined : attestationById.get(c.attestation_id);
       lines.push({
         ...person, course: catalogue.get(c.course_id)?.title ?? c.course_id, cycle: c.cycle, completedOn: t.dayOf(c.completed_at), validUntil: c.valid_until,
         source: c.source, score: c.score === null ? '' : String(c.score), contentVersion: c.content_hash ? c.content_hash.slice(0, 12) : '',
         attestation: att ? `${att.policy_title} v${att.policy_version}, signed "${att.typed_name}" on ${t.dayOf(att.attested_at)}` : '',
-        certificate: certificates.filter((x) => x.completion_id === c.id).map((x) => `${x.code} (${x.status})`).join('; '),
+        certificate: (certificatesBy.get(c.id) ?? []).map((x) => `${x.code} (${x.status})`).join('; '),
       });
     }
   }
@@ -79,25 +105,69 @@ export async function writeEvidenceCsv(pack: EvidencePack, out: Writable): Promi
   csv.write([`# ${CITATION}`]);
   csv.write([`# Generated ${pack.generatedAt.toISOString()} by ${pack.generatedBy}`]);
   csv.write(['employee_id', 'name', 'email', 'account_status', 'course', 'cycle', 'completed_on', 'valid_until', 'source', 'score', 'content_version', 'attestation', 'certificates']);
+  const pacer = new Pacer();
   for (const l of pack.lines) {
+    await pacer.pace();
     csv.write([l.employeeId, l.name, l.email, l.status, l.course, l.cycle, l.completedOn, l.validUntil, l.source, l.score, l.contentVersion, l.attestation, l.certificate].map(neutralise));
   }
   await new Promise<void>((resolve) => { csv.end(() => resolve()); });
 }
 
-/** A paginated, tagged PDF of the same lines, with the regulatory citation and who generated it. */
-export function writeEvidencePdf(pack: EvidencePack, out: Writable): void {
+/**
+ * A paginated, tagged PDF of the same lines, with the regulatory citation and who generated it.
+ *
+ * Laid out a slice of rows at a time (see Pacer), and each page is written out as soon as it is full
+ * and each row's structure element as soon as it is laid out: a department's pack is seconds of layout
+ * work, and done in one go (or with every page held back to number them "of N" at the end) it held
+ * every other request for that long, several packs at once for several times as long. So pages say
+ * "Page i", and the last line states how many pages and lines the pack has.
+ */
+export async function writeEvidencePdf(pack: EvidencePack, out: Writable): Promise<void> {
+  const pacer = new Pacer();
   const doc = new PDFDocument({
-    size: 'LETTER', layout: 'landscape', margin: 40, tagged: true, lang: 'en-US', displayTitle: true, bufferPages: true,
+    size: 'LETTER', layout: 'landscape', margin: 40, tagged: true, lang: 'en-US', displayTitle: true,
     info: { Title: `${pack.title}: ${pack.scope}`, Author: pack.orgName, Subject: 'HIPAA workforce training evidence', Creator: 'Privacy Rounds', CreationDate: pack.generatedAt },
   });
-  doc.pipe(out);
-  doc.registerFont('body', FONT);
-  doc.registerFont('bold', FONT_BOLD);
+  // pdfkit emits every PDF object as a chunk of its own, tens of thousands for a department; written to
+  // the response one at a time they cost more than the layout, so they are passed on in 64 KB pieces.
+  let parts: Buffer[] = [];
+  let size = 0;
+  const flush = () => {
+    if (size > 0) out.write(Buffer.concat(parts, size));
+    parts = [];
+    size = 0;
+  };
+  doc.on('data', (chunk: Buffer) => {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size >= 64 * 1024) flush();
+  });
+  const written = new Promise<void>((resolve) => doc.once('end', () => { flush(); out.end(); resolve(); }));
+  // Parsed once per process (see documentFonts): parsing the font files again for each pack held the
+  // event loop at its start, and the shared decoded tables make layout faster.
+  const fonts = documentFonts();
+  doc.registerFont('body', fonts.regular);
+  doc.registerFont('bold', fonts.bold);
   const root = doc.struct('Document');
   doc.addStructure(root);
+  const add = (type: 'H1' | 'P', draw: () => void) => {
+    const element = doc.struct(type, {}, draw);
+    root.add(element);
+    element.end();
+  };
   const para = (type: 'H1' | 'P', text: string, font: 'body' | 'bold', size: number) =>
-    root.add(doc.struct(type, {}, () => { doc.font(font).fontSize(size).fillColor('#1b1f24').text(text, { width: 712 }); }));
+    add(type, () => { doc.font(font).fontSize(size).fillColor('#1b1f24').text(text, { width: 712 }); });
+  const day = formatDay(pack.generatedAt.toISOString().slice(0, 10));
+  let pages = 1;
+  const footer = () => {
+    // Below the bottom margin, which would otherwise start a new page for it.
+    const margin = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    doc.markContent('Artifact', { type: 'Pagination' });
+    doc.font('body').fontSize(8).fillColor('#4a5562').text(`Page ${pages} · ${day}`, 40, 585, { width: 712, align: 'right', lineBreak: false });
+    doc.endMarkedContent();
+    doc.page.margins.bottom = margin;
+  };
   para('H1', `${pack.orgName}: ${pack.title}`, 'bold', 18);
   para('P', pack.scope, 'bold', 12);
   para('P', CITATION, 'body', 10);
@@ -107,33 +177,40 @@ export function writeEvidencePdf(pack: EvidencePack, out: Writable): void {
     ['Employee', 'employeeId', 60], ['Name', 'name', 95], ['Course', 'course', 95], ['Completed', 'completedOn', 62], ['Valid until', 'validUntil', 62],
     ['How', 'source', 52], ['Score', 'score', 34], ['Content', 'contentVersion', 55], ['Attestation', 'attestation', 120], ['Certificate', 'certificate', 77],
   ];
+  const newPageIfBelow = (y: number) => {
+    if (doc.y <= y) return;
+    footer();
+    doc.addPage();
+    pages += 1;
+  };
   const row = (cells: string[], bold: boolean) => {
-    const y = doc.y;
-    if (y > 540) doc.addPage();
+    newPageIfBelow(540);
     const top = doc.y;
     let x = 40;
     let height = 0;
-    root.add(doc.struct('P', {}, () => {
-      doc.font(bold ? 'bold' : 'body').fontSize(7.5);
+    add('P', () => {
+      doc.font(bold ? 'bold' : 'body').fontSize(7.5).fillColor('#1b1f24');
       cells.forEach((c, i) => {
         const w = cols[i]![2];
         height = Math.max(height, doc.heightOfString(c, { width: w - 4 }));
         doc.text(c, x, top, { width: w - 4 });
         x += w;
       });
-    }));
+    });
     doc.y = top + height + 4;
     doc.x = 40;
   };
   row(cols.map((c) => c[0]), true);
-  for (const l of pack.lines) row(cols.map((c) => l[c[1]]), false);
-  const range = doc.bufferedPageRange();
-  for (let i = range.start; i < range.start + range.count; i += 1) {
-    doc.switchToPage(i);
-    doc.markContent('Artifact', { type: 'Pagination' });
-    doc.font('body').fontSize(8).fillColor('#4a5562').text(`Page ${i + 1} of ${range.count} · ${formatDay(pack.generatedAt.toISOString().slice(0, 10))}`, 40, 585, { width: 712, align: 'right', lineBreak: false });
-    doc.endMarkedContent();
+  for (const l of pack.lines) {
+    await pacer.pace();
+    row(cols.map((c) => l[c[1]]), false);
   }
+  newPageIfBelow(520);
+  doc.moveDown();
+  const closing = `End of the evidence: ${pack.lines.length} lines on ${pages} pages.`;
+  para('P', closing, 'body', 10);
+  footer();
   root.end();
   doc.end();
+  await written;
 }

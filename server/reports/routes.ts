@@ -4,6 +4,7 @@ import { requireRole } from '../http/guards';
 import { certificateById, certificateData } from '../certificates/service';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
+import { heavy } from '../http/heavy-work';
 import { idParam } from '../http/validate';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
 import { departmentTree, subtreeIds } from '../users/departments';
@@ -31,6 +32,7 @@ export function reportRoutes(deps: AppDeps): Router {
   const { db, catalogue, training, config } = deps;
   const router = Router();
   const viewers = requireRole('manager', 'admin', 'auditor');
+  const exporting = heavy(deps.heavyWork, 'export');
 
   const context = async (req: Request) => {
     await training.index.refreshStale(db);
@@ -107,7 +109,7 @@ export function reportRoutes(deps: AppDeps): Router {
       : r.source === 'import' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (import)` : '';
   };
 
-  router.get('/reports/export.csv', viewers, async (req, res) => {
+  router.get('/reports/export.csv', viewers, exporting, async (req, res) => {
     const { parsed, course, filter, departmentPath } = await context(req);
     const recordedBy = await recordedByFor();
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
@@ -116,7 +118,7 @@ export function reportRoutes(deps: AppDeps): Router {
     await stream(req, res, 'csv', parsed, () => writeCsv(allRowBatches(training, course, filter, parsed.asOf), { departmentPath, recordedBy }, res));
   });
 
-  router.get('/reports/certificates.zip', viewers, async (req, res) => {
+  router.get('/reports/certificates.zip', viewers, exporting, async (req, res) => {
     const { writeCertificateZip, ZIP_MAX_CERTIFICATES } = loadZipExport();
     const { parsed, course, filter } = await context(req);
     const total = parsed.asOf ? undefined : await reportStore(db).count(filter);
@@ -174,20 +176,22 @@ export function reportRoutes(deps: AppDeps): Router {
     };
   };
 
-  router.get('/reports/evidence.pdf', viewers, async (req, res) => {
+  router.get('/reports/evidence.pdf', viewers, exporting, async (req, res) => {
     const { pack, parsed } = await evidence(req);
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', 'attachment; filename="training-evidence.pdf"');
     res.setHeader('Cache-Control', 'private, no-store');
+    // The headers go now: the browser knows the download has started while the PDF is laid out.
+    res.flushHeaders();
     await stream(req, res, 'evidence-pdf', parsed, async () => {
       const finished = new Promise<void>((resolve) => res.on('finish', () => resolve()));
-      loadEvidence().writeEvidencePdf(pack, res);
+      await loadEvidence().writeEvidencePdf(pack, res);
       await finished;
       return pack.lines.length;
     });
   });
 
-  router.get('/reports/evidence.csv', viewers, async (req, res) => {
+  router.get('/reports/evidence.csv', viewers, exporting, async (req, res) => {
     const { pack, parsed } = await evidence(req);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="training-evidence.csv"');

@@ -3,6 +3,7 @@ import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { acceptUpload } from '../http/csrf';
 import { fail, RuleError } from '../errors';
+import { heavy } from '../http/heavy-work';
 import { idParam, parseForm } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { csvFromRequest } from '../http/upload';
@@ -41,7 +42,7 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
     res.render('training/import', { title: 'Import earlier completions', columns, errors: [], message: undefined, courses: catalogue.courses });
   });
 
-  router.post('/admin/completions/import', admins, acceptUpload(config), async (req, res) => {
+  router.post('/admin/completions/import', admins, heavy(deps.heavyWork, 'import'), acceptUpload(config), async (req, res) => {
     const input = csvFromRequest(req.file, req.body);
     const refuse = (message: string, errors: { line: number; column: string; reason: string }[] = []) =>
       res.status(400).render('training/import', { title: 'Import earlier completions', columns, errors, message, courses: catalogue.courses });

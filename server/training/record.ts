@@ -12,6 +12,7 @@ import { issueCertificate } from '../certificates/service';
 import type { Training } from './service';
 import { nextAnnual } from './status';
 import { completionStore } from './store';
+import { Pacer } from '../pacer';
 
 const text = (label: string, max: number) => z.string().trim().min(1, `Enter the ${label}.`).max(max, `The ${label} is longer than ${max} characters.`)
   .refine((s) => !hasControlChars(s), `The ${label} contains control characters.`);
@@ -75,12 +76,14 @@ interface HistoryRow {
 
 /** Validates a file of earlier completions against the people and courses that exist; all rows or none. */
 export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catalogue, csvText: string): Promise<{ rows: HistoryRow[]; errors: RowError[] }> {
-  const csv = readCsv(csvText, HISTORY_COLUMNS, HISTORY_OPTIONAL, 100_000);
+  const csv = await readCsv(csvText, HISTORY_COLUMNS, HISTORY_OPTIONAL, 100_000);
   const errors = [...csv.errors];
   const rows: HistoryRow[] = [];
   const today = t.today();
+  const pacer = new Pacer();
   const people = new Map((await userStore(db).byEmployeeIds([...new Set(csv.rows.map((r) => r.values.employee_id!.trim()))])).map((u) => [u.employee_id!, u]));
   for (const { line, values } of csv.rows) {
+    await pacer.pace();
     const v = Object.fromEntries(Object.entries(values).map(([k, x]) => [k, x.trim()]));
     const bad = (column: string, reason: string) => errors.push({ line, column, reason });
     const user = people.get(v.employee_id!);
@@ -104,7 +107,10 @@ export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catal
 export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[], sourceLabel: string): Promise<{ added: number; present: number }> {
   return t.db.transaction().execute(async (trx) => {
     let added = 0;
+    // A slice at a time (see Pacer), so the server keeps answering during a large history import.
+    const pacer = new Pacer();
     for (const r of rows) {
+      await pacer.pace();
       const id = await completionStore(trx).insertOnce({
         user_id: r.user.id, course_id: r.course.id, cycle: `imported-${r.completedOn}`, due_on: null, content_hash: null, attempt_id: null,
         attestation_id: null, score: null, completed_at: noonOf(r.completedOn), valid_until: r.validUntil, source: 'import',

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
 import type { DB, TrainingStatusRow, User } from '../db/schema';
+import { Pacer } from '../pacer';
 import type { Training } from './service';
 import { assignmentFor, assignmentReason, statusOn, type Assignment, type Thresholds } from './status';
 
@@ -61,10 +62,15 @@ export class StatusIndex {
   }
 
   async refresh(db: Kysely<DB>, userIds: readonly number[]): Promise<void> {
-    for (let i = 0; i < userIds.length; i += BATCH) await this.refreshBatch(db, userIds.slice(i, i + BATCH));
+    // Batches of a large refresh (an import) are slices: the event loop runs between them.
+    const pacer = new Pacer();
+    for (let i = 0; i < userIds.length; i += BATCH) {
+      await pacer.pace();
+      await this.refreshBatch(db, userIds.slice(i, i + BATCH), pacer);
+    }
   }
 
-  private async refreshBatch(db: Kysely<DB>, ids: readonly number[]): Promise<void> {
+  private async refreshBatch(db: Kysely<DB>, ids: readonly number[], pacer: Pacer): Promise<void> {
     if (ids.length === 0) return;
     const users = await db.selectFrom('users').select(['id', 'hire_date', 'created_at']).where('id', 'in', ids).execute();
     const now = this.t.clock.now().toISOString();
@@ -104,6 +110,7 @@ export class StatusIndex {
       // Multi-row upsert: every column but the key takes the new row's value ("excluded" in both SQLite and PostgreSQL).
       const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== 'user_id' && c !== 'course_id') as (keyof TrainingStatusRow)[];
       for (let i = 0; i < rows.length; i += 100) {
+        await pacer.pace();
         await db.insertInto('training_status').values(rows.slice(i, i + 100))
           .onConflict((oc) => oc.columns(['user_id', 'course_id']).doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)]))))
           .execute();

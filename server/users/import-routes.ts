@@ -3,6 +3,7 @@ import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { acceptUpload } from '../http/csrf';
 import { csvFromRequest } from '../http/upload';
+import { heavy } from '../http/heavy-work';
 import { IMPORT_COLUMNS, importUsers, parseUserCsv } from './import';
 import { actorOf } from '../http/actor';
 
@@ -15,12 +16,12 @@ export function importRoutes(deps: AppDeps): Router {
     res.render('users/import', { title: 'Import people', columns: IMPORT_COLUMNS, errors: [], message: undefined });
   });
 
-  router.post('/admin/import', admins, acceptUpload(config), async (req, res) => {
+  router.post('/admin/import', admins, heavy(deps.heavyWork, 'import'), acceptUpload(config), async (req, res) => {
     const input = csvFromRequest(req.file, req.body);
     if ('error' in input) {
       return res.status(400).render('users/import', { title: 'Import people', columns: IMPORT_COLUMNS, errors: [], message: input.error });
     }
-    const parsed = parseUserCsv(input.text);
+    const parsed = await parseUserCsv(input.text);
     const result = parsed.errors.length > 0 ? { ok: false as const, errors: parsed.errors }
       : await importUsers(db, clock, actorOf(req.user!, req.ip), parsed.rows, input.source, (trx, ids) => deps.training.index.refresh(trx, ids));
     if (!result.ok) {

@@ -4,13 +4,19 @@ import type { Clock } from '../clock';
 import { readCsv, type RowError } from '../csv';
 import { truncateWal } from '../db/database';
 import type { DB } from '../db/schema';
+import { Pacer } from '../pacer';
 import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
 import { RuleError } from '../errors';
 import { issuePasswordLink, saveUser } from './service';
 import { userStore } from './store';
 
 export const IMPORT_COLUMNS = USER_FIELD_NAMES;
-export const IMPORT_MAX_ROWS = 50_000;
+/**
+ * Rows per file. An import is one transaction (all rows or none) and every other database request waits
+ * for it to commit, so the cap bounds that wait; a larger workforce is imported in several files (by
+ * department, say). Files are also limited to UPLOAD_MAX_BYTES.
+ */
+export const IMPORT_MAX_ROWS = 25_000;
 export type { RowError };
 
 export interface ParsedRow {
@@ -25,14 +31,16 @@ export interface ImportSummary {
   links: { name: string; email: string; token: string }[];
 }
 
-/** Parses and validates the whole file; any error means nothing will be imported. */
-export function parseUserCsv(text: string): { rows: ParsedRow[]; errors: RowError[] } {
-  const csv = readCsv(text, IMPORT_COLUMNS, [], IMPORT_MAX_ROWS);
+/** Parses and validates the whole file, a slice at a time; any error means nothing will be imported. */
+export async function parseUserCsv(text: string): Promise<{ rows: ParsedRow[]; errors: RowError[] }> {
+  const pacer = new Pacer();
+  const csv = await readCsv(text, IMPORT_COLUMNS, [], IMPORT_MAX_ROWS, pacer);
   const rows: ParsedRow[] = [];
   const errors = csv.errors;
   const seenEmail = new Map<string, number>();
   const seenId = new Map<string, number>();
   for (const { line, values } of csv.rows) {
+    await pacer.pace();
     const parsed = userFields.safeParse(values);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) errors.push({ line, column: String(issue.path[0] ?? ''), reason: issue.message });
@@ -83,6 +91,7 @@ async function matchExisting(users: ReturnType<typeof userStore>, f: UserFields)
 /**
  * Upserts every row by employee ID (else email) in one transaction: all rows or none. Rows are saved
  * managers first, so a manager may appear anywhere in the file. New people get a set-password link.
+ * The work is done a slice at a time (see Pacer), so the server keeps answering meanwhile.
  */
 export async function importUsers(
   db: Kysely<DB>, clock: Clock, actor: Actor, rows: ParsedRow[], source: string,
@@ -94,13 +103,15 @@ export async function importUsers(
       const s: ImportSummary = { created: 0, updated: 0, unchanged: 0, links: [] };
       const errors: RowError[] = [];
       const saved: number[] = [];
+      const pacer = new Pacer();
       for (const row of managersFirst(rows)) {
+        await pacer.pace();
         const f = row.fields;
         const existing = await matchExisting(users, f);
         try {
           const { user, change } = await saveUser(trx, clock, actor, existing, f);
           if (change === 'created') {
-            s.links.push({ name: user.name, email: user.email, token: await issuePasswordLink(trx, clock, actor, user.id) });
+            s.links.push({ name: user.name, email: user.email, token: await issuePasswordLink(trx, clock, actor, user.id, { newPerson: true }) });
           }
           s[change] += 1;
           if (change !== 'unchanged') saved.push(user.id);

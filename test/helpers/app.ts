@@ -49,7 +49,7 @@ export async function buildTestApp(env: Record<string, string> = {}, log?: Logge
   const sessions = new DatabaseSessionStore(database.db, clock, config.sessionIdleMs);
   const catalogue = loadCatalogue(config.contentDir);
   const services = buildServices(config, database.db, clock, catalogue);
-  const app = createApp({ config, db: database.db, clock, log: log ?? createLogger('silent'), sessions, catalogue, ...services });
+  const app = createApp({ config, db: database.db, databaseReadable: database.readable, clock, log: log ?? createLogger('silent'), sessions, catalogue, ...services });
   return {
     app, db: database.db, database, clock, config, sessions, catalogue, training: services.training, dir,
     async close() {

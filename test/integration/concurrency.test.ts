@@ -5,7 +5,9 @@ import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
 let t: TestApp;
 let admin: Agent;
 beforeAll(async () => {
-  t = await buildTestApp();
+  // Room for all 20 imports at once: this file is about exactly-once writes, not the limit on heavy
+  // requests (test/probe/event-loop.test.ts covers that).
+  t = await buildTestApp({ HEAVY_REQUESTS_MAX: '20', HEAVY_REQUESTS_PER_PERSON: '20' });
   await createPerson(t.db, t.clock, { email: 'admin@riverside.example', role: 'admin' });
   admin = newAgent(t.app);
   await signIn(admin, 'admin@riverside.example', GOOD_PASSWORD);

@@ -49,16 +49,16 @@ describe('property-based hostile input', () => {
     ), { numRuns: 120, seed: 20261128 });
   });
 
-  test('the CSV parser never throws and either accepts every row or reports a line for each problem', () => {
+  test('the CSV parser never throws and either accepts every row or reports a line for each problem', async () => {
     const header = 'employee_id,email,name,role,department,manager_email,hire_date';
-    fc.assert(fc.property(
+    await fc.assert(fc.asyncProperty(
       fc.oneof(fc.constant(header), fc.string({ maxLength: 80 })),
       fc.array(fc.array(value, { minLength: 0, maxLength: 9 }), { maxLength: 8 }),
       fc.boolean(), fc.boolean(),
-      (head, rows, bom, crlf) => {
+      async (head, rows, bom, crlf) => {
         const lines = [head, ...rows.map((r) => r.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(','))];
         const text = (bom ? '\uFEFF' : '') + lines.join(crlf ? '\r\n' : '\n');
-        const r = parseUserCsv(text);
+        const r = await parseUserCsv(text);
         for (const e of r.errors) {
           expect(e.line).toBeGreaterThanOrEqual(1);
           expect(e.reason.length).toBeGreaterThan(0);
