@@ -8,7 +8,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
+  // The event-loop probe measures /healthz latency: it runs with the browser tests, one file at a time,
+  // so no other test file competes for the two cores while it measures.
+  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/', '/test/probe/event-loop.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', {}],
     // ts-jest compiles these JavaScript files as CommonJS whatever their package's "type" says.

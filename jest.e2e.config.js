@@ -2,8 +2,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test/e2e'],
-  testMatch: ['**/*.e2e.test.ts'],
+  roots: ['<rootDir>/test/e2e', '<rootDir>/test/probe'],
+  // The event-loop probe times /healthz under load, so it runs here, alone, like the browser journeys.
+  testMatch: ['**/*.e2e.test.ts', '**/probe/event-loop.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   maxWorkers: 1,
   testTimeout: 180000,

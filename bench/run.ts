@@ -11,6 +11,7 @@ import { projectRoot } from '../server/paths';
 import { barePage } from './bare-page';
 import { renderToBuffer, sampleCertificate } from './certificate-profile';
 import { measureStalls } from './stalls';
+import { signInOverHttp } from './sign-in';
 
 // npm run bench: the production build on a temp database seeded by demo:seed, measured from this
 // process with autocannon over loopback only. Prints a Markdown table and writes JSON to bench/results/.
@@ -57,14 +58,7 @@ async function startApp(dataDir: string, extraEnv: Record<string, string> = {}) 
   return { base, child, coldStartMs: performance.now() - t0 };
 }
 
-async function signIn(base: string, email: string): Promise<string> {
-  const page = await fetch(`${base}/login`);
-  let cookie = page.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-  const res = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email, password: PASSWORD, _csrf: csrf }) });
-  cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  return cookie;
-}
+const signIn = (base: string, email: string): Promise<string> => signInOverHttp(base, email, PASSWORD);
 
 async function load(url: string, cookie: string, connections = CONNECTIONS) {
   const r = await autocannon({ url, connections, duration: SECONDS, headers: { cookie } });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { projectRoot } from '../server/paths';
+import { signInOverHttp } from './sign-in';
 
 // npm run soak: mixed learner and manager traffic against the production build on 127.0.0.1, bounded
 // in time (SOAK_SECONDS, default 300, 50 connections). Passes with 0 errors and resident memory after
@@ -18,13 +19,7 @@ const node = process.execPath;
 const freePort = () => new Promise<number>((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); }); });
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-async function signIn(base: string, email: string): Promise<string> {
-  const page = await fetch(`${base}/login`);
-  const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-  const res = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email, password: PASSWORD, _csrf: csrf }) });
-  return res.headers.get('set-cookie')!.split(';')[0]!;
-}
+const signIn = (base: string, email: string): Promise<string> => signInOverHttp(base, email, PASSWORD);
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-soak-'));
