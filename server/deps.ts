@@ -6,10 +6,12 @@ import type { Config } from './config';
 import type { Catalogue } from './content/catalogue';
 import type { Training } from './training/service';
 import type { DB } from './db/schema';
+import type { UnitOfWork } from './db/unit-of-work';
 
-/** Everything the app is built from; tests pass their own (a fresh database file, a movable clock). */
+/** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
   config: Config;
+  /** Still read directly by some routes; new code reads through a service. */
   db: Kysely<DB>;
   clock: Clock;
   log: Logger;
@@ -17,4 +19,6 @@ export interface AppDeps {
   catalogue: Catalogue;
   /** Cycle rules, assignments and the status index, shared by every route. */
   training: Training;
+  /** One transaction per write; at commit it refreshes the status index of every person touched. */
+  uow: UnitOfWork;
 }

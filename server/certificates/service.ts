@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Certificate, DB, User } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { HttpError } from '../http/errors';
 import { formatDay } from '../training/dates';
 import { issueCertificate } from '../training/finish';
@@ -64,20 +65,20 @@ export async function verifyCode(db: Kysely<DB>, t: Training, input: string): Pr
   return { ...base, state: t.today() > completion.valid_until ? 'expired' : 'valid' };
 }
 
-export async function revokeCertificate(db: Kysely<DB>, t: Training, actor: Actor, certId: number, reason: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function revokeCertificate(t: Training, actor: Actor, certId: number, reason: string): Promise<void> {
+  await t.uow(async (trx) => {
     const r = await certificateStore(trx).setStatus(certId, { status: 'revoked', revoked_at: t.clock.now().toISOString(), revoked_reason: reason });
     if (Number(r.numUpdatedRows) !== 1) throw new HttpError(409, 'Only a valid certificate can be revoked; this one is already revoked or replaced.');
     await appendAudit(trx, t.clock, actor, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: certId, details: { reason } });
     const owner = await trx.selectFrom('completions').innerJoin('certificates', 'certificates.completion_id', 'completions.id')
       .select('completions.user_id').where('certificates.id', '=', certId).executeTakeFirstOrThrow();
-    await t.index.refresh(trx, [owner.user_id]);
+    touch(trx, owner.user_id);
   });
 }
 
 /** A new certificate for the same completion, with the person's name as it is now; the old code then reads "replaced". */
-export async function reissueCertificate(db: Kysely<DB>, t: Training, actor: Actor, certId: number): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+export async function reissueCertificate(t: Training, actor: Actor, certId: number): Promise<number> {
+  return t.uow(async (trx) => {
     const found = await loadCertificate(trx, certId);
     if (!found) throw new HttpError(404, 'There is no such certificate.');
     if (found.cert.status !== 'valid') throw new HttpError(409, 'Only a valid certificate can be reissued.');
@@ -85,7 +86,7 @@ export async function reissueCertificate(db: Kysely<DB>, t: Training, actor: Act
     const course = { title: found.cert.course_title, version: found.cert.course_version };
     const newId = await issueCertificate(trx, t, actor, found.completion.id, found.owner.name, course);
     await certificateStore(trx).setStatus(certId, { status: 'replaced', replaced_by: newId });
-    await t.index.refresh(trx, [found.owner.id]);
+    touch(trx, found.owner.id);
     await appendAudit(trx, t.clock, actor, { action: 'certificate.reissued', subjectType: 'certificate', subjectId: certId, details: { replacedBy: newId, name: found.owner.name } });
     return newId;
   });

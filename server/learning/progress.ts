@@ -3,6 +3,7 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import { sceneOf, type Course, type Lesson, type Scene } from '../content/catalogue';
 import type { DB, LessonProgress, User } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { HttpError } from '../http/errors';
 import type { Training } from '../training/service';
 import type { Assignment } from '../training/status';
@@ -103,14 +104,14 @@ async function place(db: Kysely<DB>, d: LearningDeps, track: Track, course: Cour
   }
   await progressStore(db).start(track, lesson.id, first.id, course.contentHash, now);
   // The first lesson of a cycle moves the learner to "in progress".
-  await d.training.index.refresh(db, [track.userId]);
+  touch(db, track.userId);
 }
 
 /** The scene to show, recording the learner's place when the lesson is opened for the first time. */
 export async function currentScene(d: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null }> {
   const { lesson, scene, placement } = await locateScene(d, track, course, lessonId);
   if (placement === null) return { lesson, scene };
-  await d.db.transaction().execute((trx) => place(trx, d, track, course, lesson, placement));
+  await d.training.uow((trx) => place(trx, d, track, course, lesson, placement));
   if (placement === 'restart') return { lesson, scene };
   // A concurrent first visit keeps the first row written: show where that row says.
   const row = await progressStore(d.db).get(track, lessonId);
@@ -146,7 +147,7 @@ export async function answerScene(
     const row = placement === 'start' ? undefined : await progressStore(d.db).get(track, lesson.id);
     requireMinimumTime(d, lesson, row?.started_at ?? null);
   }
-  return d.db.transaction().execute(async (trx) => {
+  return d.training.uow(async (trx) => {
     await place(trx, d, track, course, lesson, placement);
     const moved = await progressStore(trx).advance(track, lesson.id, scene.id, next, now);
     if (!moved) throw new HttpError(409, 'That question was already answered. Continue from where you are.');

@@ -34,7 +34,6 @@ export function reportRoutes(deps: AppDeps): Router {
   const viewers = requireRole('manager', 'admin', 'auditor');
 
   const context = async (req: Request) => {
-    await training.index.refreshStale(db);
     const today = training.today();
     const parsed = parseReportQuery(req.query, catalogue, today);
     const course = catalogue.get(parsed.courseId)!;
@@ -45,7 +44,7 @@ export function reportRoutes(deps: AppDeps): Router {
   };
 
   const exported = (req: Request, format: string, p: ParsedReportQuery, rows: number, complete: boolean) =>
-    db.transaction().execute((trx) => appendAudit(trx, training.clock, actorOf(req.user!, req.ip), {
+    deps.uow((trx) => appendAudit(trx, training.clock, actorOf(req.user!, req.ip), {
       action: 'report.exported', subjectType: 'report', details: { format, filters: p.raw, rows, complete },
     }));
 

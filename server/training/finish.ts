@@ -5,6 +5,7 @@ import { codeHash, newCertificateCode } from '../certificates/codes';
 import type { Course } from '../content/catalogue';
 import { DEFAULT_LESSON_WPM } from '../config';
 import type { DB, QuizAttempt, User } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { courseMinimumSeconds, paceOf } from '../learning/pace';
 import { HttpError } from '../http/errors';
 import { ownAttempt } from '../learning/quiz';
@@ -67,7 +68,7 @@ async function studyPace(trx: Kysely<DB>, t: Training, course: Course, userId: n
 export async function finishWithAttestation(
   t: Training, actor: Actor, user: User, course: Course, attemptId: number | undefined, typedName: string,
 ): Promise<FinishResult> {
-  return t.db.transaction().execute(async (trx) => {
+  return t.uow(async (trx) => {
     const attempt = await ownAttempt(trx, user.id, course.id, attemptId);
     if (!attempt.passed) throw new HttpError(409, 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
     const done = await completionStore(trx).byCycle(user.id, course.id, attempt.cycle);
@@ -94,7 +95,7 @@ export async function finishWithAttestation(
       details: { completion: completionId, course: course.id, cycle: attempt.cycle, attempt: attempt.id, score: attempt.score, content: attempt.content_hash, policy: course.policy.version },
     });
     const certificateId = await issueCertificate(trx, t, actor, completionId, user.name, course);
-    await t.index.refresh(trx, [user.id]);
+    touch(trx, user.id);
     return { completionId, certificateId, created: true };
   });
 }

@@ -4,6 +4,7 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Catalogue, Course } from '../content/catalogue';
 import { readCsv, type RowError } from '../csv';
 import type { DB, User } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { HttpError } from '../http/errors';
 import { hasControlChars } from '../text';
 import { isRealDate } from '../users/fields';
@@ -41,7 +42,7 @@ export async function recordInPerson(
   t: Training, actor: Actor, user: User, course: Course, f: z.output<typeof inPersonFields>,
 ): Promise<number> {
   if (f.completed_on > t.today()) throw new HttpError(400, 'The session date cannot be in the future.');
-  return t.db.transaction().execute(async (trx) => {
+  return t.uow(async (trx) => {
     const assignment = await t.assignment(user, course, trx);
     if (assignment.status === 'completed') throw new HttpError(409, `${user.name} is already up to date with this course.`);
     const completedAt = noonOf(f.completed_on);
@@ -56,7 +57,7 @@ export async function recordInPerson(
       details: { completion: completionId, course: course.id, cycle: assignment.cycle, source: 'in-person', date: f.completed_on, trainer: f.trainer, reason: f.reason },
     });
     await issueCertificate(trx, t, actor, completionId, user.name, course);
-    await t.index.refresh(trx, [user.id]);
+    touch(trx, user.id);
     return completionId;
   });
 }
@@ -102,7 +103,7 @@ export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catal
 
 /** Imports earlier completions in one transaction; a row already imported is counted, not duplicated. */
 export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[], sourceLabel: string): Promise<{ added: number; present: number }> {
-  return t.db.transaction().execute(async (trx) => {
+  return t.uow(async (trx) => {
     let added = 0;
     for (const r of rows) {
       const id = await completionStore(trx).insertOnce({
@@ -112,7 +113,7 @@ export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[
       });
       if (id !== undefined) added += 1;
     }
-    await t.index.refresh(trx, [...new Set(rows.map((r) => r.user.id))]);
+    touch(trx, rows.map((r) => r.user.id));
     await appendAudit(trx, t.clock, actor, { action: 'completions.imported', subjectType: 'import', details: { source: sourceLabel, rows: rows.length, added, present: rows.length - added } });
     return { added, present: rows.length - added };
   });

@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Course } from '../content/catalogue';
 import type { DB, User } from '../db/schema';
+import { createUnitOfWork, type UnitOfWork } from '../db/unit-of-work';
 import { progressStore } from '../learning/store';
 import { dayInZone } from './dates';
 import { assignmentFor, type Assignment, type CyclePolicy } from './status';
@@ -13,9 +14,12 @@ import { completionStore } from './store';
 export class Training {
   /** Kept in step with every change that can move a status; reports read it. */
   readonly index: StatusIndex;
+  /** Every write goes through it: at commit it refreshes the status rows of the people it touched. */
+  readonly uow: UnitOfWork;
 
   constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly config: Config, courses: readonly Course[]) {
     this.index = new StatusIndex(this, courses);
+    this.uow = createUnitOfWork(db, (trx, userIds) => this.index.refresh(trx, userIds));
   }
 
   policy(course: Course): CyclePolicy {

@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import { readCsv, type RowError } from '../csv';
 import { truncateWal } from '../db/database';
 import type { DB } from '../db/schema';
+import type { UnitOfWork } from '../db/unit-of-work';
 import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
 import { issuePasswordLink, saveUser, UserRuleError } from './service';
 import { userStore } from './store';
@@ -84,15 +85,13 @@ async function matchExisting(users: ReturnType<typeof userStore>, f: UserFields)
  * managers first, so a manager may appear anywhere in the file. New people get a set-password link.
  */
 export async function importUsers(
-  db: Kysely<DB>, clock: Clock, actor: Actor, rows: ParsedRow[], source: string,
-  afterSave?: (trx: Kysely<DB>, userIds: number[]) => Promise<void>,
+  db: Kysely<DB>, uow: UnitOfWork, clock: Clock, actor: Actor, rows: ParsedRow[], source: string,
 ): Promise<{ ok: true; summary: ImportSummary } | { ok: false; errors: RowError[] }> {
   try {
-    const summary = await db.transaction().execute(async (trx) => {
+    const summary = await uow(async (trx) => {
       const users = userStore(trx);
       const s: ImportSummary = { created: 0, updated: 0, unchanged: 0, links: [] };
       const errors: RowError[] = [];
-      const saved: number[] = [];
       for (const row of managersFirst(rows)) {
         const f = row.fields;
         const existing = await matchExisting(users, f);
@@ -102,14 +101,12 @@ export async function importUsers(
             s.links.push({ name: user.name, email: user.email, token: await issuePasswordLink(trx, clock, actor, user.id) });
           }
           s[change] += 1;
-          if (change !== 'unchanged') saved.push(user.id);
         } catch (e) {
           if (!(e instanceof UserRuleError)) throw e;
           for (const [column, reason] of Object.entries(e.errors)) errors.push({ line: row.line, column, reason: reason ?? '' });
         }
       }
       if (errors.length) throw new ImportRejected(errors.sort((a, b) => a.line - b.line));
-      if (afterSave) await afterSave(trx, saved);
       await appendAudit(trx, clock, actor, {
         action: 'users.imported', subjectType: 'import',
         details: { source, rows: rows.length, created: s.created, updated: s.updated, unchanged: s.unchanged },

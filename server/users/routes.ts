@@ -10,7 +10,7 @@ import { HttpError } from '../http/errors';
 import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
 import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
 import { PERSON_FORM_FIELD_NAMES, personFormFields } from './fields';
-import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus, UserRuleError } from './service';
+import { addPerson, allDepartments, createDepartment, editPerson, newPasswordLink, setUserStatus, UserRuleError } from './service';
 import { userStore } from './store';
 import { hasControlChars } from '../text';
 import { personTraining } from '../training/summary';
@@ -95,11 +95,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     if (!form.ok) return renderForm(res, 400, form.values, form.errors);
     const actor = actorOf(req.user!, req.ip);
     try {
-      const { user, token } = await db.transaction().execute(async (trx) => {
-        const saved = await saveUser(trx, clock, actor, undefined, form.data);
-        await training.index.refresh(trx, [saved.user.id]);
-        return { user: saved.user, token: await issuePasswordLink(trx, clock, actor, saved.user.id) };
-      });
+      const { user, token } = await addPerson(deps.uow, clock, actor, form.data);
       showLinks(res, 201, user, token, `${user.name} was added.`);
     } catch (e) {
       if (!(e instanceof UserRuleError)) throw e;
@@ -127,12 +123,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     });
     if (!form.ok) return fail(form.errors);
     try {
-      const { change } = await db.transaction().execute(async (trx) => {
-        const saved = await saveUser(trx, clock, actorOf(req.user!, req.ip), user, form.data);
-        // A new hire date moves the onboarding due date.
-        if (saved.change === 'updated') await training.index.refresh(trx, [user.id]);
-        return saved;
-      });
+      const change = await editPerson(deps.uow, clock, actorOf(req.user!, req.ip), user, form.data);
       req.session.flash = { kind: 'success', message: change === 'unchanged' ? 'Nothing was changed.' : 'Changes saved.' };
       res.redirect(303, `/admin/users/${user.id}`);
     } catch (e) {
@@ -144,7 +135,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const statusChange = (status: 'active' | 'deactivated') => async (req: Request, res: Response) => {
     const user = await loadUser(req.params.id);
     try {
-      await setUserStatus(db, clock, actorOf(req.user!, req.ip), user.id, status);
+      await setUserStatus(deps.uow, clock, actorOf(req.user!, req.ip), user.id, status);
       if (status === 'deactivated') await deps.sessions.destroyForUser(user.id);
       req.session.flash = { kind: 'success', message: status === 'deactivated'
         ? `${user.name} was deactivated. Their training records are kept.` : `${user.name} was reactivated.` };
@@ -163,7 +154,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       req.session.flash = { kind: 'error', message: 'Reactivate this person before issuing a password link.' };
       return res.redirect(303, `/admin/users/${user.id}`);
     }
-    const token = await db.transaction().execute((trx) => issuePasswordLink(trx, clock, actorOf(req.user!, req.ip), user.id));
+    const token = await newPasswordLink(deps.uow, clock, actorOf(req.user!, req.ip), user.id);
     showLinks(res, 200, user, token, `A new set-password link was issued for ${user.name}; any earlier link stops working.`);
   });
 
@@ -181,7 +172,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
         values: { path: raw.slice(0, 1000) }, errors: { path: typeof parts === 'string' ? parts : 'Remove control characters.' },
       });
     }
-    const created = await createDepartment(db, clock, actorOf(req.user!, req.ip), parts);
+    const created = await createDepartment(deps.uow, clock, actorOf(req.user!, req.ip), parts);
     req.session.flash = { kind: 'success', message: created.length ? `Created ${created.join(', ')}.` : 'That department already exists.' };
     res.redirect(303, '/admin/departments');
   });

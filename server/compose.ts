@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import { useAuditKeys } from './audit/keyring';
+import { DatabaseSessionStore } from './auth/session-store';
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import { loadCatalogue } from './content/loader';
+import { openDatabase, type Database } from './db/database';
+import type { AppDeps } from './deps';
+import { ensurePrivateDir } from './files';
+import { createLogger } from './http/logging';
+import { Training } from './training/service';
+
+export interface ComposeOptions {
+  /** The clock every service reads; tests pass a movable one. */
+  clock?: Clock;
+  log?: Logger;
+  /** An already-open database (the CLI opens its own); otherwise the configured file is opened. close() closes it either way. */
+  database?: Database;
+}
+
+export interface Composed extends AppDeps {
+  database: Database;
+  /** Stops the session sweeper and closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one place that builds the stores and services, once per process: the server, the CLI, the tests'
+ * app builder and the bench all start here. Opens the database but does not migrate it: the caller
+ * migrates (and runs its own start-up steps) before the first request or command.
+ */
+export function compose(config: Config, options: ComposeOptions = {}): Composed {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.logLevel);
+  // Content first: a broken course file stops start-up before anything is touched.
+  const catalogue = loadCatalogue(config.contentDir);
+  useAuditKeys(config.auditKeys);
+  let database = options.database;
+  if (!database) {
+    const openDir = ensurePrivateDir(config.dataDir);
+    if (openDir) log.warn(openDir);
+    database = openDatabase(config.databasePath, { synchronous: config.dbSynchronous });
+  }
+  const { db } = database;
+  const sessions = new DatabaseSessionStore(db, clock, config.sessionIdleMs);
+  const training = new Training(db, clock, config, catalogue.courses);
+  const opened = database;
+  return {
+    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow,
+    async close() {
+      sessions.stop();
+      await opened.close();
+    },
+  };
+}
