@@ -4,10 +4,11 @@ import { DatabaseSessionStore } from './auth/session-store';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { loadCatalogue } from './content/loader';
-import { openDatabase, type Database } from './db/database';
+import { databaseAnswers, openDatabase, type Database } from './db/database';
 import type { AppDeps } from './deps';
 import { ensurePrivateDir } from './files';
 import { createLogger } from './http/logging';
+import { LearningDeps } from './learning/progress';
 import { Training } from './training/service';
 
 export interface ComposeOptions {
@@ -44,9 +45,11 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const { db } = database;
   const sessions = new DatabaseSessionStore(db, clock, config.sessionIdleMs);
   const training = new Training(db, clock, config, catalogue.courses);
+  const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
   const opened = database;
   return {
-    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow,
+    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning,
+    databaseAnswers: () => databaseAnswers(db),
     async close() {
       sessions.stop();
       await opened.close();

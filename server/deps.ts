@@ -4,6 +4,7 @@ import type { DatabaseSessionStore } from './auth/session-store';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Catalogue } from './content/catalogue';
+import type { LearningDeps } from './learning/progress';
 import type { Training } from './training/service';
 import type { DB } from './db/schema';
 import type { UnitOfWork } from './db/unit-of-work';
@@ -21,4 +22,8 @@ export interface AppDeps {
   training: Training;
   /** One transaction per write; at commit it refreshes the status index of every person touched. */
   uow: UnitOfWork;
+  /** Lesson and quiz rules over the training service, for the learner's pages. */
+  learning: LearningDeps;
+  /** The health probe's question: does the database answer? */
+  databaseAnswers(): Promise<boolean>;
 }

@@ -1,20 +1,15 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
 import { requireUser } from './auth/guards';
 import type { AppDeps } from './deps';
-import { LearningDeps, learnerCourseState } from './learning/progress';
+import { learnerCourseState } from './learning/progress';
 
 /** Mounted before sessions: a health probe must not create sessions or need a cookie. */
 export function healthRoutes(deps: AppDeps): Router {
   const router = Router();
   // Health: 200 only when the database answers a query.
   router.get('/healthz', async (_req, res) => {
-    try {
-      await sql`select 1`.execute(deps.db);
-      res.json({ status: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable', reason: 'database not answering' });
-    }
+    if (await deps.databaseAnswers()) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'unavailable', reason: 'database not answering' });
   });
 
   return router;
@@ -22,7 +17,7 @@ export function healthRoutes(deps: AppDeps): Router {
 
 export function homeRoutes(deps: AppDeps): Router {
   const router = Router();
-  const learning = new LearningDeps(deps.db, deps.clock, deps.config.sequentialLessons, deps.training);
+  const { learning } = deps;
   router.get('/', requireUser, async (req, res) => {
     const courses = await Promise.all(deps.catalogue.courses.map(async (course) => {
       const { track, assignment } = await learning.trackFor(req.user!, course);

@@ -91,3 +91,13 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
 export async function truncateWal(db: Kysely<DB>): Promise<void> {
   await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
 }
+
+/** Whether the database answers a query: the health probe's one question. */
+export async function databaseAnswers(db: Kysely<DB>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

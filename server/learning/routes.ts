@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors';
 import { idParam } from '../http/validate';
 import { actorOf } from '../users/routes';
 import { allowance } from './attempt-limit';
-import { answerScene, currentScene, LearningDeps, learnerCourseState, locateScene, TooSoonError } from './progress';
+import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError } from './progress';
 import { answersFromBody, missedQuestions, ownAttempt, QuizInputError, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
 import { answerStore, attemptStore, type Track } from './store';
 import { completionStore } from '../training/store';
@@ -14,7 +14,7 @@ import { formatDay } from '../training/dates';
 
 export function learningRoutes(deps: AppDeps): Router {
   const { db, clock, config, catalogue } = deps;
-  const learning = new LearningDeps(db, clock, config.sequentialLessons, deps.training, config.lessonMinWpm);
+  const { learning } = deps;
   const quizSettings: QuizSettings = { maxAttempts: config.quizMaxAttempts, cooldownMs: config.quizCooldownMs, timeZone: config.timeZone };
   const attemptLocals = async (track: Track) => ({
     allowance: allowance(quizSettings, await attemptStore(db).submittedTimes(track), clock.now()),

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createApp } from '../../server/app';
 import type { DatabaseSessionStore } from '../../server/auth/session-store';
-import { compose } from '../../server/compose';
+import { compose, type Composed } from '../../server/compose';
 import { loadConfig, type Config } from '../../server/config';
 import type { Database } from '../../server/db/database';
 import { migrateToLatest } from '../../server/db/migrate';
@@ -27,6 +27,8 @@ export interface TestApp {
   catalogue: Catalogue;
   training: Training;
   uow: UnitOfWork;
+  /** Everything compose() built, for a test that makes a second app over the same services. */
+  services: Composed;
   dir: string;
   close(): Promise<void>;
 }
@@ -58,7 +60,7 @@ export async function buildTestApp(env: Record<string, string> = {}, log?: Logge
   const app = createApp(services);
   const { db, database, sessions, catalogue, training, uow } = services;
   return {
-    app, db, database, clock, config, sessions, catalogue, training, uow, dir,
+    app, db, database, clock, config, sessions, catalogue, training, uow, services, dir,
     async close() {
       await services.close();
       fs.rmSync(dir, { recursive: true, force: true });
