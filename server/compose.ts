@@ -10,6 +10,7 @@ import { ensurePrivateDir } from './files';
 import { createLogger } from './http/logging';
 import { LearningDeps } from './learning/progress';
 import { Training } from './training/service';
+import { People } from './users/people';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -48,7 +49,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
   const opened = database;
   return {
-    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning,
+    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db),
     databaseAnswers: () => databaseAnswers(db),
     async close() {
       sessions.stop();

@@ -6,6 +6,7 @@ import type { Config } from './config';
 import type { Catalogue } from './content/catalogue';
 import type { LearningDeps } from './learning/progress';
 import type { Training } from './training/service';
+import type { People } from './users/people';
 import type { DB } from './db/schema';
 import type { UnitOfWork } from './db/unit-of-work';
 
@@ -24,6 +25,8 @@ export interface AppDeps {
   uow: UnitOfWork;
   /** Lesson and quiz rules over the training service, for the learner's pages. */
   learning: LearningDeps;
+  /** People as the admin, team and report pages read them. */
+  people: People;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

@@ -8,7 +8,9 @@ import { HttpError } from '../http/errors';
 import type { Training } from '../training/service';
 import type { Assignment } from '../training/status';
 import { durationInWords, lessonMinimumSeconds } from './pace';
-import { answerStore, progressStore, type Track } from './store';
+import { answerStore, attemptStore, progressStore, type Track } from './store';
+
+export type { Track };
 
 /** The last answer of a lesson came sooner than its minimum time: nothing was recorded. */
 export class TooSoonError extends Error {
@@ -63,6 +65,20 @@ export class LearningDeps {
   async trackFor(user: User, course: Course, fromRecords = false): Promise<{ track: Track; assignment: Assignment }> {
     const assignment = fromRecords ? await this.training.assignment(user, course) : await this.training.currentAssignment(user, course);
     return { track: { userId: user.id, courseId: course.id, cycle: assignment.cycle }, assignment };
+  }
+
+  answer(id: number) {
+    return answerStore(this.db).byId(id);
+  }
+
+  /** A learner's quiz attempts at a course, every cycle. */
+  attempts(userId: number, courseId: string) {
+    return attemptStore(this.db).forUser(userId, courseId);
+  }
+
+  /** When the track's graded attempts were submitted: what the attempt allowance counts. */
+  submittedTimes(track: Track) {
+    return attemptStore(this.db).submittedTimes(track);
   }
 }
 

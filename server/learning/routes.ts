@@ -6,10 +6,8 @@ import { HttpError } from '../http/errors';
 import { idParam } from '../http/validate';
 import { actorOf } from '../users/routes';
 import { allowance } from './attempt-limit';
-import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError } from './progress';
+import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError, type Track } from './progress';
 import { answersFromBody, missedQuestions, ownAttempt, QuizInputError, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
-import { answerStore, attemptStore, type Track } from './store';
-import { completionStore } from '../training/store';
 import { formatDay } from '../training/dates';
 
 export function learningRoutes(deps: AppDeps): Router {
@@ -17,7 +15,7 @@ export function learningRoutes(deps: AppDeps): Router {
   const { learning } = deps;
   const quizSettings: QuizSettings = { maxAttempts: config.quizMaxAttempts, cooldownMs: config.quizCooldownMs, timeZone: config.timeZone };
   const attemptLocals = async (track: Track) => ({
-    allowance: allowance(quizSettings, await attemptStore(db).submittedTimes(track), clock.now()),
+    allowance: allowance(quizSettings, await learning.submittedTimes(track), clock.now()),
     maxAttempts: config.quizMaxAttempts, cooldownHours: Math.round(config.quizCooldownMs / 3_600_000),
   });
   const router = Router();
@@ -92,7 +90,7 @@ export function learningRoutes(deps: AppDeps): Router {
   router.get('/courses/:courseId/lessons/:lessonId/answers/:answerId', async (req, res) => {
     const course = courseOf(req);
     const id = idParam(req.params.answerId);
-    const answer = id === undefined ? undefined : await answerStore(db).byId(id);
+    const answer = id === undefined ? undefined : await learning.answer(id);
     if (!answer || answer.user_id !== req.user!.id || answer.course_id !== course.id || answer.lesson_id !== req.params.lessonId) {
       throw new HttpError(404, 'There is no such answer for you.');
     }
@@ -111,7 +109,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const { track, assignment } = await learning.trackFor(req.user!, course);
     const state = await learnerCourseState(learning, track, course);
-    const attempts = (await attemptStore(db).forUser(req.user!.id, course.id)).filter((a) => a.cycle === track.cycle);
+    const attempts = (await learning.attempts(req.user!.id, course.id)).filter((a) => a.cycle === track.cycle);
     const used = attempts.filter((a) => a.submitted_at).length;
     res.render('learning/quiz-start', { title: `${course.title}: quiz`, course, state, attempts, used, assignment, ...await attemptLocals(track) });
   });
@@ -159,7 +157,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
     if (!attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}`);
-    const completion = await completionStore(db).byCycle(req.user!.id, course.id, attempt.cycle);
+    const completion = await deps.training.completionOf(req.user!.id, course.id, attempt.cycle);
     const track = { userId: req.user!.id, courseId: course.id, cycle: attempt.cycle };
     res.render('learning/result', {
       title: `${course.title}: quiz result`, course, attempt, missed: missedQuestions(course, attempt), passingScore: course.passingScore, completion,

@@ -10,7 +10,6 @@ import { departmentTree, subtreeIds } from '../users/departments';
 import { actorOf } from '../users/routes';
 import { inScope, scopeFor } from '../users/scope';
 import { allDepartments } from '../users/service';
-import { userStore } from '../users/store';
 import { writeCsv } from './csv-export';
 import type { EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
@@ -148,7 +147,7 @@ export function reportRoutes(deps: AppDeps): Router {
     let ids: number[];
     let scopeLabel: string;
     if (personId !== undefined) {
-      const person = await userStore(db).byId(personId);
+      const person = await deps.people.byId(personId);
       // Out of scope answers like missing, so the pack cannot be used to learn which ids exist.
       if (!person || !inScope(scope, person)) throw new HttpError(404, 'No person with that id exists.');
       ids = [person.id];

@@ -6,7 +6,6 @@ import { HttpError } from '../http/errors';
 import { idParam, parseForm } from '../http/validate';
 import { actorOf } from '../users/routes';
 import { csvFromRequest } from '../users/import-routes';
-import { userStore } from '../users/store';
 import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, inPersonFields, parseHistory, recordInPerson } from './record';
 
 export function trainingAdminRoutes(deps: AppDeps): Router {
@@ -17,7 +16,7 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
 
   router.post('/admin/users/:id/completions', admins, async (req, res) => {
     const id = idParam(req.params.id);
-    const user = id === undefined ? undefined : await userStore(db).byId(id);
+    const user = id === undefined ? undefined : await deps.people.byId(id);
     if (!user) throw new HttpError(404, 'No person with that id exists.');
     const form = parseForm(inPersonFields, req.body, ['course_id', 'completed_on', 'trainer', 'reason']);
     const course = form.ok ? catalogue.get(form.data.course_id) : undefined;

@@ -8,7 +8,7 @@ import { progressStore } from '../learning/store';
 import { dayInZone } from './dates';
 import { assignmentFor, type Assignment, type CyclePolicy } from './status';
 import { StatusIndex } from './status-table';
-import { completionStore } from './store';
+import { certificateStore, completionStore } from './store';
 
 /** Everything needed to decide assignments: the database, the clock and the organisation's rules. */
 export class Training {
@@ -40,6 +40,17 @@ export class Training {
    */
   async currentAssignment(user: Pick<User, 'id' | 'hire_date' | 'created_at'>, course: Course): Promise<Assignment> {
     return (await this.index.read(this.db, user, course)) ?? this.assignment(user, course);
+  }
+
+  /** The completion recorded for a person's cycle of a course, if there is one. */
+  completionOf(userId: number, courseId: string, cycle: string) {
+    return completionStore(this.db).byCycle(userId, courseId, cycle);
+  }
+
+  /** A person's completions and certificates, for their transcript. */
+  async recordOf(userId: number) {
+    const [completions, certificates] = await Promise.all([completionStore(this.db).forUser(userId), certificateStore(this.db).forUser(userId)]);
+    return { completions, certificates };
   }
 
   /** The person's current assignment for a course, computed from the records: cycle, due date, status and why. */

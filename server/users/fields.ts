@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../db/schema';
+
+export { ROLES };
 import { hasControlChars } from '../text';
 import { splitDepartmentPath } from './departments';
 

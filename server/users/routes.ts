@@ -1,17 +1,15 @@
 import { Router, type Request, type Response } from 'express';
-import { auditStore } from '../audit/store';
 import type { Actor } from '../audit/service';
 import { requireRole } from '../auth/guards';
 import { signInState } from '../auth/sign-in-state';
 import { accountKeySecret } from '../auth/throttle';
-import { ROLES, type Role, type User, type UserStatus } from '../db/schema';
+import type { Role, User, UserStatus } from '../db/schema';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
 import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
 import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
-import { PERSON_FORM_FIELD_NAMES, personFormFields } from './fields';
+import { PERSON_FORM_FIELD_NAMES, personFormFields, ROLES } from './fields';
 import { addPerson, allDepartments, createDepartment, editPerson, newPasswordLink, setUserStatus, UserRuleError } from './service';
-import { userStore } from './store';
 import { hasControlChars } from '../text';
 import { personTraining } from '../training/summary';
 
@@ -24,7 +22,7 @@ export function actorOf(user: User, ip: string | undefined): Actor {
 /** Form values for an existing person, as the edit form shows them. */
 async function formValues(deps: AppDeps, user: User): Promise<Record<string, string>> {
   const depts = departmentTree(await allDepartments(deps.db));
-  const manager = user.manager_id ? await userStore(deps.db).byId(user.manager_id) : undefined;
+  const manager = user.manager_id ? await deps.people.byId(user.manager_id) : undefined;
   return {
     employee_id: user.employee_id ?? '', email: user.email, name: user.name, role: user.role,
     department: user.department_id ? depts.byId.get(user.department_id)?.path ?? '' : '',
@@ -55,7 +53,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
 
   const loadUser = async (raw: unknown): Promise<User> => {
     const id = idParam(raw);
-    const user = id === undefined ? undefined : await userStore(db).byId(id);
+    const user = id === undefined ? undefined : await deps.people.byId(id);
     if (!user) throw new HttpError(404, 'No person with that id exists.');
     return user;
   };
@@ -70,7 +68,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const deptId = idParam(queryString(req.query.department));
     const filter = { search, role, status, departmentIds: deptId ? subtreeIds(deptRows, deptId) : undefined };
     const page = pageNumber(req.query.page);
-    const [rows, total] = await Promise.all([userStore(db).page(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE), userStore(db).count(filter)]);
+    const { rows, total } = await deps.people.page(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE);
     const tree = departmentTree(deptRows);
     res.render('users/list', {
       title: 'People', rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
@@ -105,7 +103,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
 
   router.get('/admin/users/:id', readers, async (req, res) => {
     const user = await loadUser(req.params.id);
-    const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0);
+    const events = await deps.people.recentEvents(user.id);
     res.render('users/show', {
       title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, signIn: await signInOf(user),
       departments: departmentTree(await allDepartments(db)).ordered, events, training: await personTraining(training, deps.catalogue, user),
@@ -118,7 +116,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const fail = async (errors: FormErrors) => res.status(400).render('users/show', {
       title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
       departments: departmentTree(await allDepartments(db)).ordered,
-      events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
+      events: await deps.people.recentEvents(user.id),
       training: await personTraining(training, deps.catalogue, user),
     });
     if (!form.ok) return fail(form.errors);

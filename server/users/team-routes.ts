@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { auditStore } from '../audit/store';
 import { requireRole } from '../auth/guards';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
@@ -7,25 +6,24 @@ import { idParam } from '../http/validate';
 import { departmentTree } from './departments';
 import { inScope, scopeFor } from './scope';
 import { allDepartments } from './service';
-import { userStore } from './store';
 import { personTraining } from '../training/summary';
 
 
 /** A person's page for their manager (and admins and auditors): training, attempts, audit trail. */
 export function teamRoutes(deps: AppDeps): Router {
-  const { db } = deps;
+  const { db, people } = deps;
   const router = Router();
   const viewers = requireRole('manager', 'admin', 'auditor');
 
   router.get('/team/people/:id', viewers, async (req, res) => {
     const id = idParam(req.params.id);
-    const person = id === undefined ? undefined : await userStore(db).byId(id);
+    const person = id === undefined ? undefined : await people.byId(id);
     // Someone outside the manager's scope answers exactly like an id nobody has: a 403 would confirm
     // that the id belongs to someone.
     if (!person || !inScope(await scopeFor(db, req.user!), person)) throw new HttpError(404, 'No person with that id exists.');
     const tree = departmentTree(await allDepartments(db));
-    const manager = person.manager_id ? await userStore(db).byId(person.manager_id) : undefined;
-    const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(person.id) }, 20, 0);
+    const manager = person.manager_id ? await people.byId(person.manager_id) : undefined;
+    const events = await people.recentEvents(person.id);
     res.render('users/person', {
       title: person.name, person, manager, department: person.department_id ? tree.byId.get(person.department_id)?.path : undefined, events,
       training: await personTraining(deps.training, deps.catalogue, person),
