@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { useAuditKeys } from './audit/keyring';
+import { AuditLog } from './audit/log';
 import { DatabaseSessionStore } from './auth/session-store';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -49,7 +50,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
   const opened = database;
   return {
-    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db),
+    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db),
     databaseAnswers: () => databaseAnswers(db),
     async close() {
       sessions.stop();

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { AuditLog } from './audit/log';
 import type { DatabaseSessionStore } from './auth/session-store';
 import type { Clock } from './clock';
 import type { Config } from './config';
@@ -27,6 +28,8 @@ export interface AppDeps {
   learning: LearningDeps;
   /** People as the admin, team and report pages read them. */
   people: People;
+  /** The audit log as the admin page reads it. */
+  auditLog: AuditLog;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { appendAudit } from '../audit/service';
 import { requireRole } from '../auth/guards';
-import { certificateData } from '../certificates/service';
+import { certificateData, loadCertificate } from '../certificates/service';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
 import { idParam } from '../http/validate';
@@ -13,9 +13,7 @@ import { allDepartments } from '../users/service';
 import { writeCsv } from './csv-export';
 import type { EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
-import { allRowBatches, allRows, PAGE_SIZE, reportPage, scopedFilter } from './service';
-import { exportStore, reportStore, type ReportRow } from './store';
-import { certificateStore } from '../training/store';
+import { adminEmails, allRowBatches, allRows, PAGE_SIZE, peopleInDepartments, reportCount, reportPage, scopedFilter, teamOverview, type ReportRow } from './service';
 
 const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired'];
 
@@ -61,11 +59,7 @@ export function reportRoutes(deps: AppDeps): Router {
 
   router.get('/team', viewers, async (req, res) => {
     const { filter, depts, course, today } = await context(req);
-    const store = reportStore(db);
-    const [groups, overdue] = await Promise.all([
-      store.byDepartmentAndStatus(filter),
-      store.page({ ...filter, statuses: ['overdue', 'expired'] }, 'due_on', 'asc', 25, 0),
-    ]);
+    const { groups, overdue } = await teamOverview(training, filter);
     const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<TrainingStatus, number>;
     const perDept = new Map<number | null, { departmentId: number | null; n: number; compliant: number }>();
     for (const g of groups) {
@@ -101,7 +95,7 @@ export function reportRoutes(deps: AppDeps): Router {
   });
 
   const recordedByFor = async () => {
-    const admins = await exportStore(db).adminEmails();
+    const admins = await adminEmails(training);
     return (r: ReportRow) => r.source === 'quiz' ? 'self (quiz)' : r.source === 'in-person' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (in person)`
       : r.source === 'import' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (import)` : '';
   };
@@ -118,7 +112,7 @@ export function reportRoutes(deps: AppDeps): Router {
   router.get('/reports/certificates.zip', viewers, async (req, res) => {
     const { writeCertificateZip, ZIP_MAX_CERTIFICATES } = loadZipExport();
     const { parsed, course, filter } = await context(req);
-    const total = parsed.asOf ? undefined : await reportStore(db).count(filter);
+    const total = parsed.asOf ? undefined : await reportCount(training, filter);
     if (total !== undefined && total > ZIP_MAX_CERTIFICATES) {
       throw new HttpError(400, `That would be ${total} certificates; narrow the filters to at most ${ZIP_MAX_CERTIFICATES}, for example by department.`);
     }
@@ -130,7 +124,7 @@ export function reportRoutes(deps: AppDeps): Router {
       for await (const r of allRows(training, course, filter, parsed.asOf)) {
         if (!r.certificateId) continue;
         if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
-        const cert = (await certificateStore(db).byId(r.certificateId))!;
+        const { cert } = (await loadCertificate(db, r.certificateId))!;
         const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
         yield { name: `${safe}-${cert.code}.pdf`, data: await certificateData(db, training, config.baseUrl, config.orgName, cert) };
       }
@@ -160,7 +154,7 @@ export function reportRoutes(deps: AppDeps): Router {
       if (scope.kind === 'departments' && !scope.departmentIds.includes(departmentId)) throw new HttpError(403, 'That department is not in your team.');
       if (scope.kind === 'self') throw new HttpError(403, 'Reports are for managers, administrators and auditors.');
       const deptIds = subtreeIds(all, departmentId);
-      ids = await exportStore(db).userIdsInDepartments(deptIds);
+      ids = await peopleInDepartments(training, deptIds);
       scopeLabel = `Department: ${dept.path} (including sub-departments)`;
       parsed.raw = { department: String(departmentId) };
     } else {
