@@ -8,8 +8,7 @@ import { idParam } from '../http/validate';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
 import { departmentTree, subtreeIds } from '../users/departments';
 import { actorOf } from '../users/routes';
-import { inScope, scopeFor } from '../users/scope';
-import { allDepartments } from '../users/service';
+import { inScope } from '../users/scope';
 import { writeCsv } from './csv-export';
 import type { EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
@@ -35,7 +34,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const parsed = parseReportQuery(req.query, catalogue, today);
     const course = catalogue.get(parsed.courseId)!;
     const filter = await scopedFilter(db, req.user!, parsed, today);
-    const depts = departmentTree(await allDepartments(db));
+    const depts = departmentTree(await deps.people.departments());
     const departmentPath = (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : '');
     return { today, parsed, course, filter, depts, departmentPath };
   };
@@ -84,7 +83,7 @@ export function reportRoutes(deps: AppDeps): Router {
   router.get('/reports', viewers, async (req, res) => {
     const { parsed, course, filter, depts, departmentPath } = await context(req);
     const page = await reportPage(training, course, filter, parsed);
-    const scope = await scopeFor(db, req.user!);
+    const scope = await deps.people.scopeOf(req.user!);
     const visible = scope.kind === 'departments' ? depts.ordered.filter((d) => scope.departmentIds.includes(d.id)) : depts.ordered;
     const qs = queryString(parsed.raw);
     res.render('reports/report', {
@@ -137,7 +136,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const parsed = parseReportQuery({}, catalogue, today);
     const personId = idParam(req.query.person);
     const departmentId = idParam(req.query.department);
-    const scope = await scopeFor(db, req.user!);
+    const scope = await deps.people.scopeOf(req.user!);
     let ids: number[];
     let scopeLabel: string;
     if (personId !== undefined) {
@@ -148,7 +147,7 @@ export function reportRoutes(deps: AppDeps): Router {
       scopeLabel = `Person: ${person.name}${person.employee_id ? ` (${person.employee_id})` : ''}`;
       parsed.raw = { person: String(person.id) };
     } else if (departmentId !== undefined) {
-      const all = await allDepartments(db);
+      const all = await deps.people.departments();
       const dept = departmentTree(all).byId.get(departmentId);
       if (!dept) throw new HttpError(404, 'There is no such department.');
       if (scope.kind === 'departments' && !scope.departmentIds.includes(departmentId)) throw new HttpError(403, 'That department is not in your team.');

@@ -9,7 +9,7 @@ import { HttpError } from '../http/errors';
 import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
 import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
 import { PERSON_FORM_FIELD_NAMES, personFormFields, ROLES } from './fields';
-import { addPerson, allDepartments, createDepartment, editPerson, newPasswordLink, setUserStatus, UserRuleError } from './service';
+import { addPerson, createDepartment, editPerson, newPasswordLink, setUserStatus, UserRuleError } from './service';
 import { hasControlChars } from '../text';
 import { personTraining } from '../training/summary';
 
@@ -21,7 +21,7 @@ export function actorOf(user: User, ip: string | undefined): Actor {
 
 /** Form values for an existing person, as the edit form shows them. */
 async function formValues(deps: AppDeps, user: User): Promise<Record<string, string>> {
-  const depts = departmentTree(await allDepartments(deps.db));
+  const depts = departmentTree(await deps.people.departments());
   const manager = user.manager_id ? await deps.people.byId(user.manager_id) : undefined;
   return {
     employee_id: user.employee_id ?? '', email: user.email, name: user.name, role: user.role,
@@ -64,7 +64,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const role = (ROLES as readonly string[]).includes(roleQ ?? '') ? roleQ as Role : undefined;
     const statusQ = queryString(req.query.status);
     const status = statusQ === 'active' || statusQ === 'deactivated' ? statusQ as UserStatus : undefined;
-    const deptRows = await allDepartments(db);
+    const deptRows = await deps.people.departments();
     const deptId = idParam(queryString(req.query.department));
     const filter = { search, role, status, departmentIds: deptId ? subtreeIds(deptRows, deptId) : undefined };
     const page = pageNumber(req.query.page);
@@ -80,7 +80,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const renderForm = async (res: Response, status: number, values: Record<string, string>, errors: FormErrors, user?: User) => {
     res.status(status).render('users/form', {
       title: user ? `Edit ${user.name}` : 'Add a person', values, errors, user, roles: ROLES,
-      departments: departmentTree(await allDepartments(db)).ordered,
+      departments: departmentTree(await deps.people.departments()).ordered,
     });
   };
 
@@ -106,7 +106,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const events = await deps.people.recentEvents(user.id);
     res.render('users/show', {
       title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, signIn: await signInOf(user),
-      departments: departmentTree(await allDepartments(db)).ordered, events, training: await personTraining(training, deps.catalogue, user),
+      departments: departmentTree(await deps.people.departments()).ordered, events, training: await personTraining(training, deps.catalogue, user),
     });
   });
 
@@ -115,7 +115,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
     const fail = async (errors: FormErrors) => res.status(400).render('users/show', {
       title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
-      departments: departmentTree(await allDepartments(db)).ordered,
+      departments: departmentTree(await deps.people.departments()).ordered,
       events: await deps.people.recentEvents(user.id),
       training: await personTraining(training, deps.catalogue, user),
     });
@@ -157,7 +157,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   });
 
   router.get('/admin/departments', readers, async (_req, res) => {
-    const rows = await allDepartments(db);
+    const rows = await deps.people.departments();
     res.render('users/departments', { title: 'Departments', departments: departmentTree(rows).ordered, values: { path: '' }, errors: {} });
   });
 
@@ -166,7 +166,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const parts = raw.trim() ? splitDepartmentPath(raw) : 'Enter a department name, or a path such as Nursing/ICU.';
     if (typeof parts === 'string' || hasControlChars(raw)) {
       return res.status(400).render('users/departments', {
-        title: 'Departments', departments: departmentTree(await allDepartments(db)).ordered,
+        title: 'Departments', departments: departmentTree(await deps.people.departments()).ordered,
         values: { path: raw.slice(0, 1000) }, errors: { path: typeof parts === 'string' ? parts : 'Remove control characters.' },
       });
     }

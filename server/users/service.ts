@@ -6,7 +6,7 @@ import { touch, type UnitOfWork } from '../db/unit-of-work';
 import { issueToken, revokeTokens } from '../auth/tokens';
 import { ensureDepartment } from './departments';
 import type { UserFields } from './fields';
-import { departmentStore, userStore } from './store';
+import { userStore } from './store';
 
 export type FieldErrors = Partial<Record<keyof UserFields | 'form', string>>;
 
@@ -148,8 +148,4 @@ export async function createDepartment(uow: UnitOfWork, clock: Clock, actor: Act
     for (const path of created) await appendAudit(trx, clock, actor, { action: 'department.created', subjectType: 'department', details: { path } });
     return created;
   });
-}
-
-export async function allDepartments(db: Kysely<DB>) {
-  return departmentStore(db).all();
 }

@@ -4,14 +4,13 @@ import type { AppDeps } from '../deps';
 import { HttpError } from '../http/errors';
 import { idParam } from '../http/validate';
 import { departmentTree } from './departments';
-import { inScope, scopeFor } from './scope';
-import { allDepartments } from './service';
+import { inScope } from './scope';
 import { personTraining } from '../training/summary';
 
 
 /** A person's page for their manager (and admins and auditors): training, attempts, audit trail. */
 export function teamRoutes(deps: AppDeps): Router {
-  const { db, people } = deps;
+  const { people } = deps;
   const router = Router();
   const viewers = requireRole('manager', 'admin', 'auditor');
 
@@ -20,8 +19,8 @@ export function teamRoutes(deps: AppDeps): Router {
     const person = id === undefined ? undefined : await people.byId(id);
     // Someone outside the manager's scope answers exactly like an id nobody has: a 403 would confirm
     // that the id belongs to someone.
-    if (!person || !inScope(await scopeFor(db, req.user!), person)) throw new HttpError(404, 'No person with that id exists.');
-    const tree = departmentTree(await allDepartments(db));
+    if (!person || !inScope(await deps.people.scopeOf(req.user!), person)) throw new HttpError(404, 'No person with that id exists.');
+    const tree = departmentTree(await deps.people.departments());
     const manager = person.manager_id ? await people.byId(person.manager_id) : undefined;
     const events = await people.recentEvents(person.id);
     res.render('users/person', {
