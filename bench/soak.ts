@@ -23,7 +23,8 @@ async function signIn(base: string, email: string): Promise<string> {
   const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
   const res = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email, password: PASSWORD, _csrf: csrf }) });
-  return res.headers.get('set-cookie')!.split(';')[0]!;
+  // The sign-in also sets a known-device cookie: the session is the pr.sid one.
+  return res.headers.getSetCookie().find((c) => c.startsWith('pr.sid='))!.split(';')[0]!;
 }
 
 async function main() {
