@@ -11,7 +11,7 @@ import { createAdminWithPassword } from './auth/setup';
 import { systemClock } from './clock';
 import { decodeUtf8 } from './csv';
 import { fail, RuleError } from './errors';
-import { buildServices } from './services';
+import { compose, type Composed } from './compose';
 import { seedDemo } from './demo/seed';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase, type Database } from './db/database';
@@ -44,6 +44,18 @@ async function withDatabase<T>(fn: (database: Database, baseUrl: string) => Prom
     return await fn(database, config.baseUrl);
   } finally {
     await database.close();
+  }
+}
+
+/** Like withDatabase, with every service built by compose (the commands that write training records or people). */
+async function withServices<T>(fn: (services: Composed, baseUrl: string) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const services = compose(config, { database: openPrivately(config.dataDir, config.databasePath), clock: systemClock });
+  try {
+    await migrate(services.database);
+    return await fn(services, config.baseUrl);
+  } finally {
+    await services.close();
   }
 }
 
@@ -104,16 +116,16 @@ export function buildCli(): Command {
     .action(async (opts: { email: string; name: string; passwordStdin?: boolean }) => {
       const fields = userFields.safeParse({ employee_id: '', email: opts.email, name: opts.name, role: 'admin', department: '', manager_email: '', hire_date: '' });
       if (!fields.success) fail('invalid', fields.error.issues.map((i) => i.message).join(' '));
-      await withDatabase(async ({ db }, baseUrl) => {
+      await withServices(async ({ uow }, baseUrl) => {
         if (opts.passwordStdin) {
           const password = readStdin();
           const problem = passwordProblem(password, { email: fields.data.email });
           if (problem) fail('invalid', problem);
-          await db.transaction().execute((trx) => createAdminWithPassword(trx, systemClock, 'cli', { ...fields.data, password }));
+          await uow((trx) => createAdminWithPassword(trx, systemClock, 'cli', { ...fields.data, password }));
           console.log(`Admin ${fields.data.email} is ready; they can sign in now.`);
           return;
         }
-        const token = await db.transaction().execute(async (trx) => {
+        const token = await uow(async (trx) => {
           const existing = await userStore(trx).byEmail(fields.data.email);
           const { user } = await saveUser(trx, systemClock, CLI_ACTOR, existing, {
             ...fields.data, employee_id: existing?.employee_id ?? null, hire_date: existing?.hire_date ?? null,
@@ -129,10 +141,9 @@ export function buildCli(): Command {
     .action(async (file: string) => {
       const text = readUtf8File(file);
       const parsed = await parseUserCsv(text);
-      await withDatabase(async ({ db }, baseUrl) => {
-        const { training } = buildServices(loadConfig(), db, systemClock, loadCatalogue(loadConfig().contentDir));
+      await withServices(async ({ db, uow }, baseUrl) => {
         const result = parsed.errors.length ? { ok: false as const, errors: parsed.errors }
-          : await importUsers(db, systemClock, CLI_ACTOR, parsed.rows, `cli: ${file}`, (trx, ids) => training.index.refresh(trx, ids));
+          : await importUsers(db, uow, systemClock, CLI_ACTOR, parsed.rows, `cli: ${file}`);
         if (!result.ok) {
           for (const e of result.errors) console.error(`line ${e.line}${e.column ? `, ${e.column}` : ''}: ${e.reason}`);
           fail('invalid', `Nothing was imported: ${result.errors.length} problem(s).`);
@@ -165,11 +176,8 @@ export function buildCli(): Command {
       if (!Number.isInteger(people) || people < 10 || people > 1_000_000) fail('invalid', '--people must be a whole number from 10 to 1,000,000.');
       if (!Number.isInteger(seed) || seed < 1) fail('invalid', '--seed must be a positive whole number.');
       const password = opts.passwordStdin ? readStdin() : undefined;
-      await withDatabase(async ({ db }) => {
-        const config = loadConfig();
-        const catalogue = loadCatalogue(config.contentDir);
-        const { training } = buildServices(config, db, systemClock, catalogue);
-        const r = await seedDemo(db, training, catalogue.courses[0]!, { people, seed, password, signInLearners });
+      await withServices(async ({ training, catalogue }) => {
+        const r = await seedDemo(training, catalogue.courses[0]!, { people, seed, password, signInLearners });
         console.log(`Seeded ${r.people} people and ${r.completions} completions in ${r.seconds.toFixed(1)} s.`);
         for (const a of r.accounts) console.log(`${a.role}\t${a.email}`);
       });
@@ -205,9 +213,7 @@ export function buildCli(): Command {
     .requiredOption('--before <date>', 'YYYY-MM-DD; at most six years before today')
     .action(async (opts: { before: string }) => {
       if (!isRealDate(opts.before)) fail('invalid', '--before must be a date written YYYY-MM-DD.');
-      await withDatabase(async ({ db }) => {
-        const config = loadConfig();
-        const { training } = buildServices(config, db, systemClock, loadCatalogue(config.contentDir));
+      await withServices(async ({ training }) => {
         const r = await purgeBefore(training, CLI_ACTOR, opts.before);
         console.log(`Removed ${r.completions} completions, ${r.certificates} certificates, ${r.attestations} attestations, ${r.attempts} quiz attempts, ${r.answers} answers and ${r.progress} progress records from before ${opts.before}.`);
       });

@@ -1,19 +1,22 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { AuditLog } from './audit/log';
 import type { DatabaseSessionStore } from './auth/session-store';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Catalogue } from './content/catalogue';
 import type { HeavyWork } from './http/heavy-work';
+import type { LearningDeps } from './learning/progress';
 import type { Training } from './training/service';
+import type { People } from './users/people';
 import type { DB } from './db/schema';
+import type { UnitOfWork } from './db/unit-of-work';
 
-/** Everything the app is built from; tests pass their own (a fresh database file, a movable clock). */
+/** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
   config: Config;
+  /** Still read directly by some routes; new code reads through a service. */
   db: Kysely<DB>;
-  /** The health check's read (Database.readable); without it, /healthz asks through `db`. */
-  databaseReadable?: () => boolean;
   clock: Clock;
   log: Logger;
   sessions: DatabaseSessionStore;
@@ -22,4 +25,14 @@ export interface AppDeps {
   training: Training;
   /** Exports and imports running now: at most so many at once (config.heavyRequests). */
   heavyWork: HeavyWork;
+  /** One transaction per write; at commit it refreshes the status index of every person touched. */
+  uow: UnitOfWork;
+  /** Lesson and quiz rules over the training service, for the learner's pages. */
+  learning: LearningDeps;
+  /** People as the admin, team and report pages read them. */
+  people: People;
+  /** The audit log as the admin page reads it. */
+  auditLog: AuditLog;
+  /** The health probe's question: does the database answer? */
+  databaseAnswers(): Promise<boolean>;
 }

@@ -1,21 +1,14 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
 import { requireUser } from './http/guards';
 import type { AppDeps } from './deps';
-import { LearningDeps, learnerCourseState } from './learning/progress';
+import { learnerCourseState } from './learning/progress';
 
 /** Mounted before sessions: a health probe must not create sessions or need a cookie. */
 export function healthRoutes(deps: AppDeps): Router {
   const router = Router();
   // Health: 200 only when the database answers a query.
   router.get('/healthz', async (_req, res) => {
-    let ok: boolean;
-    try {
-      ok = deps.databaseReadable ? deps.databaseReadable() : (await sql`select 1`.execute(deps.db), true);
-    } catch {
-      ok = false;
-    }
-    if (ok) res.json({ status: 'ok' });
+    if (await deps.databaseAnswers()) res.json({ status: 'ok' });
     else res.status(503).json({ status: 'unavailable', reason: 'database not answering' });
   });
 
@@ -24,7 +17,7 @@ export function healthRoutes(deps: AppDeps): Router {
 
 export function homeRoutes(deps: AppDeps): Router {
   const router = Router();
-  const learning = new LearningDeps(deps.db, deps.clock, deps.config.sequentialLessons, deps.training);
+  const { learning } = deps;
   router.get('/', requireUser, async (req, res) => {
     const courses = await Promise.all(deps.catalogue.courses.map(async (course) => {
       const { track, assignment } = await learning.trackFor(req.user!, course);

@@ -3,7 +3,7 @@ import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { idParam, pageNumber, queryString } from '../http/validate';
 import { isRealDate } from '../dates';
-import { auditStore, type AuditFilter } from './store';
+import type { AuditFilter } from './log';
 
 const PAGE_SIZE = 100;
 
@@ -24,8 +24,7 @@ export function auditRoutes(deps: AppDeps): Router {
       to: to && isRealDate(to) ? new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString() : undefined,
     };
     const page = pageNumber(req.query.page);
-    const store = auditStore(deps.db);
-    const [rows, total] = await Promise.all([store.page(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE), store.count(filter)]);
+    const { rows, total } = await deps.auditLog.page(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE);
     res.render('audit/list', {
       title: 'Audit log', rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
       query: { action: filter.action ?? '', actor: actor ? String(actor) : '', user: subject ? String(subject) : '', from: filter.from ? from : '', to: filter.to ? to : '' },

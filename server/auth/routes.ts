@@ -139,7 +139,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
       const errors = { ...(who.ok ? {} : who.errors), ...(pw.ok ? {} : pw.errors) };
       return res.status(400).render('auth/setup', { title: 'Create the first administrator', values: who.values, errors, hint: PASSWORD_HINT });
     }
-    const admin = await completeSetup(db, clock, req.params.token, { ...who.data, password: pw.data.password });
+    const admin = await completeSetup(deps.uow, clock, req.params.token, { ...who.data, password: pw.data.password });
     if (!admin) return setupGone(res);
     res.redirect(303, '/login?setUp=1');
   });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit, SYSTEM_ACTOR } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
+import type { UnitOfWork } from '../db/unit-of-work';
 import { saveUser } from '../users/service';
 import { userStore } from '../users/store';
 import { hashPassword } from './password';
@@ -31,16 +32,16 @@ export async function createAdminWithPassword(
  * one-time setup link (24 h) is issued; any earlier unused link stops working. No default password exists.
  */
 export async function ensureFirstAdmin(
-  db: Kysely<DB>, clock: Clock, bootstrap: { email: string; password: string; name: string } | undefined, orgName: string,
+  uow: UnitOfWork, clock: Clock, bootstrap: { email: string; password: string; name: string } | undefined, orgName: string,
 ): Promise<FirstStart> {
-  if (await userStore(db).countActiveAdmins() > 0) return { kind: 'ready' };
-  if (bootstrap) {
-    const problem = passwordProblem(bootstrap.password, { email: bootstrap.email, orgName });
-    if (problem) throw new Error(`ADMIN_PASSWORD is not acceptable: ${problem}`);
-    await db.transaction().execute((trx) => createAdminWithPassword(trx, clock, 'ADMIN_EMAIL at start-up', bootstrap));
-    return { kind: 'admin-created', email: bootstrap.email };
-  }
-  return db.transaction().execute(async (trx) => {
+  return uow(async (trx): Promise<FirstStart> => {
+    if (await userStore(trx).countActiveAdmins() > 0) return { kind: 'ready' };
+    if (bootstrap) {
+      const problem = passwordProblem(bootstrap.password, { email: bootstrap.email, orgName });
+      if (problem) throw new Error(`ADMIN_PASSWORD is not acceptable: ${problem}`);
+      await createAdminWithPassword(trx, clock, 'ADMIN_EMAIL at start-up', bootstrap);
+      return { kind: 'admin-created', email: bootstrap.email };
+    }
     await revokeTokens(trx, clock, 'setup', null);
     const token = await issueToken(trx, clock, 'setup', null);
     await appendAudit(trx, clock, SYSTEM_ACTOR, { action: 'setup.link_issued' });
@@ -55,9 +56,9 @@ export async function setupLinkUsable(db: Kysely<DB>, clock: Clock, token: strin
 }
 
 export async function completeSetup(
-  db: Kysely<DB>, clock: Clock, token: string, f: { email: string; name: string; password: string },
+  uow: UnitOfWork, clock: Clock, token: string, f: { email: string; name: string; password: string },
 ): Promise<User | undefined> {
-  return db.transaction().execute(async (trx) => {
+  return uow(async (trx) => {
     if (await userStore(trx).countActiveAdmins() > 0) return undefined;
     const row = await findLiveToken(trx, clock, 'setup', token);
     if (!row || !(await consumeToken(trx, clock, row.id))) return undefined;

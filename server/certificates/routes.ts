@@ -58,7 +58,7 @@ export function certificateRoutes(deps: AppDeps): Router {
       req.session.flash = { kind: 'error', message: 'Give a reason for revoking (up to 500 characters); nothing was changed.' };
       return res.redirect(303, `/admin/users/${found.owner.id}`);
     }
-    await revokeCertificate(db, training, actorOf(req.user!, req.ip), found.cert.id, reason);
+    await revokeCertificate(training, actorOf(req.user!, req.ip), found.cert.id, reason);
     req.session.flash = { kind: 'success', message: `Certificate ${found.cert.code} was revoked.` };
     res.redirect(303, `/admin/users/${found.owner.id}`);
   });
@@ -66,7 +66,7 @@ export function certificateRoutes(deps: AppDeps): Router {
   router.post('/admin/certificates/:id/reissue', admins, async (req, res) => {
     const found = await loadCertificate(db, idParam(req.params.id));
     if (!found) fail('not-found', 'There is no such certificate.');
-    await reissueCertificate(db, training, actorOf(req.user!, req.ip), found.cert.id);
+    await reissueCertificate(training, actorOf(req.user!, req.ip), found.cert.id);
     req.session.flash = { kind: 'success', message: `A new certificate was issued for ${found.owner.name}; ${found.cert.code} now shows as replaced.` };
     res.redirect(303, `/admin/users/${found.owner.id}`);
   });

@@ -3,6 +3,7 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { Course } from '../content/catalogue';
 import type { Certificate, DB, User } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { fail } from '../errors';
 import { formatDay } from '../dates';
 import type { Training } from '../training/service';
@@ -91,18 +92,18 @@ export async function verifyCode(db: Kysely<DB>, t: Training, input: string): Pr
   return { ...base, state: t.today() > completion.valid_until ? 'expired' : 'valid' };
 }
 
-export async function revokeCertificate(db: Kysely<DB>, t: Training, actor: Actor, certId: number, reason: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function revokeCertificate(t: Training, actor: Actor, certId: number, reason: string): Promise<void> {
+  await t.uow(async (trx) => {
     const r = await certificateStore(trx).setStatus(certId, { status: 'revoked', revoked_at: t.clock.now().toISOString(), revoked_reason: reason });
     if (Number(r.numUpdatedRows) !== 1) fail('conflict', 'Only a valid certificate can be revoked; this one is already revoked or replaced.');
     await appendAudit(trx, t.clock, actor, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: certId, details: { reason } });
-    await t.index.refresh(trx, [await certificateStore(trx).ownerId(certId)]);
+    touch(trx, await certificateStore(trx).ownerId(certId));
   });
 }
 
 /** A new certificate for the same completion, with the person's name as it is now; the old code then reads "replaced". */
-export async function reissueCertificate(db: Kysely<DB>, t: Training, actor: Actor, certId: number): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+export async function reissueCertificate(t: Training, actor: Actor, certId: number): Promise<number> {
+  return t.uow(async (trx) => {
     const found = await loadCertificate(trx, certId);
     if (!found) fail('not-found', 'There is no such certificate.');
     if (found.cert.status !== 'valid') fail('conflict', 'Only a valid certificate can be reissued.');
@@ -110,7 +111,7 @@ export async function reissueCertificate(db: Kysely<DB>, t: Training, actor: Act
     const course = { title: found.cert.course_title, version: found.cert.course_version };
     const newId = await issueCertificate(trx, t.clock, actor, found.completion.id, found.owner.name, course);
     await certificateStore(trx).setStatus(certId, { status: 'replaced', replaced_by: newId });
-    await t.index.refresh(trx, [found.owner.id]);
+    touch(trx, found.owner.id);
     await appendAudit(trx, t.clock, actor, { action: 'certificate.reissued', subjectType: 'certificate', subjectId: certId, details: { replacedBy: newId, name: found.owner.name } });
     return newId;
   });

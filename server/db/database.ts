@@ -115,3 +115,4 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
 export async function truncateWal(db: Kysely<DB>): Promise<void> {
   await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
 }
+

@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
 import { appendAudit, SYSTEM_ACTOR } from '../audit/service';
 import { hashPassword } from '../auth/password';
 import { codeHash, newCertificateCode } from '../certificates/codes';
 import type { Course } from '../content/catalogue';
-import type { DB, Role } from '../db/schema';
+import type { Role } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { addDays } from '../dates';
 import type { Training } from '../training/service';
 import { nextAnnual } from '../training/status';
@@ -38,7 +38,7 @@ function rng(seed: number) {
   return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
 }
 
-export async function seedDemo(db: Kysely<DB>, t: Training, course: Course, o: SeedOptions): Promise<SeedResult> {
+export async function seedDemo(t: Training, course: Course, o: SeedOptions): Promise<SeedResult> {
   const started = Date.now();
   const rand = rng(o.seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
@@ -48,7 +48,7 @@ export async function seedDemo(db: Kysely<DB>, t: Training, course: Course, o: S
   const domain = `demo${o.seed}.example`;
   const accounts: SeedResult['accounts'] = [];
 
-  const result = await db.transaction().execute(async (trx) => {
+  const result = await t.uow(async (trx) => {
     const leaves: number[] = [];
     const tops: number[] = [];
     for (const unit of UNITS) {
@@ -100,7 +100,7 @@ export async function seedDemo(db: Kysely<DB>, t: Training, course: Course, o: S
     await trx.updateTable('certificates').set((eb) => ({
       learner_name: eb.selectFrom('completions').innerJoin('users', 'users.id', 'completions.user_id').select('users.name').whereRef('completions.id', '=', 'certificates.completion_id'),
     })).where('learner_name', '=', 'demo').execute();
-    await t.index.refresh(trx, ids.map((u) => u.id));
+    touch(trx, ids.map((u) => u.id));
     await appendAudit(trx, t.clock, SYSTEM_ACTOR, { action: 'demo.seeded', details: { people: ids.length, completions, seed: o.seed } });
     return { people: ids.length, completions };
   });

@@ -3,11 +3,14 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import { sceneOf, type Course, type Lesson, type Scene } from '../content/catalogue';
 import type { DB, LessonProgress, User } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { fail, RuleError } from '../errors';
 import type { Training } from '../training/service';
 import type { Assignment } from '../training/status';
 import { durationInWords, lessonMinimumSeconds } from './pace';
-import { answerStore, progressStore, type Track } from './store';
+import { answerStore, attemptStore, progressStore, type Track } from './store';
+
+export type { Track };
 
 /**
  * The last answer of a lesson came sooner than its minimum time: nothing was recorded. A RuleError of
@@ -67,6 +70,20 @@ export class LearningDeps {
     const assignment = fromRecords ? await this.training.assignment(user, course) : await this.training.currentAssignment(user, course);
     return { track: { userId: user.id, courseId: course.id, cycle: assignment.cycle }, assignment };
   }
+
+  answer(id: number) {
+    return answerStore(this.db).byId(id);
+  }
+
+  /** A learner's quiz attempts at a course, every cycle. */
+  attempts(userId: number, courseId: string) {
+    return attemptStore(this.db).forUser(userId, courseId);
+  }
+
+  /** When the track's graded attempts were submitted: what the attempt allowance counts. */
+  submittedTimes(track: Track) {
+    return attemptStore(this.db).submittedTimes(track);
+  }
 }
 
 export async function learnerCourseState(d: LearningDeps, track: Track, course: Course): Promise<CourseState> {
@@ -107,14 +124,14 @@ async function place(db: Kysely<DB>, d: LearningDeps, track: Track, course: Cour
   }
   await progressStore(db).start(track, lesson.id, first.id, course.contentHash, now);
   // The first lesson of a cycle moves the learner to "in progress".
-  await d.training.index.refresh(db, [track.userId]);
+  touch(db, track.userId);
 }
 
 /** The scene to show, recording the learner's place when the lesson is opened for the first time. */
 export async function currentScene(d: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null }> {
   const { lesson, scene, placement } = await locateScene(d, track, course, lessonId);
   if (placement === null) return { lesson, scene };
-  await d.db.transaction().execute((trx) => place(trx, d, track, course, lesson, placement));
+  await d.training.uow((trx) => place(trx, d, track, course, lesson, placement));
   if (placement === 'restart') return { lesson, scene };
   // A concurrent first visit keeps the first row written: show where that row says.
   const row = await progressStore(d.db).get(track, lessonId);
@@ -150,7 +167,7 @@ export async function answerScene(
     const row = placement === 'start' ? undefined : await progressStore(d.db).get(track, lesson.id);
     requireMinimumTime(d, lesson, row?.started_at ?? null);
   }
-  return d.db.transaction().execute(async (trx) => {
+  return d.training.uow(async (trx) => {
     await place(trx, d, track, course, lesson, placement);
     const moved = await progressStore(trx).advance(track, lesson.id, scene.id, next, now);
     if (!moved) fail('conflict', 'That question was already answered. Continue from where you are.');

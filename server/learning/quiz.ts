@@ -115,7 +115,7 @@ export async function submitAttempt(
   const score = Math.round((100 * correct) / served.length);
   const passed = score >= course.passingScore;
   const now = d.clock.now().toISOString();
-  await d.db.transaction().execute(async (trx) => {
+  await d.training.uow(async (trx) => {
     // Checked again here: attempts opened side by side must not add up to more than a set.
     await requireAttemptLeft(trx, s, track, d.clock.now());
     const graded = await attemptStore(trx).grade(attempt.id, {

@@ -6,17 +6,16 @@ import { fail, RuleError } from '../errors';
 import { idParam } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { allowance } from './attempt-limit';
-import { answerScene, currentScene, LearningDeps, learnerCourseState, locateScene, TooSoonError } from './progress';
+import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError, type Track } from './progress';
 import { answersFromBody, missedQuestions, ownAttempt, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
-import { answerStore, attemptStore, type Track } from './store';
 import { formatDay } from '../dates';
 
 export function learningRoutes(deps: AppDeps): Router {
   const { db, clock, config, catalogue } = deps;
-  const learning = new LearningDeps(db, clock, config.sequentialLessons, deps.training, config.lessonMinWpm);
+  const { learning } = deps;
   const quizSettings: QuizSettings = { maxAttempts: config.quizMaxAttempts, cooldownMs: config.quizCooldownMs, timeZone: config.timeZone };
   const attemptLocals = async (track: Track) => ({
-    allowance: allowance(quizSettings, await attemptStore(db).submittedTimes(track), clock.now()),
+    allowance: allowance(quizSettings, await learning.submittedTimes(track), clock.now()),
     maxAttempts: config.quizMaxAttempts, cooldownHours: Math.round(config.quizCooldownMs / 3_600_000),
   });
   const router = Router();
@@ -91,7 +90,7 @@ export function learningRoutes(deps: AppDeps): Router {
   router.get('/courses/:courseId/lessons/:lessonId/answers/:answerId', async (req, res) => {
     const course = courseOf(req);
     const id = idParam(req.params.answerId);
-    const answer = id === undefined ? undefined : await answerStore(db).byId(id);
+    const answer = id === undefined ? undefined : await learning.answer(id);
     if (!answer || answer.user_id !== req.user!.id || answer.course_id !== course.id || answer.lesson_id !== req.params.lessonId) {
       fail('not-found', 'There is no such answer for you.');
     }
@@ -110,7 +109,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const { track, assignment } = await learning.trackFor(req.user!, course);
     const state = await learnerCourseState(learning, track, course);
-    const attempts = (await attemptStore(db).forUser(req.user!.id, course.id)).filter((a) => a.cycle === track.cycle);
+    const attempts = (await learning.attempts(req.user!.id, course.id)).filter((a) => a.cycle === track.cycle);
     const used = attempts.filter((a) => a.submitted_at).length;
     res.render('learning/quiz-start', { title: `${course.title}: quiz`, course, state, attempts, used, assignment, ...await attemptLocals(track) });
   });

@@ -9,14 +9,11 @@ import { idParam } from '../http/validate';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
 import { departmentTree, subtreeIds } from '../users/departments';
 import { actorOf } from '../http/actor';
-import { inScope, scopeFor } from '../users/scope';
-import { allDepartments } from '../users/service';
-import { userStore } from '../users/store';
+import { inScope } from '../users/scope';
 import { writeCsv } from './csv-export';
 import type { EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
-import { allRowBatches, allRows, PAGE_SIZE, reportPage, scopedFilter } from './service';
-import { exportStore, reportStore, type ReportRow } from './store';
+import { adminEmails, allRowBatches, allRows, PAGE_SIZE, peopleInDepartments, reportCount, reportPage, scopedFilter, teamOverview, type ReportRow } from './service';
 
 const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired'];
 
@@ -35,18 +32,17 @@ export function reportRoutes(deps: AppDeps): Router {
   const exporting = heavy(deps.heavyWork, 'export');
 
   const context = async (req: Request) => {
-    await training.index.refreshStale(db);
     const today = training.today();
     const parsed = parseReportQuery(req.query, catalogue, today);
     const course = catalogue.get(parsed.courseId)!;
     const filter = await scopedFilter(db, req.user!, parsed, today);
-    const depts = departmentTree(await allDepartments(db));
+    const depts = departmentTree(await deps.people.departments());
     const departmentPath = (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : '');
     return { today, parsed, course, filter, depts, departmentPath };
   };
 
   const exported = (req: Request, format: string, p: ParsedReportQuery, rows: number, complete: boolean) =>
-    db.transaction().execute((trx) => appendAudit(trx, training.clock, actorOf(req.user!, req.ip), {
+    deps.uow((trx) => appendAudit(trx, training.clock, actorOf(req.user!, req.ip), {
       action: 'report.exported', subjectType: 'report', details: { format, filters: p.raw, rows, complete },
     }));
 
@@ -64,11 +60,7 @@ export function reportRoutes(deps: AppDeps): Router {
 
   router.get('/team', viewers, async (req, res) => {
     const { filter, depts, course, today } = await context(req);
-    const store = reportStore(db);
-    const [groups, overdue] = await Promise.all([
-      store.byDepartmentAndStatus(filter),
-      store.page({ ...filter, statuses: ['overdue', 'expired'] }, 'due_on', 'asc', 25, 0),
-    ]);
+    const { groups, overdue } = await teamOverview(training, filter);
     const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<TrainingStatus, number>;
     const perDept = new Map<number | null, { departmentId: number | null; n: number; compliant: number }>();
     for (const g of groups) {
@@ -93,7 +85,7 @@ export function reportRoutes(deps: AppDeps): Router {
   router.get('/reports', viewers, async (req, res) => {
     const { parsed, course, filter, depts, departmentPath } = await context(req);
     const page = await reportPage(training, course, filter, parsed);
-    const scope = await scopeFor(db, req.user!);
+    const scope = await deps.people.scopeOf(req.user!);
     const visible = scope.kind === 'departments' ? depts.ordered.filter((d) => scope.departmentIds.includes(d.id)) : depts.ordered;
     const qs = queryString(parsed.raw);
     res.render('reports/report', {
@@ -104,7 +96,7 @@ export function reportRoutes(deps: AppDeps): Router {
   });
 
   const recordedByFor = async () => {
-    const admins = await exportStore(db).adminEmails();
+    const admins = await adminEmails(training);
     return (r: ReportRow) => r.source === 'quiz' ? 'self (quiz)' : r.source === 'in-person' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (in person)`
       : r.source === 'import' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (import)` : '';
   };
@@ -121,7 +113,7 @@ export function reportRoutes(deps: AppDeps): Router {
   router.get('/reports/certificates.zip', viewers, exporting, async (req, res) => {
     const { writeCertificateZip, ZIP_MAX_CERTIFICATES } = loadZipExport();
     const { parsed, course, filter } = await context(req);
-    const total = parsed.asOf ? undefined : await reportStore(db).count(filter);
+    const total = parsed.asOf ? undefined : await reportCount(training, filter);
     if (total !== undefined && total > ZIP_MAX_CERTIFICATES) {
       fail('invalid', `That would be ${total} certificates; narrow the filters to at most ${ZIP_MAX_CERTIFICATES}, for example by department.`);
     }
@@ -146,24 +138,24 @@ export function reportRoutes(deps: AppDeps): Router {
     const parsed = parseReportQuery({}, catalogue, today);
     const personId = idParam(req.query.person);
     const departmentId = idParam(req.query.department);
-    const scope = await scopeFor(db, req.user!);
+    const scope = await deps.people.scopeOf(req.user!);
     let ids: number[];
     let scopeLabel: string;
     if (personId !== undefined) {
-      const person = await userStore(db).byId(personId);
+      const person = await deps.people.byId(personId);
       // Out of scope answers like missing, so the pack cannot be used to learn which ids exist.
       if (!person || !inScope(scope, person)) fail('not-found', 'No person with that id exists.');
       ids = [person.id];
       scopeLabel = `Person: ${person.name}${person.employee_id ? ` (${person.employee_id})` : ''}`;
       parsed.raw = { person: String(person.id) };
     } else if (departmentId !== undefined) {
-      const all = await allDepartments(db);
+      const all = await deps.people.departments();
       const dept = departmentTree(all).byId.get(departmentId);
       if (!dept) fail('not-found', 'There is no such department.');
       if (scope.kind === 'departments' && !scope.departmentIds.includes(departmentId)) fail('forbidden', 'That department is not in your team.');
       if (scope.kind === 'self') fail('forbidden', 'Reports are for managers, administrators and auditors.');
       const deptIds = subtreeIds(all, departmentId);
-      ids = await exportStore(db).userIdsInDepartments(deptIds);
+      ids = await peopleInDepartments(training, deptIds);
       scopeLabel = `Department: ${dept.path} (including sub-departments)`;
       parsed.raw = { department: String(departmentId) };
     } else {

@@ -10,7 +10,9 @@ import { subtreeIds } from '../users/departments';
 import { scopeFor } from '../users/scope';
 import { departmentStore } from '../users/store';
 import type { ParsedReportQuery } from './filters';
-import { historyStore, reportStore, type ReportFilter, type ReportRow } from './store';
+import { exportStore, historyStore, reportStore, type ReportFilter, type ReportRow } from './store';
+
+export type { ReportRow };
 
 export const PAGE_SIZE = 50;
 
@@ -142,4 +144,29 @@ export async function* allRowBatches(t: Training, course: Course, f: ReportFilte
 /** Every row of the report, one at a time. */
 export async function* allRows(t: Training, course: Course, f: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow> {
   for await (const batch of allRowBatches(t, course, f, asOf)) yield* batch;
+}
+
+/** The team page: counts by department and status, and the 25 most overdue people. */
+export async function teamOverview(t: Training, f: ReportFilter) {
+  const store = reportStore(t.db);
+  const [groups, overdue] = await Promise.all([
+    store.byDepartmentAndStatus(f),
+    store.page({ ...f, statuses: ['overdue', 'expired'] }, 'due_on', 'asc', 25, 0),
+  ]);
+  return { groups, overdue };
+}
+
+/** How many people a filter matches today. */
+export function reportCount(t: Training, f: ReportFilter): Promise<number> {
+  return reportStore(t.db).count(f);
+}
+
+/** Who recorded what, by id: the admins' e-mail addresses for the export's "recorded by" column. */
+export function adminEmails(t: Training) {
+  return exportStore(t.db).adminEmails();
+}
+
+/** Everyone in these departments, for a department's evidence pack. */
+export function peopleInDepartments(t: Training, departmentIds: number[]): Promise<number[]> {
+  return exportStore(t.db).userIdsInDepartments(departmentIds);
 }

@@ -7,7 +7,6 @@ import { heavy } from '../http/heavy-work';
 import { idParam, parseForm } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { csvFromRequest } from '../http/upload';
-import { userStore } from '../users/store';
 import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, inPersonFields, parseHistory, recordInPerson } from './record';
 
 export function trainingAdminRoutes(deps: AppDeps): Router {
@@ -18,7 +17,7 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
 
   router.post('/admin/users/:id/completions', admins, async (req, res) => {
     const id = idParam(req.params.id);
-    const user = id === undefined ? undefined : await userStore(db).byId(id);
+    const user = id === undefined ? undefined : await deps.people.byId(id);
     if (!user) fail('not-found', 'No person with that id exists.');
     const form = parseForm(inPersonFields, req.body, ['course_id', 'completed_on', 'trainer', 'reason']);
     const course = form.ok ? catalogue.get(form.data.course_id) : undefined;

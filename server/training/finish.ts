@@ -5,6 +5,7 @@ import { certificateOfCompletion, issueCertificate } from '../certificates/servi
 import type { Course } from '../content/catalogue';
 import { DEFAULT_LESSON_WPM } from '../config';
 import type { DB, QuizAttempt, User } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { courseMinimumSeconds, paceOf } from '../learning/pace';
 import { fail } from '../errors';
 import { ownAttempt } from '../learning/quiz';
@@ -54,7 +55,7 @@ async function studyPace(trx: Kysely<DB>, t: Training, course: Course, userId: n
 export async function finishWithAttestation(
   t: Training, actor: Actor, user: User, course: Course, attemptId: number | undefined, typedName: string,
 ): Promise<FinishResult> {
-  return t.db.transaction().execute(async (trx) => {
+  return t.uow(async (trx) => {
     const attempt = await ownAttempt(trx, user.id, course.id, attemptId);
     if (!attempt.passed) fail('conflict', 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
     const done = await completionStore(trx).byCycle(user.id, course.id, attempt.cycle);
@@ -82,7 +83,7 @@ export async function finishWithAttestation(
       details: { completion: completionId, course: course.id, cycle: attempt.cycle, attempt: attempt.id, score: attempt.score, content: attempt.content_hash, policy: course.policy.version },
     });
     const certificateId = await issueCertificate(trx, t.clock, actor, completionId, user.name, course);
-    await t.index.refresh(trx, [user.id]);
+    touch(trx, user.id);
     return { completionId, certificateId, created: true };
   });
 }

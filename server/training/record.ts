@@ -4,6 +4,7 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Catalogue, Course } from '../content/catalogue';
 import { readCsv, type RowError } from '../csv';
 import type { DB, User } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { fail } from '../errors';
 import { hasControlChars } from '../text';
 import { isRealDate } from '../dates';
@@ -42,7 +43,7 @@ export async function recordInPerson(
   t: Training, actor: Actor, user: User, course: Course, f: z.output<typeof inPersonFields>,
 ): Promise<number> {
   if (f.completed_on > t.today()) fail('invalid', 'The session date cannot be in the future.');
-  return t.db.transaction().execute(async (trx) => {
+  return t.uow(async (trx) => {
     const assignment = await t.assignment(user, course, trx);
     if (assignment.status === 'completed') fail('conflict', `${user.name} is already up to date with this course.`);
     const completedAt = noonOf(f.completed_on);
@@ -57,7 +58,7 @@ export async function recordInPerson(
       details: { completion: completionId, course: course.id, cycle: assignment.cycle, source: 'in-person', date: f.completed_on, trainer: f.trainer, reason: f.reason },
     });
     await issueCertificate(trx, t.clock, actor, completionId, user.name, course);
-    await t.index.refresh(trx, [user.id]);
+    touch(trx, user.id);
     return completionId;
   });
 }
@@ -105,7 +106,7 @@ export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catal
 
 /** Imports earlier completions in one transaction; a row already imported is counted, not duplicated. */
 export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[], sourceLabel: string): Promise<{ added: number; present: number }> {
-  return t.db.transaction().execute(async (trx) => {
+  return t.uow(async (trx) => {
     let added = 0;
     // A slice at a time (see Pacer), so the server keeps answering during a large history import.
     const pacer = new Pacer();
@@ -118,7 +119,7 @@ export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[
       });
       if (id !== undefined) added += 1;
     }
-    await t.index.refresh(trx, [...new Set(rows.map((r) => r.user.id))]);
+    touch(trx, rows.map((r) => r.user.id));
     await appendAudit(trx, t.clock, actor, { action: 'completions.imported', subjectType: 'import', details: { source: sourceLabel, rows: rows.length, added, present: rows.length - added } });
     return { added, present: rows.length - added };
   });

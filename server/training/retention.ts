@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { changeInChunks, inChunks } from '../db/chunks';
 import { appendAudit, type Actor } from '../audit/service';
 import type { DB } from '../db/schema';
+import { touch } from '../db/unit-of-work';
 import { fail } from '../errors';
 import type { Training } from './service';
 
@@ -35,8 +36,17 @@ export async function purgeBefore(t: Training, actor: Actor, before: string): Pr
     fail('invalid', `Training records are kept six years (45 CFR 164.530(j)). The latest date you can purge before today is ${limit}.`);
   }
   const cutoff = `${before}T00:00:00.000Z`;
-  return t.db.transaction().execute(async (trx: Kysely<DB>) => {
+  return t.uow(async (trx: Kysely<DB>) => {
     const old = await trx.selectFrom('completions').select(['id', 'user_id', 'attestation_id']).where('valid_until', '<', before).execute();
+    // Whose records go: their status may move (a removed completion, or the attempt or lesson that made them "started").
+    touch(trx, old.map((c) => c.user_id));
+    const unreferenced = (eb: ExpressionBuilder<DB, 'quiz_attempts'>) => eb.and([
+      eb.not(eb.exists(eb.selectFrom('completions').select('completions.id').whereRef('completions.attempt_id', '=', 'quiz_attempts.id'))),
+      eb.not(eb.exists(eb.selectFrom('attestations').select('attestations.id').whereRef('attestations.attempt_id', '=', 'quiz_attempts.id'))),
+    ]);
+    const startedBy = await trx.selectFrom('quiz_attempts').select('user_id').distinct().where('started_at', '<', cutoff).where(unreferenced)
+      .union(trx.selectFrom('lesson_progress').select('user_id').distinct().where('updated_at', '<', cutoff)).execute();
+    touch(trx, startedBy.map((r) => r.user_id));
     const ids = old.map((c) => c.id);
     const certs = (await inChunks(ids, (chunk) => trx.selectFrom('certificates').select('id').where('completion_id', 'in', chunk).execute())).map((c) => c.id);
     // Nothing else may point at what goes: the status index and "replaced by" links.
@@ -47,14 +57,10 @@ export async function purgeBefore(t: Training, actor: Actor, before: string): Pr
     const attestationIds = old.map((c) => c.attestation_id).filter((x): x is number => x !== null);
     const attestations = await changeInChunks(attestationIds, async (chunk) => (await trx.deleteFrom('attestations').where('id', 'in', chunk).executeTakeFirst()).numDeletedRows);
     // Attempts still referenced by a kept completion or attestation stay.
-    const attempts = Number((await trx.deleteFrom('quiz_attempts').where('started_at', '<', cutoff)
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('completions').select('completions.id').whereRef('completions.attempt_id', '=', 'quiz_attempts.id'))))
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('attestations').select('attestations.id').whereRef('attestations.attempt_id', '=', 'quiz_attempts.id'))))
-      .executeTakeFirst()).numDeletedRows);
+    const attempts = Number((await trx.deleteFrom('quiz_attempts').where('started_at', '<', cutoff).where(unreferenced).executeTakeFirst()).numDeletedRows);
     const answers = Number((await trx.deleteFrom('scene_answers').where('answered_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
     const progress = Number((await trx.deleteFrom('lesson_progress').where('updated_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
     const counts = { completions: ids.length, certificates: certs.length, attestations, attempts, answers, progress };
-    await t.index.refresh(trx, [...new Set(old.map((c) => c.user_id))]);
     await appendAudit(trx, t.clock, actor, { action: 'retention.purged', details: { before, ...counts } });
     return counts;
   });

@@ -6,8 +6,6 @@ import { idParam } from '../http/validate';
 import { ownAttempt } from '../learning/quiz';
 import { actorOf } from '../http/actor';
 import { finishWithAttestation } from './finish';
-import { certificatesOf } from '../certificates/service';
-import { completionStore } from './store';
 import { STATUS_LABEL } from './status';
 
 export function trainingRoutes(deps: AppDeps): Router {
@@ -25,7 +23,7 @@ export function trainingRoutes(deps: AppDeps): Router {
 
   router.get('/courses/:courseId/attest/:attemptId', requireUser, async (req, res) => {
     const { course, attempt } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
-    const done = await completionStore(db).byCycle(req.user!.id, course.id, attempt.cycle);
+    const done = await training.completionOf(req.user!.id, course.id, attempt.cycle);
     if (done) return res.redirect(303, '/transcript');
     res.render('training/attest', { title: `Confirm the ${course.policy.title}`, course, attempt, values: { typed_name: '' }, errors: {} });
   });
@@ -53,7 +51,7 @@ export function trainingRoutes(deps: AppDeps): Router {
 
   router.get('/transcript', requireUser, async (req, res) => {
     const user = req.user!;
-    const [completions, certificates] = await Promise.all([completionStore(db).forUser(user.id), certificatesOf(db, user.id)]);
+    const { completions, certificates } = await training.recordOf(user.id);
     const assignments = await Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) })));
     res.render('training/transcript', {
       title: 'Your training record', person: user, completions, certificates, assignments, statusLabel: STATUS_LABEL,

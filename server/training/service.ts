@@ -3,10 +3,12 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Catalogue, Course } from '../content/catalogue';
 import type { DB, User } from '../db/schema';
+import { createUnitOfWork, type UnitOfWork } from '../db/unit-of-work';
 import { progressStore } from '../learning/store';
 import { dayInZone } from '../dates';
 import { assignmentFor, type Assignment, type CyclePolicy } from './status';
 import { StatusIndex } from './status-table';
+import { certificatesOf } from '../certificates/service';
 import { completionStore } from './store';
 import { personTraining, type PersonTraining } from './summary';
 
@@ -14,9 +16,12 @@ import { personTraining, type PersonTraining } from './summary';
 export class Training {
   /** Kept in step with every change that can move a status; reports read it. */
   readonly index: StatusIndex;
+  /** Every write goes through it: at commit it refreshes the status rows of the people it touched. */
+  readonly uow: UnitOfWork;
 
   constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly config: Config, courses: readonly Course[]) {
     this.index = new StatusIndex(this, courses);
+    this.uow = createUnitOfWork(db, (trx, userIds) => this.index.refresh(trx, userIds));
   }
 
   policy(course: Course): CyclePolicy {
@@ -37,6 +42,12 @@ export class Training {
    */
   async currentAssignment(user: Pick<User, 'id' | 'hire_date' | 'created_at'>, course: Course): Promise<Assignment> {
     return (await this.index.read(this.db, user, course)) ?? this.assignment(user, course);
+  }
+
+  /** A person's completions and certificates, for their transcript. */
+  async recordOf(userId: number) {
+    const [completions, certificates] = await Promise.all([completionStore(this.db).forUser(userId), certificatesOf(this.db, userId)]);
+    return { completions, certificates };
   }
 
   /** The person's current assignment for a course, computed from the records: cycle, due date, status and why. */

@@ -20,8 +20,9 @@ export function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<numb
 
 /**
  * Keeps training_status in step: for each person and course, the thresholds from the one status
- * function plus the facts reports show. Call refresh() in the transaction of any change that can move
- * a status (completion, revocation, reissue, a first lesson or quiz start, a new or edited person).
+ * function plus the facts reports show. The unit of work (Training.uow) calls refresh() at commit for
+ * every person its writes touched (completion, revocation, reissue, a first lesson or quiz start, a new
+ * or edited person, a purge); nothing else needs to.
  */
 export class StatusIndex {
   private readonly keys = new Map<string, string>();
@@ -119,9 +120,9 @@ export class StatusIndex {
   }
 
   /**
-   * Rows for people who have none yet (someone added by a path without a refresh, such as the first-admin
-   * set-up), or were computed under other rules. Two counts decide whether anything is needed, so it is
-   * cheap to call before every report.
+   * Rows for people who have none yet (a database written before the unit of work existed, or restored
+   * from a backup), or were computed under other rules (the due-date settings or a course's validity
+   * changed). Run at start-up, when the rules are read; two counts decide whether anything is needed.
    */
   async refreshStale(db: Kysely<DB>): Promise<number> {
     let total = 0;

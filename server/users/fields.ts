@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { isRealDate } from '../dates';
 import { ROLES } from '../db/schema';
+
+export { ROLES };
 import { hasControlChars } from '../text';
 import { splitDepartmentPath } from './departments';
 

@@ -5,6 +5,7 @@ import { readCsv, type RowError } from '../csv';
 import { truncateWal } from '../db/database';
 import type { DB } from '../db/schema';
 import { Pacer } from '../pacer';
+import type { UnitOfWork } from '../db/unit-of-work';
 import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
 import { RuleError } from '../errors';
 import { issuePasswordLink, saveUser } from './service';
@@ -94,15 +95,13 @@ async function matchExisting(users: ReturnType<typeof userStore>, f: UserFields)
  * The work is done a slice at a time (see Pacer), so the server keeps answering meanwhile.
  */
 export async function importUsers(
-  db: Kysely<DB>, clock: Clock, actor: Actor, rows: ParsedRow[], source: string,
-  afterSave?: (trx: Kysely<DB>, userIds: number[]) => Promise<void>,
+  db: Kysely<DB>, uow: UnitOfWork, clock: Clock, actor: Actor, rows: ParsedRow[], source: string,
 ): Promise<{ ok: true; summary: ImportSummary } | { ok: false; errors: RowError[] }> {
   try {
-    const summary = await db.transaction().execute(async (trx) => {
+    const summary = await uow(async (trx) => {
       const users = userStore(trx);
       const s: ImportSummary = { created: 0, updated: 0, unchanged: 0, links: [] };
       const errors: RowError[] = [];
-      const saved: number[] = [];
       const pacer = new Pacer();
       for (const row of managersFirst(rows)) {
         await pacer.pace();
@@ -114,14 +113,12 @@ export async function importUsers(
             s.links.push({ name: user.name, email: user.email, token: await issuePasswordLink(trx, clock, actor, user.id, { newPerson: true }) });
           }
           s[change] += 1;
-          if (change !== 'unchanged') saved.push(user.id);
         } catch (e) {
           if (!(e instanceof RuleError)) throw e;
           for (const [column, reason] of Object.entries(e.problems ?? { form: e.message })) errors.push({ line: row.line, column, reason });
         }
       }
       if (errors.length) throw new ImportRejected(errors.sort((a, b) => a.line - b.line));
-      if (afterSave) await afterSave(trx, saved);
       await appendAudit(trx, clock, actor, {
         action: 'users.imported', subjectType: 'import',
         details: { source, rows: rows.length, created: s.created, updated: s.updated, unchanged: s.unchanged },

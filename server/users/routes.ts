@@ -1,25 +1,23 @@
 import { Router, type Request, type Response } from 'express';
-import { auditStore } from '../audit/store';
 import { requireRole } from '../http/guards';
 import { signInState } from '../auth/sign-in-state';
 import { accountKeySecret } from '../auth/throttle';
-import { ROLES, type Role, type User, type UserStatus } from '../db/schema';
+import type { Role, User, UserStatus } from '../db/schema';
 import type { AppDeps } from '../deps';
 import { actorOf } from '../http/actor';
 import { fail, RuleError } from '../errors';
 import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
 import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
-import { PERSON_FORM_FIELD_NAMES, personFormFields } from './fields';
-import { allDepartments, createDepartment, issuePasswordLink, saveUser, setUserStatus } from './service';
-import { userStore } from './store';
+import { PERSON_FORM_FIELD_NAMES, personFormFields, ROLES } from './fields';
+import { addPerson, createDepartment, editPerson, newPasswordLink, setUserStatus } from './service';
 import { hasControlChars } from '../text';
 
 export const PAGE_SIZE = 50;
 
 /** Form values for an existing person, as the edit form shows them. */
 async function formValues(deps: AppDeps, user: User): Promise<Record<string, string>> {
-  const depts = departmentTree(await allDepartments(deps.db));
-  const manager = user.manager_id ? await userStore(deps.db).byId(user.manager_id) : undefined;
+  const depts = departmentTree(await deps.people.departments());
+  const manager = user.manager_id ? await deps.people.byId(user.manager_id) : undefined;
   return {
     employee_id: user.employee_id ?? '', email: user.email, name: user.name, role: user.role,
     department: user.department_id ? depts.byId.get(user.department_id)?.path ?? '' : '',
@@ -50,7 +48,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
 
   const loadUser = async (raw: unknown): Promise<User> => {
     const id = idParam(raw);
-    const user = id === undefined ? undefined : await userStore(db).byId(id);
+    const user = id === undefined ? undefined : await deps.people.byId(id);
     if (!user) fail('not-found', 'No person with that id exists.');
     return user;
   };
@@ -61,11 +59,11 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const role = (ROLES as readonly string[]).includes(roleQ ?? '') ? roleQ as Role : undefined;
     const statusQ = queryString(req.query.status);
     const status = statusQ === 'active' || statusQ === 'deactivated' ? statusQ as UserStatus : undefined;
-    const deptRows = await allDepartments(db);
+    const deptRows = await deps.people.departments();
     const deptId = idParam(queryString(req.query.department));
     const filter = { search, role, status, departmentIds: deptId ? subtreeIds(deptRows, deptId) : undefined };
     const page = pageNumber(req.query.page);
-    const [rows, total] = await Promise.all([userStore(db).page(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE), userStore(db).count(filter)]);
+    const { rows, total } = await deps.people.page(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE);
     const tree = departmentTree(deptRows);
     res.render('users/list', {
       title: 'People', rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
@@ -77,7 +75,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const renderForm = async (res: Response, status: number, values: Record<string, string>, errors: FormErrors, user?: User) => {
     res.status(status).render('users/form', {
       title: user ? `Edit ${user.name}` : 'Add a person', values, errors, user, roles: ROLES,
-      departments: departmentTree(await allDepartments(db)).ordered,
+      departments: departmentTree(await deps.people.departments()).ordered,
     });
   };
 
@@ -90,11 +88,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     if (!form.ok) return renderForm(res, 400, form.values, form.errors);
     const actor = actorOf(req.user!, req.ip);
     try {
-      const { user, token } = await db.transaction().execute(async (trx) => {
-        const saved = await saveUser(trx, clock, actor, undefined, form.data);
-        await training.index.refresh(trx, [saved.user.id]);
-        return { user: saved.user, token: await issuePasswordLink(trx, clock, actor, saved.user.id) };
-      });
+      const { user, token } = await addPerson(deps.uow, clock, actor, form.data);
       showLinks(res, 201, user, token, `${user.name} was added.`);
     } catch (e) {
       if (!(e instanceof RuleError && e.problems)) throw e;
@@ -104,10 +98,10 @@ export function adminUserRoutes(deps: AppDeps): Router {
 
   router.get('/admin/users/:id', readers, async (req, res) => {
     const user = await loadUser(req.params.id);
-    const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0);
+    const events = await deps.people.recentEvents(user.id);
     res.render('users/show', {
       title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, signIn: await signInOf(user),
-      departments: departmentTree(await allDepartments(db)).ordered, events, training: await training.personTraining(deps.catalogue, user),
+      departments: departmentTree(await deps.people.departments()).ordered, events, training: await training.personTraining(deps.catalogue, user),
     });
   });
 
@@ -116,18 +110,13 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
     const refuse = async (errors: FormErrors) => res.status(400).render('users/show', {
       title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
-      departments: departmentTree(await allDepartments(db)).ordered,
-      events: await auditStore(db).page({ subjectType: 'user', subjectId: String(user.id) }, 20, 0),
+      departments: departmentTree(await deps.people.departments()).ordered,
+      events: await deps.people.recentEvents(user.id),
       training: await training.personTraining(deps.catalogue, user),
     });
     if (!form.ok) return refuse(form.errors);
     try {
-      const { change } = await db.transaction().execute(async (trx) => {
-        const saved = await saveUser(trx, clock, actorOf(req.user!, req.ip), user, form.data);
-        // A new hire date moves the onboarding due date.
-        if (saved.change === 'updated') await training.index.refresh(trx, [user.id]);
-        return saved;
-      });
+      const change = await editPerson(deps.uow, clock, actorOf(req.user!, req.ip), user, form.data);
       req.session.flash = { kind: 'success', message: change === 'unchanged' ? 'Nothing was changed.' : 'Changes saved.' };
       res.redirect(303, `/admin/users/${user.id}`);
     } catch (e) {
@@ -139,7 +128,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   const statusChange = (status: 'active' | 'deactivated') => async (req: Request, res: Response) => {
     const user = await loadUser(req.params.id);
     try {
-      await setUserStatus(db, clock, actorOf(req.user!, req.ip), user.id, status);
+      await setUserStatus(deps.uow, clock, actorOf(req.user!, req.ip), user.id, status);
       if (status === 'deactivated') await deps.sessions.destroyForUser(user.id);
       req.session.flash = { kind: 'success', message: status === 'deactivated'
         ? `${user.name} was deactivated. Their training records are kept.` : `${user.name} was reactivated.` };
@@ -158,12 +147,12 @@ export function adminUserRoutes(deps: AppDeps): Router {
       req.session.flash = { kind: 'error', message: 'Reactivate this person before issuing a password link.' };
       return res.redirect(303, `/admin/users/${user.id}`);
     }
-    const token = await db.transaction().execute((trx) => issuePasswordLink(trx, clock, actorOf(req.user!, req.ip), user.id));
+    const token = await newPasswordLink(deps.uow, clock, actorOf(req.user!, req.ip), user.id);
     showLinks(res, 200, user, token, `A new set-password link was issued for ${user.name}; any earlier link stops working.`);
   });
 
   router.get('/admin/departments', readers, async (_req, res) => {
-    const rows = await allDepartments(db);
+    const rows = await deps.people.departments();
     res.render('users/departments', { title: 'Departments', departments: departmentTree(rows).ordered, values: { path: '' }, errors: {} });
   });
 
@@ -172,11 +161,11 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const parts = raw.trim() ? splitDepartmentPath(raw) : 'Enter a department name, or a path such as Nursing/ICU.';
     if (typeof parts === 'string' || hasControlChars(raw)) {
       return res.status(400).render('users/departments', {
-        title: 'Departments', departments: departmentTree(await allDepartments(db)).ordered,
+        title: 'Departments', departments: departmentTree(await deps.people.departments()).ordered,
         values: { path: raw.slice(0, 1000) }, errors: { path: typeof parts === 'string' ? parts : 'Remove control characters.' },
       });
     }
-    const created = await createDepartment(db, clock, actorOf(req.user!, req.ip), parts);
+    const created = await createDepartment(deps.uow, clock, actorOf(req.user!, req.ip), parts);
     req.session.flash = { kind: 'success', message: created.length ? `Created ${created.join(', ')}.` : 'That department already exists.' };
     res.redirect(303, '/admin/departments');
   });

@@ -2,11 +2,12 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
+import { touch, type UnitOfWork } from '../db/unit-of-work';
 import { fail } from '../errors';
 import { issueToken, revokeTokens } from '../auth/tokens';
 import { ensureDepartment } from './departments';
 import type { UserFields } from './fields';
-import { departmentStore, userStore } from './store';
+import { userStore } from './store';
 
 
 const TRACKED: (keyof User)[] = ['employee_id', 'email', 'name', 'role', 'department_id', 'manager_id', 'hire_date', 'untimed_lessons'];
@@ -56,6 +57,7 @@ export async function saveUser(
 
   if (!existing) {
     const user = await users.insert({ ...values, password_hash: null, locked_until: null, last_login_at: null, created_at: now, updated_at: now });
+    touch(trx, user.id);
     await appendAudit(trx, clock, actor, {
       action: 'user.created', subjectType: 'user', subjectId: user.id,
       details: { email: user.email, role: user.role, employee_id: user.employee_id, department: f.department, ...(user.untimed_lessons ? { untimed_lessons: 1 } : {}) },
@@ -66,6 +68,8 @@ export async function saveUser(
   const changed = TRACKED.filter((k) => existing[k] !== values[k as keyof typeof values]);
   if (changed.length === 0) return { user: existing, change: 'unchanged' };
   const user = await users.update(existing.id, { ...values, updated_at: now });
+  // A new hire date moves the onboarding due date.
+  touch(trx, user.id);
   await appendAudit(trx, clock, actor, {
     action: 'user.updated', subjectType: 'user', subjectId: user.id,
     details: Object.fromEntries(changed.map((k) => [k, { from: existing[k], to: user[k] }])),
@@ -76,6 +80,27 @@ export async function saveUser(
     });
   }
   return { user, change: 'updated' };
+}
+
+/** A new person from the admin screen, with their first set-password link. */
+export async function addPerson(uow: UnitOfWork, clock: Clock, actor: Actor, f: UserFields & { untimed_lessons?: boolean }): Promise<{ user: User; token: string }> {
+  return uow(async (trx) => {
+    const { user } = await saveUser(trx, clock, actor, undefined, f);
+    return { user, token: await issuePasswordLink(trx, clock, actor, user.id) };
+  });
+}
+
+/** Saves an edit of an existing person from the admin screen. */
+export async function editPerson(
+  uow: UnitOfWork, clock: Clock, actor: Actor, existing: User, f: UserFields & { untimed_lessons?: boolean },
+): Promise<'updated' | 'unchanged'> {
+  const { change } = await uow((trx) => saveUser(trx, clock, actor, existing, f));
+  return change === 'unchanged' ? 'unchanged' : 'updated';
+}
+
+/** Issues a new set-password link in its own unit of work. */
+export async function newPasswordLink(uow: UnitOfWork, clock: Clock, actor: Actor, userId: number): Promise<string> {
+  return uow((trx) => issuePasswordLink(trx, clock, actor, userId));
 }
 
 /**
@@ -91,9 +116,10 @@ export async function issuePasswordLink(trx: Kysely<DB>, clock: Clock, actor: Ac
 }
 
 export async function setUserStatus(
-  db: Kysely<DB>, clock: Clock, actor: Actor, userId: number, status: 'active' | 'deactivated',
+  uow: UnitOfWork, clock: Clock, actor: Actor, userId: number, status: 'active' | 'deactivated',
 ): Promise<User> {
-  return db.transaction().execute(async (trx) => {
+  // No status row moves: the index keeps deactivated people's training (reports filter them out).
+  return uow(async (trx) => {
     const users = userStore(trx);
     const user = await users.byId(userId);
     if (!user) fail('not-found', 'That person does not exist.');
@@ -115,14 +141,10 @@ export async function setUserStatus(
 }
 
 /** Creates a department (and any missing parents) from the admin screen. */
-export async function createDepartment(db: Kysely<DB>, clock: Clock, actor: Actor, parts: string[]): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
+export async function createDepartment(uow: UnitOfWork, clock: Clock, actor: Actor, parts: string[]): Promise<string[]> {
+  return uow(async (trx) => {
     const { created } = await ensureDepartment(trx, clock, parts);
     for (const path of created) await appendAudit(trx, clock, actor, { action: 'department.created', subjectType: 'department', details: { path } });
     return created;
   });
-}
-
-export async function allDepartments(db: Kysely<DB>) {
-  return departmentStore(db).all();
 }

@@ -1,30 +1,27 @@
 import { Router } from 'express';
-import { auditStore } from '../audit/store';
 import { requireRole } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { idParam } from '../http/validate';
 import { departmentTree } from './departments';
-import { inScope, scopeFor } from './scope';
-import { allDepartments } from './service';
-import { userStore } from './store';
+import { inScope } from './scope';
 
 
 /** A person's page for their manager (and admins and auditors): training, attempts, audit trail. */
 export function teamRoutes(deps: AppDeps): Router {
-  const { db } = deps;
+  const { people } = deps;
   const router = Router();
   const viewers = requireRole('manager', 'admin', 'auditor');
 
   router.get('/team/people/:id', viewers, async (req, res) => {
     const id = idParam(req.params.id);
-    const person = id === undefined ? undefined : await userStore(db).byId(id);
+    const person = id === undefined ? undefined : await people.byId(id);
     // Someone outside the manager's scope answers exactly like an id nobody has: a 403 would confirm
     // that the id belongs to someone.
-    if (!person || !inScope(await scopeFor(db, req.user!), person)) fail('not-found', 'No person with that id exists.');
-    const tree = departmentTree(await allDepartments(db));
-    const manager = person.manager_id ? await userStore(db).byId(person.manager_id) : undefined;
-    const events = await auditStore(db).page({ subjectType: 'user', subjectId: String(person.id) }, 20, 0);
+    if (!person || !inScope(await deps.people.scopeOf(req.user!), person)) fail('not-found', 'No person with that id exists.');
+    const tree = departmentTree(await deps.people.departments());
+    const manager = person.manager_id ? await people.byId(person.manager_id) : undefined;
+    const events = await people.recentEvents(person.id);
     res.render('users/person', {
       title: person.name, person, manager, department: person.department_id ? tree.byId.get(person.department_id)?.path : undefined, events,
       training: await deps.training.personTraining(deps.catalogue, person),

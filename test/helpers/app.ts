@@ -5,15 +5,14 @@ import type { Express } from 'express';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createApp } from '../../server/app';
-import { useAuditKeys } from '../../server/audit/keyring';
-import { DatabaseSessionStore } from '../../server/auth/session-store';
+import type { DatabaseSessionStore } from '../../server/auth/session-store';
+import { compose, type Composed } from '../../server/compose';
 import { loadConfig, type Config } from '../../server/config';
-import { openDatabase, type Database } from '../../server/db/database';
+import type { Database } from '../../server/db/database';
 import { migrateToLatest } from '../../server/db/migrate';
 import type { DB } from '../../server/db/schema';
+import type { UnitOfWork } from '../../server/db/unit-of-work';
 import { createLogger } from '../../server/http/logging';
-import { loadCatalogue } from '../../server/content/loader';
-import { buildServices } from '../../server/services';
 import type { Training } from '../../server/training/service';
 import type { Catalogue } from '../../server/content/catalogue';
 import { TestClock } from './clock';
@@ -27,11 +26,23 @@ export interface TestApp {
   sessions: DatabaseSessionStore;
   catalogue: Catalogue;
   training: Training;
+  uow: UnitOfWork;
+  /** Everything compose() built, for a test that makes a second app over the same services. */
+  services: Composed;
   dir: string;
   close(): Promise<void>;
 }
 
 export const TEST_AUDIT_KEY = 'a1'.repeat(32);
+
+const unitsOfWork = new WeakMap<Kysely<DB>, UnitOfWork>();
+
+/** The unit of work of the test app that owns this database, for factories that are handed only the database. */
+export function unitOfWorkFor(db: Kysely<DB>): UnitOfWork {
+  const uow = unitsOfWork.get(db);
+  if (!uow) throw new Error('This database does not belong to an app from buildTestApp.');
+  return uow;
+}
 
 /** A real app over a fresh SQLite file in its own temp folder, with a movable clock; silent unless given a logger. */
 export async function buildTestApp(env: Record<string, string> = {}, log?: Logger): Promise<TestApp> {
@@ -42,19 +53,16 @@ export async function buildTestApp(env: Record<string, string> = {}, log?: Logge
     AUDIT_KEY: TEST_AUDIT_KEY,
     BASE_URL: 'http://127.0.0.1:3000', ORG_NAME: 'Riverside General', TIME_ZONE: 'America/Chicago', ...env,
   });
-  useAuditKeys(config.auditKeys);
-  const database = openDatabase(config.databasePath);
-  await migrateToLatest(database.db);
   const clock = new TestClock();
-  const sessions = new DatabaseSessionStore(database.db, clock, config.sessionIdleMs);
-  const catalogue = loadCatalogue(config.contentDir);
-  const services = buildServices(config, database.db, clock, catalogue);
-  const app = createApp({ config, db: database.db, databaseReadable: database.readable, clock, log: log ?? createLogger('silent'), sessions, catalogue, ...services });
+  const services = compose(config, { clock, log: log ?? createLogger('silent') });
+  await migrateToLatest(services.db);
+  unitsOfWork.set(services.db, services.uow);
+  const app = createApp(services);
+  const { db, database, sessions, catalogue, training, uow } = services;
   return {
-    app, db: database.db, database, clock, config, sessions, catalogue, training: services.training, dir,
+    app, db, database, clock, config, sessions, catalogue, training, uow, services, dir,
     async close() {
-      sessions.stop();
-      await database.close();
+      await services.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

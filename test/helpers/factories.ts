@@ -4,6 +4,7 @@ import type { Clock } from '../../server/clock';
 import type { DB, Role, User } from '../../server/db/schema';
 import { saveUser } from '../../server/users/service';
 import { userStore } from '../../server/users/store';
+import { unitOfWorkFor } from './app';
 
 export const GOOD_PASSWORD = 'lantern orchard velvet 42';
 
@@ -34,7 +35,7 @@ export async function createPerson(db: Kysely<DB>, clock: Clock, spec: PersonSpe
   } as const;
   const password = spec.password === undefined ? GOOD_PASSWORD : spec.password;
   const hash = password ? await hashPassword(password) : null;
-  return db.transaction().execute(async (trx) => {
+  return unitOfWorkFor(db)(async (trx) => {
     const { user } = await saveUser(trx, clock, { id: null, label: 'test' }, undefined, f);
     return hash ? userStore(trx).update(user.id, { password_hash: hash }) : user;
   });

@@ -121,7 +121,7 @@ beforeAll(async () => {
   }
   tokens.clear();
 
-  const first = await ensureFirstAdmin(fresh.db, fresh.clock, undefined, fresh.config.orgName);
+  const first = await ensureFirstAdmin(fresh.uow, fresh.clock, undefined, fresh.config.orgName);
   if (first.kind !== 'setup-link') throw new Error('the second app should start without an admin');
   setupToken = first.token;
 }, 120_000);
@@ -522,7 +522,7 @@ const SPECS: Record<string, Spec> = {
       // A success creates the admin and ends setup; start over (deactivate, new link) so later runs reach the form.
       if (await fresh.db.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').executeTakeFirst()) {
         await fresh.db.updateTable('users').set({ status: 'deactivated' }).where('role', '=', 'admin').execute();
-        const again = await ensureFirstAdmin(fresh.db, fresh.clock, undefined, fresh.config.orgName);
+        const again = await ensureFirstAdmin(fresh.uow, fresh.clock, undefined, fresh.config.orgName);
         if (again.kind === 'setup-link') setupToken = again.token;
       }
       return { token: setupToken };

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import type { Course } from '../../server/content/catalogue';
-import { loadCatalogue } from '../../server/content/loader';
 import { createApp } from '../../server/app';
 import { createLogger } from '../../server/http/logging';
-import { buildServices } from '../../server/services';
+import { compose } from '../../server/compose';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { copyFixture } from '../helpers/content';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
@@ -208,15 +207,16 @@ describe('quiz', () => {
 
       // The organisation edits the course and restarts: same database, new content version.
       fs.appendFileSync(path.join(dir, 'courses/mini/quiz.yaml'), '\n# reviewed\n');
-      const catalogue = loadCatalogue(dir);
-      expect(catalogue.get('mini')!.contentHash).not.toBe(mini.contentHash);
-      const app2 = createApp({ config: t1.config, db: t1.db, clock: t1.clock, log: createLogger('silent'), sessions: t1.sessions, catalogue, ...buildServices(t1.config, t1.db, t1.clock, catalogue) });
+      const restarted = compose(t1.config, { database: t1.database, clock: t1.clock, log: createLogger('silent') });
+      expect(restarted.catalogue.get('mini')!.contentHash).not.toBe(mini.contentHash);
+      const app2 = createApp(restarted);
       const cookie = (await a.get('/')).request.cookies;
       const res = await request(app2).post(start.headers.location!).set('Cookie', cookie).type('form').send(body);
       expect(res.status).toBe(409);
       expect(res.text).toContain('The course was updated after this quiz was given to you');
       const row = await t1.db.selectFrom('quiz_attempts').selectAll().executeTakeFirstOrThrow();
       expect(row.submitted_at).toBeNull();
+      restarted.sessions.stop();
       await t1.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -215,8 +215,8 @@ describe('reports', () => {
   test('as of: a later revocation or deactivation does not rewrite the past', async () => {
     const c = await t.db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
       .select('certificates.id').where('completions.user_id', '=', people.soon!.id).executeTakeFirstOrThrow();
-    await revokeCertificate(t.db, t.training, { ...SYS, id: admin.id }, c.id, 'Issued in error');
-    await setUserStatus(t.db, t.clock, { ...SYS, id: admin.id }, people.late!.id, 'deactivated');
+    await revokeCertificate(t.training, { ...SYS, id: admin.id }, c.id, 'Issued in error');
+    await setUserStatus(t.uow, t.clock, { ...SYS, id: admin.id }, people.late!.id, 'deactivated');
     const a = await as('admin@riverside.example');
     const past = parse(((await binary(a, '/reports/export.csv?as_of=2026-10-15')).body as Buffer).toString('utf8'), { bom: true, columns: true }) as Record<string, string>[];
     const status = Object.fromEntries(past.map((r) => [r.name, r.status]));

@@ -21,7 +21,7 @@ describe('retention', () => {
     await recordInPerson(t.training, ADMIN, oldTimer, course, inPerson('2018-03-01'));
     await recordInPerson(t.training, ADMIN, recent, course, inPerson('2026-06-01'));
     await recordInPerson(t.training, ADMIN, leaver, course, inPerson('2023-05-01'));
-    await setUserStatus(t.db, t.clock, { id: null, label: 'test' }, leaver.id, 'deactivated');
+    await setUserStatus(t.uow, t.clock, { id: null, label: 'test' }, leaver.id, 'deactivated');
 
     // Today is 2 Nov 2026: nothing later than 2 Nov 2020 may be purged.
     expect(earliestAllowedCutoff(t.training.today())).toBe('2020-11-02');

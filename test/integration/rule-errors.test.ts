@@ -1,7 +1,6 @@
 import type { User } from '../../server/db/schema';
 import { RuleError } from '../../server/errors';
 import { purgeBefore } from '../../server/training/retention';
-import { allDepartments } from '../../server/users/service';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, html, newAgent, signIn, type Agent } from '../helpers/http';
@@ -35,7 +34,7 @@ describe('a service RuleError reaches the browser with its status and message', 
   });
 
   test("forbidden → 403: a manager asking for another department's report (reports service)", async () => {
-    const pharmacy = (await allDepartments(t.db)).find((d) => d.name === 'Pharmacy')!;
+    const pharmacy = (await t.services.people.departments()).find((d) => d.name === 'Pharmacy')!;
     const agent = await as('nursing.mgr@riverside.example');
     const res = await agent.get(`/reports?department=${pharmacy.id}`);
     expect(res.status).toBe(403);

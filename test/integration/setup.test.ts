@@ -11,7 +11,7 @@ const admins = async () => t.db.selectFrom('users').selectAll().where('role', '=
 
 describe('first start', () => {
   test('with no admin and no ADMIN_EMAIL, a setup link creates the first admin exactly once', async () => {
-    const first = await ensureFirstAdmin(t.db, t.clock, undefined, 'Riverside General');
+    const first = await ensureFirstAdmin(t.uow, t.clock, undefined, 'Riverside General');
     expect(first.kind).toBe('setup-link');
     const token = first.kind === 'setup-link' ? first.token : '';
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -47,12 +47,12 @@ describe('first start', () => {
       .send({ _csrf: csrfFrom(loginPage.text), name: 'Mallory', email: 'mallory@evil.example', password: GOOD_PASSWORD, confirm: GOOD_PASSWORD });
     expect(replay.status).toBe(410);
     expect(await admins()).toHaveLength(1);
-    expect((await ensureFirstAdmin(t.db, t.clock, undefined, 'Riverside General')).kind).toBe('ready');
+    expect((await ensureFirstAdmin(t.uow, t.clock, undefined, 'Riverside General')).kind).toBe('ready');
   });
 
   test('a setup link expires after 24 hours and a restart replaces it', async () => {
-    const a = await ensureFirstAdmin(t.db, t.clock, undefined, 'Riverside General');
-    const b = await ensureFirstAdmin(t.db, t.clock, undefined, 'Riverside General');
+    const a = await ensureFirstAdmin(t.uow, t.clock, undefined, 'Riverside General');
+    const b = await ensureFirstAdmin(t.uow, t.clock, undefined, 'Riverside General');
     const tokA = a.kind === 'setup-link' ? a.token : '';
     const tokB = b.kind === 'setup-link' ? b.token : '';
     expect(tokA).not.toBe(tokB);
@@ -63,7 +63,7 @@ describe('first start', () => {
   });
 
   test('a made-up or malformed setup token is refused without error', async () => {
-    await ensureFirstAdmin(t.db, t.clock, undefined, 'Riverside General');
+    await ensureFirstAdmin(t.uow, t.clock, undefined, 'Riverside General');
     for (const bad of ['x', 'A'.repeat(43), "' OR 1=1 --", '%00', 'a'.repeat(5000)]) {
       const res = await newAgent(t.app).get(`/setup/${encodeURIComponent(bad)}`);
       expect(res.status).toBe(410);
@@ -71,10 +71,10 @@ describe('first start', () => {
   });
 
   test('ADMIN_EMAIL and ADMIN_PASSWORD create the admin, and a weak ADMIN_PASSWORD stops start-up', async () => {
-    await expect(ensureFirstAdmin(t.db, t.clock, { email: 'ops@riverside.example', password: 'short', name: 'Ops' }, 'Riverside General'))
+    await expect(ensureFirstAdmin(t.uow, t.clock, { email: 'ops@riverside.example', password: 'short', name: 'Ops' }, 'Riverside General'))
       .rejects.toThrow(/ADMIN_PASSWORD is not acceptable/);
     expect(await admins()).toHaveLength(0);
-    const r = await ensureFirstAdmin(t.db, t.clock, { email: 'ops@riverside.example', password: GOOD_PASSWORD, name: 'Ops Team' }, 'Riverside General');
+    const r = await ensureFirstAdmin(t.uow, t.clock, { email: 'ops@riverside.example', password: GOOD_PASSWORD, name: 'Ops Team' }, 'Riverside General');
     expect(r).toEqual({ kind: 'admin-created', email: 'ops@riverside.example' });
     expect((await signIn(newAgent(t.app), 'ops@riverside.example', GOOD_PASSWORD)).status).toBe(303);
     expect(await t.db.selectFrom('one_time_tokens').selectAll().execute()).toHaveLength(0);

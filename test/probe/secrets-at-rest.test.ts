@@ -104,7 +104,7 @@ async function expectLive(purpose: 'setup' | 'set-password', tokens: string[]): 
 
 describe('High: working set-password links recoverable at rest', () => {
   test('High: no working setup link is readable at rest after the first-admin setup link is issued', async () => {
-    const first = await ensureFirstAdmin(t.db, t.clock, undefined, t.config.orgName);
+    const first = await ensureFirstAdmin(t.uow, t.clock, undefined, t.config.orgName);
     if (first.kind !== 'setup-link') throw new Error('a fresh app should issue a setup link');
     // Someone opens it (the request log sees the path).
     expect((await newAgent(t.app).get(`/setup/${first.token}`)).status).toBe(200);

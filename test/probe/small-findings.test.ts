@@ -5,7 +5,6 @@ import { parse } from 'csv-parse/sync';
 import pino from 'pino';
 import { createApp } from '../../server/app';
 import { UPLOAD_PATHS } from '../../server/http/csrf';
-import { buildServices } from '../../server/services';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, sessionCookie, signIn, submitForm, type Agent } from '../helpers/http';
@@ -76,7 +75,7 @@ describe('Info', () => {
     const lines: string[] = [];
     const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
     const log = pino({ level: 'info' }, sink);
-    const app = createApp({ config: t.config, db: t.db, clock: t.clock, log, sessions: t.sessions, catalogue: t.catalogue, ...buildServices(t.config, t.db, t.clock, t.catalogue) });
+    const app = createApp({ ...t.services, log });
     // Whether or not a certificate has the code, the code someone checks is theirs to keep private.
     const cert = { code: 'PR-7KQ4-M2XD-9WTA-H3NB' };
     const bare = cert.code.replace(/-/g, '');

@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import { useAuditKeys } from './audit/keyring';
+import { AuditLog } from './audit/log';
+import { DatabaseSessionStore } from './auth/session-store';
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import { loadCatalogue } from './content/loader';
+import { openDatabase, type Database } from './db/database';
+import type { AppDeps } from './deps';
+import { ensurePrivateDir } from './files';
+import { HeavyWork } from './http/heavy-work';
+import { createLogger } from './http/logging';
+import { LearningDeps } from './learning/progress';
+import { Training } from './training/service';
+import { People } from './users/people';
+
+export interface ComposeOptions {
+  /** The clock every service reads; tests pass a movable one. */
+  clock?: Clock;
+  log?: Logger;
+  /** An already-open database (the CLI opens its own); otherwise the configured file is opened. close() closes it either way. */
+  database?: Database;
+}
+
+export interface Composed extends AppDeps {
+  database: Database;
+  /** Stops the session sweeper and closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one place that builds the stores and services, once per process: the server, the CLI, the tests'
+ * app builder and the bench all start here. Opens the database but does not migrate it: the caller
+ * migrates (and runs its own start-up steps) before the first request or command.
+ */
+export function compose(config: Config, options: ComposeOptions = {}): Composed {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.logLevel);
+  // Content first: a broken course file stops start-up before anything is touched.
+  const catalogue = loadCatalogue(config.contentDir);
+  useAuditKeys(config.auditKeys);
+  let database = options.database;
+  if (!database) {
+    const openDir = ensurePrivateDir(config.dataDir);
+    if (openDir) log.warn(openDir);
+    database = openDatabase(config.databasePath, { synchronous: config.dbSynchronous });
+  }
+  const { db } = database;
+  const sessions = new DatabaseSessionStore(db, clock, config.sessionIdleMs);
+  const training = new Training(db, clock, config, catalogue.courses);
+  const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
+  const opened = database;
+  return {
+    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db),
+    heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
+    // Through a read-only connection of its own: the probe never queues behind a long write transaction.
+    databaseAnswers: async () => opened.readable(),
+    async close() {
+      sessions.stop();
+      await opened.close();
+    },
+  };
+}
