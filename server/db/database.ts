@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type SqliteDialectConfig, type TransactionSettings } from 'kysely';
 import { ensurePrivateDir, ensurePrivateFile, makePrivate } from '../files';
 import type { DB } from './schema';
 
@@ -34,6 +34,31 @@ function withStatementCache(sqlite: SQLite.Database, size = 500) {
       return stmt;
     },
   };
+}
+
+/**
+ * Kysely's SQLite driver begins every transaction DEFERRED: it takes the write lock only at its first
+ * write. In WAL mode a transaction that has read and then finds that another connection (the CLI, a
+ * second process) committed meanwhile cannot take the lock at all: SQLite fails it with
+ * SQLITE_BUSY_SNAPSHOT at once, busy_timeout or not. Beginning IMMEDIATE takes the write lock first
+ * (waiting up to busy_timeout for it), so everything the transaction reads, the audit chain's head
+ * included, is still current when it writes. Every transaction here writes; one that only reads can
+ * say so with setAccessMode('read only') and stays deferred.
+ */
+class WriteFirstDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === 'read only' ? 'begin deferred' : 'begin immediate'));
+  }
+}
+
+class WriteFirstSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): SqliteDriver {
+    return new WriteFirstDriver(this.settings);
+  }
 }
 
 export interface OpenOptions {
@@ -70,7 +95,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   sqlite.pragma('mmap_size = 268435456');
   sqlite.pragma('temp_store = MEMORY');
   if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivate(`${file}${suffix}`);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<DB>({ dialect: new WriteFirstSqliteDialect({ database: withStatementCache(sqlite) }) });
   let closed = false;
   return {
     db,
