@@ -14,7 +14,7 @@ export interface Database {
 
 /**
  * Kysely prepares a new statement for every query, and preparing costs more than running most of
- * ours (a CPU profile of the lesson page put it at about 7% of all time). Statements are kept by SQL
+ * ours (its share of a CPU profile is in BENCHMARKS.md). Statements are kept by SQL
  * text, most recently used last, and reused: better-sqlite3 runs one statement at a time, so sharing
  * is safe as long as nothing streams (we never use Kysely's stream()).
  */
@@ -87,8 +87,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // FULL: a recorded completion must survive power loss, not only a process crash. Each commit then
-  // waits for an fsync (about 4 ms on this project's test machine), which bounds durable writes per
-  // second; NORMAL in WAL mode survives a process crash but may lose the last commits on power loss.
+  // waits for an fsync, which bounds durable writes per second (BENCHMARKS.md, measure 4); NORMAL in WAL mode survives a process crash but may lose the last commits on power loss.
   sqlite.pragma(options.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   // Reports read 100,000-person tables: a 64 MB page cache and memory-mapped reads keep them in memory.
   sqlite.pragma('cache_size = -65536');

@@ -75,7 +75,7 @@ export async function send(out: Writable, chunk: string): Promise<void> {
 /**
  * Streams rows as UTF-8 CSV with a header (and a BOM so Excel reads the accents); resolves with the row
  * count. Each batch of rows becomes one string and one write: a stream write per row cost more than
- * the query (100,000 rows took 3 s through csv-stringify).
+ * the query (csv-stringify's figure is in BENCHMARKS.md).
  */
 export async function writeCsv(
   batches: AsyncIterable<readonly ReportRow[]>, ctx: ExportContext, out: Writable, extraHeader: readonly string[] = [], extra?: (r: ReportRow) => string[],

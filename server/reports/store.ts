@@ -37,7 +37,7 @@ export function reportStore(db: Kysely<DB>) {
    * name or department index) and their status row is a primary-key lookup: left to itself, without
    * fresh ANALYZE statistics, the planner walked the status index first and sorted the whole result for
    * every page and every export batch. A page in due-date order walks the status rows by their due-date
-   * index instead and stops after one page (the overdue list: 34 ms to 0.1 ms at 100,000 people).
+   * index instead and stops after one page (the overdue list's timing, before and after, is in BENCHMARKS.md).
    */
   const base = (f: ReportFilter, outer: 'people' | 'due-dates' = 'people') => {
     const status = statusSql(f.today);
@@ -96,7 +96,7 @@ export function reportStore(db: Kysely<DB>) {
         'users.department_id as departmentId', status.as('status'), (eb) => eb.fn.countAll<number>().as('n'),
         sql<number>`sum(case when training_status.last_valid_until >= ${f.today} then 1 else 0 end)`.as('compliant'),
       // "+" keeps SQLite from walking people through the department index to save a sort of a few
-      // hundred groups: that index order jumps around the table and took three times as long.
+      // hundred groups: that index order jumps around the table and is slower (BENCHMARKS.md).
       ]).groupBy([sql`+users.department_id`, status]).execute();
       return rows.map((r) => ({ departmentId: r.departmentId, status: r.status, n: Number(r.n), compliant: Number(r.compliant) }));
     },
