@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { appendAudit, SYSTEM_ACTOR } from '../audit/service';
-import { hashPassword } from '../auth/password';
+import { hashPassword } from '../auth/password-hashing';
 import { codeHash, newCertificateCode } from '../certificates/codes';
 import type { Course } from '../content/catalogue';
 import type { DB, Role } from '../db/schema';
