@@ -37,7 +37,7 @@ export interface EvidencePack {
 }
 
 /** Every completion of the given people, with its attestation and certificates: the record an auditor asks for. */
-export async function evidenceLines(db: Kysely<DB>, t: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
+export async function evidenceLines(db: Kysely<DB>, training: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
   const [people, completions, attestations, certificates] = await Promise.all([
     inChunks(userIds, (ids) => db.selectFrom('users').select(['id', 'employee_id', 'name', 'email', 'status']).where('id', 'in', ids).execute()),
     inChunks(userIds, (ids) => db.selectFrom('completions').selectAll().where('user_id', 'in', ids).execute()),
@@ -59,9 +59,9 @@ export async function evidenceLines(db: Kysely<DB>, t: Training, catalogue: Cata
     for (const c of mine) {
       const att = attestations.find((a) => a.id === c.attestation_id);
       lines.push({
-        ...person, course: catalogue.get(c.course_id)?.title ?? c.course_id, cycle: c.cycle, completedOn: t.dayOf(c.completed_at), validUntil: c.valid_until,
+        ...person, course: catalogue.get(c.course_id)?.title ?? c.course_id, cycle: c.cycle, completedOn: training.dayOf(c.completed_at), validUntil: c.valid_until,
         source: c.source, score: c.score === null ? '' : String(c.score), contentVersion: c.content_hash ? c.content_hash.slice(0, 12) : '',
-        attestation: att ? `${att.policy_title} v${att.policy_version}, signed "${att.typed_name}" on ${t.dayOf(att.attested_at)}` : '',
+        attestation: att ? `${att.policy_title} v${att.policy_version}, signed "${att.typed_name}" on ${training.dayOf(att.attested_at)}` : '',
         certificate: certificates.filter((x) => x.completion_id === c.id).map((x) => `${x.code} (${x.status})`).join('; '),
       });
     }
@@ -69,7 +69,7 @@ export async function evidenceLines(db: Kysely<DB>, t: Training, catalogue: Cata
   return lines;
 }
 
-export const CITATION = 'Training of the workforce is documented as required by 45 CFR 164.530(b)(2), and this documentation is retained for six years as required by 45 CFR 164.530(j).';
+const CITATION = 'Training of the workforce is documented as required by 45 CFR 164.530(b)(2), and this documentation is retained for six years as required by 45 CFR 164.530(j).';
 
 export async function writeEvidenceCsv(pack: EvidencePack, out: Writable): Promise<void> {
   const csv = stringify({ record_delimiter: '\r\n' });

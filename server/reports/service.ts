@@ -15,23 +15,23 @@ import { historyStore, reportStore, type ReportFilter, type ReportRow } from './
 export const PAGE_SIZE = 50;
 
 /** What the viewer may see, narrowed by the department filter; a manager asking for another department gets 403. */
-export async function scopedFilter(db: Kysely<DB>, viewer: User, p: ParsedReportQuery, today: string): Promise<ReportFilter> {
+export async function scopedFilter(db: Kysely<DB>, viewer: User, query: ParsedReportQuery, today: string): Promise<ReportFilter> {
   const scope = await scopeFor(db, viewer);
   if (scope.kind === 'self') throw new HttpError(403, 'Reports are for managers, administrators and auditors.');
   const f: ReportFilter = {
-    courseId: p.courseId, today, statuses: p.statuses, role: p.role, cycle: p.cycle, dueFrom: p.dueFrom, dueTo: p.dueTo, search: p.search,
+    courseId: query.courseId, today, statuses: query.statuses, role: query.role, cycle: query.cycle, dueFrom: query.dueFrom, dueTo: query.dueTo, search: query.search,
   };
   if (scope.kind === 'departments') {
     f.scopeDepartmentIds = scope.departmentIds;
     f.scopeUserIds = scope.directReportIds;
   }
-  if (p.departmentId !== undefined) {
+  if (query.departmentId !== undefined) {
     const all = await departmentStore(db).all();
-    if (!all.some((d) => d.id === p.departmentId)) throw new HttpError(404, 'There is no such department.');
-    if (scope.kind === 'departments' && !scope.departmentIds.includes(p.departmentId)) {
+    if (!all.some((d) => d.id === query.departmentId)) throw new HttpError(404, 'There is no such department.');
+    if (scope.kind === 'departments' && !scope.departmentIds.includes(query.departmentId)) {
       throw new HttpError(403, 'That department is not in your team. Managers see their own department and its sub-departments.');
     }
-    f.departmentIds = subtreeIds(all, p.departmentId);
+    f.departmentIds = subtreeIds(all, query.departmentId);
   }
   return f;
 }
@@ -40,14 +40,14 @@ export async function scopedFilter(db: Kysely<DB>, viewer: User, p: ParsedReport
  * The report as it stood at the end of a past day, recomputed from the completion history with the
  * same status function: who was employed then, which completions existed and were not yet revoked.
  */
-export async function* rowsAsOf(t: Training, course: Course, f: ReportFilter, asOf: string): AsyncGenerator<ReportRow> {
-  const store = historyStore(t.db);
+async function* rowsAsOf(training: Training, course: Course, filter: ReportFilter, asOf: string): AsyncGenerator<ReportRow> {
+  const store = historyStore(training.db);
   // A generous cut-off in UTC; each timestamp is then judged by its day in the organisation's zone.
   const before = `${addDays(asOf, 2)}T00:00:00.000Z`;
-  const by = (iso: string | null) => iso !== null && t.dayOf(iso) <= asOf;
+  const by = (iso: string | null) => iso !== null && training.dayOf(iso) <= asOf;
   let after = 0;
   for (;;) {
-    const people = await store.people(f, after, 2000);
+    const people = await store.people(filter, after, 2000);
     if (people.length === 0) return;
     after = people[people.length - 1]!.id;
     const ids = people.map((p) => p.id);
@@ -57,24 +57,24 @@ export async function* rowsAsOf(t: Training, course: Course, f: ReportFilter, as
     const startedBy = groupBy(started, (s) => s.user_id);
     for (const p of people) {
       // The workforce on that day: started by then (hire date, else account creation), not yet deactivated.
-      if ((p.hire_date ?? t.dayOf(p.created_at)) > asOf || (p.status === 'deactivated' && by(p.deactivated_at))) continue;
+      if ((p.hire_date ?? training.dayOf(p.created_at)) > asOf || (p.status === 'deactivated' && by(p.deactivated_at))) continue;
       const counted = (completionsBy.get(p.id) ?? []).filter((c) => by(c.completed_at)
         && !(certs.get(c.id) ?? []).some((x) => x.status === 'revoked' && by(x.revoked_at)));
       const startedCycles = new Set((startedBy.get(p.id) ?? []).filter((s) => by(s.started_at)).map((s) => s.cycle));
-      const a = assignmentFor(t.policy(course), asOf, p.hire_date ?? t.dayOf(p.created_at), p.hire_date !== null,
-        counted.map((c) => ({ completedOn: t.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
+      const a = assignmentFor(training.policy(course), asOf, p.hire_date ?? training.dayOf(p.created_at), p.hire_date !== null,
+        counted.map((c) => ({ completedOn: training.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
       const last = counted.reduce<(typeof counted)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
       const cert = last ? (certs.get(last.id) ?? []).filter((x) => by(x.issued_at)).at(-1) : undefined;
       const row: ReportRow = {
         userId: p.id, employeeId: p.employee_id, name: p.name, email: p.email, role: p.role, departmentId: p.department_id, managerEmail: p.manager_email,
-        cycle: a.cycle, dueOn: a.dueOn, completedOn: last ? t.dayOf(last.completed_at) : null, validUntil: last?.valid_until ?? null,
+        cycle: a.cycle, dueOn: a.dueOn, completedOn: last ? training.dayOf(last.completed_at) : null, validUntil: last?.valid_until ?? null,
         score: last?.score ?? null, certificateId: cert?.id ?? null, certificateCode: cert?.code ?? null, contentHash: last?.content_hash ?? null,
         source: last?.source ?? null, recordedBy: last?.recorded_by ?? null, graceUntil: a.thresholds.graceUntil, status: a.status, pace: last?.pace ?? null,
       };
-      if (f.statuses?.length && !f.statuses.includes(a.status)) continue;
-      if (f.cycle && a.cycle !== f.cycle) continue;
-      if (f.dueFrom && a.dueOn < f.dueFrom) continue;
-      if (f.dueTo && a.dueOn > f.dueTo) continue;
+      if (filter.statuses?.length && !filter.statuses.includes(a.status)) continue;
+      if (filter.cycle && a.cycle !== filter.cycle) continue;
+      if (filter.dueFrom && a.dueOn < filter.dueFrom) continue;
+      if (filter.dueTo && a.dueOn > filter.dueTo) continue;
       yield row;
     }
   }
@@ -88,51 +88,51 @@ export interface ReportPage {
 
 const emptyCounts = (): Record<TrainingStatus, number> => ({ 'not-started': 0, 'in-progress': 0, completed: 0, 'due-soon': 0, overdue: 0, expired: 0 });
 
-const SORT_VALUE: Record<ParsedReportQuery['sort'], (r: ReportRow) => string> = {
+const SORT_VALUE: Record<ParsedReportQuery['sort'], (row: ReportRow) => string> = {
   name: (r) => r.name.toLowerCase(), employee_id: (r) => r.employeeId ?? '', department: (r) => String(r.departmentId ?? ''),
   status: (r) => r.status, due_on: (r) => r.dueOn, completed_on: (r) => r.completedOn ?? '',
 };
 
 /** One page of the report, its total and the count per status, now or as of a past day. */
-export async function reportPage(t: Training, course: Course, f: ReportFilter, p: ParsedReportQuery): Promise<ReportPage> {
-  const offset = (p.page - 1) * PAGE_SIZE;
-  if (!p.asOf) {
-    const store = reportStore(t.db);
+export async function reportPage(training: Training, course: Course, filter: ReportFilter, query: ParsedReportQuery): Promise<ReportPage> {
+  const offset = (query.page - 1) * PAGE_SIZE;
+  if (!query.asOf) {
+    const store = reportStore(training.db);
     // One grouped count gives both the per-status figures and the total for the chosen statuses.
-    const [rows, byStatus] = await Promise.all([store.page(f, p.sort, p.dir, PAGE_SIZE, offset), store.byStatus({ ...f, statuses: undefined })]);
+    const [rows, byStatus] = await Promise.all([store.page(filter, query.sort, query.dir, PAGE_SIZE, offset), store.byStatus({ ...filter, statuses: undefined })]);
     const counts = emptyCounts();
     for (const s of byStatus) counts[s.status] = s.n;
-    const total = byStatus.filter((s) => !f.statuses?.length || f.statuses.includes(s.status)).reduce((n, s) => n + s.n, 0);
+    const total = byStatus.filter((s) => !filter.statuses?.length || filter.statuses.includes(s.status)).reduce((n, s) => n + s.n, 0);
     return { rows, total, counts };
   }
   const all: ReportRow[] = [];
   const counts = emptyCounts();
-  for await (const r of rowsAsOf(t, course, { ...f, statuses: undefined }, p.asOf)) {
+  for await (const r of rowsAsOf(training, course, { ...filter, statuses: undefined }, query.asOf)) {
     counts[r.status] += 1;
-    if (!f.statuses?.length || f.statuses.includes(r.status)) all.push(r);
+    if (!filter.statuses?.length || filter.statuses.includes(r.status)) all.push(r);
   }
-  const key = SORT_VALUE[p.sort];
-  all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.userId - b.userId) * (p.dir === 'desc' ? -1 : 1));
+  const key = SORT_VALUE[query.sort];
+  all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.userId - b.userId) * (query.dir === 'desc' ? -1 : 1));
   return { rows: all.slice(offset, offset + PAGE_SIZE), total: all.length, counts };
 }
 
 const BATCH = 2000;
 
 /** Every row of the report in batches (constant memory for the "now" report). */
-export async function* allRowBatches(t: Training, course: Course, f: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow[]> {
+export async function* allRowBatches(training: Training, course: Course, filter: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow[]> {
   if (asOf) {
     let batch: ReportRow[] = [];
-    for await (const r of rowsAsOf(t, course, f, asOf)) {
+    for await (const r of rowsAsOf(training, course, filter, asOf)) {
       batch.push(r);
       if (batch.length === BATCH) { yield batch; batch = []; }
     }
     if (batch.length) yield batch;
     return;
   }
-  const store = reportStore(t.db);
+  const store = reportStore(training.db);
   let after = 0;
   for (;;) {
-    const rows = await store.batch(f, after, BATCH);
+    const rows = await store.batch(filter, after, BATCH);
     if (rows.length === 0) return;
     yield rows;
     after = rows[rows.length - 1]!.userId;
@@ -140,6 +140,6 @@ export async function* allRowBatches(t: Training, course: Course, f: ReportFilte
 }
 
 /** Every row of the report, one at a time. */
-export async function* allRows(t: Training, course: Course, f: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow> {
-  for await (const batch of allRowBatches(t, course, f, asOf)) yield* batch;
+export async function* allRows(training: Training, course: Course, filter: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow> {
+  for await (const batch of allRowBatches(training, course, filter, asOf)) yield* batch;
 }

@@ -20,7 +20,7 @@ const text = (label: string, max: number) => z.string().trim().min(1, `Enter the
  * No HIPAA privacy training predates the Privacy Rule (published December 2000): an earlier date is a
  * typing mistake (0026 for 2026), and years before 1000 cannot even be written as YYYY.
  */
-export const EARLIEST_TRAINING_DAY = '2000-01-01';
+const EARLIEST_TRAINING_DAY = '2000-01-01';
 
 export const inPersonFields = z.object({
   course_id: z.string().min(1, 'Choose a course.'),
@@ -38,25 +38,25 @@ const noonOf = (day: string) => `${day}T12:00:00.000Z`;
  * flagged as admin-recorded, for the person's open cycle.
  */
 export async function recordInPerson(
-  t: Training, actor: Actor, user: User, course: Course, f: z.output<typeof inPersonFields>,
+  training: Training, actor: Actor, user: User, course: Course, f: z.output<typeof inPersonFields>,
 ): Promise<number> {
-  if (f.completed_on > t.today()) throw new HttpError(400, 'The session date cannot be in the future.');
-  return t.db.transaction().execute(async (trx) => {
-    const assignment = await t.assignment(user, course, trx);
+  if (f.completed_on > training.today()) throw new HttpError(400, 'The session date cannot be in the future.');
+  return training.db.transaction().execute(async (trx) => {
+    const assignment = await training.assignment(user, course, trx);
     if (assignment.status === 'completed') throw new HttpError(409, `${user.name} is already up to date with this course.`);
     const completedAt = noonOf(f.completed_on);
     const completionId = await completionStore(trx).insertOnce({
       user_id: user.id, course_id: course.id, cycle: assignment.cycle, due_on: assignment.dueOn, content_hash: null, attempt_id: null,
-      attestation_id: null, score: null, completed_at: completedAt, valid_until: nextAnnual(t.policy(course), f.completed_on).validUntil,
-      source: 'in-person', recorded_by: actor.id, details: JSON.stringify({ trainer: f.trainer, reason: f.reason }), created_at: t.clock.now().toISOString(),
+      attestation_id: null, score: null, completed_at: completedAt, valid_until: nextAnnual(training.policy(course), f.completed_on).validUntil,
+      source: 'in-person', recorded_by: actor.id, details: JSON.stringify({ trainer: f.trainer, reason: f.reason }), created_at: training.clock.now().toISOString(),
     });
     if (completionId === undefined) throw new HttpError(409, `${user.name} already has a completion for this cycle.`);
-    await appendAudit(trx, t.clock, actor, {
+    await appendAudit(trx, training.clock, actor, {
       action: 'completion.recorded', subjectType: 'user', subjectId: user.id,
       details: { completion: completionId, course: course.id, cycle: assignment.cycle, source: 'in-person', date: f.completed_on, trainer: f.trainer, reason: f.reason },
     });
-    await issueCertificate(trx, t, actor, completionId, user.name, course);
-    await t.index.refresh(trx, [user.id]);
+    await issueCertificate(trx, training, actor, completionId, user.name, course);
+    await training.index.refresh(trx, [user.id]);
     return completionId;
   });
 }
@@ -74,11 +74,11 @@ interface HistoryRow {
 }
 
 /** Validates a file of earlier completions against the people and courses that exist; all rows or none. */
-export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catalogue, csvText: string): Promise<{ rows: HistoryRow[]; errors: RowError[] }> {
+export async function parseHistory(db: Kysely<DB>, training: Training, catalogue: Catalogue, csvText: string): Promise<{ rows: HistoryRow[]; errors: RowError[] }> {
   const csv = readCsv(csvText, HISTORY_COLUMNS, HISTORY_OPTIONAL, 100_000);
   const errors = [...csv.errors];
   const rows: HistoryRow[] = [];
-  const today = t.today();
+  const today = training.today();
   const people = new Map((await userStore(db).byEmployeeIds([...new Set(csv.rows.map((r) => r.values.employee_id!.trim()))])).map((u) => [u.employee_id!, u]));
   for (const { line, values } of csv.rows) {
     const v = Object.fromEntries(Object.entries(values).map(([k, x]) => [k, x.trim()]));
@@ -94,26 +94,26 @@ export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catal
     if (v.expires_at && (!isRealDate(v.expires_at) || v.expires_at <= completedOn)) bad('expires_at', 'Write expires_at as YYYY-MM-DD, after the completion date, or leave it empty.');
     if (!v.source || v.source.length > 100 || hasControlChars(v.source)) bad('source', 'Name the system or session the record comes from (up to 100 characters).');
     if (user && course && isRealDate(completedOn) && completedOn >= EARLIEST_TRAINING_DAY && completedOn <= today) {
-      rows.push({ line, user, course, completedOn, source: v.source!, validUntil: v.expires_at || nextAnnual(t.policy(course), completedOn).validUntil });
+      rows.push({ line, user, course, completedOn, source: v.source!, validUntil: v.expires_at || nextAnnual(training.policy(course), completedOn).validUntil });
     }
   }
   return { rows, errors: errors.sort((a, b) => a.line - b.line) };
 }
 
 /** Imports earlier completions in one transaction; a row already imported is counted, not duplicated. */
-export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[], sourceLabel: string): Promise<{ added: number; present: number }> {
-  return t.db.transaction().execute(async (trx) => {
+export async function importHistory(training: Training, actor: Actor, rows: HistoryRow[], sourceLabel: string): Promise<{ added: number; present: number }> {
+  return training.db.transaction().execute(async (trx) => {
     let added = 0;
     for (const r of rows) {
       const id = await completionStore(trx).insertOnce({
         user_id: r.user.id, course_id: r.course.id, cycle: `imported-${r.completedOn}`, due_on: null, content_hash: null, attempt_id: null,
         attestation_id: null, score: null, completed_at: noonOf(r.completedOn), valid_until: r.validUntil, source: 'import',
-        recorded_by: actor.id, details: JSON.stringify({ source: r.source }), created_at: t.clock.now().toISOString(),
+        recorded_by: actor.id, details: JSON.stringify({ source: r.source }), created_at: training.clock.now().toISOString(),
       });
       if (id !== undefined) added += 1;
     }
-    await t.index.refresh(trx, [...new Set(rows.map((r) => r.user.id))]);
-    await appendAudit(trx, t.clock, actor, { action: 'completions.imported', subjectType: 'import', details: { source: sourceLabel, rows: rows.length, added, present: rows.length - added } });
+    await training.index.refresh(trx, [...new Set(rows.map((r) => r.user.id))]);
+    await appendAudit(trx, training.clock, actor, { action: 'completions.imported', subjectType: 'import', details: { source: sourceLabel, rows: rows.length, added, present: rows.length - added } });
     return { added, present: rows.length - added };
   });
 }

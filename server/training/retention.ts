@@ -5,7 +5,7 @@ import type { DB } from '../db/schema';
 import { HttpError } from '../http/errors';
 import type { Training } from './service';
 
-export const RETENTION_YEARS = 6;
+const RETENTION_YEARS = 6;
 
 /** The latest --before a purge may use today: records stay six years after they were last in effect. */
 export function earliestAllowedCutoff(today: string): string {
@@ -29,13 +29,13 @@ export interface PurgeCounts {
  * (45 CFR 164.530(j)). The audit log is kept whole: removing its oldest events would break the hash
  * chain that proves nothing was edited. One audit event records what was removed.
  */
-export async function purgeBefore(t: Training, actor: Actor, before: string): Promise<PurgeCounts> {
-  const limit = earliestAllowedCutoff(t.today());
+export async function purgeBefore(training: Training, actor: Actor, before: string): Promise<PurgeCounts> {
+  const limit = earliestAllowedCutoff(training.today());
   if (before > limit) {
     throw new HttpError(400, `Training records are kept six years (45 CFR 164.530(j)). The latest date you can purge before today is ${limit}.`);
   }
   const cutoff = `${before}T00:00:00.000Z`;
-  return t.db.transaction().execute(async (trx: Kysely<DB>) => {
+  return training.db.transaction().execute(async (trx: Kysely<DB>) => {
     const old = await trx.selectFrom('completions').select(['id', 'user_id', 'attestation_id']).where('valid_until', '<', before).execute();
     const ids = old.map((c) => c.id);
     const certs = (await inChunks(ids, (chunk) => trx.selectFrom('certificates').select('id').where('completion_id', 'in', chunk).execute())).map((c) => c.id);
@@ -54,8 +54,8 @@ export async function purgeBefore(t: Training, actor: Actor, before: string): Pr
     const answers = Number((await trx.deleteFrom('scene_answers').where('answered_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
     const progress = Number((await trx.deleteFrom('lesson_progress').where('updated_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
     const counts = { completions: ids.length, certificates: certs.length, attestations, attempts, answers, progress };
-    await t.index.refresh(trx, [...new Set(old.map((c) => c.user_id))]);
-    await appendAudit(trx, t.clock, actor, { action: 'retention.purged', details: { before, ...counts } });
+    await training.index.refresh(trx, [...new Set(old.map((c) => c.user_id))]);
+    await appendAudit(trx, training.clock, actor, { action: 'retention.purged', details: { before, ...counts } });
     return counts;
   });
 }

@@ -30,7 +30,7 @@ export interface Thresholds {
   started: boolean;
 }
 
-export const NO_END = '9999-12-31';
+const NO_END = '9999-12-31';
 
 /**
  * The status on a day. The reports compute the same rule in SQL (reports/status-sql.ts); a test
