@@ -6,7 +6,7 @@ import { useAuditKeys } from './audit/keyring';
 import { sealUnkeyedEvents } from './audit/seal';
 import { appendAudit, verifyAuditChain } from './audit/service';
 import { backupTo, restoreFrom } from './db/backup';
-import { passwordProblem } from './auth/password-policy';
+import { passwordProblem } from './auth/password-rules';
 import { createAdminWithPassword } from './auth/setup';
 import { systemClock } from './clock';
 import { decodeUtf8 } from './csv';

@@ -6,7 +6,7 @@ import path from 'node:path';
 // operator's 0o000 or 0o022 would otherwise decide), and a file is first created empty with the right
 // mode so no one can open it in the moment between creating and tightening.
 
-export const PRIVATE_DIR = 0o700;
+const PRIVATE_DIR = 0o700;
 export const PRIVATE_FILE = 0o600;
 
 const ours = (st: fs.Stats) => typeof process.getuid !== 'function' || st.uid === process.getuid();

@@ -12,7 +12,7 @@ export interface AuditKeyring {
   readonly byId: ReadonlyMap<string, AuditKey>;
 }
 
-export const MIN_AUDIT_KEY_BYTES = 32;
+const MIN_AUDIT_KEY_BYTES = 32;
 
 /**
  * The first 16 hex digits of SHA-256 over the key: enough to tell keys apart in the log and in an

@@ -4,7 +4,7 @@ import type { DB } from '../db/schema';
 import { appendAudit, SYSTEM_ACTOR } from './service';
 import { auditStore } from './store';
 
-export const AUDIT_KEY_MIGRATION = '0008_audit_key';
+const AUDIT_KEY_MIGRATION = '0008_audit_key';
 
 /**
  * Right after migration 0008 is applied to a log that already has (unkeyed) events, appends one keyed

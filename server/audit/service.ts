@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock';
+import { chainLock } from '../db/chain-lock';
 import type { DB } from '../db/schema';
 import type { Anchor } from './anchor';
 import { GENESIS_HASH, keyedEventHash, unkeyedEventHash } from './chain';
@@ -24,12 +25,13 @@ export interface AuditInput {
 /**
  * Appends one event to the chain, sealed with the current audit key (see keyring.ts for where the
  * key comes from). Call it with the transaction that makes the change, so the change and its evidence
- * commit together or not at all. SQLite serialises write transactions, so reading the last hash and
- * inserting after it cannot interleave with another append.
+ * commit together or not at all. The chain lock, held to the end of that transaction, keeps any other
+ * connection from appending between our read of the last hash and our insert after it.
  */
 export async function appendAudit(trx: Kysely<DB>, clock: Clock, actor: Actor, input: AuditInput): Promise<number> {
   const key = activeAuditKeys().current;
   const store = auditStore(trx);
+  await chainLock(trx);
   const last = await store.last();
   const row = {
     id: (last?.id ?? 0) + 1,

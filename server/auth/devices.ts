@@ -17,7 +17,7 @@ export function newDeviceToken(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
 
-export function hashDeviceToken(token: string): string {
+function hashDeviceToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }
 

@@ -3,7 +3,7 @@ import { appendAudit } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
 import { deviceFailure, knownDevice, newDeviceToken, rememberDevice } from './devices';
-import { verifyPassword } from './password';
+import { verifyPassword } from './password-hashing';
 import { accountKey, clearThrottle, normalizeEmail, recordFailure, throttleState, unknownAccountLabel, type ThrottlePolicy } from './throttle';
 
 export interface SignInPolicy extends ThrottlePolicy {

@@ -12,8 +12,8 @@ import { DEVICE_COOKIE, DEVICE_MAX_AGE_MS } from './devices';
 import { safeNext } from '../http/guards';
 import { signInLimiters } from './sign-in-middleware';
 import type { SignInInfo } from './login';
-import { PASSWORD_HINT, PASSWORD_MAX, passwordProblem } from './password-policy';
-import { setPasswordWithLink, userForPasswordLink } from './passwords';
+import { PASSWORD_HINT, PASSWORD_MAX, passwordProblem } from './password-rules';
+import { setPasswordWithLink, userForPasswordLink } from './password-links';
 import { completeSetup, setupLinkUsable } from './setup';
 import { accountKey, accountKeySecret, clearThrottle } from './throttle';
 

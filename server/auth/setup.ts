@@ -5,8 +5,8 @@ import type { DB, User } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
 import { saveUser } from '../users/service';
 import { userStore } from '../users/store';
-import { hashPassword } from './password';
-import { passwordProblem } from './password-policy';
+import { hashPassword } from './password-hashing';
+import { passwordProblem } from './password-rules';
 import { consumeToken, findLiveToken, issueToken, revokeTokens } from './tokens';
 
 export type FirstStart = { kind: 'ready' } | { kind: 'admin-created'; email: string } | { kind: 'setup-link'; token: string };

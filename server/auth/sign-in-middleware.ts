@@ -3,7 +3,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Config } from '../config';
 import { accountKey } from './throttle';
 
-export const LIMIT_WINDOW_MS = 15 * 60_000;
+const LIMIT_WINDOW_MS = 15 * 60_000;
 
 /**
  * Failed sign-ins only (a success takes its count back), so a ward kiosk or a hospital NAT at shift

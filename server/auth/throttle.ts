@@ -17,7 +17,7 @@ export interface ThrottlePolicy {
 }
 
 /** A day without failures starts the count again, so one typo a week never adds up to a pause. */
-export const FAILURE_MEMORY_MS = 24 * 3_600_000;
+const FAILURE_MEMORY_MS = 24 * 3_600_000;
 
 /** The HMAC key for account keys, derived so the session secret itself is never used for two purposes. */
 export function accountKeySecret(sessionSecret: string): Buffer {
@@ -42,7 +42,7 @@ export function unknownAccountLabel(key: string): string {
  * further failure up to capMs. A failure during a pause is refused unchecked and does not count, so a
  * stranger cannot lengthen it; renewing it costs them one guess per pause.
  */
-export function pauseAfter(policy: ThrottlePolicy, failures: number): number {
+function pauseAfter(policy: ThrottlePolicy, failures: number): number {
   if (failures < policy.threshold) return 0;
   const doublings = Math.min(failures - policy.threshold, 30);
   return Math.min(policy.firstMs * 2 ** doublings, policy.capMs);

@@ -3,13 +3,13 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock';
 import type { DB, TokenPurpose } from '../db/schema';
 
-export const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
+const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
   setup: 24 * 3_600_000,
   'set-password': 72 * 3_600_000,
 };
 
 /** Only the hash is stored: a copy of the database does not hand out working links. */
-export function tokenHash(token: string): string {
+function tokenHash(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }
 

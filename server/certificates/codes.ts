@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 
 // Crockford base32: no I, L, O or U, so codes survive being read aloud or typed from paper.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-export const CODE_CHARS = 16; // 16 × 5 = 80 random bits
+const CODE_CHARS = 16; // 16 × 5 = 80 random bits
 export const CODE_PATTERN = /^PR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
 /** A new certificate code such as PR-7KQ4-M2XD-9WTA-H3NB (80 bits from the system CSPRNG). */

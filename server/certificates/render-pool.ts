@@ -30,15 +30,14 @@ const MAX_FAILED_STARTS = 3;
  * free for other requests.
  *
  * A new thread is expensive at first: loading pdfkit and fontkit, parsing the fonts and, above all,
- * warming V8 up (a fresh thread's first certificate takes ~30 times as long as its hundredth, and its
- * first thirty together cost about a second of CPU). So threads start only when asked to (`start()`,
+ * warming V8 up (a fresh thread's first certificates take many times as long as later ones: figures
+ * in BENCHMARKS.md). So threads start only when asked to (`start()`,
  * which a ZIP export calls once it has enough certificates to be worth it, or `whenReady()`), warm up
  * on their own before taking work, and until one is ready every render is done in-process, on a thread
  * that is already warm. Once ready, renders go to the least busy thread.
  *
  * A thread with nothing to do is unref'd, so the pool never keeps the process alive or holds up a
- * graceful shutdown, and after `idleMs` without work the threads exit and give their memory back
- * (~45 MB each). A thread that crashes fails the renders it held (never leaves them waiting) and is
+ * graceful shutdown, and after `idleMs` without work the threads exit and give their memory back. A thread that crashes fails the renders it held (never leaves them waiting) and is
  * replaced; one that cannot even start (three times) leaves the pool rendering in-process.
  */
 export class RenderPool implements CertificateRenderer {

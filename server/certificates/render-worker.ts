@@ -28,7 +28,7 @@ void warmUp().then(() => port.postMessage({ ready: true } satisfies RenderReply)
 
 port.on('message', (req: RenderRequest) => {
   renderCertificatePdf(req.data).then((pdf) => {
-    // Copied once (microseconds for ~30 KB) into a buffer of its own, which is then transferred rather
+    // Copied once (cheap at a certificate's size) into a buffer of its own, which is then transferred rather
     // than cloned: a Buffer can be a view into Node's shared pool slab, which must not be handed over.
     const bytes = new ArrayBuffer(pdf.length);
     new Uint8Array(bytes).set(pdf);

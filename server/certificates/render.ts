@@ -55,8 +55,8 @@ export function renderCertificate(data: CertificateData, out: Writable): void {
   const doc = new PDFDocument({
     size: 'LETTER', layout: 'landscape', margin: 0, tagged: true, lang: 'en-US', displayTitle: true, pdfVersion: '1.7',
     // pdfkit opens a default font for every document before we pick ours. It is never drawn with, so
-    // never embedded, but opening Helvetica (pdfkit's default) costs most of a millisecond per document
-    // for indexing its ~2,700 kerning pairs; Courier has none (0.2 ms).
+    // never embedded, but opening Helvetica (pdfkit's default) costs time per document for indexing
+    // its thousands of kerning pairs; Courier has none (BENCHMARKS.md).
     font: 'Courier',
     info: {
       Title: `Certificate of completion: ${data.courseTitle} — ${data.learnerName}`,

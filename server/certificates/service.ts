@@ -54,16 +54,16 @@ export async function mayDownload(db: Kysely<DB>, viewer: User, owner: User): Pr
   return inScope(await scopeFor(db, viewer), owner);
 }
 
-export async function certificateData(db: Kysely<DB>, t: Training, baseUrl: string, orgName: string, cert: Certificate): Promise<CertificateData> {
+export async function certificateData(db: Kysely<DB>, training: Training, baseUrl: string, orgName: string, cert: Certificate): Promise<CertificateData> {
   const store = certificateStore(db);
   const completion = (await store.completion(cert.completion_id))!;
   const attestation = completion.attestation_id ? await store.attestation(completion.attestation_id) : undefined;
   return {
     orgName, learnerName: cert.learner_name, courseTitle: cert.course_title, courseVersion: cert.course_version,
-    contentHash: completion.content_hash, completedOn: formatDay(t.dayOf(completion.completed_at)), validUntil: formatDay(completion.valid_until),
+    contentHash: completion.content_hash, completedOn: formatDay(training.dayOf(completion.completed_at)), validUntil: formatDay(completion.valid_until),
     score: completion.score, source: completion.source, code: cert.code, verifyUrl: `${baseUrl}/verify/${cert.code}`, issuedAt: new Date(cert.issued_at),
     attestation: attestation
-      ? `Attested to the ${attestation.policy_title} (version ${attestation.policy_version}) on ${formatDay(t.dayOf(attestation.attested_at))}, signed "${attestation.typed_name}"`
+      ? `Attested to the ${attestation.policy_title} (version ${attestation.policy_version}) on ${formatDay(training.dayOf(attestation.attested_at))}, signed "${attestation.typed_name}"`
       : null,
   };
 }
@@ -80,39 +80,39 @@ export type Verification =
  * correction, and the old name is no one's business); a revoked one vouches for no one, so it says
  * when it was revoked and nothing about whom.
  */
-export async function verifyCode(db: Kysely<DB>, t: Training, input: string): Promise<Verification> {
+export async function verifyCode(db: Kysely<DB>, training: Training, input: string): Promise<Verification> {
   const code = normalizeCode(input);
   if (!code) return { state: 'not-found' };
   const cert = await certificateStore(db).byCodeHash(codeHash(code));
   if (!cert || !sameCode(cert.code, code)) return { state: 'not-found' };
-  if (cert.status === 'revoked') return { state: 'revoked', revokedOn: cert.revoked_at ? t.dayOf(cert.revoked_at) : undefined };
+  if (cert.status === 'revoked') return { state: 'revoked', revokedOn: cert.revoked_at ? training.dayOf(cert.revoked_at) : undefined };
   if (cert.status === 'replaced') return { state: 'replaced' };
   const completion = (await certificateStore(db).completion(cert.completion_id))!;
-  const base = { name: cert.learner_name, course: cert.course_title, completedOn: t.dayOf(completion.completed_at), validUntil: completion.valid_until };
-  return { ...base, state: t.today() > completion.valid_until ? 'expired' : 'valid' };
+  const base = { name: cert.learner_name, course: cert.course_title, completedOn: training.dayOf(completion.completed_at), validUntil: completion.valid_until };
+  return { ...base, state: training.today() > completion.valid_until ? 'expired' : 'valid' };
 }
 
-export async function revokeCertificate(t: Training, actor: Actor, certId: number, reason: string): Promise<void> {
-  await t.uow(async (trx) => {
-    const r = await certificateStore(trx).setStatus(certId, { status: 'revoked', revoked_at: t.clock.now().toISOString(), revoked_reason: reason });
+export async function revokeCertificate(training: Training, actor: Actor, certId: number, reason: string): Promise<void> {
+  await training.uow(async (trx) => {
+    const r = await certificateStore(trx).setStatus(certId, { status: 'revoked', revoked_at: training.clock.now().toISOString(), revoked_reason: reason });
     if (Number(r.numUpdatedRows) !== 1) fail('conflict', 'Only a valid certificate can be revoked; this one is already revoked or replaced.');
-    await appendAudit(trx, t.clock, actor, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: certId, details: { reason } });
+    await appendAudit(trx, training.clock, actor, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: certId, details: { reason } });
     touch(trx, await certificateStore(trx).ownerId(certId));
   });
 }
 
 /** A new certificate for the same completion, with the person's name as it is now; the old code then reads "replaced". */
-export async function reissueCertificate(t: Training, actor: Actor, certId: number): Promise<number> {
-  return t.uow(async (trx) => {
+export async function reissueCertificate(training: Training, actor: Actor, certId: number): Promise<number> {
+  return training.uow(async (trx) => {
     const found = await loadCertificate(trx, certId);
     if (!found) fail('not-found', 'There is no such certificate.');
     if (found.cert.status !== 'valid') fail('conflict', 'Only a valid certificate can be reissued.');
     // Same course title and version as the completion it records; only the name is brought up to date.
     const course = { title: found.cert.course_title, version: found.cert.course_version };
-    const newId = await issueCertificate(trx, t.clock, actor, found.completion.id, found.owner.name, course);
+    const newId = await issueCertificate(trx, training.clock, actor, found.completion.id, found.owner.name, course);
     await certificateStore(trx).setStatus(certId, { status: 'replaced', replaced_by: newId });
     touch(trx, found.owner.id);
-    await appendAudit(trx, t.clock, actor, { action: 'certificate.reissued', subjectType: 'certificate', subjectId: certId, details: { replacedBy: newId, name: found.owner.name } });
+    await appendAudit(trx, training.clock, actor, { action: 'certificate.reissued', subjectType: 'certificate', subjectId: certId, details: { replacedBy: newId, name: found.owner.name } });
     return newId;
   });
 }

@@ -70,10 +70,6 @@ export class Catalogue {
   }
 }
 
-export function lessonOf(course: Course, lessonId: string): Lesson | undefined {
-  return course.lessons.find((l) => l.id === lessonId);
-}
-
 export function sceneOf(lesson: Lesson, sceneId: string): Scene | undefined {
   return lesson.scenes.find((s) => s.id === sceneId);
 }

@@ -58,7 +58,7 @@ class FileReader {
 }
 
 /** SHA-256 over the course folder's YAML files (relative path and bytes, in path order). */
-export function contentHash(courseDir: string): string {
+function contentHash(courseDir: string): string {
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {

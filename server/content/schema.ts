@@ -9,10 +9,10 @@ const markdown = z.string().trim().min(1, 'must not be empty').max(20_000, 'is l
 const plain = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `is longer than ${max} characters`);
 const reference = plain(300);
 
-export const OUTCOMES = ['best', 'acceptable', 'violation'] as const;
+const OUTCOMES = ['best', 'acceptable', 'violation'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export const choiceSchema = z.strictObject({
+const choiceSchema = z.strictObject({
   id,
   text: plain(400),
   outcome: z.enum(OUTCOMES, 'must be best, acceptable or violation'),
@@ -21,7 +21,7 @@ export const choiceSchema = z.strictObject({
   next: z.string().min(1, 'must name a scene id or "end"'),
 });
 
-export const sceneSchema = z.strictObject({
+const sceneSchema = z.strictObject({
   id,
   narrative: markdown,
   prompt: plain(400),
@@ -54,7 +54,7 @@ export const courseSchema = z.strictObject({
   }),
 });
 
-export const questionSchema = z.strictObject({
+const questionSchema = z.strictObject({
   id,
   lesson: id,
   type: z.enum(['single', 'multiple'], 'must be single or multiple'),

@@ -2,7 +2,7 @@
  * SQLite takes at most 32,766 parameters in one statement, so a look-up or change over a long list of
  * ids (a whole department, six years of records) is made in chunks.
  */
-export const CHUNK = 5000;
+const CHUNK = 5000;
 
 export function chunksOf<T>(values: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];

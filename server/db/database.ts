@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type SqliteDialectConfig, type TransactionSettings } from 'kysely';
 import { ensurePrivateDir, ensurePrivateFile, makePrivate } from '../files';
 import type { DB } from './schema';
 
@@ -20,7 +20,7 @@ export interface Database {
 
 /**
  * Kysely prepares a new statement for every query, and preparing costs more than running most of
- * ours (a CPU profile of the lesson page put it at about 7% of all time). Statements are kept by SQL
+ * ours (its share of a CPU profile is in BENCHMARKS.md). Statements are kept by SQL
  * text, most recently used last, and reused: better-sqlite3 runs one statement at a time, so sharing
  * is safe as long as nothing streams (we never use Kysely's stream()).
  */
@@ -40,6 +40,31 @@ function withStatementCache(sqlite: SQLite.Database, size = 500) {
       return stmt;
     },
   };
+}
+
+/**
+ * Kysely's SQLite driver begins every transaction DEFERRED: it takes the write lock only at its first
+ * write. In WAL mode a transaction that has read and then finds that another connection (the CLI, a
+ * second process) committed meanwhile cannot take the lock at all: SQLite fails it with
+ * SQLITE_BUSY_SNAPSHOT at once, busy_timeout or not. Beginning IMMEDIATE takes the write lock first
+ * (waiting up to busy_timeout for it), so everything the transaction reads, the audit chain's head
+ * included, is still current when it writes. Every transaction here writes; one that only reads can
+ * say so with setAccessMode('read only') and stays deferred.
+ */
+class WriteFirstDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === 'read only' ? 'begin deferred' : 'begin immediate'));
+  }
+}
+
+class WriteFirstSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): SqliteDriver {
+    return new WriteFirstDriver(this.settings);
+  }
 }
 
 export interface OpenOptions {
@@ -68,15 +93,14 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // FULL: a recorded completion must survive power loss, not only a process crash. Each commit then
-  // waits for an fsync (about 4 ms on this project's test machine), which bounds durable writes per
-  // second; NORMAL in WAL mode survives a process crash but may lose the last commits on power loss.
+  // waits for an fsync, which bounds durable writes per second (BENCHMARKS.md, measure 4); NORMAL in WAL mode survives a process crash but may lose the last commits on power loss.
   sqlite.pragma(options.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   // Reports read 100,000-person tables: a 64 MB page cache and memory-mapped reads keep them in memory.
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('mmap_size = 268435456');
   sqlite.pragma('temp_store = MEMORY');
   if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivate(`${file}${suffix}`);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<DB>({ dialect: new WriteFirstSqliteDialect({ database: withStatementCache(sqlite) }) });
   let closed = false;
   let reader: SQLite.Database | undefined;
   const readable = () => {

@@ -1,5 +1,5 @@
 import { appendAudit, SYSTEM_ACTOR } from '../audit/service';
-import { hashPassword } from '../auth/password';
+import { hashPassword } from '../auth/password-hashing';
 import { codeHash, newCertificateCode } from '../certificates/codes';
 import type { Course } from '../content/catalogue';
 import type { Role } from '../db/schema';
@@ -38,34 +38,34 @@ function rng(seed: number) {
   return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
 }
 
-export async function seedDemo(t: Training, course: Course, o: SeedOptions): Promise<SeedResult> {
+export async function seedDemo(training: Training, course: Course, options: SeedOptions): Promise<SeedResult> {
   const started = Date.now();
-  const rand = rng(o.seed);
+  const rand = rng(options.seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
-  const today = t.today();
-  const now = t.clock.now().toISOString();
-  const hash = o.password ? await hashPassword(o.password) : null;
-  const domain = `demo${o.seed}.example`;
+  const today = training.today();
+  const now = training.clock.now().toISOString();
+  const hash = options.password ? await hashPassword(options.password) : null;
+  const domain = `demo${options.seed}.example`;
   const accounts: SeedResult['accounts'] = [];
 
-  const result = await t.uow(async (trx) => {
+  const result = await training.uow(async (trx) => {
     const leaves: number[] = [];
     const tops: number[] = [];
     for (const unit of UNITS) {
-      tops.push((await ensureDepartment(trx, t.clock, [unit])).id);
-      for (const sub of SUBS) leaves.push((await ensureDepartment(trx, t.clock, [unit, sub])).id);
+      tops.push((await ensureDepartment(trx, training.clock, [unit])).id);
+      for (const sub of SUBS) leaves.push((await ensureDepartment(trx, training.clock, [unit, sub])).id);
     }
     const existing = Number((await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     type Row = { email: string; name: string; role: Role; dept: number; hire: string; sign: boolean };
     const rows: Row[] = [];
     rows.push({ email: `admin@${domain}`, name: 'Demo Administrator', role: 'admin', dept: tops[6]!, hire: addDays(today, -2000), sign: true });
     UNITS.forEach((unit, i) => rows.push({ email: `manager.${unit.toLowerCase().replace(/\s+/g, '-')}@${domain}`, name: `${pick(FIRST)} ${pick(LAST)}`, role: 'manager', dept: tops[i]!, hire: addDays(today, -1500), sign: true }));
-    for (let i = rows.length; i < o.people; i += 1) {
-      rows.push({ email: `person${existing + i}@${domain}`, name: `${pick(FIRST)} ${pick(LAST)}`, role: 'learner', dept: pick(leaves), hire: addDays(today, -Math.floor(rand() * 1460)), sign: i < 9 + (o.signInLearners ?? 11) });
+    for (let i = rows.length; i < options.people; i += 1) {
+      rows.push({ email: `person${existing + i}@${domain}`, name: `${pick(FIRST)} ${pick(LAST)}`, role: 'learner', dept: pick(leaves), hire: addDays(today, -Math.floor(rand() * 1460)), sign: i < 9 + (options.signInLearners ?? 11) });
     }
     for (let i = 0; i < rows.length; i += 400) {
       await trx.insertInto('users').values(rows.slice(i, i + 400).map((r, j) => ({
-        employee_id: `D${o.seed}-${existing + i + j}`, email: r.email, email_normalized: r.email, name: r.name, role: r.role,
+        employee_id: `D${options.seed}-${existing + i + j}`, email: r.email, email_normalized: r.email, name: r.name, role: r.role,
         department_id: r.dept, manager_id: null, hire_date: r.hire, password_hash: r.sign ? hash : null, locked_until: null, last_login_at: null,
         created_at: `${r.hire}T09:00:00.000Z`, updated_at: now,
       }))).onConflict((oc) => oc.doNothing()).execute();
@@ -75,7 +75,7 @@ export async function seedDemo(t: Training, course: Course, o: SeedOptions): Pro
 
     // About 70% have completed at some point (some long ago, so every status appears).
     let completions = 0;
-    const policy = t.policy(course);
+    const policy = training.policy(course);
     const batch: { user: number; on: string }[] = [];
     for (const u of ids) {
       if (rand() > 0.7) continue;
@@ -101,7 +101,7 @@ export async function seedDemo(t: Training, course: Course, o: SeedOptions): Pro
       learner_name: eb.selectFrom('completions').innerJoin('users', 'users.id', 'completions.user_id').select('users.name').whereRef('completions.id', '=', 'certificates.completion_id'),
     })).where('learner_name', '=', 'demo').execute();
     touch(trx, ids.map((u) => u.id));
-    await appendAudit(trx, t.clock, SYSTEM_ACTOR, { action: 'demo.seeded', details: { people: ids.length, completions, seed: o.seed } });
+    await appendAudit(trx, training.clock, SYSTEM_ACTOR, { action: 'demo.seeded', details: { people: ids.length, completions, seed: options.seed } });
     return { people: ids.length, completions };
   });
   return { ...result, accounts, seconds: (Date.now() - started) / 1000 };

@@ -5,7 +5,7 @@ import multer from 'multer';
 import type { Config } from '../config';
 import { HttpError } from './errors';
 
-export const UPLOAD_MAX_BYTES = 5 * 1024 * 1024;
+const UPLOAD_MAX_BYTES = 5 * 1024 * 1024;
 
 /**
  * The only routes that take multipart bodies (CSV uploads). Each mounts `acceptUpload` after its role

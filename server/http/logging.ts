@@ -19,7 +19,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 // logs. Routing ignores case, so the redaction does too. The query string (?code=…) is never logged.
 const SECRET_PATH = /^\/(setup|password|verify)\/[^/?#]+/i;
 
-export function redactPath(url: string): string {
+function redactPath(url: string): string {
   const pathOnly = url.split('?')[0] ?? '';
   return pathOnly.replace(SECRET_PATH, '/$1/[redacted]');
 }

@@ -86,8 +86,8 @@ export class LearningDeps {
   }
 }
 
-export async function learnerCourseState(d: LearningDeps, track: Track, course: Course): Promise<CourseState> {
-  return courseState(course, await progressStore(d.db).forTrack(track), d.sequential);
+export async function learnerCourseState(deps: LearningDeps, track: Track, course: Course): Promise<CourseState> {
+  return courseState(course, await progressStore(deps.db).forTrack(track), deps.sequential);
 }
 
 function requireOpen(state: CourseState, lessonId: string): LessonState {
@@ -104,8 +104,8 @@ type Placement = 'start' | 'restart' | null;
  * first visit (`start`) or when the course content changed and the saved scene no longer exists
  * (`restart`). The caller makes that write (place()) when it shows or accepts the scene.
  */
-export async function locateScene(d: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null; placement: Placement }> {
-  const ls = requireOpen(await learnerCourseState(d, track, course), lessonId);
+export async function locateScene(deps: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null; placement: Placement }> {
+  const ls = requireOpen(await learnerCourseState(deps, track, course), lessonId);
   const first = ls.lesson.scenes[0]!;
   if (ls.status === 'completed') return { lesson: ls.lesson, scene: null, placement: null };
   if (ls.status === 'not-started') return { lesson: ls.lesson, scene: first, placement: 'start' };
@@ -114,9 +114,9 @@ export async function locateScene(d: LearningDeps, track: Track, course: Course,
 }
 
 /** Writes the learner's place at the lesson's first scene, inside the caller's transaction. */
-async function place(db: Kysely<DB>, d: LearningDeps, track: Track, course: Course, lesson: Lesson, placement: Placement): Promise<void> {
+async function place(db: Kysely<DB>, deps: LearningDeps, track: Track, course: Course, lesson: Lesson, placement: Placement): Promise<void> {
   if (placement === null) return;
-  const now = d.clock.now().toISOString();
+  const now = deps.clock.now().toISOString();
   const first = lesson.scenes[0]!;
   if (placement === 'restart') {
     await progressStore(db).restart(track, lesson.id, first.id, course.contentHash, now);
@@ -128,21 +128,21 @@ async function place(db: Kysely<DB>, d: LearningDeps, track: Track, course: Cour
 }
 
 /** The scene to show, recording the learner's place when the lesson is opened for the first time. */
-export async function currentScene(d: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null }> {
-  const { lesson, scene, placement } = await locateScene(d, track, course, lessonId);
+export async function currentScene(deps: LearningDeps, track: Track, course: Course, lessonId: string): Promise<{ lesson: Lesson; scene: Scene | null }> {
+  const { lesson, scene, placement } = await locateScene(deps, track, course, lessonId);
   if (placement === null) return { lesson, scene };
-  await d.training.uow((trx) => place(trx, d, track, course, lesson, placement));
+  await deps.training.uow((trx) => place(trx, deps, track, course, lesson, placement));
   if (placement === 'restart') return { lesson, scene };
   // A concurrent first visit keeps the first row written: show where that row says.
-  const row = await progressStore(d.db).get(track, lessonId);
+  const row = await progressStore(deps.db).get(track, lessonId);
   return { lesson, scene: sceneOf(lesson, row?.current_scene_id ?? lesson.scenes[0]!.id) ?? lesson.scenes[0]! };
 }
 
 /** Refuses the answer that would finish a lesson before its minimum time since it was opened. */
-function requireMinimumTime(d: LearningDeps, lesson: Lesson, startedAt: string | null): void {
-  const minimum = lessonMinimumSeconds(lesson, d.lessonWpm);
+function requireMinimumTime(deps: LearningDeps, lesson: Lesson, startedAt: string | null): void {
+  const minimum = lessonMinimumSeconds(lesson, deps.lessonWpm);
   if (minimum === 0) return;
-  const spent = startedAt === null ? 0 : Math.floor((d.clock.now().getTime() - Date.parse(startedAt)) / 1000);
+  const spent = startedAt === null ? 0 : Math.floor((deps.clock.now().getTime() - Date.parse(startedAt)) / 1000);
   if (spent < minimum) throw new TooSoonError(minimum - spent);
 }
 
@@ -151,24 +151,24 @@ function requireMinimumTime(d: LearningDeps, lesson: Lesson, startedAt: string |
  * not on (a second tab, a double click, an old page) changes nothing and answers 409.
  */
 export async function answerScene(
-  d: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string, choiceId: string, untimed = false,
+  deps: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string, choiceId: string, untimed = false,
 ): Promise<{ answerId: number; lessonCompleted: boolean }> {
   // Nothing is written until the answer is accepted: a refused answer (400, 409) changes nothing.
-  const { lesson, scene, placement } = await locateScene(d, track, course, lessonId);
+  const { lesson, scene, placement } = await locateScene(deps, track, course, lessonId);
   if (!scene || scene.id !== sceneId) {
     fail('conflict', 'That question was already answered, or is not the one you are on. Continue from where you are.');
   }
   const choice = scene.choices.find((c) => c.id === choiceId);
   if (!choice) fail('invalid', 'Choose one of the options shown, then select Continue.');
-  const now = d.clock.now().toISOString();
+  const now = deps.clock.now().toISOString();
   const next = choice.next === 'end' ? null : choice.next;
   if (next === null && !untimed) {
     // A lesson not opened yet (placement 'start') has had no time at all.
-    const row = placement === 'start' ? undefined : await progressStore(d.db).get(track, lesson.id);
-    requireMinimumTime(d, lesson, row?.started_at ?? null);
+    const row = placement === 'start' ? undefined : await progressStore(deps.db).get(track, lesson.id);
+    requireMinimumTime(deps, lesson, row?.started_at ?? null);
   }
-  return d.training.uow(async (trx) => {
-    await place(trx, d, track, course, lesson, placement);
+  return deps.training.uow(async (trx) => {
+    await place(trx, deps, track, course, lesson, placement);
     const moved = await progressStore(trx).advance(track, lesson.id, scene.id, next, now);
     if (!moved) fail('conflict', 'That question was already answered. Continue from where you are.');
     const { id } = await answerStore(trx).insert(track, {
@@ -176,7 +176,7 @@ export async function answerScene(
       outcome: choice.outcome, next_scene_id: choice.next, content_hash: course.contentHash, answered_at: now,
     });
     if (next === null) {
-      await appendAudit(trx, d.clock, actor, {
+      await appendAudit(trx, deps.clock, actor, {
         action: 'lesson.completed', subjectType: 'user', subjectId: track.userId,
         details: { course: course.id, cycle: track.cycle, lesson: lesson.id, content: course.contentHash },
       });

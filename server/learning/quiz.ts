@@ -16,10 +16,10 @@ export interface QuizSettings extends AttemptRules {
 }
 
 /** Refuses a new attempt (or grading one) while the learner's set of attempts is used up. */
-async function requireAttemptLeft(db: Kysely<DB>, s: QuizSettings, track: Track, now: Date): Promise<void> {
-  const { remaining, nextSetAt } = allowance(s, await attemptStore(db).submittedTimes(track), now);
+async function requireAttemptLeft(db: Kysely<DB>, settings: QuizSettings, track: Track, now: Date): Promise<void> {
+  const { remaining, nextSetAt } = allowance(settings, await attemptStore(db).submittedTimes(track), now);
   if (remaining === 0 && nextSetAt) {
-    fail('conflict', `You have used all ${s.maxAttempts} quiz attempts of this set. You can try again from ${formatDateTime(nextSetAt, s.timeZone)}: `
+    fail('conflict', `You have used all ${settings.maxAttempts} quiz attempts of this set. You can try again from ${formatDateTime(nextSetAt, settings.timeZone)}: `
       + 'until then, review the lessons named on your result pages.');
   }
 }
@@ -36,17 +36,17 @@ export async function ownAttempt(db: Kysely<DB>, userId: number, courseId: strin
 }
 
 /** Opens the quiz: resumes an unsubmitted attempt of the current content, or draws a new set. */
-export async function startAttempt(d: LearningDeps, s: QuizSettings, track: Track, course: Course): Promise<number> {
-  const state = await learnerCourseState(d, track, course);
+export async function startAttempt(deps: LearningDeps, settings: QuizSettings, track: Track, course: Course): Promise<number> {
+  const state = await learnerCourseState(deps, track, course);
   if (!state.allLessonsDone) fail('conflict', 'The quiz opens once you have finished every lesson.');
-  const store = attemptStore(d.db);
+  const store = attemptStore(deps.db);
   const open = await store.openFor(track, course.contentHash);
   if (open) return open.id;
-  await requireAttemptLeft(d.db, s, track, d.clock.now());
-  const served = drawQuestions(course.questions, course.lessons.map((l) => l.id), course.questionsPerAttempt, s.rng ?? cryptoRng);
+  await requireAttemptLeft(deps.db, settings, track, deps.clock.now());
+  const served = drawQuestions(course.questions, course.lessons.map((l) => l.id), course.questionsPerAttempt, settings.rng ?? cryptoRng);
   const { id } = await store.insert({
     user_id: track.userId, course_id: course.id, cycle: track.cycle, content_hash: course.contentHash, served: JSON.stringify(served),
-    started_at: d.clock.now().toISOString(), submitted_at: null, answers: null, correct_count: null,
+    started_at: deps.clock.now().toISOString(), submitted_at: null, answers: null, correct_count: null,
     question_count: served.length, score: null, passed: null,
   });
   return id;
@@ -88,7 +88,7 @@ export const QUIZ_INPUT_PROBLEM = 'Some answers are missing or invalid.';
  * graded, was served under other course content, or the answers do not match what was served.
  */
 export async function submitAttempt(
-  d: LearningDeps, s: QuizSettings, actor: Actor, track: Track, course: Course, attempt: QuizAttempt, answers: Answers,
+  deps: LearningDeps, settings: QuizSettings, actor: Actor, track: Track, course: Course, attempt: QuizAttempt, answers: Answers,
 ): Promise<{ score: number; passed: boolean }> {
   if (attempt.submitted_at) fail('conflict', 'This attempt was already submitted. See your result from the quiz page.');
   if (attempt.cycle !== track.cycle) fail('conflict', 'This attempt belongs to an earlier training cycle and can no longer be submitted.');
@@ -114,15 +114,15 @@ export async function submitAttempt(
   const correct = served.filter((sq) => isRight(byId.get(sq.question)!, answers[sq.question]!)).length;
   const score = Math.round((100 * correct) / served.length);
   const passed = score >= course.passingScore;
-  const now = d.clock.now().toISOString();
-  await d.training.uow(async (trx) => {
+  const now = deps.clock.now().toISOString();
+  await deps.training.uow(async (trx) => {
     // Checked again here: attempts opened side by side must not add up to more than a set.
-    await requireAttemptLeft(trx, s, track, d.clock.now());
+    await requireAttemptLeft(trx, settings, track, deps.clock.now());
     const graded = await attemptStore(trx).grade(attempt.id, {
       submitted_at: now, answers: JSON.stringify(answers), correct_count: correct, score, passed: passed ? 1 : 0,
     });
     if (!graded) fail('conflict', 'This attempt was already submitted.');
-    await appendAudit(trx, d.clock, actor, {
+    await appendAudit(trx, deps.clock, actor, {
       action: passed ? 'quiz.passed' : 'quiz.failed', subjectType: 'user', subjectId: track.userId,
       details: { course: course.id, cycle: track.cycle, attempt: attempt.id, score, correct, questions: served.length, content: course.contentHash },
     });

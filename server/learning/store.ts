@@ -9,25 +9,25 @@ export interface Track {
 }
 
 export function progressStore(db: Kysely<DB>) {
-  const of = (t: Track) => db.selectFrom('lesson_progress').selectAll()
-    .where('user_id', '=', t.userId).where('course_id', '=', t.courseId).where('cycle', '=', t.cycle);
-  const update = (t: Track, lessonId: string) => db.updateTable('lesson_progress')
-    .where('user_id', '=', t.userId).where('course_id', '=', t.courseId).where('cycle', '=', t.cycle).where('lesson_id', '=', lessonId);
+  const of = (track: Track) => db.selectFrom('lesson_progress').selectAll()
+    .where('user_id', '=', track.userId).where('course_id', '=', track.courseId).where('cycle', '=', track.cycle);
+  const update = (track: Track, lessonId: string) => db.updateTable('lesson_progress')
+    .where('user_id', '=', track.userId).where('course_id', '=', track.courseId).where('cycle', '=', track.cycle).where('lesson_id', '=', lessonId);
   return {
-    forTrack: (t: Track) => of(t).execute(),
-    get: (t: Track, lessonId: string) => of(t).where('lesson_id', '=', lessonId).executeTakeFirst(),
+    forTrack: (track: Track) => of(track).execute(),
+    get: (track: Track, lessonId: string) => of(track).where('lesson_id', '=', lessonId).executeTakeFirst(),
     /** Creates the row at the first scene; a concurrent start keeps the first row. */
-    start: (t: Track, lessonId: string, sceneId: string, contentHash: string, now: string) =>
+    start: (track: Track, lessonId: string, sceneId: string, contentHash: string, now: string) =>
       db.insertInto('lesson_progress').values({
-        user_id: t.userId, course_id: t.courseId, cycle: t.cycle, lesson_id: lessonId, current_scene_id: sceneId,
+        user_id: track.userId, course_id: track.courseId, cycle: track.cycle, lesson_id: lessonId, current_scene_id: sceneId,
         content_hash: contentHash, started_at: now, updated_at: now, completed_at: null,
       }).onConflict((oc) => oc.columns(['user_id', 'course_id', 'cycle', 'lesson_id']).doNothing()).execute(),
-    restart: (t: Track, lessonId: string, sceneId: string, contentHash: string, now: string) =>
-      update(t, lessonId).set({ current_scene_id: sceneId, content_hash: contentHash, updated_at: now })
+    restart: (track: Track, lessonId: string, sceneId: string, contentHash: string, now: string) =>
+      update(track, lessonId).set({ current_scene_id: sceneId, content_hash: contentHash, updated_at: now })
         .where('completed_at', 'is', null).execute(),
     /** Moves on from `fromScene` only if the learner is still there: a double submit moves once. */
-    advance: async (t: Track, lessonId: string, fromScene: string, next: string | null, now: string) => {
-      const r = await update(t, lessonId)
+    advance: async (track: Track, lessonId: string, fromScene: string, next: string | null, now: string) => {
+      const r = await update(track, lessonId)
         .set({ current_scene_id: next, updated_at: now, ...(next === null ? { completed_at: now } : {}) })
         .where('current_scene_id', '=', fromScene).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
@@ -45,8 +45,8 @@ export function progressStore(db: Kysely<DB>) {
 
 export function answerStore(db: Kysely<DB>) {
   return {
-    insert: (t: Track, row: { lesson_id: string; scene_id: string; choice_id: string; outcome: string; next_scene_id: string; content_hash: string; answered_at: string }) =>
-      db.insertInto('scene_answers').values({ ...row, user_id: t.userId, course_id: t.courseId, cycle: t.cycle }).returning('id').executeTakeFirstOrThrow(),
+    insert: (track: Track, row: { lesson_id: string; scene_id: string; choice_id: string; outcome: string; next_scene_id: string; content_hash: string; answered_at: string }) =>
+      db.insertInto('scene_answers').values({ ...row, user_id: track.userId, course_id: track.courseId, cycle: track.cycle }).returning('id').executeTakeFirstOrThrow(),
     byId: (id: number) => db.selectFrom('scene_answers').selectAll().where('id', '=', id).executeTakeFirst(),
   };
 }
@@ -56,12 +56,12 @@ export function attemptStore(db: Kysely<DB>) {
     byId: (id: number) => db.selectFrom('quiz_attempts').selectAll().where('id', '=', id).executeTakeFirst(),
     forUser: (userId: number, courseId: string) =>
       db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', userId).where('course_id', '=', courseId).orderBy('id', 'desc').execute(),
-    openFor: (t: Track, contentHash: string) =>
-      db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', t.userId).where('course_id', '=', t.courseId).where('cycle', '=', t.cycle)
+    openFor: (track: Track, contentHash: string) =>
+      db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', track.userId).where('course_id', '=', track.courseId).where('cycle', '=', track.cycle)
         .where('content_hash', '=', contentHash).where('submitted_at', 'is', null).orderBy('id', 'desc').executeTakeFirst(),
     /** When each graded attempt of the cycle was submitted: the attempt limit counts these. */
-    submittedTimes: async (t: Track): Promise<string[]> => (await db.selectFrom('quiz_attempts').select('submitted_at')
-      .where('user_id', '=', t.userId).where('course_id', '=', t.courseId).where('cycle', '=', t.cycle).where('submitted_at', 'is not', null)
+    submittedTimes: async (track: Track): Promise<string[]> => (await db.selectFrom('quiz_attempts').select('submitted_at')
+      .where('user_id', '=', track.userId).where('course_id', '=', track.courseId).where('cycle', '=', track.cycle).where('submitted_at', 'is not', null)
       .execute()).map((r) => r.submitted_at!),
     insert: (row: Omit<QuizAttempt, 'id'>) => db.insertInto('quiz_attempts').values(row).returning('id').executeTakeFirstOrThrow(),
     /** Records the grade only if the attempt is still open: a second or concurrent submit grades nothing. */

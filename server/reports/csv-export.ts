@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { ReportRow } from './store';
 
 /** The export's columns, in order; README documents each. */
-export const EXPORT_COLUMNS = [
+const EXPORT_COLUMNS = [
   'employee_id', 'name', 'email', 'department', 'manager_email', 'role', 'cycle', 'status', 'due_on', 'completed_on',
   'expires_on', 'score', 'certificate_code', 'content_version', 'recorded_by', 'pace',
 ] as const;
@@ -33,11 +33,11 @@ export interface ExportContext {
   recordedBy: (row: ReportRow) => string;
 }
 
-export function exportRecord(r: ReportRow, ctx: ExportContext): string[] {
+function exportRecord(row: ReportRow, ctx: ExportContext): string[] {
   const values = [
-    r.employeeId ?? '', r.name, r.email, ctx.departmentPath(r.departmentId), r.managerEmail ?? '', r.role, r.cycle, r.status, r.dueOn,
-    r.completedOn ?? '', r.validUntil ?? '', r.score === null ? '' : String(r.score), r.certificateCode ?? '',
-    r.contentHash ? r.contentHash.slice(0, 12) : '', ctx.recordedBy(r), r.pace ?? '',
+    row.employeeId ?? '', row.name, row.email, ctx.departmentPath(row.departmentId), row.managerEmail ?? '', row.role, row.cycle, row.status, row.dueOn,
+    row.completedOn ?? '', row.validUntil ?? '', row.score === null ? '' : String(row.score), row.certificateCode ?? '',
+    row.contentHash ? row.contentHash.slice(0, 12) : '', ctx.recordedBy(row), row.pace ?? '',
   ];
   return values.map(neutralise);
 }
@@ -75,10 +75,10 @@ export async function send(out: Writable, chunk: string): Promise<void> {
 /**
  * Streams rows as UTF-8 CSV with a header (and a BOM so Excel reads the accents); resolves with the row
  * count. Each batch of rows becomes one string and one write: a stream write per row cost more than
- * the query (100,000 rows took 3 s through csv-stringify).
+ * the query (csv-stringify's figure is in BENCHMARKS.md).
  */
 export async function writeCsv(
-  batches: AsyncIterable<readonly ReportRow[]>, ctx: ExportContext, out: Writable, extraHeader: readonly string[] = [], extra?: (r: ReportRow) => string[],
+  batches: AsyncIterable<readonly ReportRow[]>, ctx: ExportContext, out: Writable, extraHeader: readonly string[] = [], extra?: (row: ReportRow) => string[],
 ): Promise<number> {
   await send(out, `\uFEFF${csvLine([...EXPORT_COLUMNS, ...extraHeader])}`);
   let n = 0;

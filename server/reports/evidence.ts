@@ -42,7 +42,7 @@ export interface EvidencePack {
 const SLICE = 200;
 
 /** Every completion of the given people, with its attestation and certificates: the record an auditor asks for. */
-export async function evidenceLines(db: Kysely<DB>, t: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
+export async function evidenceLines(db: Kysely<DB>, training: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
   const pacer = new Pacer();
   type Rows<K extends 'people' | 'completions' | 'attestations' | 'certificates'> = Awaited<ReturnType<typeof slice>>[K];
   const slice = async (ids: number[]) => ({
@@ -85,9 +85,9 @@ export async function evidenceLines(db: Kysely<DB>, t: Training, catalogue: Cata
     for (const c of mine) {
       const att = c.attestation_id === null ? undefined : attestationById.get(c.attestation_id);
       lines.push({
-        ...person, course: catalogue.get(c.course_id)?.title ?? c.course_id, cycle: c.cycle, completedOn: t.dayOf(c.completed_at), validUntil: c.valid_until,
+        ...person, course: catalogue.get(c.course_id)?.title ?? c.course_id, cycle: c.cycle, completedOn: training.dayOf(c.completed_at), validUntil: c.valid_until,
         source: c.source, score: c.score === null ? '' : String(c.score), contentVersion: c.content_hash ? c.content_hash.slice(0, 12) : '',
-        attestation: att ? `${att.policy_title} v${att.policy_version}, signed "${att.typed_name}" on ${t.dayOf(att.attested_at)}` : '',
+        attestation: att ? `${att.policy_title} v${att.policy_version}, signed "${att.typed_name}" on ${training.dayOf(att.attested_at)}` : '',
         certificate: (certificatesBy.get(c.id) ?? []).map((x) => `${x.code} (${x.status})`).join('; '),
       });
     }

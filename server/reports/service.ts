@@ -17,23 +17,23 @@ export type { ReportRow };
 export const PAGE_SIZE = 50;
 
 /** What the viewer may see, narrowed by the department filter; a manager asking for another department gets 403. */
-export async function scopedFilter(db: Kysely<DB>, viewer: User, p: ParsedReportQuery, today: string): Promise<ReportFilter> {
+export async function scopedFilter(db: Kysely<DB>, viewer: User, query: ParsedReportQuery, today: string): Promise<ReportFilter> {
   const scope = await scopeFor(db, viewer);
   if (scope.kind === 'self') fail('forbidden', 'Reports are for managers, administrators and auditors.');
   const f: ReportFilter = {
-    courseId: p.courseId, today, statuses: p.statuses, role: p.role, cycle: p.cycle, dueFrom: p.dueFrom, dueTo: p.dueTo, search: p.search,
+    courseId: query.courseId, today, statuses: query.statuses, role: query.role, cycle: query.cycle, dueFrom: query.dueFrom, dueTo: query.dueTo, search: query.search,
   };
   if (scope.kind === 'departments') {
     f.scopeDepartmentIds = scope.departmentIds;
     f.scopeUserIds = scope.directReportIds;
   }
-  if (p.departmentId !== undefined) {
+  if (query.departmentId !== undefined) {
     const all = await departmentStore(db).all();
-    if (!all.some((d) => d.id === p.departmentId)) fail('not-found', 'There is no such department.');
-    if (scope.kind === 'departments' && !scope.departmentIds.includes(p.departmentId)) {
+    if (!all.some((d) => d.id === query.departmentId)) fail('not-found', 'There is no such department.');
+    if (scope.kind === 'departments' && !scope.departmentIds.includes(query.departmentId)) {
       fail('forbidden', 'That department is not in your team. Managers see their own department and its sub-departments.');
     }
-    f.departmentIds = subtreeIds(all, p.departmentId);
+    f.departmentIds = subtreeIds(all, query.departmentId);
   }
   return f;
 }
@@ -42,11 +42,11 @@ export async function scopedFilter(db: Kysely<DB>, viewer: User, p: ParsedReport
  * The report as it stood at the end of a past day, recomputed from the completion history with the
  * same status function: who was employed then, which completions existed and were not yet revoked.
  */
-export async function* rowsAsOf(t: Training, course: Course, f: ReportFilter, asOf: string): AsyncGenerator<ReportRow> {
-  const store = historyStore(t.db);
+export async function* rowsAsOf(training: Training, course: Course, f: ReportFilter, asOf: string): AsyncGenerator<ReportRow> {
+  const store = historyStore(training.db);
   // A generous cut-off in UTC; each timestamp is then judged by its day in the organisation's zone.
   const before = `${addDays(asOf, 2)}T00:00:00.000Z`;
-  const by = (iso: string | null) => iso !== null && t.dayOf(iso) <= asOf;
+  const by = (iso: string | null) => iso !== null && training.dayOf(iso) <= asOf;
   let after = 0;
   for (;;) {
     const people = await store.people(f, after, 2000);
@@ -59,17 +59,17 @@ export async function* rowsAsOf(t: Training, course: Course, f: ReportFilter, as
     const startedBy = groupBy(started, (s) => s.user_id);
     for (const p of people) {
       // The workforce on that day: started by then (hire date, else account creation), not yet deactivated.
-      if ((p.hire_date ?? t.dayOf(p.created_at)) > asOf || (p.status === 'deactivated' && by(p.deactivated_at))) continue;
+      if ((p.hire_date ?? training.dayOf(p.created_at)) > asOf || (p.status === 'deactivated' && by(p.deactivated_at))) continue;
       const counted = (completionsBy.get(p.id) ?? []).filter((c) => by(c.completed_at)
         && !(certs.get(c.id) ?? []).some((x) => x.status === 'revoked' && by(x.revoked_at)));
       const startedCycles = new Set((startedBy.get(p.id) ?? []).filter((s) => by(s.started_at)).map((s) => s.cycle));
-      const a = assignmentFor(t.policy(course), asOf, p.hire_date ?? t.dayOf(p.created_at), p.hire_date !== null,
-        counted.map((c) => ({ completedOn: t.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
+      const a = assignmentFor(training.policy(course), asOf, p.hire_date ?? training.dayOf(p.created_at), p.hire_date !== null,
+        counted.map((c) => ({ completedOn: training.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
       const last = counted.reduce<(typeof counted)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
       const cert = last ? (certs.get(last.id) ?? []).filter((x) => by(x.issued_at)).at(-1) : undefined;
       const row: ReportRow = {
         userId: p.id, employeeId: p.employee_id, name: p.name, email: p.email, role: p.role, departmentId: p.department_id, managerEmail: p.manager_email,
-        cycle: a.cycle, dueOn: a.dueOn, completedOn: last ? t.dayOf(last.completed_at) : null, validUntil: last?.valid_until ?? null,
+        cycle: a.cycle, dueOn: a.dueOn, completedOn: last ? training.dayOf(last.completed_at) : null, validUntil: last?.valid_until ?? null,
         score: last?.score ?? null, certificateId: cert?.id ?? null, certificateCode: cert?.code ?? null, contentHash: last?.content_hash ?? null,
         source: last?.source ?? null, recordedBy: last?.recorded_by ?? null, graceUntil: a.thresholds.graceUntil, status: a.status, pace: last?.pace ?? null,
       };
@@ -96,12 +96,12 @@ const SORT_VALUE: Record<ParsedReportQuery['sort'], (r: ReportRow) => string> = 
 };
 
 /** One page of the report, its total and the count per status, now or as of a past day. */
-export async function reportPage(t: Training, course: Course, f: ReportFilter, p: ParsedReportQuery): Promise<ReportPage> {
-  const offset = (p.page - 1) * PAGE_SIZE;
-  if (!p.asOf) {
-    const store = reportStore(t.db);
+export async function reportPage(training: Training, course: Course, f: ReportFilter, query: ParsedReportQuery): Promise<ReportPage> {
+  const offset = (query.page - 1) * PAGE_SIZE;
+  if (!query.asOf) {
+    const store = reportStore(training.db);
     // One grouped count gives both the per-status figures and the total for the chosen statuses.
-    const [rows, byStatus] = await Promise.all([store.page(f, p.sort, p.dir, PAGE_SIZE, offset), store.byStatus({ ...f, statuses: undefined })]);
+    const [rows, byStatus] = await Promise.all([store.page(f, query.sort, query.dir, PAGE_SIZE, offset), store.byStatus({ ...f, statuses: undefined })]);
     const counts = emptyCounts();
     for (const s of byStatus) counts[s.status] = s.n;
     const total = byStatus.filter((s) => !f.statuses?.length || f.statuses.includes(s.status)).reduce((n, s) => n + s.n, 0);
@@ -109,32 +109,32 @@ export async function reportPage(t: Training, course: Course, f: ReportFilter, p
   }
   const all: ReportRow[] = [];
   const counts = emptyCounts();
-  for await (const r of rowsAsOf(t, course, { ...f, statuses: undefined }, p.asOf)) {
+  for await (const r of rowsAsOf(training, course, { ...f, statuses: undefined }, query.asOf)) {
     counts[r.status] += 1;
     if (!f.statuses?.length || f.statuses.includes(r.status)) all.push(r);
   }
-  const key = SORT_VALUE[p.sort];
-  all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.userId - b.userId) * (p.dir === 'desc' ? -1 : 1));
+  const key = SORT_VALUE[query.sort];
+  all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.userId - b.userId) * (query.dir === 'desc' ? -1 : 1));
   return { rows: all.slice(offset, offset + PAGE_SIZE), total: all.length, counts };
 }
 
 const BATCH = 2000;
 
 /** Every row of the report in batches (constant memory for the "now" report). */
-export async function* allRowBatches(t: Training, course: Course, f: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow[]> {
+export async function* allRowBatches(training: Training, course: Course, filter: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow[]> {
   if (asOf) {
     let batch: ReportRow[] = [];
-    for await (const r of rowsAsOf(t, course, f, asOf)) {
+    for await (const r of rowsAsOf(training, course, filter, asOf)) {
       batch.push(r);
       if (batch.length === BATCH) { yield batch; batch = []; }
     }
     if (batch.length) yield batch;
     return;
   }
-  const store = reportStore(t.db);
+  const store = reportStore(training.db);
   let after = 0;
   for (;;) {
-    const rows = await store.batch(f, after, BATCH);
+    const rows = await store.batch(filter, after, BATCH);
     if (rows.length === 0) return;
     yield rows;
     after = rows[rows.length - 1]!.userId;
@@ -142,31 +142,31 @@ export async function* allRowBatches(t: Training, course: Course, f: ReportFilte
 }
 
 /** Every row of the report, one at a time. */
-export async function* allRows(t: Training, course: Course, f: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow> {
-  for await (const batch of allRowBatches(t, course, f, asOf)) yield* batch;
+export async function* allRows(training: Training, course: Course, filter: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow> {
+  for await (const batch of allRowBatches(training, course, filter, asOf)) yield* batch;
 }
 
 /** The team page: counts by department and status, and the 25 most overdue people. */
-export async function teamOverview(t: Training, f: ReportFilter) {
-  const store = reportStore(t.db);
+export async function teamOverview(training: Training, filter: ReportFilter) {
+  const store = reportStore(training.db);
   const [groups, overdue] = await Promise.all([
-    store.byDepartmentAndStatus(f),
-    store.page({ ...f, statuses: ['overdue', 'expired'] }, 'due_on', 'asc', 25, 0),
+    store.byDepartmentAndStatus(filter),
+    store.page({ ...filter, statuses: ['overdue', 'expired'] }, 'due_on', 'asc', 25, 0),
   ]);
   return { groups, overdue };
 }
 
 /** How many people a filter matches today. */
-export function reportCount(t: Training, f: ReportFilter): Promise<number> {
-  return reportStore(t.db).count(f);
+export function reportCount(training: Training, filter: ReportFilter): Promise<number> {
+  return reportStore(training.db).count(filter);
 }
 
 /** Who recorded what, by id: the admins' e-mail addresses for the export's "recorded by" column. */
-export function adminEmails(t: Training) {
-  return exportStore(t.db).adminEmails();
+export function adminEmails(training: Training) {
+  return exportStore(training.db).adminEmails();
 }
 
 /** Everyone in these departments, for a department's evidence pack. */
-export function peopleInDepartments(t: Training, departmentIds: number[]): Promise<number[]> {
-  return exportStore(t.db).userIdsInDepartments(departmentIds);
+export function peopleInDepartments(training: Training, departmentIds: number[]): Promise<number[]> {
+  return exportStore(training.db).userIdsInDepartments(departmentIds);
 }

@@ -37,31 +37,31 @@ export function reportStore(db: Kysely<DB>) {
    * name or department index) and their status row is a primary-key lookup: left to itself, without
    * fresh ANALYZE statistics, the planner walked the status index first and sorted the whole result for
    * every page and every export batch. A page in due-date order walks the status rows by their due-date
-   * index instead and stops after one page (the overdue list: 34 ms to 0.1 ms at 100,000 people).
+   * index instead and stops after one page (the overdue list's timing, before and after, is in BENCHMARKS.md).
    */
-  const base = (f: ReportFilter, outer: 'people' | 'due-dates' = 'people') => {
-    const status = statusSql(f.today);
+  const base = (filter: ReportFilter, outer: 'people' | 'due-dates' = 'people') => {
+    const status = statusSql(filter.today);
     let q = (outer === 'people' ? db.selectFrom('users').crossJoin('training_status') : db.selectFrom('training_status').crossJoin('users'))
-      .whereRef('training_status.user_id', '=', 'users.id').where('training_status.course_id', '=', f.courseId)
+      .whereRef('training_status.user_id', '=', 'users.id').where('training_status.course_id', '=', filter.courseId)
       .where('users.status', '=', 'active');
-    if (f.scopeDepartmentIds) {
-      const depts = f.scopeDepartmentIds.length ? f.scopeDepartmentIds : [-1];
-      const extra = f.scopeUserIds?.length ? f.scopeUserIds : [-1];
+    if (filter.scopeDepartmentIds) {
+      const depts = filter.scopeDepartmentIds.length ? filter.scopeDepartmentIds : [-1];
+      const extra = filter.scopeUserIds?.length ? filter.scopeUserIds : [-1];
       q = q.where((eb) => eb.or([eb('users.department_id', 'in', depts), eb('users.id', 'in', extra)]));
     }
-    if (f.departmentIds) q = q.where('users.department_id', 'in', f.departmentIds.length ? f.departmentIds : [-1]);
-    if (f.statuses?.length) q = q.where(status, 'in', f.statuses);
-    if (f.role) q = q.where('users.role', '=', f.role as 'learner');
-    if (f.cycle) q = q.where('training_status.cycle', '=', f.cycle);
-    if (f.dueFrom) q = q.where('training_status.due_on', '>=', f.dueFrom);
-    if (f.dueTo) q = q.where('training_status.due_on', '<=', f.dueTo);
-    if (f.userId !== undefined) q = q.where('users.id', '=', f.userId);
-    if (f.search) q = q.where((eb) => personMatches(eb, f.search!));
+    if (filter.departmentIds) q = q.where('users.department_id', 'in', filter.departmentIds.length ? filter.departmentIds : [-1]);
+    if (filter.statuses?.length) q = q.where(status, 'in', filter.statuses);
+    if (filter.role) q = q.where('users.role', '=', filter.role as 'learner');
+    if (filter.cycle) q = q.where('training_status.cycle', '=', filter.cycle);
+    if (filter.dueFrom) q = q.where('training_status.due_on', '>=', filter.dueFrom);
+    if (filter.dueTo) q = q.where('training_status.due_on', '<=', filter.dueTo);
+    if (filter.userId !== undefined) q = q.where('users.id', '=', filter.userId);
+    if (filter.search) q = q.where((eb) => personMatches(eb, filter.search!));
     return { q, status };
   };
 
-  const rowSelect = (f: ReportFilter, outer: 'people' | 'due-dates' = 'people') => {
-    const { q, status } = base(f, outer);
+  const rowSelect = (filter: ReportFilter, outer: 'people' | 'due-dates' = 'people') => {
+    const { q, status } = base(filter, outer);
     return q.leftJoin('users as managers', 'managers.id', 'users.manager_id').leftJoin('departments', 'departments.id', 'users.department_id').select([
       'users.id as userId', 'users.employee_id as employeeId', 'users.name', 'users.email', 'users.role', 'users.department_id as departmentId',
       'managers.email as managerEmail', 'training_status.cycle', 'training_status.due_on as dueOn', 'training_status.last_completed_on as completedOn',
@@ -72,17 +72,17 @@ export function reportStore(db: Kysely<DB>) {
   };
 
   return {
-    page: (f: ReportFilter, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number) =>
-      rowSelect(f, sort === 'due_on' ? 'due-dates' : 'people').orderBy(sql.ref(SORTS[sort]), dir).orderBy('users.id', 'asc').limit(limit).offset(offset).execute(),
+    page: (filter: ReportFilter, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number) =>
+      rowSelect(filter, sort === 'due_on' ? 'due-dates' : 'people').orderBy(sql.ref(SORTS[sort]), dir).orderBy('users.id', 'asc').limit(limit).offset(offset).execute(),
     /** Rows in id order after `afterId`: the CSV export walks the whole report a batch at a time. */
-    batch: (f: ReportFilter, afterId: number, limit: number) =>
-      rowSelect(f).where('users.id', '>', afterId).orderBy('users.id', 'asc').limit(limit).execute(),
-    count: async (f: ReportFilter) => {
-      const { q } = base(f);
+    batch: (filter: ReportFilter, afterId: number, limit: number) =>
+      rowSelect(filter).where('users.id', '>', afterId).orderBy('users.id', 'asc').limit(limit).execute(),
+    count: async (filter: ReportFilter) => {
+      const { q } = base(filter);
       return Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     },
-    byStatus: async (f: ReportFilter) => {
-      const { q, status } = base(f);
+    byStatus: async (filter: ReportFilter) => {
+      const { q, status } = base(filter);
       const rows = await q.select([status.as('status'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy(status).execute();
       return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
     },
@@ -90,13 +90,13 @@ export function reportStore(db: Kysely<DB>) {
      * Per department and status: people, and how many hold a completion still valid today (compliant).
      * One pass gives both the organisation's status counts and each department's bar.
      */
-    byDepartmentAndStatus: async (f: ReportFilter) => {
-      const { q, status } = base(f);
+    byDepartmentAndStatus: async (filter: ReportFilter) => {
+      const { q, status } = base(filter);
       const rows = await q.select([
         'users.department_id as departmentId', status.as('status'), (eb) => eb.fn.countAll<number>().as('n'),
-        sql<number>`sum(case when training_status.last_valid_until >= ${f.today} then 1 else 0 end)`.as('compliant'),
+        sql<number>`sum(case when training_status.last_valid_until >= ${filter.today} then 1 else 0 end)`.as('compliant'),
       // "+" keeps SQLite from walking people through the department index to save a sort of a few
-      // hundred groups: that index order jumps around the table and took three times as long.
+      // hundred groups: that index order jumps around the table and is slower (BENCHMARKS.md).
       ]).groupBy([sql`+users.department_id`, status]).execute();
       return rows.map((r) => ({ departmentId: r.departmentId, status: r.status, n: Number(r.n), compliant: Number(r.compliant) }));
     },

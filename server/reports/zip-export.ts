@@ -8,8 +8,8 @@ export const ZIP_MAX_CERTIFICATES = 5000;
 
 /**
  * Certificates rendered in-process before an export asks for render threads. Starting a thread costs
- * about a second of CPU before it renders at full speed (render-pool.ts), more than a few dozen
- * certificates take on a warm thread, so a small export is done sooner without them; a bigger one gets
+ * more CPU before it renders at full speed (render-pool.ts) than a few dozen certificates take on a
+ * warm thread, so a small export is done sooner without them; a bigger one gets
  * them while it carries on in-process, and exports in the next half minute find them warm.
  */
 export const THREADS_AFTER = 48;

@@ -39,12 +39,12 @@ async function existingResult(trx: Kysely<DB>, completionId: number): Promise<Fi
  * against the summed minimum lesson time (at the configured speed, or the default one when timing is
  * off, so reports still flag a scripted run). Stored once here so reports never recompute it.
  */
-async function studyPace(trx: Kysely<DB>, t: Training, course: Course, userId: number, attempt: QuizAttempt) {
+async function studyPace(trx: Kysely<DB>, training: Training, course: Course, userId: number, attempt: QuizAttempt) {
   const first = await trx.selectFrom('lesson_progress').select((eb) => eb.fn.min('started_at').as('started'))
     .where('user_id', '=', userId).where('course_id', '=', course.id).where('cycle', '=', attempt.cycle).executeTakeFirst();
   if (!first?.started || !attempt.submitted_at) return {};
   const studySeconds = Math.max(0, Math.floor((Date.parse(attempt.submitted_at) - Date.parse(first.started)) / 1000));
-  const minimum = courseMinimumSeconds(course, t.config.lessonMinWpm || DEFAULT_LESSON_WPM);
+  const minimum = courseMinimumSeconds(course, training.config.lessonMinWpm || DEFAULT_LESSON_WPM);
   return { study_seconds: studySeconds, min_study_seconds: minimum, pace: paceOf(studySeconds, minimum) };
 }
 

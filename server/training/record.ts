@@ -40,24 +40,24 @@ const noonOf = (day: string) => `${day}T12:00:00.000Z`;
  * flagged as admin-recorded, for the person's open cycle.
  */
 export async function recordInPerson(
-  t: Training, actor: Actor, user: User, course: Course, f: z.output<typeof inPersonFields>,
+  training: Training, actor: Actor, user: User, course: Course, fields: z.output<typeof inPersonFields>,
 ): Promise<number> {
-  if (f.completed_on > t.today()) fail('invalid', 'The session date cannot be in the future.');
-  return t.uow(async (trx) => {
-    const assignment = await t.assignment(user, course, trx);
+  if (fields.completed_on > training.today()) fail('invalid', 'The session date cannot be in the future.');
+  return training.uow(async (trx) => {
+    const assignment = await training.assignment(user, course, trx);
     if (assignment.status === 'completed') fail('conflict', `${user.name} is already up to date with this course.`);
-    const completedAt = noonOf(f.completed_on);
+    const completedAt = noonOf(fields.completed_on);
     const completionId = await completionStore(trx).insertOnce({
       user_id: user.id, course_id: course.id, cycle: assignment.cycle, due_on: assignment.dueOn, content_hash: null, attempt_id: null,
-      attestation_id: null, score: null, completed_at: completedAt, valid_until: nextAnnual(t.policy(course), f.completed_on).validUntil,
-      source: 'in-person', recorded_by: actor.id, details: JSON.stringify({ trainer: f.trainer, reason: f.reason }), created_at: t.clock.now().toISOString(),
+      attestation_id: null, score: null, completed_at: completedAt, valid_until: nextAnnual(training.policy(course), fields.completed_on).validUntil,
+      source: 'in-person', recorded_by: actor.id, details: JSON.stringify({ trainer: fields.trainer, reason: fields.reason }), created_at: training.clock.now().toISOString(),
     });
     if (completionId === undefined) fail('conflict', `${user.name} already has a completion for this cycle.`);
-    await appendAudit(trx, t.clock, actor, {
+    await appendAudit(trx, training.clock, actor, {
       action: 'completion.recorded', subjectType: 'user', subjectId: user.id,
-      details: { completion: completionId, course: course.id, cycle: assignment.cycle, source: 'in-person', date: f.completed_on, trainer: f.trainer, reason: f.reason },
+      details: { completion: completionId, course: course.id, cycle: assignment.cycle, source: 'in-person', date: fields.completed_on, trainer: fields.trainer, reason: fields.reason },
     });
-    await issueCertificate(trx, t.clock, actor, completionId, user.name, course);
+    await issueCertificate(trx, training.clock, actor, completionId, user.name, course);
     touch(trx, user.id);
     return completionId;
   });
@@ -76,11 +76,11 @@ interface HistoryRow {
 }
 
 /** Validates a file of earlier completions against the people and courses that exist; all rows or none. */
-export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catalogue, csvText: string): Promise<{ rows: HistoryRow[]; errors: RowError[] }> {
+export async function parseHistory(db: Kysely<DB>, training: Training, catalogue: Catalogue, csvText: string): Promise<{ rows: HistoryRow[]; errors: RowError[] }> {
   const csv = await readCsv(csvText, HISTORY_COLUMNS, HISTORY_OPTIONAL, 100_000);
   const errors = [...csv.errors];
   const rows: HistoryRow[] = [];
-  const today = t.today();
+  const today = training.today();
   const pacer = new Pacer();
   const people = new Map((await userStore(db).byEmployeeIds([...new Set(csv.rows.map((r) => r.values.employee_id!.trim()))])).map((u) => [u.employee_id!, u]));
   for (const { line, values } of csv.rows) {
@@ -98,15 +98,15 @@ export async function parseHistory(db: Kysely<DB>, t: Training, catalogue: Catal
     if (v.expires_at && (!isRealDate(v.expires_at) || v.expires_at <= completedOn)) bad('expires_at', 'Write expires_at as YYYY-MM-DD, after the completion date, or leave it empty.');
     if (!v.source || v.source.length > 100 || hasControlChars(v.source)) bad('source', 'Name the system or session the record comes from (up to 100 characters).');
     if (user && course && isRealDate(completedOn) && completedOn >= EARLIEST_TRAINING_DAY && completedOn <= today) {
-      rows.push({ line, user, course, completedOn, source: v.source!, validUntil: v.expires_at || nextAnnual(t.policy(course), completedOn).validUntil });
+      rows.push({ line, user, course, completedOn, source: v.source!, validUntil: v.expires_at || nextAnnual(training.policy(course), completedOn).validUntil });
     }
   }
   return { rows, errors: errors.sort((a, b) => a.line - b.line) };
 }
 
 /** Imports earlier completions in one transaction; a row already imported is counted, not duplicated. */
-export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[], sourceLabel: string): Promise<{ added: number; present: number }> {
-  return t.uow(async (trx) => {
+export async function importHistory(training: Training, actor: Actor, rows: HistoryRow[], sourceLabel: string): Promise<{ added: number; present: number }> {
+  return training.uow(async (trx) => {
     let added = 0;
     // A slice at a time (see Pacer), so the server keeps answering during a large history import.
     const pacer = new Pacer();
@@ -115,12 +115,12 @@ export async function importHistory(t: Training, actor: Actor, rows: HistoryRow[
       const id = await completionStore(trx).insertOnce({
         user_id: r.user.id, course_id: r.course.id, cycle: `imported-${r.completedOn}`, due_on: null, content_hash: null, attempt_id: null,
         attestation_id: null, score: null, completed_at: noonOf(r.completedOn), valid_until: r.validUntil, source: 'import',
-        recorded_by: actor.id, details: JSON.stringify({ source: r.source }), created_at: t.clock.now().toISOString(),
+        recorded_by: actor.id, details: JSON.stringify({ source: r.source }), created_at: training.clock.now().toISOString(),
       });
       if (id !== undefined) added += 1;
     }
     touch(trx, rows.map((r) => r.user.id));
-    await appendAudit(trx, t.clock, actor, { action: 'completions.imported', subjectType: 'import', details: { source: sourceLabel, rows: rows.length, added, present: rows.length - added } });
+    await appendAudit(trx, training.clock, actor, { action: 'completions.imported', subjectType: 'import', details: { source: sourceLabel, rows: rows.length, added, present: rows.length - added } });
     return { added, present: rows.length - added };
   });
 }

@@ -30,13 +30,13 @@ export interface PurgeCounts {
  * (45 CFR 164.530(j)). The audit log is kept whole: removing its oldest events would break the hash
  * chain that proves nothing was edited. One audit event records what was removed.
  */
-export async function purgeBefore(t: Training, actor: Actor, before: string): Promise<PurgeCounts> {
-  const limit = earliestAllowedCutoff(t.today());
+export async function purgeBefore(training: Training, actor: Actor, before: string): Promise<PurgeCounts> {
+  const limit = earliestAllowedCutoff(training.today());
   if (before > limit) {
     fail('invalid', `Training records are kept six years (45 CFR 164.530(j)). The latest date you can purge before today is ${limit}.`);
   }
   const cutoff = `${before}T00:00:00.000Z`;
-  return t.uow(async (trx: Kysely<DB>) => {
+  return training.uow(async (trx: Kysely<DB>) => {
     const old = await trx.selectFrom('completions').select(['id', 'user_id', 'attestation_id']).where('valid_until', '<', before).execute();
     // Whose records go: their status may move (a removed completion, or the attempt or lesson that made them "started").
     touch(trx, old.map((c) => c.user_id));
@@ -61,7 +61,7 @@ export async function purgeBefore(t: Training, actor: Actor, before: string): Pr
     const answers = Number((await trx.deleteFrom('scene_answers').where('answered_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
     const progress = Number((await trx.deleteFrom('lesson_progress').where('updated_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
     const counts = { completions: ids.length, certificates: certs.length, attestations, attempts, answers, progress };
-    await appendAudit(trx, t.clock, actor, { action: 'retention.purged', details: { before, ...counts } });
+    await appendAudit(trx, training.clock, actor, { action: 'retention.purged', details: { before, ...counts } });
     return counts;
   });
 }

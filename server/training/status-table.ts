@@ -27,13 +27,13 @@ export function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<numb
 export class StatusIndex {
   private readonly keys = new Map<string, string>();
 
-  constructor(private readonly t: Training, private readonly courses: readonly Course[]) {}
+  constructor(private readonly training: Training, private readonly courses: readonly Course[]) {}
 
   /** A fingerprint of the rules: when it changes (config or course validity), every row is recomputed. */
   policyKey(course: Course): string {
     let key = this.keys.get(course.id);
     if (key === undefined) {
-      key = crypto.createHash('sha256').update(JSON.stringify([this.t.policy(course), this.t.config.timeZone])).digest('hex').slice(0, 16);
+      key = crypto.createHash('sha256').update(JSON.stringify([this.training.policy(course), this.training.config.timeZone])).digest('hex').slice(0, 16);
       this.keys.set(course.id, key);
     }
     return key;
@@ -50,8 +50,8 @@ export class StatusIndex {
       .where('user_id', '=', user.id).where('course_id', '=', course.id).executeTakeFirst();
     if (!row || row.policy_key !== this.policyKey(course)) return undefined;
     const thresholds: Thresholds = { kind: row.kind, opensOn: row.opens_on, graceUntil: row.grace_until, validUntil: row.valid_until, started: row.started === 1 };
-    const common = { cycle: row.cycle, dueOn: row.due_on, opensOn: row.opens_on, status: statusOn(thresholds, this.t.today()), thresholds };
-    const policy = this.t.policy(course);
+    const common = { cycle: row.cycle, dueOn: row.due_on, opensOn: row.opens_on, status: statusOn(thresholds, this.training.today()), thresholds };
+    const policy = this.training.policy(course);
     if (row.kind === 'onboarding') {
       return { ...common, kind: 'onboarding', reason: assignmentReason(policy, { kind: 'onboarding', dueOn: row.due_on, hasHireDate: user.hire_date !== null }) };
     }
@@ -74,8 +74,8 @@ export class StatusIndex {
   private async refreshBatch(db: Kysely<DB>, ids: readonly number[], pacer: Pacer): Promise<void> {
     if (ids.length === 0) return;
     const users = await db.selectFrom('users').select(['id', 'hire_date', 'created_at']).where('id', 'in', ids).execute();
-    const now = this.t.clock.now().toISOString();
-    const today = this.t.today();
+    const now = this.training.clock.now().toISOString();
+    const today = this.training.today();
     for (const course of this.courses) {
       const [completions, started, certs] = await Promise.all([
         db.selectFrom('completions').selectAll().where('course_id', '=', course.id).where('user_id', 'in', ids)
@@ -96,14 +96,14 @@ export class StatusIndex {
       const rows: TrainingStatusRow[] = users.map((u) => {
         const mine = byUser.get(u.id) ?? [];
         const startedCycles = new Set((startedBy.get(u.id) ?? []).map((s) => s.cycle));
-        const a = assignmentFor(this.t.policy(course), today, u.hire_date ?? this.t.dayOf(u.created_at), u.hire_date !== null,
-          mine.map((c) => ({ completedOn: this.t.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
+        const a = assignmentFor(this.training.policy(course), today, u.hire_date ?? this.training.dayOf(u.created_at), u.hire_date !== null,
+          mine.map((c) => ({ completedOn: this.training.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
         const last = mine.reduce<(typeof mine)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
         const cert = last ? certBy.get(last.id) : undefined;
         return {
           user_id: u.id, course_id: course.id, cycle: a.cycle, kind: a.kind, due_on: a.dueOn, opens_on: a.thresholds.opensOn,
           grace_until: a.thresholds.graceUntil, valid_until: a.thresholds.validUntil, started: a.thresholds.started ? 1 : 0,
-          last_completion_id: last?.id ?? null, last_completed_on: last ? this.t.dayOf(last.completed_at) : null, last_valid_until: last?.valid_until ?? null,
+          last_completion_id: last?.id ?? null, last_completed_on: last ? this.training.dayOf(last.completed_at) : null, last_valid_until: last?.valid_until ?? null,
           score: last?.score ?? null, content_hash: last?.content_hash ?? null, certificate_id: cert?.id ?? null, certificate_code: cert?.code ?? null,
           source: last?.source ?? null, recorded_by: last?.recorded_by ?? null, pace: last?.pace ?? null, policy_key: key, updated_at: now,
         };

@@ -30,7 +30,7 @@ export interface Thresholds {
   started: boolean;
 }
 
-export const NO_END = '9999-12-31';
+const NO_END = '9999-12-31';
 
 /**
  * The status on a day. The reports compute the same rule in SQL (reports/status-sql.ts); a test
@@ -75,13 +75,6 @@ export function nextAnnual(policy: CyclePolicy, completedOn: string): { dueOn: s
   return { dueOn: due, validUntil: addDays(due, policy.graceDays) };
 }
 
-/**
- * The one place that decides a person's assignment for a course on a given day.
- * - No completion yet: the onboarding cycle, due `onboardingDays` after the start date; overdue after it (plus grace).
- * - Otherwise the annual cycle after the latest completion: completed until its window opens, then due soon
- *   (or in progress once started), and expired once past the due date plus grace.
- * `startedInCycle` says whether the learner has begun this cycle's lessons or quiz.
- */
 /** The sentence that tells a learner why their due date is what it is. */
 export function assignmentReason(
   policy: CyclePolicy, a: { kind: 'onboarding'; dueOn: string; hasHireDate: boolean } | { kind: 'annual'; dueOn: string; lastCompletedOn: string },
@@ -92,6 +85,13 @@ export function assignmentReason(
     : `Due ${formatDay(a.dueOn)}: your certificate from ${formatDay(a.lastCompletedOn)} is valid for ${daysBetween(a.lastCompletedOn, a.dueOn)} days.`;
 }
 
+/**
+ * The one place that decides a person's assignment for a course on a given day.
+ * - No completion yet: the onboarding cycle, due `onboardingDays` after the start date; overdue after it (plus grace).
+ * - Otherwise the annual cycle after the latest completion: completed until its window opens, then due soon
+ *   (or in progress once started), and expired once past the due date plus grace.
+ * `startedInCycle` says whether the learner has begun this cycle's lessons or quiz.
+ */
 export function assignmentFor(
   policy: CyclePolicy, today: string, startOn: string, hasHireDate: boolean, completions: PastCompletion[], startedInCycle: (cycle: string) => boolean,
 ): Assignment {

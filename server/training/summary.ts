@@ -5,13 +5,13 @@ import { certificatesOf } from '../certificates/service';
 import { completionStore } from './store';
 
 /** A person's training as the transcript and the admin and manager person pages show it. */
-export async function personTraining(t: Training, catalogue: Catalogue, user: User) {
+export async function personTraining(training: Training, catalogue: Catalogue, user: User) {
   const [completions, certificates, attempts, assignments] = await Promise.all([
-    completionStore(t.db).forUser(user.id),
-    certificatesOf(t.db, user.id),
-    t.db.selectFrom('quiz_attempts').select(['id', 'course_id', 'cycle', 'started_at', 'submitted_at', 'score', 'passed', 'content_hash'])
+    completionStore(training.db).forUser(user.id),
+    certificatesOf(training.db, user.id),
+    training.db.selectFrom('quiz_attempts').select(['id', 'course_id', 'cycle', 'started_at', 'submitted_at', 'score', 'passed', 'content_hash'])
       .where('user_id', '=', user.id).orderBy('id', 'desc').execute(),
-    Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await t.currentAssignment(user, course) }))),
+    Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) }))),
   ]);
   return {
     assignments,
@@ -19,7 +19,7 @@ export async function personTraining(t: Training, catalogue: Catalogue, user: Us
     completions: completions.map((c) => ({
       ...c,
       courseTitle: catalogue.get(c.course_id)?.title ?? c.course_id,
-      completedOn: t.dayOf(c.completed_at),
+      completedOn: training.dayOf(c.completed_at),
       details: JSON.parse(c.details) as { trainer?: string; reason?: string; source?: string },
       certificates: certificates.filter((x) => x.completion_id === c.id),
     })),

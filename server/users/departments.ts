@@ -3,8 +3,8 @@ import type { Clock } from '../clock';
 import type { DB, Department } from '../db/schema';
 import { departmentStore } from './store';
 
-export const DEPARTMENT_SEGMENT_MAX = 100;
-export const DEPARTMENT_DEPTH_MAX = 8;
+const DEPARTMENT_SEGMENT_MAX = 100;
+const DEPARTMENT_DEPTH_MAX = 8;
 
 // Characters that look like "/" without being one. A name holding one reads like a path inside another
 // department ("Nursing∕ICU") while being a department of its own, outside that department's subtree and
@@ -44,7 +44,7 @@ export function splitDepartmentPath(input: string): string[] | string {
   return parts;
 }
 
-export const pathKey = (parts: string[]): string => parts.map((p) => p.toLowerCase()).join('/');
+const pathKey = (parts: string[]): string => parts.map((p) => p.toLowerCase()).join('/');
 
 /** Finds or creates every level of a department path; returns the leaf's id. Idempotent. */
 export async function ensureDepartment(db: Kysely<DB>, clock: Clock, parts: string[]): Promise<{ id: number; created: string[] }> {

@@ -82,11 +82,11 @@ function managersFirst(rows: ParsedRow[]): ParsedRow[] {
  * yet (or the row gives none). An email that belongs to someone with another employee ID is a conflict
  * that saveUser reports, rather than silently renumbering that person.
  */
-async function matchExisting(users: ReturnType<typeof userStore>, f: UserFields) {
-  const byId = f.employee_id ? await users.byEmployeeId(f.employee_id) : undefined;
+async function matchExisting(users: ReturnType<typeof userStore>, fields: UserFields) {
+  const byId = fields.employee_id ? await users.byEmployeeId(fields.employee_id) : undefined;
   if (byId) return byId;
-  const byEmail = await users.byEmail(f.email);
-  return byEmail && (!f.employee_id || !byEmail.employee_id) ? byEmail : undefined;
+  const byEmail = await users.byEmail(fields.email);
+  return byEmail && (!fields.employee_id || !byEmail.employee_id) ? byEmail : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { hashPassword } from '../../server/auth/password';
+import { hashPassword } from '../../server/auth/password-hashing';
 import type { Clock } from '../../server/clock';
 import type { DB, Role, User } from '../../server/db/schema';
 import { saveUser } from '../../server/users/service';

@@ -10,11 +10,10 @@ const waiting = new Map<number, { resolve: (r: { text: string; pages: number }) 
 function parserThread(): Worker {
   if (worker) return worker;
   const w = new Worker(path.join(__dirname, 'pdf-text-worker.cjs'));
-  // Idle, the thread must not keep jest's worker process alive after the last test.
-  w.unref();
   w.on('message', (r: Reply) => {
     const pending = waiting.get(r.id);
     waiting.delete(r.id);
+    if (waiting.size === 0) w.unref();
     if (r.error !== undefined || r.text === undefined) pending?.reject(new Error(`PDF could not be parsed: ${r.error ?? 'no text'}`));
     else pending?.resolve({ text: r.text, pages: r.pages ?? 0 });
   });
@@ -23,6 +22,10 @@ function parserThread(): Worker {
     waiting.clear();
     worker = undefined;
   });
+  // Idle, the thread must not keep jest's worker process alive after the last test (jest then reports
+  // "a worker process has failed to exit gracefully"). Unref'd after the listeners: adding a 'message'
+  // listener refs the worker's port again. pdfText refs it while a reply is awaited.
+  w.unref();
   worker = w;
   return w;
 }
@@ -34,7 +37,9 @@ function parserThread(): Worker {
 export function pdfText(bytes: Buffer | Uint8Array): Promise<{ text: string; pages: number }> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
+    const thread = parserThread();
+    if (waiting.size === 0) thread.ref();
     waiting.set(id, { resolve, reject });
-    parserThread().postMessage({ id, bytes: new Uint8Array(bytes) });
+    thread.postMessage({ id, bytes: new Uint8Array(bytes) });
   });
 }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
-import { hashPassword } from './password';
+import { hashPassword } from './password-hashing';
 import { consumeToken, findLiveToken } from './tokens';
 
 /** The person a set-password link belongs to, while the link is live and the account active. */

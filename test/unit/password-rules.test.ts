@@ -1,5 +1,5 @@
-import { passwordProblem, PASSWORD_MIN } from '../../server/auth/password-policy';
-import { hashPassword, verifyPassword } from '../../server/auth/password';
+import { passwordProblem, PASSWORD_MIN } from '../../server/auth/password-rules';
+import { hashPassword, verifyPassword } from '../../server/auth/password-hashing';
 
 describe('password policy (NIST SP 800-63B-4)', () => {
   test.each([

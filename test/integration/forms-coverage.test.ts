@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { viewsDir } from '../../server/paths';
+import type { Agent } from '../helpers/http';
+import { newAgent } from '../helpers/http';
+import { routeTable } from '../helpers/routes';
+import { SPECS } from '../helpers/forms/specs';
+import { admin, course, currentScene, fresh, ids, learners, openAttempt, setupToken, t, useWorld } from '../helpers/forms/world';
+
+// The hostile-input properties (forms-*.test.ts) cover every POST route: a route without a spec, a spec
+// without a route, a form field a spec does not know, or an upload form that is not a CSV spec fails here.
+
+useWorld();
+
+describe('hostile input on every form: coverage', () => {
+  test('every POST route has a spec here, every spec names a route, and only GET and POST routes exist', () => {
+    const routes = routeTable(t.app);
+    const posts = routes.filter((r) => r.startsWith('POST '));
+    expect(posts.filter((r) => !(r in SPECS))).toEqual([]);
+    expect(Object.keys(SPECS).filter((r) => !posts.includes(r))).toEqual([]);
+    expect(routes.filter((r) => !/^(GET|POST) /.test(r))).toEqual([]);
+  });
+
+  test('the CSV specs are exactly the multipart forms in the views', () => {
+    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+      .flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ejs') ? [path.join(dir, d.name)] : []));
+    const multipart = files(viewsDir).flatMap((f) => [...fs.readFileSync(f, 'utf8').matchAll(/<form\b[^>]*action="([^"]+)"[^>]*enctype="multipart\/form-data"/g)].map((m) => `POST ${m[1]}`));
+    expect(multipart.sort()).toEqual(Object.keys(SPECS).filter((r) => SPECS[r]!.csv).sort());
+  });
+
+  test('every form on the real pages posts to a route with a spec, with only the fields the spec knows', async () => {
+    const quiz = await openAttempt();
+    const scene = await currentScene();
+    const pages: [Agent, string][] = [
+      [admin, '/admin/users/new'], [admin, `/admin/users/${ids.victim}`], [admin, `/admin/users/${ids.goner}`], [admin, `/admin/users/${ids.certHolder}`],
+      [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'],
+      [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
+      [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`],
+      [learners.get('attest')!, `/courses/${course.id}/attest/${ids.attestAttempt}`],
+      [newAgent(t.app), '/login'],
+      [newAgent(t.app), `/password/${(await SPECS['POST /password/:token']!.params!()).token}`],
+      [newAgent(fresh.app), `/setup/${setupToken}`],
+    ];
+    const covered = new Set<string>();
+    const problems: string[] = [];
+    for (const [agent, page] of pages) {
+      const res = await agent.get(page);
+      if (res.status !== 200) problems.push(`${page} answered ${res.status}`);
+      for (const m of res.text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
+        if (!/method="post"/i.test(m[1]!)) continue;
+        const action = /action="([^"]+)"/.exec(m[1]!)?.[1] ?? page;
+        const route = Object.keys(SPECS).find((r) => new RegExp(`^${r.slice(5).replace(/:\w+/g, '[^/]+')}$`).test(action));
+        if (!route) {
+          problems.push(`${page} has a form posting to ${action}, which no spec covers`);
+          continue;
+        }
+        covered.add(route);
+        const known = new Set(['_csrf', ...SPECS[route]!.fields()]);
+        for (const n of m[2]!.matchAll(/\bname="([^"]+)"/g)) if (!known.has(n[1]!)) problems.push(`${route}: the form on ${page} sends "${n[1]}", which the spec does not know`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(Object.keys(SPECS).filter((r) => !covered.has(r))).toEqual([]);
+  });
+});
