@@ -81,7 +81,7 @@ async function main() {
     const baseline = await reportBaseline(base, admin);
     // The sign-in form's CSRF cookie and its token (no session before sign-in; a signed-in GET /login redirects).
     const loginPage = await fetch(`${base}/login`);
-    const anonymous = cookieOf(loginPage);
+    const anonymous = cookieOf(loginPage, 'pr.csrf');
     const loginToken = csrfIn(await loginPage.text());
 
     const scan: ScanContext = { root, base, proxyUrl, admin, baseline, limit, scannerEnv };

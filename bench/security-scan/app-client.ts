@@ -5,16 +5,19 @@ import { PASSWORD } from './settings';
 
 export const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 
-export function cookieOf(res: Response): string {
-  const set = res.headers.get('set-cookie');
-  if (!set) throw new Error(`no session cookie from ${res.url}`);
-  return set.split(';')[0]!;
+const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]!);
+
+/** The named cookie a response set (by default the session's; sign-in also sets the known-device one). */
+export function cookieOf(res: Response, name = 'pr.sid'): string {
+  const found = cookiesOf(res).find((c) => c.startsWith(`${name}=`));
+  if (!found) throw new Error(`no ${name} cookie from ${res.url}`);
+  return found;
 }
 
-
+/** Signs in as a browser does: no session exists before sign-in; the form's own CSRF cookie goes back with it. */
 export async function signIn(base: string, email: string, get: typeof fetch = fetch): Promise<string> {
   const page = await get(`${base}/login`);
-  const cookie = cookieOf(page);
+  const cookie = cookiesOf(page).join('; ');
   const res = await get(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email, password: PASSWORD, _csrf: csrfIn(await page.text()) }) });
   if (res.status !== 303) throw new Error(`signing in as ${email} answered ${res.status}`);
   return cookieOf(res);

@@ -26,7 +26,7 @@ export async function directChecks(base: string, dataDir: string, logFile: strin
   try {
     const page = await get(`${secure.base}/login`, { headers: { 'x-forwarded-proto': 'https' } });
     expect(/max-age=\d+/.test(page.headers.get('strict-transport-security') ?? ''), 'no Strict-Transport-Security with an https BASE_URL');
-    expect(/;\s*Secure/i.test(page.headers.get('set-cookie') ?? ''), 'the session cookie is not Secure with an https BASE_URL');
+    expect(/;\s*Secure/i.test(page.headers.get('set-cookie') ?? ''), 'the sign-in form\'s CSRF cookie is not Secure with an https BASE_URL');
   } finally {
     await stopServer(secure.child);
   }
