@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { appendAudit } from '../audit/service';
-import { requireRole } from '../http/guards';
+import { can } from '../http/guards';
 import { certificateById, certificateData } from '../certificates/service';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
@@ -28,7 +28,8 @@ const loadEvidence = (): typeof import('./evidence') => require('./evidence') as
 export function reportRoutes(deps: AppDeps): Router {
   const { db, catalogue, training, config } = deps;
   const router = Router();
-  const viewers = requireRole('manager', 'admin', 'auditor');
+  const teamViewers = can('see-team');
+  const viewers = can('see-reports');
   const exporting = heavy(deps.heavyWork, 'export');
 
   const context = async (req: Request) => {
@@ -58,7 +59,7 @@ export function reportRoutes(deps: AppDeps): Router {
     }
   };
 
-  router.get('/team', viewers, async (req, res) => {
+  router.get('/team', teamViewers, async (req, res) => {
     const { filter, depts, course, today } = await context(req);
     const { groups, overdue } = await teamOverview(training, filter);
     const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<TrainingStatus, number>;
