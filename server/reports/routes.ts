@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { heavy } from '../http/heavy-work';
 import { idParam } from '../http/validate';
+import { sourceInWords } from '../training/present';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
 import { departmentTree, subtreeIds } from '../users/departments';
 import { actorOf } from '../http/actor';
@@ -98,8 +99,7 @@ export function reportRoutes(deps: AppDeps): Router {
 
   const recordedByFor = async () => {
     const admins = await adminEmails(training);
-    return (r: ReportRow) => r.source === 'quiz' ? 'self (quiz)' : r.source === 'in-person' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (in person)`
-      : r.source === 'import' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (import)` : '';
+    return (r: ReportRow) => sourceInWords({ source: r.source, recorder: admins.get(r.recordedBy ?? -1) }, 'recorded-by');
   };
 
   router.get('/reports/export.csv', viewers, exporting, async (req, res) => {
