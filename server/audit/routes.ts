@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireRole } from '../http/guards';
+import { can } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { idParam, pageNumber, queryString } from '../http/validate';
 import { isRealDate } from '../dates';
@@ -10,7 +10,7 @@ const PAGE_SIZE = 100;
 export function auditRoutes(deps: AppDeps): Router {
   const router = Router();
 
-  router.get('/admin/audit', requireRole('admin', 'auditor'), async (req, res) => {
+  router.get('/admin/audit', can('see-audit'), async (req, res) => {
     const action = queryString(req.query.action, 100);
     const actor = idParam(queryString(req.query.actor));
     const subject = idParam(queryString(req.query.user));

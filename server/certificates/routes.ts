@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { requireRole, requireUser } from '../http/guards';
+import { can, requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { idParam } from '../http/validate';
@@ -48,9 +48,9 @@ export function certificateRoutes(deps: AppDeps): Router {
     });
   });
 
-  const admins = requireRole('admin');
+  const revokers = can('revoke-certificates');
 
-  router.post('/admin/certificates/:id/revoke', admins, async (req, res) => {
+  router.post('/admin/certificates/:id/revoke', revokers, async (req, res) => {
     const found = await loadCertificate(db, idParam(req.params.id));
     if (!found) fail('not-found', 'There is no such certificate.');
     const reason = typeof req.body?.reason === 'string' ? (req.body.reason as string).trim() : '';
@@ -63,7 +63,7 @@ export function certificateRoutes(deps: AppDeps): Router {
     res.redirect(303, `/admin/users/${found.owner.id}`);
   });
 
-  router.post('/admin/certificates/:id/reissue', admins, async (req, res) => {
+  router.post('/admin/certificates/:id/reissue', revokers, async (req, res) => {
     const found = await loadCertificate(db, idParam(req.params.id));
     if (!found) fail('not-found', 'There is no such certificate.');
     await reissueCertificate(training, actorOf(req.user!, req.ip), found.cert.id);

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { Role } from '../db/schema';
 import { RuleError } from '../errors';
+import { roleCan, type Capability } from './capabilities';
 import { hasControlChars } from '../text';
 
 /** Anonymous visitors are sent to sign in and brought back afterwards. */
@@ -10,11 +10,11 @@ export const requireUser: RequestHandler = (req, res, next) => {
   res.redirect(303, `/login?next=${encodeURIComponent(back)}`);
 };
 
-/** Signed in but the wrong role: 403. */
-export function requireRole(...roles: Role[]): RequestHandler {
+/** Signed in but the role may not do this (capabilities.ts): 403. Anonymous visitors are sent to sign in. */
+export function can(capability: Capability): RequestHandler {
   return (req, res, next) => {
     if (!req.user) return requireUser(req, res, next);
-    if (roles.includes(req.user.role)) return next();
+    if (roleCan(req.user.role, capability)) return next();
     next(new RuleError('forbidden', 'Your account does not have access to this page. If you need it, ask your administrator.'));
   };
 }

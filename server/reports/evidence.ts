@@ -10,6 +10,7 @@ import { formatDay } from '../dates';
 import { neutralise } from './csv-export';
 import { documentFonts } from '../certificates/fonts';
 import { Pacer } from '../pacer';
+import { sourceInWords } from '../training/present';
 import { groupBy } from '../training/status-table';
 
 export interface EvidenceLine {
@@ -86,7 +87,7 @@ export async function evidenceLines(db: Kysely<DB>, training: Training, catalogu
       const att = c.attestation_id === null ? undefined : attestationById.get(c.attestation_id);
       lines.push({
         ...person, course: catalogue.get(c.course_id)?.title ?? c.course_id, cycle: c.cycle, completedOn: training.dayOf(c.completed_at), validUntil: c.valid_until,
-        source: c.source, score: c.score === null ? '' : String(c.score), contentVersion: c.content_hash ? c.content_hash.slice(0, 12) : '',
+        source: sourceInWords({ source: c.source }, 'evidence'), score: c.score === null ? '' : String(c.score), contentVersion: c.content_hash ? c.content_hash.slice(0, 12) : '',
         attestation: att ? `${att.policy_title} v${att.policy_version}, signed "${att.typed_name}" on ${training.dayOf(att.attested_at)}` : '',
         certificate: (certificatesBy.get(c.id) ?? []).map((x) => `${x.code} (${x.status})`).join('; '),
       });

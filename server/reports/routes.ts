@@ -1,11 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { appendAudit } from '../audit/service';
-import { requireRole } from '../http/guards';
+import { can } from '../http/guards';
 import { certificateById, certificateData } from '../certificates/service';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { heavy } from '../http/heavy-work';
 import { idParam } from '../http/validate';
+import { sourceInWords } from '../training/present';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
 import { departmentTree, subtreeIds } from '../users/departments';
 import { actorOf } from '../http/actor';
@@ -28,7 +29,8 @@ const loadEvidence = (): typeof import('./evidence') => require('./evidence') as
 export function reportRoutes(deps: AppDeps): Router {
   const { db, catalogue, training, config } = deps;
   const router = Router();
-  const viewers = requireRole('manager', 'admin', 'auditor');
+  const teamViewers = can('see-team');
+  const viewers = can('see-reports');
   const exporting = heavy(deps.heavyWork, 'export');
 
   const context = async (req: Request) => {
@@ -58,7 +60,7 @@ export function reportRoutes(deps: AppDeps): Router {
     }
   };
 
-  router.get('/team', viewers, async (req, res) => {
+  router.get('/team', teamViewers, async (req, res) => {
     const { filter, depts, course, today } = await context(req);
     const { groups, overdue } = await teamOverview(training, filter);
     const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<TrainingStatus, number>;
@@ -97,8 +99,7 @@ export function reportRoutes(deps: AppDeps): Router {
 
   const recordedByFor = async () => {
     const admins = await adminEmails(training);
-    return (r: ReportRow) => r.source === 'quiz' ? 'self (quiz)' : r.source === 'in-person' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (in person)`
-      : r.source === 'import' ? `${admins.get(r.recordedBy ?? -1) ?? 'admin'} (import)` : '';
+    return (r: ReportRow) => sourceInWords({ source: r.source, recorder: admins.get(r.recordedBy ?? -1) }, 'recorded-by');
   };
 
   router.get('/reports/export.csv', viewers, exporting, async (req, res) => {

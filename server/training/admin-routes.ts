@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireRole } from '../http/guards';
+import { can } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { acceptUpload } from '../http/csrf';
 import { fail, RuleError } from '../errors';
@@ -13,9 +13,9 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
   const { db, catalogue, config } = deps;
   const { training } = deps;
   const router = Router();
-  const admins = requireRole('admin');
+  const recorders = can('record-training');
 
-  router.post('/admin/users/:id/completions', admins, async (req, res) => {
+  router.post('/admin/users/:id/completions', recorders, async (req, res) => {
     const id = idParam(req.params.id);
     const user = id === undefined ? undefined : await deps.people.byId(id);
     if (!user) fail('not-found', 'No person with that id exists.');
@@ -37,11 +37,11 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
   });
 
   const columns = [...HISTORY_COLUMNS, ...HISTORY_OPTIONAL];
-  router.get('/admin/completions/import', admins, (_req, res) => {
+  router.get('/admin/completions/import', recorders, (_req, res) => {
     res.render('training/import', { title: 'Import earlier completions', columns, errors: [], message: undefined, courses: catalogue.courses });
   });
 
-  router.post('/admin/completions/import', admins, heavy(deps.heavyWork, 'import'), acceptUpload(config), async (req, res) => {
+  router.post('/admin/completions/import', recorders, heavy(deps.heavyWork, 'import'), acceptUpload(config), async (req, res) => {
     const input = csvFromRequest(req.file, req.body);
     const refuse = (message: string, errors: { line: number; column: string; reason: string }[] = []) =>
       res.status(400).render('training/import', { title: 'Import earlier completions', columns, errors, message, courses: catalogue.courses });

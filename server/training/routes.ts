@@ -6,6 +6,7 @@ import { idParam } from '../http/validate';
 import { ownAttempt } from '../learning/quiz';
 import { actorOf } from '../http/actor';
 import { finishWithAttestation } from './finish';
+import { sourceInWords } from './present';
 import { STATUS_LABEL } from './status';
 
 export function trainingRoutes(deps: AppDeps): Router {
@@ -54,7 +55,8 @@ export function trainingRoutes(deps: AppDeps): Router {
     const { completions, certificates } = await training.recordOf(user.id);
     const assignments = await Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) })));
     res.render('training/transcript', {
-      title: 'Your training record', person: user, completions, certificates, assignments, statusLabel: STATUS_LABEL,
+      title: 'Your training record', person: user, certificates, assignments, statusLabel: STATUS_LABEL,
+      completions: completions.map((c) => ({ ...c, result: sourceInWords({ source: c.source, score: c.score }, 'result') })),
       courseTitle: (id: string) => catalogue.get(id)?.title ?? id, dayOf: (iso: string) => training.dayOf(iso),
     });
   });

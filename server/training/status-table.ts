@@ -53,12 +53,12 @@ export class StatusIndex {
     const common = { cycle: row.cycle, dueOn: row.due_on, opensOn: row.opens_on, status: statusOn(thresholds, this.training.today()), thresholds };
     const policy = this.training.policy(course);
     if (row.kind === 'onboarding') {
-      return { ...common, kind: 'onboarding', reason: assignmentReason(policy, { kind: 'onboarding', dueOn: row.due_on, hasHireDate: user.hire_date !== null }) };
+      return { ...common, kind: 'onboarding', reason: assignmentReason(policy, { kind: 'onboarding', dueOn: row.due_on, hasHireDate: user.hire_date !== null }, 'your') };
     }
     if (row.last_completed_on === null) return undefined;
     return {
       ...common, kind: 'annual', last: { completedOn: row.last_completed_on, validUntil: row.valid_until },
-      reason: assignmentReason(policy, { kind: 'annual', dueOn: row.due_on, lastCompletedOn: row.last_completed_on }),
+      reason: assignmentReason(policy, { kind: 'annual', dueOn: row.due_on, lastCompletedOn: row.last_completed_on }, 'your'),
     };
   }
 

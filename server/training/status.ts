@@ -75,14 +75,20 @@ export function nextAnnual(policy: CyclePolicy, completedOn: string): { dueOn: s
   return { dueOn: due, validUntil: addDays(due, policy.graceDays) };
 }
 
-/** The sentence that tells a learner why their due date is what it is. */
-export function assignmentReason(
-  policy: CyclePolicy, a: { kind: 'onboarding'; dueOn: string; hasHireDate: boolean } | { kind: 'annual'; dueOn: string; lastCompletedOn: string },
-): string {
-  if (a.kind === 'onboarding') return `Due ${formatDay(a.dueOn)}: ${policy.onboardingDays} days after ${a.hasHireDate ? 'your start date' : 'your account was created'}.`;
+/** Whose due date a sentence explains: the learner's own ("your") or someone else's, to their manager or an admin ("their"). */
+export type Audience = 'your' | 'their';
+
+/** What the due-date sentence is made from. */
+export type ReasonFacts =
+  | { kind: 'onboarding'; dueOn: string; hasHireDate: boolean }
+  | { kind: 'annual'; dueOn: string; lastCompletedOn: string };
+
+/** The sentence that tells why a due date is what it is, to the learner ("your") or to someone else ("their"). */
+export function assignmentReason(policy: CyclePolicy, a: ReasonFacts, audience: Audience): string {
+  if (a.kind === 'onboarding') return `Due ${formatDay(a.dueOn)}: ${policy.onboardingDays} days after ${audience} ${a.hasHireDate ? 'start date' : 'account was created'}.`;
   return policy.annual.mode === 'fixed'
-    ? `Due ${formatDay(a.dueOn)}: your organisation's annual deadline.`
-    : `Due ${formatDay(a.dueOn)}: your certificate from ${formatDay(a.lastCompletedOn)} is valid for ${daysBetween(a.lastCompletedOn, a.dueOn)} days.`;
+    ? `Due ${formatDay(a.dueOn)}: ${audience} organisation's annual deadline.`
+    : `Due ${formatDay(a.dueOn)}: ${audience} certificate from ${formatDay(a.lastCompletedOn)} is valid for ${daysBetween(a.lastCompletedOn, a.dueOn)} days.`;
 }
 
 /**
@@ -101,7 +107,7 @@ export function assignmentFor(
     const thresholds: Thresholds = { kind: 'onboarding', opensOn: startOn, graceUntil: addDays(dueOn, policy.graceDays), validUntil: NO_END, started: startedInCycle('onboarding') };
     return {
       cycle: 'onboarding', kind: 'onboarding', dueOn, opensOn: startOn, status: statusOn(thresholds, today), thresholds,
-      reason: assignmentReason(policy, { kind: 'onboarding', dueOn, hasHireDate }),
+      reason: assignmentReason(policy, { kind: 'onboarding', dueOn, hasHireDate }, 'your'),
     };
   }
   const { dueOn, validUntil } = nextAnnual(policy, last.completedOn);
@@ -109,7 +115,7 @@ export function assignmentFor(
   const cycle = `annual-${dueOn.slice(0, 4)}`;
   const thresholds: Thresholds = { kind: 'annual', opensOn, graceUntil: addDays(dueOn, policy.graceDays), validUntil, started: startedInCycle(cycle) };
   const status = statusOn(thresholds, today);
-  const reason = assignmentReason(policy, { kind: 'annual', dueOn, lastCompletedOn: last.completedOn });
+  const reason = assignmentReason(policy, { kind: 'annual', dueOn, lastCompletedOn: last.completedOn }, 'your');
   return { cycle, kind: 'annual', dueOn, opensOn, status, reason, thresholds, last: { completedOn: last.completedOn, validUntil } };
 }
 

@@ -2,6 +2,7 @@ import type { Catalogue } from '../content/catalogue';
 import type { User } from '../db/schema';
 import type { Training } from './service';
 import { certificatesOf } from '../certificates/service';
+import { reasonFor, sourceInWords } from './present';
 import { completionStore } from './store';
 
 /** A person's training as the transcript and the admin and manager person pages show it. */
@@ -14,15 +15,22 @@ export async function personTraining(training: Training, catalogue: Catalogue, u
     Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) }))),
   ]);
   return {
-    assignments,
+    // Said to the person's manager or an admin: "their start date".
+    assignments: assignments.map(({ course, assignment }) => ({
+      course, assignment, reason: reasonFor(training.policy(course), assignment, user.hire_date !== null, 'their'),
+    })),
     attempts: attempts.map((a) => ({ ...a, courseTitle: catalogue.get(a.course_id)?.title ?? a.course_id })),
-    completions: completions.map((c) => ({
+    completions: completions.map((c) => {
+      const details = JSON.parse(c.details) as { trainer?: string; reason?: string; source?: string };
+      return {
       ...c,
       courseTitle: catalogue.get(c.course_id)?.title ?? c.course_id,
       completedOn: training.dayOf(c.completed_at),
-      details: JSON.parse(c.details) as { trainer?: string; reason?: string; source?: string },
+      details,
+      how: sourceInWords({ source: c.source, score: c.score, details }, 'how'),
       certificates: certificates.filter((x) => x.completion_id === c.id),
-    })),
+      };
+    }),
   };
 }
 

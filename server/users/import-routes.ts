@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireRole } from '../http/guards';
+import { can } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { acceptUpload } from '../http/csrf';
 import { csvFromRequest } from '../http/upload';
@@ -10,13 +10,13 @@ import { actorOf } from '../http/actor';
 export function importRoutes(deps: AppDeps): Router {
   const { db, clock, config } = deps;
   const router = Router();
-  const admins = requireRole('admin');
+  const importers = can('import-people');
 
-  router.get('/admin/import', admins, (_req, res) => {
+  router.get('/admin/import', importers, (_req, res) => {
     res.render('users/import', { title: 'Import people', columns: IMPORT_COLUMNS, errors: [], message: undefined });
   });
 
-  router.post('/admin/import', admins, heavy(deps.heavyWork, 'import'), acceptUpload(config), async (req, res) => {
+  router.post('/admin/import', importers, heavy(deps.heavyWork, 'import'), acceptUpload(config), async (req, res) => {
     const input = csvFromRequest(req.file, req.body);
     if ('error' in input) {
       return res.status(400).render('users/import', { title: 'Import people', columns: IMPORT_COLUMNS, errors: [], message: input.error });

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { requireRole } from '../http/guards';
+import { can } from '../http/guards';
 import { signInState } from '../auth/sign-in-state';
 import { accountKeySecret } from '../auth/throttle';
 import type { Role, User, UserStatus } from '../db/schema';
@@ -28,8 +28,8 @@ async function formValues(deps: AppDeps, user: User): Promise<Record<string, str
 export function adminUserRoutes(deps: AppDeps): Router {
   const { db, clock, config } = deps;
   const router = Router();
-  const readers = requireRole('admin', 'auditor');
-  const admins = requireRole('admin');
+  const readers = can('see-people');
+  const managers = can('manage-people');
   /**
    * A new link is shown in the answer to the POST that made it, and nowhere else: keeping it in the
    * session for a redirect would leave a working link in the sessions table (and in the database's
@@ -79,11 +79,11 @@ export function adminUserRoutes(deps: AppDeps): Router {
     });
   };
 
-  router.get('/admin/users/new', admins, async (_req, res) => {
+  router.get('/admin/users/new', managers, async (_req, res) => {
     await renderForm(res, 200, { role: 'learner' }, {});
   });
 
-  router.post('/admin/users', admins, async (req, res) => {
+  router.post('/admin/users', managers, async (req, res) => {
     const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
     if (!form.ok) return renderForm(res, 400, form.values, form.errors);
     const actor = actorOf(req.user!, req.ip);
@@ -105,7 +105,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     });
   });
 
-  router.post('/admin/users/:id', admins, async (req, res) => {
+  router.post('/admin/users/:id', managers, async (req, res) => {
     const user = await loadUser(req.params.id);
     const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
     const refuse = async (errors: FormErrors) => res.status(400).render('users/show', {
@@ -138,10 +138,10 @@ export function adminUserRoutes(deps: AppDeps): Router {
     }
     res.redirect(303, `/admin/users/${user.id}`);
   };
-  router.post('/admin/users/:id/deactivate', admins, statusChange('deactivated'));
-  router.post('/admin/users/:id/reactivate', admins, statusChange('active'));
+  router.post('/admin/users/:id/deactivate', managers, statusChange('deactivated'));
+  router.post('/admin/users/:id/reactivate', managers, statusChange('active'));
 
-  router.post('/admin/users/:id/password-link', admins, async (req, res) => {
+  router.post('/admin/users/:id/password-link', managers, async (req, res) => {
     const user = await loadUser(req.params.id);
     if (user.status !== 'active') {
       req.session.flash = { kind: 'error', message: 'Reactivate this person before issuing a password link.' };
@@ -156,7 +156,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     res.render('users/departments', { title: 'Departments', departments: departmentTree(rows).ordered, values: { path: '' }, errors: {} });
   });
 
-  router.post('/admin/departments', admins, async (req, res) => {
+  router.post('/admin/departments', managers, async (req, res) => {
     const raw = typeof req.body?.path === 'string' ? req.body.path as string : '';
     const parts = raw.trim() ? splitDepartmentPath(raw) : 'Enter a department name, or a path such as Nursing/ICU.';
     if (typeof parts === 'string' || hasControlChars(raw)) {

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireRole } from '../http/guards';
+import { can } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { idParam } from '../http/validate';
@@ -11,7 +11,7 @@ import { inScope } from './scope';
 export function teamRoutes(deps: AppDeps): Router {
   const { people } = deps;
   const router = Router();
-  const viewers = requireRole('manager', 'admin', 'auditor');
+  const viewers = can('see-team');
 
   router.get('/team/people/:id', viewers, async (req, res) => {
     const id = idParam(req.params.id);
