@@ -1,8 +1,8 @@
 import { humanMessage } from '../helpers/forms/checks';
 import { newAgent } from '../helpers/http';
 import { admin, t } from '../helpers/forms/world';
-import { exercise, printStatsAfterAll } from '../helpers/forms/exercise';
-import { pagesAnswering5xx } from '../helpers/forms/pages';
+import { printStatsAfterAll } from '../helpers/forms/exercise';
+import { describeHostileInput } from '../helpers/forms/describe';
 import { PEOPLE_SPECS } from '../helpers/forms/specs-people';
 import { useWorld } from '../helpers/forms/world';
 
@@ -17,16 +17,7 @@ import { useWorld } from '../helpers/forms/world';
 useWorld();
 printStatsAfterAll();
 
-describe('hostile input on the admin people forms', () => {
-  test.each(Object.keys(PEOPLE_SPECS))('%s: never a 500, a refusal changes nothing and says why, a success is whole', async (route) => {
-    await exercise(route, PEOPLE_SPECS[route]!);
-  }, 120_000);
-
-  // After every property above: what they stored must not break a page.
-  test('every page still renders afterwards: GET routes as the admin and as each learner never answer 5xx', async () => {
-    expect(await pagesAnswering5xx()).toEqual([]);
-  }, 120_000);
-});
+describeHostileInput('hostile input on the admin people forms', PEOPLE_SPECS);
 
 // Regression tests for the defects these properties found (all fixed).
 describe('defects found by these properties', () => {

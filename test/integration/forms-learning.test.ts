@@ -2,8 +2,8 @@ import { changedTables, snapshot } from '../helpers/forms/checks';
 import { GOOD_PASSWORD, createPerson } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn } from '../helpers/http';
 import { course, t, uniq } from '../helpers/forms/world';
-import { exercise, printStatsAfterAll } from '../helpers/forms/exercise';
-import { pagesAnswering5xx } from '../helpers/forms/pages';
+import { printStatsAfterAll } from '../helpers/forms/exercise';
+import { describeHostileInput } from '../helpers/forms/describe';
 import { LEARNING_SPECS } from '../helpers/forms/specs-learning';
 import { useWorld } from '../helpers/forms/world';
 
@@ -18,16 +18,7 @@ import { useWorld } from '../helpers/forms/world';
 useWorld();
 printStatsAfterAll();
 
-describe('hostile input on the learner forms', () => {
-  test.each(Object.keys(LEARNING_SPECS))('%s: never a 500, a refusal changes nothing and says why, a success is whole', async (route) => {
-    await exercise(route, LEARNING_SPECS[route]!);
-  }, 120_000);
-
-  // After every property above: what they stored must not break a page.
-  test('every page still renders afterwards: GET routes as the admin and as each learner never answer 5xx', async () => {
-    expect(await pagesAnswering5xx()).toEqual([]);
-  }, 120_000);
-});
+describeHostileInput('hostile input on the learner forms', LEARNING_SPECS);
 
 // Regression tests for the defects these properties found (all fixed).
 describe('defects found by these properties', () => {

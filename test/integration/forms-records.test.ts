@@ -1,6 +1,6 @@
 import { admin, completionTarget, course, t, tokenOf } from '../helpers/forms/world';
-import { exercise, printStatsAfterAll } from '../helpers/forms/exercise';
-import { pagesAnswering5xx } from '../helpers/forms/pages';
+import { printStatsAfterAll } from '../helpers/forms/exercise';
+import { describeHostileInput } from '../helpers/forms/describe';
 import { RECORDS_SPECS } from '../helpers/forms/specs-records';
 import { useWorld } from '../helpers/forms/world';
 
@@ -15,16 +15,7 @@ import { useWorld } from '../helpers/forms/world';
 useWorld();
 printStatsAfterAll();
 
-describe('hostile input on the training records and certificate forms', () => {
-  test.each(Object.keys(RECORDS_SPECS))('%s: never a 500, a refusal changes nothing and says why, a success is whole', async (route) => {
-    await exercise(route, RECORDS_SPECS[route]!);
-  }, 120_000);
-
-  // After every property above: what they stored must not break a page.
-  test('every page still renders afterwards: GET routes as the admin and as each learner never answer 5xx', async () => {
-    expect(await pagesAnswering5xx()).toEqual([]);
-  }, 120_000);
-});
+describeHostileInput('hostile input on the training records and certificate forms', RECORDS_SPECS);
 
 // Regression tests for the defects these properties found (all fixed).
 describe('defects found by these properties', () => {
