@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/service';
 import { formatClockTime } from '../dates';
 import type { AppDeps } from '../deps';
-import type { User } from '../db/schema';
+import type { User } from '../users/service';
 import { SESSION_COOKIE } from '../http/session';
 import { parseForm } from '../http/validate';
 import { hasControlChars } from '../text';

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { can } from '../http/guards';
 import { signInState } from '../auth/sign-in-state';
 import { accountKeySecret } from '../auth/throttle';
-import type { Role, User, UserStatus } from '../db/schema';
+import type { Role, User, UserStatus } from './service';
 import type { AppDeps } from '../deps';
 import { actorOf } from '../http/actor';
 import { fail, RuleError } from '../errors';

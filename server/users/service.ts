@@ -148,3 +148,4 @@ export async function createDepartment(uow: UnitOfWork, clock: Clock, actor: Act
     return created;
   });
 }
+export type { Role, User, UserStatus } from '../db/schema';
