@@ -83,7 +83,7 @@ describe('one request stalls everyone (issue 12)', () => {
       firstPersonId = (await t.db.selectFrom('users').select('id').where('department_id', '=', nursingId).orderBy('id').executeTakeFirstOrThrow()).id;
     }, 300_000);
 
-    it('Medium: /healthz p99 stays under 250 ms during four concurrent 7,000-person evidence packs', async () => {
+    it('Medium: /healthz p99 stays under 250 ms during four concurrent 7,000-person evidence packs (two waves)', async () => {
       const viewers = await Promise.all(managers.slice(0, 4).map(signIn));
       // The export modules load on first use (reports/routes.ts): once per process, not per pack, so a
       // first pack for one person comes before the measurement.
@@ -92,18 +92,32 @@ describe('one request stalls everyone (issue 12)', () => {
       await warm.arrayBuffer();
       const poller = pollHealth(base);
       const started = performance.now();
-      const packs = await Promise.all(viewers.map(async (v) => {
-        const res = await v.get(`/reports/evidence.pdf?department=${nursingId}`);
-        const body = Buffer.from(await res.arrayBuffer());
-        return { status: res.status, body, seconds: (performance.now() - started) / 1000 };
-      }));
+      // Two waves of four packs: the p99 of one 15-second wave is decided by its four worst probes, so
+      // a single garbage-collection pause of the whole test process (client and server share it here)
+      // could decide it; two waves still fail on stalls that recur. Bodies are read as streams, keeping
+      // only their first and last bytes, so the client adds as little garbage as it can.
+      const packs: { status: number; head: string; tail: string; seconds: number }[] = [];
+      for (let wave = 0; wave < 2; wave += 1) {
+        packs.push(...await Promise.all(viewers.map(async (v) => {
+          const res = await v.get(`/reports/evidence.pdf?department=${nursingId}`);
+          let head = '';
+          let tail = Buffer.alloc(0);
+          for await (const chunk of res.body ?? []) {
+            const bytes = Buffer.from(chunk as Uint8Array);
+            if (head.length < 5) head += bytes.subarray(0, 5 - head.length).toString('latin1');
+            tail = Buffer.concat([tail, bytes]).subarray(-6);
+          }
+          return { status: res.status, head, tail: tail.toString('latin1'), seconds: (performance.now() - started) / 1000 };
+        })));
+      }
       const stats = await poller.stop();
-      report('four concurrent 7,000-person evidence packs', stats, `slowest pack took ${Math.max(...packs.map((p) => p.seconds)).toFixed(1)} s`);
+      report('two waves of four concurrent 7,000-person evidence packs', stats, `the second wave ended after ${Math.max(...packs.map((p) => p.seconds)).toFixed(1)} s`);
 
+      expect(packs).toHaveLength(8);
       for (const p of packs) {
         expect(p.status).toBe(200);
-        expect(p.body.subarray(0, 5).toString()).toBe('%PDF-');
-        expect(p.body.subarray(-6).toString()).toContain('%%EOF');
+        expect(p.head).toBe('%PDF-');
+        expect(p.tail).toContain('%%EOF');
       }
       expect(stats.failures).toBe(0);
       expect(stats.p99).toBeLessThan(P99_LIMIT_MS);
