@@ -2,7 +2,8 @@ import http from 'node:http';
 import path from 'node:path';
 import express from 'express';
 import session from 'express-session';
-import { DatabaseSessionStore } from '../server/auth/session-store';
+import { DatabaseSessionStore } from '../server/auth/session-middleware';
+import { sessionsStore } from '../server/auth/sessions-store';
 import { systemClock } from '../server/clock';
 import { openDatabase } from '../server/db/database';
 import { projectRoot } from '../server/paths';
@@ -11,7 +12,7 @@ import { projectRoot } from '../server/paths';
 // rendering a page padded to the size of our lesson page. Runs as its own process on the same database.
 
 const database = openDatabase(process.env.DATABASE_PATH!);
-const store = new DatabaseSessionStore(database.db, systemClock, 30 * 60_000);
+const store = new DatabaseSessionStore(sessionsStore(database.db), systemClock, 30 * 60_000);
 const padding = 'x'.repeat(Math.max(0, Number(process.env.PAGE_BYTES ?? '5000') - 400));
 const app = express();
 app.set('view engine', 'ejs');

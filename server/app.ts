@@ -1,8 +1,7 @@
 import express, { type Express } from 'express';
 import { auditRoutes } from './audit/routes';
-import { createPassport } from './auth/passport';
+import { createPassport } from './auth/passport-middleware';
 import { authRoutes } from './auth/routes';
-import { accountKeySecret } from './auth/throttle';
 import { dateFormatters } from './dates';
 import type { AppDeps } from './deps';
 import { createCsrf } from './http/csrf';
@@ -27,7 +26,7 @@ export const FORM_BODY_LIMIT = '100kb';
 
 /** Builds the app from its dependencies; never listens (main.ts and the tests do that). */
 export function createApp(deps: AppDeps): Express {
-  const { config, db, clock } = deps;
+  const { config, clock } = deps;
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
@@ -51,9 +50,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 200 }));
   app.use(sessionMiddleware(config, deps.sessions));
-  const pp = createPassport(db, clock, {
-    threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
-  });
+  const pp = createPassport(deps.auth);
   app.use(pp.initialize());
   app.use(pp.session());
   app.use(absoluteTimeout(clock, config.sessionAbsoluteMs));

@@ -7,7 +7,7 @@ import { sealUnkeyedEvents } from './audit/seal';
 import { appendAudit, verifyAuditChain } from './audit/service';
 import { backupTo, restoreFrom } from './db/backup';
 import { passwordProblem } from './auth/password-rules';
-import { createAdminWithPassword } from './auth/setup';
+import { createAdminWithPassword } from './users/first-admin';
 import { systemClock } from './clock';
 import { decodeUtf8 } from './csv';
 import { fail, RuleError } from './errors';

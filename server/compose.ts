@@ -1,17 +1,25 @@
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { useAuditKeys } from './audit/keyring';
 import { AuditLog } from './audit/log';
-import { DatabaseSessionStore } from './auth/session-store';
+import { Auth } from './auth/service';
+import { DatabaseSessionStore } from './auth/session-middleware';
+import { sessionsStore } from './auth/sessions-store';
+import { accountKeySecret } from './auth/throttle';
+import { Certificates } from './certificates/certificates';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { loadCatalogue } from './content/loader';
 import { openDatabase, type Database } from './db/database';
+import type { DB } from './db/schema';
 import type { AppDeps } from './deps';
 import { ensurePrivateDir } from './files';
 import { HeavyWork } from './http/heavy-work';
 import { createLogger } from './http/logging';
 import { LearningDeps } from './learning/progress';
 import { Training } from './training/service';
+import { FirstAdminSetup } from './users/first-admin';
+import { PeopleImporter } from './users/importer';
 import { People } from './users/people';
 
 export interface ComposeOptions {
@@ -24,6 +32,8 @@ export interface ComposeOptions {
 
 export interface Composed extends AppDeps {
   database: Database;
+  /** For start-up steps, the CLI and tests; routes get services instead (AppDeps has no database). */
+  db: Kysely<DB>;
   /** Stops the session sweeper and closes the database. */
   close(): Promise<void>;
 }
@@ -46,12 +56,18 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     database = openDatabase(config.databasePath, { synchronous: config.dbSynchronous });
   }
   const { db } = database;
-  const sessions = new DatabaseSessionStore(db, clock, config.sessionIdleMs);
+  const sessions = new DatabaseSessionStore(sessionsStore(db), clock, config.sessionIdleMs);
   const training = new Training(db, clock, config, catalogue.courses);
   const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
   const opened = database;
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db),
+    auth: new Auth(db, training.uow, clock, {
+      threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
+    }),
+    setup: new FirstAdminSetup(db, training.uow, clock),
+    peopleImporter: new PeopleImporter(db, training.uow, clock),
+    certificates: new Certificates(db, training, { baseUrl: config.baseUrl, orgName: config.orgName }),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),

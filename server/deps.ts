@@ -1,22 +1,22 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit/log';
-import type { DatabaseSessionStore } from './auth/session-store';
+import type { Auth } from './auth/service';
+import type { DatabaseSessionStore } from './auth/session-middleware';
+import type { Certificates } from './certificates/certificates';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Catalogue } from './content/catalogue';
 import type { HeavyWork } from './http/heavy-work';
 import type { LearningDeps } from './learning/progress';
 import type { Training } from './training/service';
+import type { FirstAdminSetup } from './users/first-admin';
+import type { PeopleImporter } from './users/importer';
 import type { People } from './users/people';
-import type { DB } from './db/schema';
 import type { UnitOfWork } from './db/unit-of-work';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
   config: Config;
-  /** Still read directly by some routes; new code reads through a service. */
-  db: Kysely<DB>;
   clock: Clock;
   log: Logger;
   sessions: DatabaseSessionStore;
@@ -33,6 +33,14 @@ export interface AppDeps {
   people: People;
   /** The audit log as the admin page reads it. */
   auditLog: AuditLog;
+  /** Sign-in, sign-out and set-password links. */
+  auth: Auth;
+  /** The one-time link that creates the first administrator. */
+  setup: FirstAdminSetup;
+  /** The HR CSV import of people. */
+  peopleImporter: PeopleImporter;
+  /** Certificate downloads, the public verify page and the reports' certificate ZIP. */
+  certificates: Certificates;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

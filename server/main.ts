@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { createApp } from './app';
 import { sealUnkeyedEvents } from './audit/seal';
-import { ensureFirstAdmin } from './auth/setup';
+import { ensureFirstAdmin } from './users/first-admin';
 import { compose } from './compose';
 import { ConfigError, configWarnings, loadConfig, type Config } from './config';
 import { migrateToLatest } from './db/migrate';

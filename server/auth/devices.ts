@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
+import { authStore } from './store';
 
 /**
  * Known devices (OWASP's device-cookie pattern): a browser gets a random value at its first successful
@@ -34,33 +35,26 @@ export function deviceTokenFrom(cookieHeader: string | undefined): string | unde
 /** The device row when this browser is known for this person; the same query runs for unknown addresses. */
 export async function knownDevice(trx: Kysely<DB>, token: string | undefined, userId: number | undefined) {
   if (!token) return undefined;
-  return trx.selectFrom('sign_in_devices').selectAll()
-    .where('token_hash', '=', hashDeviceToken(token)).where('user_id', '=', userId ?? -1)
-    .executeTakeFirst();
+  return authStore(trx).device(hashDeviceToken(token), userId ?? -1);
 }
 
 /** Records a successful sign-in from this browser (new or known) and forgets devices unused for the cookie's lifetime. */
 export async function rememberDevice(trx: Kysely<DB>, token: string, userId: number, now: Date): Promise<void> {
   const nowIso = now.toISOString();
-  await trx.insertInto('sign_in_devices').values({ token_hash: hashDeviceToken(token), user_id: userId, failures: 0, created_at: nowIso, last_used_at: nowIso })
-    .onConflict((oc) => oc.columns(['token_hash', 'user_id']).doUpdateSet({ failures: 0, last_used_at: nowIso }))
-    .execute();
-  await trx.deleteFrom('sign_in_devices').where('last_used_at', '<', new Date(now.getTime() - DEVICE_MAX_AGE_MS).toISOString()).execute();
+  const store = authStore(trx);
+  await store.saveDevice(hashDeviceToken(token), userId, nowIso);
+  await store.forgetDevicesUnusedSince(new Date(now.getTime() - DEVICE_MAX_AGE_MS).toISOString());
 }
 
 /** One wrong password from a known device; returns true when that made the device unknown. */
 export async function deviceFailure(trx: Kysely<DB>, token: string, userId: number, failuresBefore: number, threshold: number): Promise<boolean> {
   const failures = failuresBefore + 1;
   const forget = failures >= threshold;
-  if (forget) {
-    await trx.deleteFrom('sign_in_devices').where('token_hash', '=', hashDeviceToken(token)).where('user_id', '=', userId).execute();
-  } else {
-    await trx.updateTable('sign_in_devices').set({ failures }).where('token_hash', '=', hashDeviceToken(token)).where('user_id', '=', userId).execute();
-  }
+  if (forget) await authStore(trx).forgetDevice(hashDeviceToken(token), userId);
+  else await authStore(trx).setDeviceFailures(hashDeviceToken(token), userId, failures);
   return forget;
 }
 
 export async function knownDeviceCount(db: Kysely<DB>, userId: number): Promise<number> {
-  const row = await db.selectFrom('sign_in_devices').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
-  return Number(row.n);
+  return authStore(db).deviceCount(userId);
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
 import { deviceFailure, knownDevice, newDeviceToken, rememberDevice } from './devices';
 import { verifyPassword } from './password-hashing';
+import { authStore } from './store';
 import { accountKey, clearThrottle, normalizeEmail, recordFailure, throttleState, unknownAccountLabel, type ThrottlePolicy } from './throttle';
 
 export interface SignInPolicy extends ThrottlePolicy {
@@ -35,13 +36,13 @@ export async function attemptLogin(
 ): Promise<LoginResult> {
   const normalized = normalizeEmail(email);
   const key = accountKey(policy.keySecret, normalized);
-  const user = await db.selectFrom('users').selectAll().where('email_normalized', '=', normalized).executeTakeFirst();
+  const user = await authStore(db).accountByEmail(normalized);
   const passwordOk = await verifyPassword(user?.password_hash ?? null, password);
   const now = clock.now();
 
   return db.transaction().execute(async (trx): Promise<LoginResult> => {
     // Re-read inside the transaction so concurrent attempts count one by one.
-    const current = user && await trx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    const current = user && await authStore(trx).accountById(user.id);
     const device = await knownDevice(trx, deviceToken, current?.id);
     const audit = (action: string, details: Record<string, unknown>) =>
       appendAudit(trx, clock, { id: current?.id ?? null, label: current?.email ?? unknownAccountLabel(key), ip }, {
@@ -51,8 +52,7 @@ export async function attemptLogin(
       : !current.password_hash ? 'no password set' : !passwordOk ? 'wrong password' : undefined;
 
     const succeed = async (u: User, token: string, via: 'known device' | 'new device'): Promise<LoginResult> => {
-      const updated = await trx.updateTable('users').set({ last_login_at: now.toISOString() })
-        .where('id', '=', u.id).returningAll().executeTakeFirstOrThrow();
+      const updated = await authStore(trx).recordSignIn(u.id, now.toISOString());
       await rememberDevice(trx, token, u.id, now);
       await audit('auth.login_succeeded', { device: via });
       return { ok: true, user: updated, deviceToken: token };

@@ -3,13 +3,14 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
 import { hashPassword } from './password-hashing';
+import { authStore } from './store';
 import { consumeToken, findLiveToken } from './tokens';
 
 /** The person a set-password link belongs to, while the link is live and the account active. */
 export async function userForPasswordLink(db: Kysely<DB>, clock: Clock, token: string): Promise<User | undefined> {
   const row = await findLiveToken(db, clock, 'set-password', token);
   if (!row?.user_id) return undefined;
-  const user = await db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
+  const user = await authStore(db).accountById(row.user_id);
   return user?.status === 'active' ? user : undefined;
 }
 
@@ -19,9 +20,7 @@ export async function setPasswordWithLink(db: Kysely<DB>, clock: Clock, token: s
   return db.transaction().execute(async (trx) => {
     const row = await findLiveToken(trx, clock, 'set-password', token);
     if (!row?.user_id || !(await consumeToken(trx, clock, row.id))) return undefined;
-    const user = await trx.updateTable('users')
-      .set({ password_hash: hash, failed_logins: 0, locked_until: null, updated_at: clock.now().toISOString() })
-      .where('id', '=', row.user_id).where('status', '=', 'active').returningAll().executeTakeFirst();
+    const user = await authStore(trx).setPasswordHash(row.user_id, hash, clock.now().toISOString());
     if (!user) return undefined;
     const actor: Actor = { id: user.id, label: user.email, ip };
     await appendAudit(trx, clock, actor, { action: 'auth.password_set', subjectType: 'user', subjectId: user.id });

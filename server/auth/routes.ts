@@ -1,7 +1,6 @@
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import type { PassportStatic } from 'passport';
 import { z } from 'zod';
-import { appendAudit } from '../audit/service';
 import { formatClockTime } from '../dates';
 import type { AppDeps } from '../deps';
 import type { User } from '../users/service';
@@ -13,9 +12,7 @@ import { safeNext } from '../http/guards';
 import { signInLimiters } from './sign-in-middleware';
 import type { SignInInfo } from './login';
 import { PASSWORD_HINT, PASSWORD_MAX, passwordProblem } from './password-rules';
-import { setPasswordWithLink, userForPasswordLink } from './password-links';
-import { completeSetup, setupLinkUsable } from './setup';
-import { accountKey, accountKeySecret, clearThrottle } from './throttle';
+import { accountKeySecret } from './throttle';
 
 
 const loginSchema = z.object({
@@ -39,7 +36,7 @@ const setupSchema = z.object({
 });
 
 export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
-  const { db, clock, config } = deps;
+  const { auth, clock, config } = deps;
   const router = Router();
   // The same words for every failure (unknown email, wrong password, deactivated): no enumeration.
   const minutes = (ms: number) => `${Math.round(ms / 60_000)} minute${Math.round(ms / 60_000) === 1 ? '' : 's'}`;
@@ -114,9 +111,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
       res.redirect(303, '/login?signedOut=1');
     });
     if (!user) return finish();
-    db.transaction().execute((trx) => appendAudit(trx, clock, { id: user.id, label: user.email, ip: req.ip ?? null }, {
-      action: 'auth.logout', subjectType: 'user', subjectId: user.id,
-    })).then(() => req.logout({ keepSessionInfo: true }, (err) => (err ? next(err) : finish()))).catch(next);
+    auth.signedOut(user, req.ip ?? null).then(() => req.logout({ keepSessionInfo: true }, (err) => (err ? next(err) : finish()))).catch(next);
   });
 
   const setupGone = (res: Response) => res.status(410).render('message', {
@@ -126,12 +121,12 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   });
 
   router.get('/setup/:token', async (req, res) => {
-    if (!(await setupLinkUsable(db, clock, req.params.token))) return setupGone(res);
+    if (!(await deps.setup.linkUsable(req.params.token))) return setupGone(res);
     res.render('auth/setup', { title: 'Create the first administrator', values: {}, errors: {}, hint: PASSWORD_HINT });
   });
 
   router.post('/setup/:token', async (req, res) => {
-    if (!(await setupLinkUsable(db, clock, req.params.token))) return setupGone(res);
+    if (!(await deps.setup.linkUsable(req.params.token))) return setupGone(res);
     const who = parseForm(setupSchema, req.body, ['name', 'email']);
     const email = who.ok ? who.data.email : undefined;
     const pw = parseForm(newPasswordSchema(() => ({ email, orgName: config.orgName })), req.body, ['password', 'confirm']);
@@ -139,7 +134,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
       const errors = { ...(who.ok ? {} : who.errors), ...(pw.ok ? {} : pw.errors) };
       return res.status(400).render('auth/setup', { title: 'Create the first administrator', values: who.values, errors, hint: PASSWORD_HINT });
     }
-    const admin = await completeSetup(deps.uow, clock, req.params.token, { ...who.data, password: pw.data.password });
+    const admin = await deps.setup.complete(req.params.token, { ...who.data, password: pw.data.password });
     if (!admin) return setupGone(res);
     res.redirect(303, '/login?setUp=1');
   });
@@ -150,24 +145,22 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   });
 
   router.get('/password/:token', async (req, res) => {
-    const user = await userForPasswordLink(db, clock, req.params.token);
+    const user = await auth.passwordLinkAccount(req.params.token);
     if (!user) return linkGone(res);
     res.render('auth/set-password', { title: 'Choose your password', account: user.email, errors: {}, hint: PASSWORD_HINT });
   });
 
   router.post('/password/:token', async (req, res) => {
-    const user = await userForPasswordLink(db, clock, req.params.token);
+    const user = await auth.passwordLinkAccount(req.params.token);
     if (!user) return linkGone(res);
     const pw = parseForm(newPasswordSchema(() => ({ email: user.email, orgName: config.orgName })), req.body, ['password', 'confirm']);
     if (!pw.ok) {
       return res.status(400).render('auth/set-password', { title: 'Choose your password', account: user.email, errors: pw.errors, hint: PASSWORD_HINT });
     }
-    const updated = await setPasswordWithLink(db, clock, req.params.token, pw.data.password, req.ip ?? null);
+    // Also ends any pause strangers caused on the address (see Auth.setPasswordWithLink).
+    const updated = await auth.setPasswordWithLink(req.params.token, pw.data.password, req.ip ?? null);
     if (!updated) return linkGone(res);
     await deps.sessions.destroyForUser(updated.id);
-    // Whoever set this password holds the link an administrator issued: a pause strangers caused on
-    // the address must not stop them signing in with it now.
-    await clearThrottle(db, accountKey(keySecret, updated.email_normalized));
     res.redirect(303, '/login?passwordSet=1');
   });
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
+import { authStore } from './store';
 
 /**
  * Per-address sign-in throttle. Every typed e-mail address, known or not, is tracked under a keyed
@@ -55,7 +56,7 @@ export interface ThrottleState {
 }
 
 export async function throttleState(db: Kysely<DB>, key: string, now: Date): Promise<ThrottleState> {
-  const row = await db.selectFrom('sign_in_throttle').selectAll().where('account_key', '=', key).executeTakeFirst();
+  const row = await authStore(db).throttleRow(key);
   if (!row) return { failures: 0, pausedUntil: null };
   const nowIso = now.toISOString();
   const pausedUntil = row.locked_until !== null && row.locked_until > nowIso ? row.locked_until : null;
@@ -69,17 +70,13 @@ export async function recordFailure(trx: Kysely<DB>, policy: ThrottlePolicy, key
   const pause = pauseAfter(policy, failures);
   const pausedUntil = pause ? new Date(now.getTime() + pause).toISOString() : null;
   const nowIso = now.toISOString();
-  await trx.insertInto('sign_in_throttle').values({ account_key: key, failures, locked_until: pausedUntil, last_failure_at: nowIso })
-    .onConflict((oc) => oc.column('account_key').doUpdateSet({ failures, locked_until: pausedUntil, last_failure_at: nowIso }))
-    .execute();
-  // Rows nobody has failed on for a day and that hold no pause are forgotten (the index keeps this cheap).
-  await trx.deleteFrom('sign_in_throttle')
-    .where('last_failure_at', '<', new Date(now.getTime() - FAILURE_MEMORY_MS).toISOString())
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', nowIso)]))
-    .execute();
+  const store = authStore(trx);
+  await store.saveThrottle({ account_key: key, failures, locked_until: pausedUntil, last_failure_at: nowIso });
+  // Rows nobody has failed on for a day and that hold no pause are forgotten.
+  await store.forgetQuietThrottles(new Date(now.getTime() - FAILURE_MEMORY_MS).toISOString(), nowIso);
   return { failures, pausedUntil };
 }
 
 export async function clearThrottle(trx: Kysely<DB>, key: string): Promise<void> {
-  await trx.deleteFrom('sign_in_throttle').where('account_key', '=', key).execute();
+  await authStore(trx).clearThrottle(key);
 }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock';
 import type { DB, TokenPurpose } from '../db/schema';
+import { authStore } from './store';
 
 const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
   setup: 24 * 3_600_000,
@@ -17,14 +18,13 @@ function tokenHash(token: string): string {
 export async function issueToken(db: Kysely<DB>, clock: Clock, purpose: TokenPurpose, userId: number | null): Promise<string> {
   const token = crypto.randomBytes(32).toString('base64url');
   const now = clock.now();
-  await db.insertInto('one_time_tokens').values({
+  await authStore(db).insertToken({
     token_hash: tokenHash(token),
     purpose,
     user_id: userId,
     created_at: now.toISOString(),
     expires_at: new Date(now.getTime() + TOKEN_LIFETIME_MS[purpose]).toISOString(),
-    used_at: null,
-  }).execute();
+  });
   return token;
 }
 
@@ -33,25 +33,15 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** The unused, unexpired token row, or undefined (malformed tokens never reach the database). */
 export async function findLiveToken(db: Kysely<DB>, clock: Clock, purpose: TokenPurpose, token: string) {
   if (!TOKEN_SHAPE.test(token)) return undefined;
-  return db.selectFrom('one_time_tokens').selectAll()
-    .where('token_hash', '=', tokenHash(token))
-    .where('purpose', '=', purpose)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', clock.now().toISOString())
-    .executeTakeFirst();
+  return authStore(db).liveToken(tokenHash(token), purpose, clock.now().toISOString());
 }
 
 /** Marks a token used; false when another request used it first (single use under concurrency). */
 export async function consumeToken(db: Kysely<DB>, clock: Clock, id: number): Promise<boolean> {
-  const result = await db.updateTable('one_time_tokens').set({ used_at: clock.now().toISOString() })
-    .where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return authStore(db).useToken(id, clock.now().toISOString());
 }
 
 /** Invalidates a user's (or, with null, the setup) outstanding links of one purpose. */
 export async function revokeTokens(db: Kysely<DB>, clock: Clock, purpose: TokenPurpose, userId: number | null): Promise<void> {
-  let q = db.updateTable('one_time_tokens').set({ used_at: clock.now().toISOString() })
-    .where('purpose', '=', purpose).where('used_at', 'is', null);
-  q = userId === null ? q.where('user_id', 'is', null) : q.where('user_id', '=', userId);
-  await q.execute();
+  await authStore(db).useAllTokens(purpose, userId, clock.now().toISOString());
 }

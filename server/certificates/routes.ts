@@ -7,22 +7,22 @@ import { idParam } from '../http/validate';
 import { hasControlChars } from '../text';
 import { actorOf } from '../http/actor';
 import { normalizeCode } from './codes';
-import { certificateData, loadCertificate, mayDownload, reissueCertificate, revokeCertificate, verifyCode } from './service';
+import { reissueCertificate, revokeCertificate } from './service';
 
 /** pdfkit and the fonts load on the first download, not at start-up (cold start and memory). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately loaded on first use
 const loadRender = (): typeof import('./render') => require('./render') as typeof import('./render');
 
 export function certificateRoutes(deps: AppDeps): Router {
-  const { db, config } = deps;
+  const { certificates } = deps;
   const { training } = deps;
   const router = Router();
 
   router.get('/certificates/:id.pdf', requireUser, async (req, res) => {
-    const found = await loadCertificate(db, idParam(req.params.id));
+    const found = await certificates.load(idParam(req.params.id));
     // Not found and not yours look the same: a certificate id reveals nothing.
-    if (!found || !(await mayDownload(db, req.user!, found.owner))) fail('not-found', 'There is no such certificate.');
-    const data = await certificateData(db, training, config.baseUrl, config.orgName, found.cert);
+    if (!found || !(await certificates.mayDownload(req.user!, found.owner))) fail('not-found', 'There is no such certificate.');
+    const data = await certificates.data(found.cert);
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', `attachment; filename="certificate-${found.cert.code}.pdf"`);
     res.setHeader('Cache-Control', 'private, no-store');
@@ -42,7 +42,7 @@ export function certificateRoutes(deps: AppDeps): Router {
   });
 
   router.get('/verify/:code', verifyLimiter, async (req, res) => {
-    const result = await verifyCode(db, training, String(req.params.code));
+    const result = await certificates.verify(String(req.params.code));
     res.status(result.state === 'not-found' ? 404 : 200).render('certificates/verify', {
       title: 'Certificate check', typed: String(req.params.code).slice(0, 64), error: undefined, result,
     });
@@ -51,7 +51,7 @@ export function certificateRoutes(deps: AppDeps): Router {
   const revokers = can('revoke-certificates');
 
   router.post('/admin/certificates/:id/revoke', revokers, async (req, res) => {
-    const found = await loadCertificate(db, idParam(req.params.id));
+    const found = await certificates.load(idParam(req.params.id));
     if (!found) fail('not-found', 'There is no such certificate.');
     const reason = typeof req.body?.reason === 'string' ? (req.body.reason as string).trim() : '';
     if (!reason || reason.length > 500 || hasControlChars(reason)) {
@@ -64,7 +64,7 @@ export function certificateRoutes(deps: AppDeps): Router {
   });
 
   router.post('/admin/certificates/:id/reissue', revokers, async (req, res) => {
-    const found = await loadCertificate(db, idParam(req.params.id));
+    const found = await certificates.load(idParam(req.params.id));
     if (!found) fail('not-found', 'There is no such certificate.');
     await reissueCertificate(training, actorOf(req.user!, req.ip), found.cert.id);
     req.session.flash = { kind: 'success', message: `A new certificate was issued for ${found.owner.name}; ${found.cert.code} now shows as replaced.` };

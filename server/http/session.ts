@@ -2,7 +2,7 @@ import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import type { DatabaseSessionStore } from '../auth/session-store';
+import type { DatabaseSessionStore } from '../auth/session-middleware';
 
 export const SESSION_COOKIE = 'pr.sid';
 

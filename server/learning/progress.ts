@@ -8,6 +8,7 @@ import { fail, RuleError } from '../errors';
 import type { Training } from '../training/service';
 import type { Assignment } from '../training/status';
 import { durationInWords, lessonMinimumSeconds } from './pace';
+import { ownAttempt } from './quiz';
 import { answerStore, attemptStore, progressStore, type Track } from './store';
 
 export type { Track };
@@ -83,6 +84,11 @@ export class LearningDeps {
   /** When the track's graded attempts were submitted: what the attempt allowance counts. */
   submittedTimes(track: Track) {
     return attemptStore(this.db).submittedTimes(track);
+  }
+
+  /** The attempt, if it belongs to this learner and this course; otherwise not-found (whose it is stays private). */
+  ownAttempt(userId: number, courseId: string, attemptId: number | undefined) {
+    return ownAttempt(this.db, userId, courseId, attemptId);
   }
 }
 

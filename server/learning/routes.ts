@@ -7,11 +7,11 @@ import { idParam } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { allowance } from './attempt-limit';
 import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError, type Track } from './progress';
-import { answersFromBody, missedQuestions, ownAttempt, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
+import { answersFromBody, missedQuestions, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
 import { formatDay } from '../dates';
 
 export function learningRoutes(deps: AppDeps): Router {
-  const { db, clock, config, catalogue } = deps;
+  const { clock, config, catalogue } = deps;
   const { learning } = deps;
   const quizSettings: QuizSettings = { maxAttempts: config.quizMaxAttempts, cooldownMs: config.quizCooldownMs, timeZone: config.timeZone };
   const attemptLocals = async (track: Track) => ({
@@ -132,7 +132,7 @@ export function learningRoutes(deps: AppDeps): Router {
 
   router.get('/courses/:courseId/quiz/attempts/:attemptId', async (req, res) => {
     const course = courseOf(req);
-    const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
+    const attempt = await learning.ownAttempt(req.user!.id, course.id, idParam(req.params.attemptId));
     if (attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}/result`);
     if (attempt.content_hash !== course.contentHash) fail('conflict', 'The course was updated after this quiz was given to you. Start a new attempt from the quiz page.');
     res.render('learning/quiz', renderQuiz(course, attempt.id, servedOf(attempt), {}, {}));
@@ -140,7 +140,7 @@ export function learningRoutes(deps: AppDeps): Router {
 
   router.post('/courses/:courseId/quiz/attempts/:attemptId', async (req, res) => {
     const course = courseOf(req);
-    const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
+    const attempt = await learning.ownAttempt(req.user!.id, course.id, idParam(req.params.attemptId));
     const served = servedOf(attempt);
     const { answers, problems } = answersFromBody(req.body, served);
     try {
@@ -155,7 +155,7 @@ export function learningRoutes(deps: AppDeps): Router {
 
   router.get('/courses/:courseId/quiz/attempts/:attemptId/result', async (req, res) => {
     const course = courseOf(req);
-    const attempt = await ownAttempt(db, req.user!.id, course.id, idParam(req.params.attemptId));
+    const attempt = await learning.ownAttempt(req.user!.id, course.id, idParam(req.params.attemptId));
     if (!attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}`);
     const completion = await deps.training.completionOf(req.user!.id, course.id, attempt.cycle);
     const track = { userId: req.user!.id, courseId: course.id, cycle: attempt.cycle };

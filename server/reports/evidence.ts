@@ -1,10 +1,8 @@
 import type { Writable } from 'node:stream';
-import type { Kysely } from 'kysely';
 import PDFDocument from 'pdfkit';
 import { chunksOf } from '../db/chunks';
 import { stringify } from 'csv-stringify';
 import type { Catalogue } from '../content/catalogue';
-import type { DB } from '../db/schema';
 import type { Training } from '../training/service';
 import { formatDay } from '../dates';
 import { neutralise } from './csv-export';
@@ -43,7 +41,8 @@ export interface EvidencePack {
 const SLICE = 200;
 
 /** Every completion of the given people, with its attestation and certificates: the record an auditor asks for. */
-export async function evidenceLines(db: Kysely<DB>, training: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
+export async function evidenceLines(training: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
+  const { db } = training;
   const pacer = new Pacer();
   type Rows<K extends 'people' | 'completions' | 'attestations' | 'certificates'> = Awaited<ReturnType<typeof slice>>[K];
   const slice = async (ids: number[]) => ({

@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { appendAudit } from '../audit/service';
 import { can } from '../http/guards';
-import { certificateById, certificateData } from '../certificates/service';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { heavy } from '../http/heavy-work';
@@ -27,7 +26,7 @@ const loadEvidence = (): typeof import('./evidence') => require('./evidence') as
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export function reportRoutes(deps: AppDeps): Router {
-  const { db, catalogue, training, config } = deps;
+  const { catalogue, training, config, certificates } = deps;
   const router = Router();
   const teamViewers = can('see-team');
   const viewers = can('see-reports');
@@ -37,7 +36,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const today = training.today();
     const parsed = parseReportQuery(req.query, catalogue, today);
     const course = catalogue.get(parsed.courseId)!;
-    const filter = await scopedFilter(db, req.user!, parsed, today);
+    const filter = await scopedFilter(deps.people, req.user!, parsed, today);
     const depts = departmentTree(await deps.people.departments());
     const departmentPath = (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : '');
     return { today, parsed, course, filter, depts, departmentPath };
@@ -126,9 +125,9 @@ export function reportRoutes(deps: AppDeps): Router {
       for await (const r of allRows(training, course, filter, parsed.asOf)) {
         if (!r.certificateId) continue;
         if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
-        const cert = (await certificateById(db, r.certificateId))!;
+        const cert = (await certificates.byId(r.certificateId))!;
         const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
-        yield { name: `${safe}-${cert.code}.pdf`, data: await certificateData(db, training, config.baseUrl, config.orgName, cert) };
+        yield { name: `${safe}-${cert.code}.pdf`, data: await certificates.data(cert) };
       }
     }
     await stream(req, res, 'zip', parsed, () => writeCertificateZip(items(), res));
@@ -162,7 +161,7 @@ export function reportRoutes(deps: AppDeps): Router {
     } else {
       fail('invalid', 'Choose a person or a department for the evidence pack.');
     }
-    const lines = await loadEvidence().evidenceLines(db, training, catalogue, ids);
+    const lines = await loadEvidence().evidenceLines(training, catalogue, ids);
     return {
       parsed,
       pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: config.orgName, people: ids.length, lines },

@@ -1,14 +1,12 @@
-import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
-import type { DB, User } from '../db/schema';
+import type { User } from '../db/schema';
 import { fail } from '../errors';
 import { addDays } from '../dates';
 import type { Training } from '../training/service';
 import { assignmentFor, type TrainingStatus } from '../training/status';
 import { groupBy } from '../training/status-table';
 import { subtreeIds } from '../users/departments';
-import { scopeFor } from '../users/scope';
-import { departmentStore } from '../users/store';
+import type { People } from '../users/people';
 import type { ParsedReportQuery } from './filters';
 import { exportStore, historyStore, reportStore, type ReportFilter, type ReportRow } from './store';
 
@@ -17,8 +15,8 @@ export type { ReportRow };
 export const PAGE_SIZE = 50;
 
 /** What the viewer may see, narrowed by the department filter; a manager asking for another department gets 403. */
-export async function scopedFilter(db: Kysely<DB>, viewer: User, query: ParsedReportQuery, today: string): Promise<ReportFilter> {
-  const scope = await scopeFor(db, viewer);
+export async function scopedFilter(people: People, viewer: User, query: ParsedReportQuery, today: string): Promise<ReportFilter> {
+  const scope = await people.scopeOf(viewer);
   if (scope.kind === 'self') fail('forbidden', 'Reports are for managers, administrators and auditors.');
   const f: ReportFilter = {
     courseId: query.courseId, today, statuses: query.statuses, role: query.role, cycle: query.cycle, dueFrom: query.dueFrom, dueTo: query.dueTo, search: query.search,
@@ -28,7 +26,7 @@ export async function scopedFilter(db: Kysely<DB>, viewer: User, query: ParsedRe
     f.scopeUserIds = scope.directReportIds;
   }
   if (query.departmentId !== undefined) {
-    const all = await departmentStore(db).all();
+    const all = await people.departments();
     if (!all.some((d) => d.id === query.departmentId)) fail('not-found', 'There is no such department.');
     if (scope.kind === 'departments' && !scope.departmentIds.includes(query.departmentId)) {
       fail('forbidden', 'That department is not in your team. Managers see their own department and its sub-departments.');

@@ -10,7 +10,7 @@ import { csvFromRequest } from '../http/upload';
 import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, inPersonFields, parseHistory, recordInPerson } from './record';
 
 export function trainingAdminRoutes(deps: AppDeps): Router {
-  const { db, catalogue, config } = deps;
+  const { catalogue, config } = deps;
   const { training } = deps;
   const router = Router();
   const recorders = can('record-training');
@@ -46,7 +46,7 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
     const refuse = (message: string, errors: { line: number; column: string; reason: string }[] = []) =>
       res.status(400).render('training/import', { title: 'Import earlier completions', columns, errors, message, courses: catalogue.courses });
     if ('error' in input) return refuse(input.error);
-    const parsed = await parseHistory(db, training, catalogue, input.text);
+    const parsed = await parseHistory(training, catalogue, input.text);
     if (parsed.errors.length) {
       return refuse(`Nothing was imported: ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'} found. Fix ${parsed.errors.length === 1 ? 'it' : 'them'} and upload the whole file again.`, parsed.errors);
     }

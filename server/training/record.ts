@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Catalogue, Course } from '../content/catalogue';
 import { readCsv, type RowError } from '../csv';
-import type { DB, User } from '../db/schema';
+import type { User } from '../db/schema';
 import { touch } from '../db/unit-of-work';
 import { fail } from '../errors';
 import { hasControlChars } from '../text';
@@ -76,13 +75,13 @@ interface HistoryRow {
 }
 
 /** Validates a file of earlier completions against the people and courses that exist; all rows or none. */
-export async function parseHistory(db: Kysely<DB>, training: Training, catalogue: Catalogue, csvText: string): Promise<{ rows: HistoryRow[]; errors: RowError[] }> {
+export async function parseHistory(training: Training, catalogue: Catalogue, csvText: string): Promise<{ rows: HistoryRow[]; errors: RowError[] }> {
   const csv = await readCsv(csvText, HISTORY_COLUMNS, HISTORY_OPTIONAL, 100_000);
   const errors = [...csv.errors];
   const rows: HistoryRow[] = [];
   const today = training.today();
   const pacer = new Pacer();
-  const people = new Map((await userStore(db).byEmployeeIds([...new Set(csv.rows.map((r) => r.values.employee_id!.trim()))])).map((u) => [u.employee_id!, u]));
+  const people = new Map((await userStore(training.db).byEmployeeIds([...new Set(csv.rows.map((r) => r.values.employee_id!.trim()))])).map((u) => [u.employee_id!, u]));
   for (const { line, values } of csv.rows) {
     await pacer.pace();
     const v = Object.fromEntries(Object.entries(values).map(([k, x]) => [k, x.trim()]));

@@ -3,21 +3,20 @@ import { requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail, RuleError } from '../errors';
 import { idParam } from '../http/validate';
-import { ownAttempt } from '../learning/quiz';
 import { actorOf } from '../http/actor';
 import { finishWithAttestation } from './finish';
 import { sourceInWords } from './present';
 import { STATUS_LABEL } from './status';
 
 export function trainingRoutes(deps: AppDeps): Router {
-  const { db, catalogue } = deps;
+  const { catalogue, learning } = deps;
   const { training } = deps;
   const router = Router();
 
   const loadPassed = async (userId: number, courseId: string, attemptId: unknown) => {
     const course = catalogue.get(courseId);
     if (!course) fail('not-found', 'There is no such course.');
-    const attempt = await ownAttempt(db, userId, course.id, idParam(attemptId));
+    const attempt = await learning.ownAttempt(userId, course.id, idParam(attemptId));
     if (!attempt.passed) fail('conflict', 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
     return { course, attempt };
   };

@@ -4,11 +4,11 @@ import type { AppDeps } from '../deps';
 import { acceptUpload } from '../http/csrf';
 import { csvFromRequest } from '../http/upload';
 import { heavy } from '../http/heavy-work';
-import { IMPORT_COLUMNS, importUsers, parseUserCsv } from './import';
+import { IMPORT_COLUMNS, parseUserCsv } from './import';
 import { actorOf } from '../http/actor';
 
 export function importRoutes(deps: AppDeps): Router {
-  const { db, clock, config } = deps;
+  const { config } = deps;
   const router = Router();
   const importers = can('import-people');
 
@@ -23,7 +23,7 @@ export function importRoutes(deps: AppDeps): Router {
     }
     const parsed = await parseUserCsv(input.text);
     const result = parsed.errors.length > 0 ? { ok: false as const, errors: parsed.errors }
-      : await importUsers(db, deps.uow, clock, actorOf(req.user!, req.ip), parsed.rows, input.source);
+      : await deps.peopleImporter.run(actorOf(req.user!, req.ip), parsed.rows, input.source);
     if (!result.ok) {
       return res.status(400).render('users/import', {
         title: 'Import people', columns: IMPORT_COLUMNS, errors: result.errors,

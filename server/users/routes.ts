@@ -1,7 +1,5 @@
 import { Router, type Request, type Response } from 'express';
 import { can } from '../http/guards';
-import { signInState } from '../auth/sign-in-state';
-import { accountKeySecret } from '../auth/throttle';
 import type { Role, User, UserStatus } from './service';
 import type { AppDeps } from '../deps';
 import { actorOf } from '../http/actor';
@@ -26,7 +24,7 @@ async function formValues(deps: AppDeps, user: User): Promise<Record<string, str
 }
 
 export function adminUserRoutes(deps: AppDeps): Router {
-  const { db, clock, config } = deps;
+  const { clock, config } = deps;
   const router = Router();
   const readers = can('see-people');
   const managers = can('manage-people');
@@ -42,8 +40,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       links: [{ name: user.name, email: user.email, url: `${config.baseUrl}/password/${token}` }],
     });
   };
-  const keySecret = accountKeySecret(config.sessionSecret);
-  const signInOf = (user: User) => signInState(db, keySecret, user, clock.now());
+  const signInOf = (user: User) => deps.auth.signInState(user);
   const { training } = deps;
 
   const loadUser = async (raw: unknown): Promise<User> => {

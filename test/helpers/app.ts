@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createApp } from '../../server/app';
-import type { DatabaseSessionStore } from '../../server/auth/session-store';
+import type { DatabaseSessionStore } from '../../server/auth/session-middleware';
 import { compose, type Composed } from '../../server/compose';
 import { loadConfig, type Config } from '../../server/config';
 import type { Database } from '../../server/db/database';

@@ -1,4 +1,4 @@
-import { ensureFirstAdmin } from '../../server/auth/setup';
+import { ensureFirstAdmin } from '../../server/users/first-admin';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn } from '../helpers/http';

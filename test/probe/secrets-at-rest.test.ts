@@ -5,7 +5,7 @@ import session from 'express-session';
 import { Migrator, type Migration } from 'kysely';
 import pino from 'pino';
 import { migrations } from '../../migrations';
-import { ensureFirstAdmin } from '../../server/auth/setup';
+import { ensureFirstAdmin } from '../../server/users/first-admin';
 import { findLiveToken, issueToken } from '../../server/auth/tokens';
 import { buildCli } from '../../server/cli';
 import { backupTo } from '../../server/db/backup';

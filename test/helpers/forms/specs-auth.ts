@@ -1,4 +1,4 @@
-import { ensureFirstAdmin } from '../../../server/auth/setup';
+import { ensureFirstAdmin } from '../../../server/users/first-admin';
 import { findLiveToken } from '../../../server/auth/tokens';
 import { issuePasswordLink } from '../../../server/users/service';
 import { GOOD_PASSWORD } from '../factories';

@@ -1,6 +1,6 @@
 import type { Course } from '../../../server/content/catalogue';
 import type { ServedQuestion } from '../../../server/learning/draw';
-import { ensureFirstAdmin } from '../../../server/auth/setup';
+import { ensureFirstAdmin } from '../../../server/users/first-admin';
 import { recordInPerson } from '../../../server/training/record';
 import { buildTestApp, type TestApp } from '../app';
 import { createPerson, GOOD_PASSWORD } from '../factories';

@@ -3,11 +3,15 @@ import { appendAudit, SYSTEM_ACTOR } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
-import { saveUser } from '../users/service';
-import { userStore } from '../users/store';
-import { hashPassword } from './password-hashing';
-import { passwordProblem } from './password-rules';
-import { consumeToken, findLiveToken, issueToken, revokeTokens } from './tokens';
+import { hashPassword } from '../auth/password-hashing';
+import { passwordProblem } from '../auth/password-rules';
+import { consumeToken, findLiveToken, issueToken, revokeTokens } from '../auth/tokens';
+import { saveUser } from './service';
+import { userStore } from './store';
+
+// The first administrator is a person like any other (saveUser's rules and audit events) who gets a
+// password at once: people own this, and use auth's hashing and one-time tokens, so auth needs nothing
+// from people.
 
 export type FirstStart = { kind: 'ready' } | { kind: 'admin-created'; email: string } | { kind: 'setup-link'; token: string };
 
@@ -64,4 +68,17 @@ export async function completeSetup(
     if (!row || !(await consumeToken(trx, clock, row.id))) return undefined;
     return createAdminWithPassword(trx, clock, 'first-admin setup link', f);
   });
+}
+
+/** The setup link pages, built once by compose() so the routes never see the database. */
+export class FirstAdminSetup {
+  constructor(private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+
+  linkUsable(token: string): Promise<boolean> {
+    return setupLinkUsable(this.db, this.clock, token);
+  }
+
+  complete(token: string, f: { email: string; name: string; password: string }): Promise<User | undefined> {
+    return completeSetup(this.uow, this.clock, token, f);
+  }
 }

@@ -1,11 +1,19 @@
 import session from 'express-session';
-import type { Kysely } from 'kysely';
 import type { Clock } from '../clock';
-import type { DB } from '../db/schema';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 const TOUCH_EVERY_MS = 60_000;
+
+/** The session rows this adapter reads and writes: sessions-store.ts holds the queries, compose() hands them in. */
+export interface SessionRows {
+  get(sid: string): Promise<{ data: string; expires_at: string } | undefined>;
+  save(row: { sid: string; data: string; user_id: number | null; expires_at: string }): Promise<void>;
+  extend(sid: string, expiresAt: string): Promise<void>;
+  remove(sid: string): Promise<void>;
+  removeForUser(userId: number): Promise<void>;
+  removeExpired(nowIso: string): Promise<number>;
+}
 
 /**
  * express-session store over our own database. Expiry is decided here with the injected clock
@@ -16,7 +24,7 @@ export class DatabaseSessionStore extends session.Store {
   private readonly timer: NodeJS.Timeout;
   private readonly touched = new Map<string, number>();
 
-  constructor(private readonly db: Kysely<DB>, private readonly clock: Clock, private readonly idleMs: number, pruneEveryMs = 15 * 60_000) {
+  constructor(private readonly rows: SessionRows, private readonly clock: Clock, private readonly idleMs: number, pruneEveryMs = 15 * 60_000) {
     super();
     this.timer = setInterval(() => { void this.prune().catch(() => undefined); }, pruneEveryMs);
     this.timer.unref();
@@ -27,8 +35,7 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   async prune(): Promise<number> {
-    const r = await this.db.deleteFrom('sessions').where('expires_at', '<=', this.clock.now().toISOString()).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return this.rows.removeExpired(this.clock.now().toISOString());
   }
 
   stop(): void {
@@ -36,11 +43,11 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override get(sid: string, cb: Callback<session.SessionData | null>): void {
-    this.db.selectFrom('sessions').select(['data', 'expires_at']).where('sid', '=', sid).executeTakeFirst()
+    this.rows.get(sid)
       .then((row) => {
         if (!row) return cb(null, null);
         if (row.expires_at <= this.clock.now().toISOString()) {
-          return this.db.deleteFrom('sessions').where('sid', '=', sid).execute().then(() => cb(null, null));
+          return this.rows.remove(sid).then(() => cb(null, null));
         }
         return cb(null, JSON.parse(row.data) as session.SessionData);
       })
@@ -51,9 +58,7 @@ export class DatabaseSessionStore extends session.Store {
     this.remember(sid, this.clock.now().getTime());
     const user = (data as { passport?: { user?: unknown } }).passport?.user;
     const row = { sid, data: JSON.stringify(data), user_id: typeof user === 'number' ? user : null, expires_at: this.expiry() };
-    this.db.insertInto('sessions').values(row)
-      .onConflict((oc) => oc.column('sid').doUpdateSet({ data: row.data, user_id: row.user_id, expires_at: row.expires_at }))
-      .execute()
+    this.rows.save(row)
       .then(() => cb?.())
       .catch((e: unknown) => cb?.(e));
   }
@@ -71,7 +76,7 @@ export class DatabaseSessionStore extends session.Store {
       return;
     }
     this.remember(sid, now);
-    this.db.updateTable('sessions').set({ expires_at: this.expiry() }).where('sid', '=', sid).execute()
+    this.rows.extend(sid, this.expiry())
       .then(() => cb?.())
       .catch((e: unknown) => cb?.(e));
   }
@@ -85,13 +90,13 @@ export class DatabaseSessionStore extends session.Store {
 
   override destroy(sid: string, cb?: Callback): void {
     this.touched.delete(sid);
-    this.db.deleteFrom('sessions').where('sid', '=', sid).execute()
+    this.rows.remove(sid)
       .then(() => cb?.())
       .catch((e: unknown) => cb?.(e));
   }
 
   /** Ends every session of one user (deactivation, password change). */
   async destroyForUser(userId: number): Promise<void> {
-    await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    await this.rows.removeForUser(userId);
   }
 }

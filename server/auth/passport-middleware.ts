@@ -1,16 +1,14 @@
-import type { Kysely } from 'kysely';
 import passport from 'passport';
 import { Strategy as LocalStrategy, type IVerifyOptions } from 'passport-local';
-import type { Clock } from '../clock';
-import type { DB } from '../db/schema';
 import { deviceTokenFrom } from './devices';
-import { attemptLogin, type SignInInfo, type SignInPolicy } from './login';
+import type { SignInInfo } from './login';
+import type { Auth } from './service';
 
 /** A passport instance of our own (not the global singleton) so several apps can live in one test process. */
-export function createPassport(db: Kysely<DB>, clock: Clock, policy: SignInPolicy): passport.PassportStatic {
+export function createPassport(auth: Auth): passport.PassportStatic {
   const pp = new passport.Passport() as passport.PassportStatic;
   pp.use(new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
-    attemptLogin(db, clock, policy, email.slice(0, 254), password.slice(0, 1024), req.ip ?? null, deviceTokenFrom(req.headers.cookie))
+    auth.signIn(email.slice(0, 254), password.slice(0, 1024), req.ip ?? null, deviceTokenFrom(req.headers.cookie))
       .then((r) => {
         // passport hands `info` on to the route's authenticate callback untouched.
         const info: IVerifyOptions & SignInInfo = r.ok ? { message: '', deviceToken: r.deviceToken } : { message: '', pausedUntil: r.pausedUntil };
@@ -22,7 +20,7 @@ export function createPassport(db: Kysely<DB>, clock: Clock, policy: SignInPolic
   // A deactivated person's sessions end on their next request.
   pp.deserializeUser((id: unknown, done) => {
     if (typeof id !== 'number') return done(null, false);
-    db.selectFrom('users').selectAll().where('id', '=', id).where('status', '=', 'active').executeTakeFirst()
+    auth.activeAccount(id)
       .then((user) => done(null, user ?? false))
       .catch(done);
   });

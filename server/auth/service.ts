@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import { appendAudit } from '../audit/service';
+import type { Clock } from '../clock';
+import type { DB, User } from '../db/schema';
+import type { UnitOfWork } from '../db/unit-of-work';
+import { attemptLogin, type LoginResult, type SignInPolicy } from './login';
+import { setPasswordWithLink, userForPasswordLink } from './password-links';
+import { signInState, type SignInState } from './sign-in-state';
+import { authStore } from './store';
+import { accountKey, clearThrottle } from './throttle';
+
+/**
+ * Signing in and out and set-password links, built once by compose() over the database, so the sign-in
+ * routes, the passport adapter and the person page never see the database themselves.
+ */
+export class Auth {
+  constructor(private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, readonly policy: SignInPolicy) {}
+
+  /** One sign-in attempt (see attemptLogin: every failure looks the same to the caller). */
+  signIn(email: string, password: string, ip: string | null, deviceToken: string | undefined): Promise<LoginResult> {
+    return attemptLogin(this.db, this.clock, this.policy, email, password, ip, deviceToken);
+  }
+
+  /** The person a session names while their account is active; a deactivated person's sessions end on their next request. */
+  activeAccount(id: number): Promise<User | undefined> {
+    return authStore(this.db).activeAccount(id);
+  }
+
+  /** What the person page shows about sign-in: failures in a row, a running pause, known devices. */
+  signInState(user: User): Promise<SignInState> {
+    return signInState(this.db, this.policy.keySecret, user, this.clock.now());
+  }
+
+  /** The person a set-password link belongs to, while the link is live and the account active. */
+  passwordLinkAccount(token: string): Promise<User | undefined> {
+    return userForPasswordLink(this.db, this.clock, token);
+  }
+
+  /**
+   * Sets the password and uses up the link; undefined if the link was used meanwhile. Whoever sets it
+   * holds the link an administrator issued, so a pause strangers caused on the address ends too.
+   */
+  async setPasswordWithLink(token: string, password: string, ip: string | null): Promise<User | undefined> {
+    const user = await setPasswordWithLink(this.db, this.clock, token, password, ip);
+    if (user) await clearThrottle(this.db, accountKey(this.policy.keySecret, user.email_normalized));
+    return user;
+  }
+
+  /** Audits a sign-out. */
+  async signedOut(user: User, ip: string | null): Promise<void> {
+    await this.uow((trx) => appendAudit(trx, this.clock, { id: user.id, label: user.email, ip }, {
+      action: 'auth.logout', subjectType: 'user', subjectId: user.id,
+    }));
+  }
+}
