@@ -28,7 +28,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
 
   // The rules are read once, here: rows computed under other due-date settings or course validity, and
   // people written before the unit of work kept the index, are brought up to date before the first request.
-  const refreshed = await services.training.index.refreshStale(db);
+  const refreshed = await services.training.statusIndex.refreshStale(db);
   if (refreshed) log.info({ people: refreshed }, 'training status brought up to date');
   const app = createApp(services);
   const server = http.createServer(app);

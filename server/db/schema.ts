@@ -165,7 +165,8 @@ export interface CertificatesTable {
   replaced_by: number | null;
 }
 
-export interface TrainingStatusTable {
+/** The status index: per person and course, the dates their status changes on (training/status-index.ts keeps it). */
+export interface StatusIndexTable {
   user_id: number;
   course_id: string;
   cycle: string;
@@ -218,7 +219,7 @@ export interface DB {
   attestations: AttestationsTable;
   completions: CompletionsTable;
   certificates: CertificatesTable;
-  training_status: TrainingStatusTable;
+  status_index: StatusIndexTable;
   sign_in_throttle: SignInThrottleTable;
   sign_in_devices: SignInDevicesTable;
 }
@@ -234,4 +235,4 @@ export type QuizAttempt = Selectable<QuizAttemptsTable>;
 export type Attestation = Selectable<AttestationsTable>;
 export type Completion = Selectable<CompletionsTable>;
 export type Certificate = Selectable<CertificatesTable>;
-export type TrainingStatusRow = Selectable<TrainingStatusTable>;
+export type StatusIndexRow = Selectable<StatusIndexTable>;

@@ -9,7 +9,7 @@ import { neutralise } from './csv-export';
 import { documentFonts } from '../certificates/fonts';
 import { Pacer } from '../pacer';
 import { sourceInWords } from '../training/present';
-import { groupBy } from '../training/status-table';
+import { groupBy } from '../training/status-index';
 
 export interface EvidenceLine {
   employeeId: string;

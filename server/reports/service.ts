@@ -4,7 +4,7 @@ import { fail } from '../errors';
 import { addDays } from '../dates';
 import type { Training } from '../training/service';
 import { assignmentFor, type TrainingStatus } from '../training/status';
-import { groupBy } from '../training/status-table';
+import { groupBy } from '../training/status-index';
 import { subtreeIds } from '../users/departments';
 import type { People } from '../users/people';
 import type { ParsedReportQuery } from './filters';

@@ -2,19 +2,19 @@ import { sql, type RawBuilder } from 'kysely';
 import type { TrainingStatus } from '../training/status';
 
 /**
- * statusOn() (training/status.ts) as a SQL expression over training_status, so reports can filter,
+ * statusOn() (training/status.ts) as a SQL expression over status_index, so reports can filter,
  * count and sort by status in the database. Plain CASE and string comparison of ISO dates: the same
  * SQL runs on SQLite and PostgreSQL. test/integration/status-sql.test.ts checks it against statusOn
  * on every boundary.
  */
 export function statusSql(today: string): RawBuilder<TrainingStatus> {
   return sql<TrainingStatus>`(case
-    when training_status.kind = 'onboarding' then
-      (case when ${today} > training_status.grace_until then 'overdue'
-            when training_status.started = 1 then 'in-progress' else 'not-started' end)
-    when ${today} < training_status.opens_on then 'completed'
-    when ${today} <= training_status.grace_until then
-      (case when training_status.started = 1 then 'in-progress' else 'due-soon' end)
-    when ${today} > training_status.valid_until then 'expired'
+    when status_index.kind = 'onboarding' then
+      (case when ${today} > status_index.grace_until then 'overdue'
+            when status_index.started = 1 then 'in-progress' else 'not-started' end)
+    when ${today} < status_index.opens_on then 'completed'
+    when ${today} <= status_index.grace_until then
+      (case when status_index.started = 1 then 'in-progress' else 'due-soon' end)
+    when ${today} > status_index.valid_until then 'expired'
     else 'overdue' end)`;
 }

@@ -26,8 +26,8 @@ export const SORTS = {
   employee_id: 'users.employee_id',
   department: 'departments.path_key',
   status: 'status',
-  due_on: 'training_status.due_on',
-  completed_on: 'training_status.last_completed_on',
+  due_on: 'status_index.due_on',
+  completed_on: 'status_index.last_completed_on',
 } as const;
 export type SortKey = keyof typeof SORTS;
 
@@ -41,8 +41,8 @@ export function reportStore(db: Kysely<DB>) {
    */
   const base = (filter: ReportFilter, outer: 'people' | 'due-dates' = 'people') => {
     const status = statusSql(filter.today);
-    let q = (outer === 'people' ? db.selectFrom('users').crossJoin('training_status') : db.selectFrom('training_status').crossJoin('users'))
-      .whereRef('training_status.user_id', '=', 'users.id').where('training_status.course_id', '=', filter.courseId)
+    let q = (outer === 'people' ? db.selectFrom('users').crossJoin('status_index') : db.selectFrom('status_index').crossJoin('users'))
+      .whereRef('status_index.user_id', '=', 'users.id').where('status_index.course_id', '=', filter.courseId)
       .where('users.status', '=', 'active');
     if (filter.scopeDepartmentIds) {
       const depts = filter.scopeDepartmentIds.length ? filter.scopeDepartmentIds : [-1];
@@ -52,9 +52,9 @@ export function reportStore(db: Kysely<DB>) {
     if (filter.departmentIds) q = q.where('users.department_id', 'in', filter.departmentIds.length ? filter.departmentIds : [-1]);
     if (filter.statuses?.length) q = q.where(status, 'in', filter.statuses);
     if (filter.role) q = q.where('users.role', '=', filter.role as 'learner');
-    if (filter.cycle) q = q.where('training_status.cycle', '=', filter.cycle);
-    if (filter.dueFrom) q = q.where('training_status.due_on', '>=', filter.dueFrom);
-    if (filter.dueTo) q = q.where('training_status.due_on', '<=', filter.dueTo);
+    if (filter.cycle) q = q.where('status_index.cycle', '=', filter.cycle);
+    if (filter.dueFrom) q = q.where('status_index.due_on', '>=', filter.dueFrom);
+    if (filter.dueTo) q = q.where('status_index.due_on', '<=', filter.dueTo);
     if (filter.userId !== undefined) q = q.where('users.id', '=', filter.userId);
     if (filter.search) q = q.where((eb) => personMatches(eb, filter.search!));
     return { q, status };
@@ -64,10 +64,10 @@ export function reportStore(db: Kysely<DB>) {
     const { q, status } = base(filter, outer);
     return q.leftJoin('users as managers', 'managers.id', 'users.manager_id').leftJoin('departments', 'departments.id', 'users.department_id').select([
       'users.id as userId', 'users.employee_id as employeeId', 'users.name', 'users.email', 'users.role', 'users.department_id as departmentId',
-      'managers.email as managerEmail', 'training_status.cycle', 'training_status.due_on as dueOn', 'training_status.last_completed_on as completedOn',
-      'training_status.last_valid_until as validUntil', 'training_status.score', 'training_status.certificate_id as certificateId',
-      'training_status.certificate_code as certificateCode', 'training_status.content_hash as contentHash', 'training_status.source',
-      'training_status.recorded_by as recordedBy', 'training_status.grace_until as graceUntil', 'training_status.pace',
+      'managers.email as managerEmail', 'status_index.cycle', 'status_index.due_on as dueOn', 'status_index.last_completed_on as completedOn',
+      'status_index.last_valid_until as validUntil', 'status_index.score', 'status_index.certificate_id as certificateId',
+      'status_index.certificate_code as certificateCode', 'status_index.content_hash as contentHash', 'status_index.source',
+      'status_index.recorded_by as recordedBy', 'status_index.grace_until as graceUntil', 'status_index.pace',
     ]).select(status.as('status'));
   };
 
@@ -94,7 +94,7 @@ export function reportStore(db: Kysely<DB>) {
       const { q, status } = base(filter);
       const rows = await q.select([
         'users.department_id as departmentId', status.as('status'), (eb) => eb.fn.countAll<number>().as('n'),
-        sql<number>`sum(case when training_status.last_valid_until >= ${filter.today} then 1 else 0 end)`.as('compliant'),
+        sql<number>`sum(case when status_index.last_valid_until >= ${filter.today} then 1 else 0 end)`.as('compliant'),
       // "+" keeps SQLite from walking people through the department index to save a sort of a few
       // hundred groups: that index order jumps around the table and is slower (BENCHMARKS.md).
       ]).groupBy([sql`+users.department_id`, status]).execute();

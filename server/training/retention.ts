@@ -50,7 +50,7 @@ export async function purgeBefore(training: Training, actor: Actor, before: stri
     const ids = old.map((c) => c.id);
     const certs = (await inChunks(ids, (chunk) => trx.selectFrom('certificates').select('id').where('completion_id', 'in', chunk).execute())).map((c) => c.id);
     // Nothing else may point at what goes: the status index and "replaced by" links.
-    await changeInChunks(ids, async (chunk) => (await trx.updateTable('training_status').set({ last_completion_id: null, certificate_id: null }).where('last_completion_id', 'in', chunk).executeTakeFirst()).numUpdatedRows);
+    await changeInChunks(ids, async (chunk) => (await trx.updateTable('status_index').set({ last_completion_id: null, certificate_id: null }).where('last_completion_id', 'in', chunk).executeTakeFirst()).numUpdatedRows);
     await changeInChunks(certs, async (chunk) => (await trx.updateTable('certificates').set({ replaced_by: null }).where('replaced_by', 'in', chunk).executeTakeFirst()).numUpdatedRows);
     await changeInChunks(certs, async (chunk) => (await trx.deleteFrom('certificates').where('id', 'in', chunk).executeTakeFirst()).numDeletedRows);
     await changeInChunks(ids, async (chunk) => (await trx.deleteFrom('completions').where('id', 'in', chunk).executeTakeFirst()).numDeletedRows);

@@ -7,7 +7,7 @@ import { createUnitOfWork, type UnitOfWork } from '../db/unit-of-work';
 import { progressStore } from '../learning/store';
 import { dayInZone } from '../dates';
 import { assignmentFor, type Assignment, type CyclePolicy } from './status';
-import { StatusIndex } from './status-table';
+import { StatusIndex } from './status-index';
 import { certificatesOf } from '../certificates/service';
 import { completionStore } from './store';
 import { personTraining, type PersonTraining } from './summary';
@@ -15,13 +15,13 @@ import { personTraining, type PersonTraining } from './summary';
 /** Everything needed to decide assignments: the database, the clock and the organisation's rules. */
 export class Training {
   /** Kept in step with every change that can move a status; reports read it. */
-  readonly index: StatusIndex;
+  readonly statusIndex: StatusIndex;
   /** Every write goes through it: at commit it refreshes the status rows of the people it touched. */
   readonly uow: UnitOfWork;
 
   constructor(readonly db: Kysely<DB>, readonly clock: Clock, readonly config: Config, courses: readonly Course[]) {
-    this.index = new StatusIndex(this, courses);
-    this.uow = createUnitOfWork(db, (trx, userIds) => this.index.refresh(trx, userIds));
+    this.statusIndex = new StatusIndex(this, courses);
+    this.uow = createUnitOfWork(db, (trx, userIds) => this.statusIndex.refresh(trx, userIds));
   }
 
   policy(course: Course): CyclePolicy {
@@ -41,7 +41,7 @@ export class Training {
    * computed from the records. Writes that depend on the assignment use assignment() in their transaction.
    */
   async currentAssignment(user: Pick<User, 'id' | 'hire_date' | 'created_at'>, course: Course): Promise<Assignment> {
-    return (await this.index.read(this.db, user, course)) ?? this.assignment(user, course);
+    return (await this.statusIndex.read(this.db, user, course)) ?? this.assignment(user, course);
   }
 
   /** A person's completions and certificates, for their transcript. */

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
-import type { DB, TrainingStatusRow, User } from '../db/schema';
+import type { DB, StatusIndexRow, User } from '../db/schema';
 import { Pacer } from '../pacer';
 import type { Training } from './service';
 import { assignmentFor, assignmentReason, statusOn, type Assignment, type Thresholds } from './status';
@@ -19,7 +19,7 @@ export function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<numb
 }
 
 /**
- * Keeps training_status in step: for each person and course, the thresholds from the one status
+ * Keeps the status index (table status_index) in step: for each person and course, the thresholds from the one status
  * function plus the facts reports show. The unit of work (Training.uow) calls refresh() at commit for
  * every person its writes touched (completion, revocation, reissue, a first lesson or quiz start, a new
  * or edited person, a purge); nothing else needs to.
@@ -45,7 +45,7 @@ export class StatusIndex {
    * the row is missing or was computed under other rules; the caller then computes it from the records.
    */
   async read(db: Kysely<DB>, user: Pick<User, 'id' | 'hire_date'>, course: Course): Promise<Assignment | undefined> {
-    const row = await db.selectFrom('training_status')
+    const row = await db.selectFrom('status_index')
       .select(['cycle', 'kind', 'due_on', 'opens_on', 'grace_until', 'valid_until', 'started', 'last_completed_on', 'policy_key'])
       .where('user_id', '=', user.id).where('course_id', '=', course.id).executeTakeFirst();
     if (!row || row.policy_key !== this.policyKey(course)) return undefined;
@@ -93,7 +93,7 @@ export class StatusIndex {
       const byUser = groupBy(completions, (c) => c.user_id);
       const startedBy = groupBy(started, (s) => s.user_id);
       const certBy = new Map(certs.map((c) => [c.completion_id, c]));
-      const rows: TrainingStatusRow[] = users.map((u) => {
+      const rows: StatusIndexRow[] = users.map((u) => {
         const mine = byUser.get(u.id) ?? [];
         const startedCycles = new Set((startedBy.get(u.id) ?? []).map((s) => s.cycle));
         const a = assignmentFor(this.training.policy(course), today, u.hire_date ?? this.training.dayOf(u.created_at), u.hire_date !== null,
@@ -109,10 +109,10 @@ export class StatusIndex {
         };
       });
       // Multi-row upsert: every column but the key takes the new row's value ("excluded" in both SQLite and PostgreSQL).
-      const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== 'user_id' && c !== 'course_id') as (keyof TrainingStatusRow)[];
+      const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== 'user_id' && c !== 'course_id') as (keyof StatusIndexRow)[];
       for (let i = 0; i < rows.length; i += 100) {
         await pacer.pace();
-        await db.insertInto('training_status').values(rows.slice(i, i + 100))
+        await db.insertInto('status_index').values(rows.slice(i, i + 100))
           .onConflict((oc) => oc.columns(['user_id', 'course_id']).doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)]))))
           .execute();
       }
@@ -129,13 +129,13 @@ export class StatusIndex {
     const people = Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     for (const course of this.courses) {
       const key = this.policyKey(course);
-      const current = Number((await db.selectFrom('training_status').select((eb) => eb.fn.countAll<number>().as('n'))
+      const current = Number((await db.selectFrom('status_index').select((eb) => eb.fn.countAll<number>().as('n'))
         .where('course_id', '=', course.id).where('policy_key', '=', key).executeTakeFirstOrThrow()).n);
       if (current === people) continue;
       for (;;) {
         const ids = (await db.selectFrom('users').select('users.id')
-          .leftJoin('training_status', (j) => j.onRef('training_status.user_id', '=', 'users.id').on('training_status.course_id', '=', course.id))
-          .where((eb) => eb.or([eb('training_status.user_id', 'is', null), eb('training_status.policy_key', '!=', key)]))
+          .leftJoin('status_index', (j) => j.onRef('status_index.user_id', '=', 'users.id').on('status_index.course_id', '=', course.id))
+          .where((eb) => eb.or([eb('status_index.user_id', 'is', null), eb('status_index.policy_key', '!=', key)]))
           .limit(5000).execute()).map((r) => r.id);
         if (ids.length === 0) break;
         await db.transaction().execute((trx) => this.refresh(trx, ids));

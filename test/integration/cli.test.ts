@@ -96,11 +96,11 @@ describe('demo:seed', () => {
     expect(out[0]).toMatch(/^Seeded 300 people and \d+ completions in [\d.]+ s\.$/);
     const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
     try {
-      const statuses = await database.db.selectFrom('training_status').select('cycle').execute();
+      const statuses = await database.db.selectFrom('status_index').select('cycle').execute();
       expect(statuses).toHaveLength(300);
       const depts = await database.db.selectFrom('departments').select('path_key').execute();
       expect(depts.length).toBe(40);
-      const counted = await database.db.selectFrom('training_status').select([statusSql(dayInZone(new Date(), 'America/New_York')).as('s'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy('s').execute();
+      const counted = await database.db.selectFrom('status_index').select([statusSql(dayInZone(new Date(), 'America/New_York')).as('s'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy('s').execute();
       expect(new Set(counted.map((c) => c.s))).toEqual(new Set(['completed', 'due-soon', 'expired', 'overdue', 'not-started']));
     } finally { await database.close(); }
     await expect(run('demo:seed', '--people', 'lots')).rejects.toThrow(/--people must be a whole number/);

@@ -37,7 +37,7 @@ describe('retention', () => {
     expect(JSON.parse(event.details)).toMatchObject({ before: '2020-11-02', completions: 1, certificates: 1 });
     // The audit log itself is untouched and still verifies.
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
-    const status = await t.db.selectFrom('training_status').selectAll().where('user_id', '=', oldTimer.id).executeTakeFirstOrThrow();
+    const status = await t.db.selectFrom('status_index').selectAll().where('user_id', '=', oldTimer.id).executeTakeFirstOrThrow();
     expect(status.last_completion_id).toBeNull();
   });
 });

@@ -205,9 +205,9 @@ async function indexMatchesRecords(t: TestApp): Promise<number> {
   let compared = 0;
   for (const course of t.catalogue.courses) {
     for (const u of users) {
-      const fromIndex = await t.training.index.read(t.db, u, course);
+      const fromIndex = await t.training.statusIndex.read(t.db, u, course);
       expect({ user: u.id, assignment: fromIndex }).toEqual({ user: u.id, assignment: await t.training.assignment(u, course) });
-      const row = await t.db.selectFrom('training_status').selectAll().where('user_id', '=', u.id).where('course_id', '=', course.id).executeTakeFirstOrThrow();
+      const row = await t.db.selectFrom('status_index').selectAll().where('user_id', '=', u.id).where('course_id', '=', course.id).executeTakeFirstOrThrow();
       const counted = await completionStore(t.db).counted(u.id, course.id);
       const latest = counted.filter((c) => c.completed_at === counted[0]?.completed_at);
       const last = latest.find((c) => c.id === row.last_completion_id) ?? latest[0];
@@ -246,7 +246,7 @@ test('after every write, in any order and on any day, the status index equals a 
       for (const s of steps) {
         await apply(w, s);
         expect(await indexMatchesRecords(w.t)).toBeGreaterThan(LEARNERS);
-        for (const row of await w.t.db.selectFrom('training_status').select(['kind', 'started', 'source']).execute()) {
+        for (const row of await w.t.db.selectFrom('status_index').select(['kind', 'started', 'source']).execute()) {
           seen.add(`${row.kind}${row.started ? '+started' : ''}${row.source ? `:${row.source}` : ''}`);
         }
       }

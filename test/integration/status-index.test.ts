@@ -3,7 +3,7 @@ import { seedDemo } from '../../server/demo/seed';
 import { progressStore } from '../../server/learning/store';
 import { buildTestApp, type TestApp } from '../helpers/app';
 
-// Pages read a person's assignment from their training_status row (one lookup) instead of recomputing
+// Pages read a person's assignment from their status_index row (one lookup) instead of recomputing
 // it from completions and progress. The two must agree for everyone, on any later day, under both
 // annual rules; a row computed under other rules is not used.
 
@@ -13,7 +13,7 @@ async function everyoneAgrees(t: TestApp, course: Course): Promise<number> {
   const users = await t.db.selectFrom('users').select(['id', 'hire_date', 'created_at']).execute();
   let compared = 0;
   for (const u of users) {
-    const fromRow = await t.training.index.read(t.db, u, course);
+    const fromRow = await t.training.statusIndex.read(t.db, u, course);
     expect(fromRow).toBeDefined();
     expect({ id: u.id, a: fromRow }).toEqual({ id: u.id, a: await t.training.assignment(u, course) });
     compared += 1;
@@ -45,7 +45,7 @@ describe.each(RULES)('assignment from the status index ($name)', ({ env }) => {
       eb.selectFrom('completions').select('completions.id').whereRef('completions.user_id', '=', 'users.id')))).limit(3).execute();
     expect(neverTrained).toHaveLength(3);
     await t.db.updateTable('users').set({ hire_date: null }).where('id', 'in', neverTrained.map((u) => u.id)).execute();
-    await t.training.index.refresh(t.db, [...some.map((u) => u.id), ...neverTrained.map((u) => u.id)]);
+    await t.training.statusIndex.refresh(t.db, [...some.map((u) => u.id), ...neverTrained.map((u) => u.id)]);
   });
   afterAll(() => t.close());
 
@@ -72,10 +72,10 @@ describe.each(RULES)('assignment from the status index ($name)', ({ env }) => {
 
   test('a row computed under other rules is not used; the records decide', async () => {
     const u = await t.db.selectFrom('users').select(['id', 'hire_date', 'created_at']).where('id', '=', 7).executeTakeFirstOrThrow();
-    await t.db.updateTable('training_status').set({ policy_key: 'old-rules', due_on: '2000-01-01' }).where('user_id', '=', u.id).execute();
-    expect(await t.training.index.read(t.db, u, course)).toBeUndefined();
+    await t.db.updateTable('status_index').set({ policy_key: 'old-rules', due_on: '2000-01-01' }).where('user_id', '=', u.id).execute();
+    expect(await t.training.statusIndex.read(t.db, u, course)).toBeUndefined();
     expect(await t.training.currentAssignment(u, course)).toEqual(await t.training.assignment(u, course));
-    await t.training.index.refresh(t.db, [u.id]);
-    expect(await t.training.index.read(t.db, u, course)).toEqual(await t.training.assignment(u, course));
+    await t.training.statusIndex.refresh(t.db, [u.id]);
+    expect(await t.training.statusIndex.read(t.db, u, course)).toEqual(await t.training.assignment(u, course));
   });
 });

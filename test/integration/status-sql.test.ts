@@ -20,15 +20,15 @@ describe('the SQL status expression', () => {
     }
     let checked = 0;
     for (const th of cases) {
-      await t.db.deleteFrom('training_status').execute();
-      await t.db.insertInto('training_status').values({
+      await t.db.deleteFrom('status_index').execute();
+      await t.db.insertInto('status_index').values({
         user_id: u.id, course_id: 'c', cycle: 'x', kind: th.kind, due_on: th.graceUntil, opens_on: th.opensOn, grace_until: th.graceUntil,
         valid_until: th.validUntil, started: th.started ? 1 : 0, last_completion_id: null, last_completed_on: null, last_valid_until: null,
         score: null, content_hash: null, certificate_id: null, certificate_code: null, source: null, recorded_by: null, policy_key: 'k', updated_at: 'now',
       }).execute();
       const days = [th.opensOn, th.graceUntil, th.validUntil === '9999-12-31' ? '2030-01-01' : th.validUntil].flatMap((d) => [addDays(d, -1), d, addDays(d, 1)]);
       for (const today of days) {
-        const row = await t.db.selectFrom('training_status').select(statusSql(today).as('s')).executeTakeFirstOrThrow();
+        const row = await t.db.selectFrom('status_index').select(statusSql(today).as('s')).executeTakeFirstOrThrow();
         expect({ today, th, status: row.s }).toEqual({ today, th, status: statusOn(th, today) });
         checked += 1;
       }

@@ -65,7 +65,7 @@ const tableRows = async () => ({
   progress: await t.db.selectFrom('lesson_progress').selectAll().execute(),
   answers: await t.db.selectFrom('scene_answers').selectAll().execute(),
   audit: await t.db.selectFrom('audit_events').selectAll().execute(),
-  status: await t.db.selectFrom('training_status').selectAll().execute(),
+  status: await t.db.selectFrom('status_index').selectAll().execute(),
 });
 
 describe('Medium (compliance): a certificate in half a second', () => {

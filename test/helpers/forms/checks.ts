@@ -109,7 +109,7 @@ export async function wholeness(app: TestApp): Promise<string[]> {
   // The status index reports read must agree with the records it summarises.
   for (const user of s.prepare("SELECT * FROM users WHERE status = 'active'").all() as User[]) {
     for (const c of app.catalogue.courses) {
-      const indexed = await app.training.index.read(app.db, user, c);
+      const indexed = await app.training.statusIndex.read(app.db, user, c);
       if (!indexed) continue;
       const real = await app.training.assignment(user, c);
       if (indexed.cycle !== real.cycle || indexed.status !== real.status || indexed.dueOn !== real.dueOn) {
