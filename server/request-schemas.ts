@@ -35,7 +35,7 @@ const FILES: RequestSchemas[] = [
 ];
 
 /** The maps merged. A route named in two files would hide one of its schemas, so loading this module fails instead. */
-function merge(files: RequestSchemas[]): RequestSchemas {
+export function mergeRequestSchemas(files: RequestSchemas[]): RequestSchemas {
   const all: Record<string, RequestSchemas[keyof RequestSchemas]> = {};
   for (const file of files) {
     for (const [route, schema] of Object.entries(file)) {
@@ -46,4 +46,4 @@ function merge(files: RequestSchemas[]): RequestSchemas {
   return Object.freeze(all) as RequestSchemas;
 }
 
-export const REQUEST_SCHEMAS: RequestSchemas = merge(FILES);
+export const REQUEST_SCHEMAS: RequestSchemas = mergeRequestSchemas(FILES);
