@@ -35,10 +35,12 @@ function folderOf(rel) {
 function kindOf(rel) {
   const base = path.basename(rel, '.ts');
   const folder = folderOf(rel);
-  if (folder === '(root)') return base.endsWith('routes') ? 'route' : 'root';
+  // A routes file's request schemas (`requests.ts`, `<stem>-requests.ts`) belong to the web layer with it.
+  const requests = base === 'requests' || base.endsWith('-requests');
+  if (folder === '(root)') return base.endsWith('routes') || requests ? 'route' : 'root';
   if (INFRASTRUCTURE.has(folder)) return folder;
   // Express middleware that belongs to one feature's routes (rate limiters, upload readers) is web layer too.
-  if (base === 'routes' || base.endsWith('-routes') || base.endsWith('-middleware')) return 'route';
+  if (base === 'routes' || base.endsWith('-routes') || base.endsWith('-middleware') || requests) return 'route';
   if (base === 'store' || base.endsWith('-store')) return 'store';
   return 'service';
 }

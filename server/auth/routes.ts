@@ -1,39 +1,19 @@
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import type { PassportStatic } from 'passport';
-import { z } from 'zod';
+import { fail } from '../errors';
 import { formatClockTime } from '../dates';
 import type { AppDeps } from '../deps';
 import type { User } from '../users/service';
 import { SESSION_COOKIE } from '../http/session';
-import { parseForm } from '../http/validate';
-import { hasControlChars } from '../text';
+import { parseForm, parseQuery } from '../http/validate';
 import { DEVICE_COOKIE, DEVICE_MAX_AGE_MS } from './devices';
 import { safeNext } from '../http/guards';
 import { signInLimiters } from './sign-in-middleware';
 import type { SignInInfo } from './login';
-import { PASSWORD_HINT, PASSWORD_MAX, passwordProblem } from './password-rules';
+import { PASSWORD_HINT } from './password-rules';
+import { loginForm, loginPageQuery, newPasswordForm, setPasswordForm, setupIdentityForm } from './requests';
 import { accountKeySecret } from './throttle';
 
-
-const loginSchema = z.object({
-  email: z.string().trim().min(1, 'Enter your email address.').max(254, 'That email address is too long.'),
-  password: z.string().min(1, 'Enter your password.').max(1024, 'That password is too long.'),
-});
-
-const newPasswordSchema = (ctx: () => { email?: string; orgName: string }) => z.object({
-  password: z.string().max(PASSWORD_MAX * 4, `Use at most ${PASSWORD_MAX} characters.`),
-  confirm: z.string().max(PASSWORD_MAX * 4),
-}).superRefine((v, c) => {
-  const problem = passwordProblem(v.password, ctx());
-  if (problem) c.addIssue({ code: 'custom', path: ['password'], message: problem });
-  else if (v.password !== v.confirm) c.addIssue({ code: 'custom', path: ['confirm'], message: 'The two passwords do not match.' });
-});
-
-const setupSchema = z.object({
-  name: z.string().trim().min(1, 'Enter your full name.').max(200, 'Use at most 200 characters.')
-    .refine((s) => !hasControlChars(s), 'Remove control characters.'),
-  email: z.string().trim().max(254).pipe(z.email('Enter a valid email address.')),
-});
 
 export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   const { auth, clock, config } = deps;
@@ -53,31 +33,33 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   const keySecret = accountKeySecret(config.sessionSecret);
   const loginLimiters = signInLimiters(config, keySecret, (req, res, message) => {
     res.status(429).render('auth/login', {
-      title: 'Sign in', values: { email: '', next: safeNext((req.body as Record<string, unknown> | undefined)?.next) }, errors: {}, message,
+      title: 'Sign in', values: { email: '', next: safeNext(parseForm(loginForm, req.body).values.next) }, errors: {}, message,
     });
   });
 
   router.get('/login', (req, res) => {
-    if (req.user) return res.redirect(303, safeNext(req.query.next));
+    const query = parseQuery(loginPageQuery, req.query);
+    if (!query.ok) fail('invalid', query.message);
+    const q = query.data;
+    if (req.user) return res.redirect(303, q.next);
     // Notices come as query flags, not session flashes: a visitor who is not signed in has no session.
-    const notice = req.query.expired ? 'Your session ended. Please sign in again.'
-      : req.query.signedOut ? 'You have signed out.'
-        : req.query.setUp ? 'The administrator account was created. Sign in with your new password.'
-          : req.query.passwordSet ? 'Your password is set. Sign in with it now.' : undefined;
+    const notice = q.expired ? 'Your session ended. Please sign in again.'
+      : q.signedOut ? 'You have signed out.'
+        : q.setUp ? 'The administrator account was created. Sign in with your new password.'
+          : q.passwordSet ? 'Your password is set. Sign in with it now.' : undefined;
     // An https BASE_URL over plain http (no trusted proxy said https): the Secure cookie cannot be set,
     // so say why the form will not work instead of letting it fail as an expired form.
     const message = config.secureCookies && !req.secure
       ? `Sign-in needs a secure connection. Open ${config.baseUrl}/login; if that is the address you used, the server's ` +
         'TRUST_PROXY setting does not name the reverse proxy in front of it (tell your IT team).'
       : undefined;
-    res.render('auth/login', { title: 'Sign in', values: { email: '', next: safeNext(req.query.next) }, errors: {}, notice, message });
+    res.render('auth/login', { title: 'Sign in', values: { email: '', next: q.next }, errors: {}, notice, message });
   });
 
   router.post('/login', ...loginLimiters, (req: Request, res: Response, next: NextFunction) => {
-    const form = parseForm(loginSchema, req.body, ['email', 'password']);
-    // Where to go after signing in is not the user's to get wrong: anything but a plain local path
-    // (repeated, too long, another site) quietly becomes the dashboard.
-    const back = safeNext((req.body as Record<string, unknown> | undefined)?.next);
+    const form = parseForm(loginForm, req.body);
+    // Where to go after signing in (see loginForm): read even when the rest of the form is refused.
+    const back = safeNext(form.values.next);
     if (!form.ok) {
       return res.status(400).render('auth/login', { title: 'Sign in', values: { email: form.values.email, next: back }, errors: form.errors });
     }
@@ -127,9 +109,9 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
 
   router.post('/setup/:token', async (req, res) => {
     if (!(await deps.setup.linkUsable(req.params.token))) return setupGone(res);
-    const who = parseForm(setupSchema, req.body, ['name', 'email']);
+    const who = parseForm(setupIdentityForm, req.body);
     const email = who.ok ? who.data.email : undefined;
-    const pw = parseForm(newPasswordSchema(() => ({ email, orgName: config.orgName })), req.body, ['password', 'confirm']);
+    const pw = parseForm(newPasswordForm(() => ({ email, orgName: config.orgName })), req.body);
     if (!who.ok || !pw.ok) {
       const errors = { ...(who.ok ? {} : who.errors), ...(pw.ok ? {} : pw.errors) };
       return res.status(400).render('auth/setup', { title: 'Create the first administrator', values: who.values, errors, hint: PASSWORD_HINT });
@@ -153,7 +135,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   router.post('/password/:token', async (req, res) => {
     const user = await auth.passwordLinkAccount(req.params.token);
     if (!user) return linkGone(res);
-    const pw = parseForm(newPasswordSchema(() => ({ email: user.email, orgName: config.orgName })), req.body, ['password', 'confirm']);
+    const pw = parseForm(setPasswordForm(() => ({ email: user.email, orgName: config.orgName })), req.body);
     if (!pw.ok) {
       return res.status(400).render('auth/set-password', { title: 'Choose your password', account: user.email, errors: pw.errors, hint: PASSWORD_HINT });
     }

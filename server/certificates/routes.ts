@@ -3,10 +3,10 @@ import { rateLimit } from 'express-rate-limit';
 import { can, requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
-import { idParam } from '../http/validate';
-import { hasControlChars } from '../text';
+import { idParam, parseForm, parseQuery } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { normalizeCode } from './codes';
+import { REVOKE_REASON_PROBLEM, revokeForm, verifyQuery } from './requests';
 import { reissueCertificate, revokeCertificate } from './service';
 
 /** pdfkit and the fonts load on the first download, not at start-up (cold start and memory). */
@@ -32,7 +32,9 @@ export function certificateRoutes(deps: AppDeps): Router {
   const verifyLimiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
 
   router.get('/verify', verifyLimiter, (req, res) => {
-    const typed = typeof req.query.code === 'string' ? req.query.code : undefined;
+    const query = parseQuery(verifyQuery, req.query);
+    if (!query.ok) fail('invalid', query.message);
+    const typed = query.data.code;
     if (typed !== undefined) {
       const code = normalizeCode(typed);
       if (code) return res.redirect(303, `/verify/${code}`);
@@ -53,12 +55,12 @@ export function certificateRoutes(deps: AppDeps): Router {
   router.post('/admin/certificates/:id/revoke', revokers, async (req, res) => {
     const found = await certificates.load(idParam(req.params.id));
     if (!found) fail('not-found', 'There is no such certificate.');
-    const reason = typeof req.body?.reason === 'string' ? (req.body.reason as string).trim() : '';
-    if (!reason || reason.length > 500 || hasControlChars(reason)) {
-      req.session.flash = { kind: 'error', message: 'Give a reason for revoking (up to 500 characters); nothing was changed.' };
+    const form = parseForm(revokeForm, req.body);
+    if (!form.ok) {
+      req.session.flash = { kind: 'error', message: REVOKE_REASON_PROBLEM };
       return res.redirect(303, `/admin/users/${found.owner.id}`);
     }
-    await revokeCertificate(training, actorOf(req.user!, req.ip), found.cert.id, reason);
+    await revokeCertificate(training, actorOf(req.user!, req.ip), found.cert.id, form.data.reason);
     req.session.flash = { kind: 'success', message: `Certificate ${found.cert.code} was revoked.` };
     res.redirect(303, `/admin/users/${found.owner.id}`);
   });

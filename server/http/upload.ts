@@ -1,6 +1,13 @@
+import { z } from 'zod';
 import { decodeUtf8 } from '../csv';
 
 const TEXT_MAX = 5 * 1024 * 1024;
+
+/**
+ * The CSV upload forms' fields: `file` is the multipart file part (multer puts it on req.file, not in
+ * the body) and `csv` the pasted text; csvFromRequest reads both and says what is wrong in one sentence.
+ */
+export const csvUploadForm = z.object({ file: z.unknown(), csv: z.unknown() });
 
 /** The uploaded file, or the pasted text; never both. Invalid UTF-8 is refused rather than guessed at. */
 export function csvFromRequest(file: Express.Multer.File | undefined, body: unknown): { text: string; source: string } | { error: string } {

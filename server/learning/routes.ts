@@ -3,12 +3,13 @@ import { requireUser } from '../http/guards';
 import type { Course } from '../content/catalogue';
 import type { AppDeps } from '../deps';
 import { fail, RuleError } from '../errors';
-import { idParam } from '../http/validate';
+import { idParam, parseForm } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { allowance } from './attempt-limit';
 import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError, type Track } from './progress';
 import { answersFromBody, missedQuestions, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
 import { formatDay } from '../dates';
+import { sceneAnswerForm } from './requests';
 
 export function learningRoutes(deps: AppDeps): Router {
   const { clock, config, catalogue } = deps;
@@ -64,7 +65,8 @@ export function learningRoutes(deps: AppDeps): Router {
   router.post('/courses/:courseId/lessons/:lessonId/scenes/:sceneId', async (req, res) => {
     const course = courseOf(req);
     const track = await openTrack(req, course);
-    const choice = typeof req.body?.choice === 'string' ? req.body.choice as string : undefined;
+    const form = parseForm(sceneAnswerForm, req.body);
+    const choice = form.ok ? form.data.choice : '';
     if (!choice) {
       const { lesson, scene } = await locateScene(learning, track, course, String(req.params.lessonId));
       if (!scene || scene.id !== req.params.sceneId) return res.redirect(303, `${base(course)}/lessons/${lesson.id}/play`);

@@ -4,13 +4,14 @@ import { can } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { heavy } from '../http/heavy-work';
-import { idParam } from '../http/validate';
+import { parseQuery } from '../http/validate';
 import { sourceInWords } from '../training/present';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
 import { departmentTree, subtreeIds } from '../users/departments';
 import { actorOf } from '../http/actor';
 import { inScope } from '../users/scope';
 import { writeCsv } from './csv-export';
+import { evidenceQuery } from './requests';
 import type { EvidencePack } from './evidence';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
 import { adminEmails, allRowBatches, allRows, PAGE_SIZE, peopleInDepartments, reportCount, reportPage, scopedFilter, teamOverview, type ReportRow } from './service';
@@ -136,8 +137,9 @@ export function reportRoutes(deps: AppDeps): Router {
   const evidence = async (req: Request): Promise<{ pack: EvidencePack; parsed: ParsedReportQuery }> => {
     const today = training.today();
     const parsed = parseReportQuery({}, catalogue, today);
-    const personId = idParam(req.query.person);
-    const departmentId = idParam(req.query.department);
+    const query = parseQuery(evidenceQuery, req.query);
+    if (!query.ok) fail('invalid', query.message);
+    const { person: personId, department: departmentId } = query.data;
     const scope = await deps.people.scopeOf(req.user!);
     let ids: number[];
     let scopeLabel: string;

@@ -7,7 +7,8 @@ import { heavy } from '../http/heavy-work';
 import { idParam, parseForm } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { csvFromRequest } from '../http/upload';
-import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, inPersonFields, parseHistory, recordInPerson } from './record';
+import { HISTORY_COLUMNS, HISTORY_OPTIONAL, importHistory, parseHistory, recordInPerson } from './record';
+import { inPersonForm } from './admin-requests';
 
 export function trainingAdminRoutes(deps: AppDeps): Router {
   const { catalogue, config } = deps;
@@ -19,7 +20,7 @@ export function trainingAdminRoutes(deps: AppDeps): Router {
     const id = idParam(req.params.id);
     const user = id === undefined ? undefined : await deps.people.byId(id);
     if (!user) fail('not-found', 'No person with that id exists.');
-    const form = parseForm(inPersonFields, req.body, ['course_id', 'completed_on', 'trainer', 'reason']);
+    const form = parseForm(inPersonForm, req.body);
     const course = form.ok ? catalogue.get(form.data.course_id) : undefined;
     if (!form.ok || !course) {
       const first = form.ok ? 'Choose a course.' : Object.values(form.errors)[0];

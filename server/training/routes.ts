@@ -2,10 +2,11 @@ import { Router } from 'express';
 import { requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail, RuleError } from '../errors';
-import { idParam } from '../http/validate';
+import { idParam, parseForm } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { finishWithAttestation } from './finish';
 import { sourceInWords } from './present';
+import { attestForm } from './requests';
 import { STATUS_LABEL } from './status';
 
 export function trainingRoutes(deps: AppDeps): Router {
@@ -30,15 +31,12 @@ export function trainingRoutes(deps: AppDeps): Router {
 
   router.post('/courses/:courseId/attest/:attemptId', requireUser, async (req, res) => {
     const { course, attempt } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
-    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
-    const typed = typeof body.typed_name === 'string' ? body.typed_name.slice(0, 300) : '';
-    const errors: Record<string, string> = {};
-    if (body.agree !== 'yes') errors.agree = 'Tick the box to confirm you have read the policy and will follow it.';
-    if (!typed.trim()) errors.typed_name = 'Type your full name as your signature.';
+    const form = parseForm(attestForm, req.body);
+    const typed = form.ok ? form.data.typed_name : form.values.typed_name.slice(0, 300);
     const render400 = (e: Record<string, string>) => res.status(400).render('training/attest', {
       title: `Confirm the ${course.policy.title}`, course, attempt, values: { typed_name: typed }, errors: e,
     });
-    if (Object.keys(errors).length) return render400(errors);
+    if (!form.ok) return render400(form.errors);
     try {
       const result = await finishWithAttestation(training, actorOf(req.user!, req.ip), req.user!, course, attempt.id, typed);
       req.session.flash = { kind: 'success', message: result.created ? 'Training complete. Your certificate is ready.' : 'This training was already complete.' };

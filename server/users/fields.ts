@@ -54,4 +54,3 @@ export const personFormFields = userFields.extend({
   untimed_lessons: z.enum(['', 'yes'], 'Tick the box or leave it empty.').transform((v) => v === 'yes'),
 });
 export type PersonFormFields = z.output<typeof personFormFields>;
-export const PERSON_FORM_FIELD_NAMES = Object.keys(personFormFields.shape) as (keyof PersonFormFields)[];

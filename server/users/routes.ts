@@ -1,14 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { can } from '../http/guards';
-import type { Role, User, UserStatus } from './service';
+import type { User } from './service';
 import type { AppDeps } from '../deps';
 import { actorOf } from '../http/actor';
 import { fail, RuleError } from '../errors';
-import { idParam, pageNumber, parseForm, queryString, type FormErrors } from '../http/validate';
-import { departmentTree, splitDepartmentPath, subtreeIds } from './departments';
-import { PERSON_FORM_FIELD_NAMES, personFormFields, ROLES } from './fields';
+import { idParam, parseForm, parseQuery, type FormErrors } from '../http/validate';
+import { departmentTree, subtreeIds } from './departments';
+import { ROLES } from './fields';
 import { addPerson, createDepartment, editPerson, newPasswordLink, setUserStatus } from './service';
-import { hasControlChars } from '../text';
+import { departmentForm, peopleListQuery, personForm } from './requests';
 
 export const PAGE_SIZE = 50;
 
@@ -51,15 +51,11 @@ export function adminUserRoutes(deps: AppDeps): Router {
   };
 
   router.get('/admin/users', readers, async (req, res) => {
-    const search = queryString(req.query.q);
-    const roleQ = queryString(req.query.role);
-    const role = (ROLES as readonly string[]).includes(roleQ ?? '') ? roleQ as Role : undefined;
-    const statusQ = queryString(req.query.status);
-    const status = statusQ === 'active' || statusQ === 'deactivated' ? statusQ as UserStatus : undefined;
+    const query = parseQuery(peopleListQuery, req.query);
+    if (!query.ok) fail('invalid', query.message);
+    const { q: search, role, status, department: deptId, page } = query.data;
     const deptRows = await deps.people.departments();
-    const deptId = idParam(queryString(req.query.department));
     const filter = { search, role, status, departmentIds: deptId ? subtreeIds(deptRows, deptId) : undefined };
-    const page = pageNumber(req.query.page);
     const { rows, total } = await deps.people.page(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE);
     const tree = departmentTree(deptRows);
     res.render('users/list', {
@@ -81,7 +77,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
   });
 
   router.post('/admin/users', managers, async (req, res) => {
-    const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
+    const form = parseForm(personForm, req.body);
     if (!form.ok) return renderForm(res, 400, form.values, form.errors);
     const actor = actorOf(req.user!, req.ip);
     try {
@@ -104,7 +100,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
 
   router.post('/admin/users/:id', managers, async (req, res) => {
     const user = await loadUser(req.params.id);
-    const form = parseForm(personFormFields, req.body, PERSON_FORM_FIELD_NAMES);
+    const form = parseForm(personForm, req.body);
     const refuse = async (errors: FormErrors) => res.status(400).render('users/show', {
       title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
       departments: departmentTree(await deps.people.departments()).ordered,
@@ -154,15 +150,14 @@ export function adminUserRoutes(deps: AppDeps): Router {
   });
 
   router.post('/admin/departments', managers, async (req, res) => {
-    const raw = typeof req.body?.path === 'string' ? req.body.path as string : '';
-    const parts = raw.trim() ? splitDepartmentPath(raw) : 'Enter a department name, or a path such as Nursing/ICU.';
-    if (typeof parts === 'string' || hasControlChars(raw)) {
+    const form = parseForm(departmentForm, req.body);
+    if (!form.ok) {
       return res.status(400).render('users/departments', {
         title: 'Departments', departments: departmentTree(await deps.people.departments()).ordered,
-        values: { path: raw.slice(0, 1000) }, errors: { path: typeof parts === 'string' ? parts : 'Remove control characters.' },
+        values: { path: form.values.path.slice(0, 1000) }, errors: form.errors,
       });
     }
-    const created = await createDepartment(deps.uow, clock, actorOf(req.user!, req.ip), parts);
+    const created = await createDepartment(deps.uow, clock, actorOf(req.user!, req.ip), form.data.path);
     req.session.flash = { kind: 'success', message: created.length ? `Created ${created.join(', ')}.` : 'That department already exists.' };
     res.redirect(303, '/admin/departments');
   });

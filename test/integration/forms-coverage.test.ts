@@ -4,11 +4,15 @@ import { viewsDir } from '../../server/paths';
 import type { Agent } from '../helpers/http';
 import { newAgent } from '../helpers/http';
 import { routeTable } from '../helpers/routes';
+import { z } from 'zod';
+import { REQUEST_SCHEMAS } from '../../server/request-schemas';
+import { schemaFields } from '../helpers/forms/schema-fields';
 import { SPECS } from '../helpers/forms/specs';
 import { admin, course, currentScene, fresh, ids, learners, openAttempt, setupToken, t, useWorld } from '../helpers/forms/world';
 
 // The hostile-input properties (forms-*.test.ts) cover every POST route: a route without a spec, a spec
-// without a route, a form field a spec does not know, or an upload form that is not a CSV spec fails here.
+// without a route, a form on a page that does not send exactly its schema's fields, or an upload form
+// that is not a CSV spec fails here.
 
 useWorld();
 
@@ -28,7 +32,7 @@ describe('hostile input on every form: coverage', () => {
     expect(multipart.sort()).toEqual(Object.keys(SPECS).filter((r) => SPECS[r]!.csv).sort());
   });
 
-  test('every form on the real pages posts to a route with a spec, with only the fields the spec knows', async () => {
+  test('every form on the real pages posts to a route with a spec, with exactly the fields its request schema reads', async () => {
     const quiz = await openAttempt();
     const scene = await currentScene();
     const pages: [Agent, string][] = [
@@ -55,8 +59,20 @@ describe('hostile input on every form: coverage', () => {
           continue;
         }
         covered.add(route);
-        const known = new Set(['_csrf', ...SPECS[route]!.fields()]);
-        for (const n of m[2]!.matchAll(/\bname="([^"]+)"/g)) if (!known.has(n[1]!)) problems.push(`${route}: the form on ${page} sends "${n[1]}", which the spec does not know`);
+        const sent = [...new Set([...m[2]!.matchAll(/\bname="([^"]+)"/g)].map((n) => n[1]!))].filter((n) => n !== '_csrf').sort();
+        const schema = REQUEST_SCHEMAS[route as keyof typeof REQUEST_SCHEMAS];
+        if (schema instanceof z.ZodObject) {
+          // The form sends exactly the fields its request schema reads: no field the server ignores, none it waits for in vain.
+          const expected = schemaFields(route).sort();
+          if (sent.join() !== expected.join()) problems.push(`${route}: the form on ${page} sends [${sent.join(', ')}], its schema reads [${expected.join(', ')}]`);
+        } else {
+          // Fields named by course content (the quiz): each matches the schema's key pattern and is one the spec sends.
+          const known = new Set(SPECS[route]!.fields());
+          for (const n of sent) {
+            if (!schema?.safeParse({ [n]: 'x' }).success) problems.push(`${route}: the form on ${page} sends "${n}", which its schema refuses`);
+            if (!known.has(n)) problems.push(`${route}: the form on ${page} sends "${n}", which the spec does not know`);
+          }
+        }
       }
     }
     expect(problems).toEqual([]);

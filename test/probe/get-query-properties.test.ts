@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { reportQuery } from '../../server/reports/filters';
+import { z } from 'zod';
+import { fieldsOf } from '../../server/http/validate';
+import { REQUEST_SCHEMAS } from '../../server/request-schemas';
 import { SORTS } from '../../server/reports/store';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
@@ -13,9 +15,9 @@ import { routeTable } from '../helpers/routes';
 // on every GET route of the app's own route table, as every kind of visitor, with prototype keys and
 // random values as names and values, repeated or alone. The answer is never a 5xx.
 //
-// The parameter names come from the server's source (every `req.query.<name>`, and the report filter
-// schema wherever the whole query is handed to it), so a parameter added later is covered without
-// touching this file; a use of req.query this file cannot read fails the first test instead.
+// The parameter names come from the request schemas (server/request-schemas.ts), so a parameter added
+// later is covered without touching this file; a use of req.query that is not handed whole to its
+// schema (parseQuery, or parseReportQuery for the report filters) fails the first test instead.
 
 const SERVER_DIR = path.join(__dirname, '..', '..', 'server');
 const RUNS = Number(process.env.GET_QUERY_RUNS ?? 30);
@@ -25,26 +27,21 @@ function sourceFiles(dir: string): string[] {
     .flatMap((d) => (d.isDirectory() ? sourceFiles(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
 }
 
-/**
- * The query parameter names each GET route's source file reads, by route path, and every use of
- * req.query the scan could not read. A file's names are sent to every GET route in that file.
- */
+/** The query parameter names each GET route's schema reads, by route path, and every read of req.query that bypasses a schema. */
 function queryNames(): { byRoute: Map<string, string[]>; all: string[]; unreadable: string[] } {
   const byRoute = new Map<string, string[]>();
-  const all = new Set<string>();
+  for (const [route, schema] of Object.entries(REQUEST_SCHEMAS)) {
+    if (route.startsWith('GET ')) byRoute.set(route.slice(4), schema instanceof z.ZodObject ? fieldsOf(schema).sort() : []);
+  }
   const unreadable: string[] = [];
   for (const file of sourceFiles(SERVER_DIR)) {
     const text = fs.readFileSync(file, 'utf8');
-    const names = new Set<string>();
-    for (const m of text.matchAll(/req\.query\b(\.\w+)?/g)) {
-      if (m[1]) names.add(m[1].slice(1));
-      else if (text.startsWith('parseReportQuery(', m.index - 'parseReportQuery('.length)) Object.keys(reportQuery.shape).forEach((k) => names.add(k));
-      else unreadable.push(`${path.relative(SERVER_DIR, file)}: ${text.slice(m.index - 30, m.index + 30).replace(/\s+/g, ' ')}`);
+    for (const m of text.matchAll(/req\.query\b/g)) {
+      const before = text.slice(Math.max(0, m.index - 60), m.index);
+      if (!/(parseQuery\(\w+, |parseReportQuery\()$/.test(before)) unreadable.push(`${path.relative(SERVER_DIR, file)}: ${text.slice(m.index - 30, m.index + 30).replace(/\s+/g, ' ')}`);
     }
-    names.forEach((n) => all.add(n));
-    for (const m of text.matchAll(/router\.get\('([^']+)'/g)) byRoute.set(m[1]!, [...names].sort());
   }
-  return { byRoute, all: [...all].sort(), unreadable };
+  return { byRoute, all: [...new Set([...byRoute.values()].flat())].sort(), unreadable };
 }
 
 const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'valueOf', 'toString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
@@ -92,12 +89,12 @@ function urlPath(route: string): string {
 describe('query strings on every GET route', () => {
   const gets = (): string[] => routeTable(t.app).filter((r) => r.startsWith('GET ')).map((r) => r.slice(4));
 
-  test('the parameter list is read from the server source and holds the known parameters', () => {
+  test('the parameter list is read from the request schemas, holds the known parameters, and no route reads req.query past its schema', () => {
     const { byRoute, all, unreadable } = queryNames();
     expect(unreadable).toEqual([]);
     expect(all).toEqual(expect.arrayContaining(['sort', 'dir', 'code', 'next', 'person', 'department', 'q', 'page', 'action']));
     expect(byRoute.get('/reports')).toEqual(expect.arrayContaining(['sort', 'dir', 'course', 'status']));
-    // Every GET route was found in a source file, so each gets its file's parameters.
+    // Every GET route has a schema, so each gets its own parameters.
     expect(gets().filter((r) => !byRoute.has(r))).toEqual([]);
   });
 

@@ -18,6 +18,7 @@ describe('layer rules (npm run lint)', () => {
 
   test.each([
     ['route-db', /route-no-db: server\/users\/routes\.ts imports server\/db\/database\.ts/],
+    ['requests-db', /route-no-db: server\/users\/requests\.ts imports server\/db\/database\.ts/],
     ['store-express', /store-no-web: server\/users\/store\.ts imports express/],
     ['folder-cycle', /folder-cycle: audit, users import each other/],
     ['stale-allowlist', /entry no longer needed, remove it: route-no-db server\/users\/routes\.ts -> kysely/],

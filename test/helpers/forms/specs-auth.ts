@@ -3,15 +3,15 @@ import { findLiveToken } from '../../../server/auth/tokens';
 import { issuePasswordLink } from '../../../server/users/service';
 import { GOOD_PASSWORD } from '../factories';
 import { csrfFrom, newAgent, signIn } from '../http';
-import { locationOf, must, one, type Spec } from './types';
+import { locationOf, must, one } from './types';
+import { withSchemaFields } from './schema-fields';
 import { fresh, ids, pwToken, setPwToken, setSetupToken, setupToken, t, uniq, visitor } from './world';
 
 // Sign-in, sign-out, and the one-time links (first-admin setup, set-password).
 
-export const AUTH_SPECS: Record<string, Spec> = {
+export const AUTH_SPECS = withSchemaFields({
   'POST /login': {
     target: visitor(() => t),
-    fields: () => ['email', 'password', 'next'],
     values: () => ['login.target@riverside.example', 'LOGIN.TARGET@riverside.example ', 'nobody@riverside.example', GOOD_PASSWORD, 'wrong password 1', '/transcript', '//evil.example', '/\\evil', 'javascript:alert(1)'],
     params: async () => {
       // Failed runs pause the address (by design); lift the pause so the success path stays reachable.
@@ -33,13 +33,12 @@ export const AUTH_SPECS: Record<string, Spec> = {
       await signIn(agent, 'leaver@riverside.example', GOOD_PASSWORD);
       return { app: t, agent, token: csrfFrom((await agent.get('/transcript')).text), signedIn: false };
     },
-    fields: () => [], values: () => [],
+    values: () => [],
     effect: ({ res }) => must(locationOf(res) === '/login?signedOut=1', `unexpected redirect ${locationOf(res)}`),
     notice: true,
   },
   'POST /setup/:token': {
     target: visitor(() => fresh),
-    fields: () => ['name', 'email', 'password', 'confirm'],
     values: () => ['First Admin', 'first@riverside.example', GOOD_PASSWORD, 'password', 'riverside general', 'a b c'],
     params: async () => {
       // A success creates the admin and ends setup; start over (deactivate, new link) so later runs reach the form.
@@ -60,7 +59,6 @@ export const AUTH_SPECS: Record<string, Spec> = {
   },
   'POST /password/:token': {
     target: visitor(() => t),
-    fields: () => ['username', 'password', 'confirm'],
     values: () => [GOOD_PASSWORD, 'pw.person lantern orchard', 'short', 'lanternlanternlantern'],
     params: async () => {
       if (!pwToken || !(await findLiveToken(t.db, t.clock, 'set-password', pwToken))) {
@@ -75,4 +73,4 @@ export const AUTH_SPECS: Record<string, Spec> = {
     },
     notice: true,
   },
-};
+});

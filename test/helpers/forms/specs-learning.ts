@@ -1,12 +1,12 @@
-import { locationOf, must, type Pair, type Spec } from './types';
+import { locationOf, must, type Pair } from './types';
+import { withSchemaFields } from './schema-fields';
 import { asLearner, ATTEST_NAME, choiceIds, course, currentScene, ids, openAttempt, openScene } from './world';
 
 // A learner's forms: lesson scenes, quiz attempts, the attestation.
 
-export const LEARNING_SPECS: Record<string, Spec> = {
+export const LEARNING_SPECS = withSchemaFields({
   'POST /courses/:courseId/lessons/:lessonId/scenes/:sceneId': {
     target: asLearner('scene'),
-    fields: () => ['choice'],
     values: choiceIds,
     params: openScene,
     bases: async () => {
@@ -26,7 +26,7 @@ export const LEARNING_SPECS: Record<string, Spec> = {
     },
   },
   'POST /courses/:courseId/quiz/attempts': {
-    target: asLearner('quiz'), fields: () => [], values: () => [],
+    target: asLearner('quiz'), values: () => [],
     params: async () => ({ courseId: course.id }),
     effect: async ({ app, res }) => {
       const id = Number(/\/quiz\/attempts\/(\d+)$/.exec(locationOf(res))?.[1]);
@@ -36,6 +36,7 @@ export const LEARNING_SPECS: Record<string, Spec> = {
   },
   'POST /courses/:courseId/quiz/attempts/:attemptId': {
     target: asLearner('quiz'),
+    // Named by the course content, one per question; the request schema (quizAnswersForm) holds their pattern.
     fields: () => course.questions.map((q) => `q_${q.id}`),
     values: () => [...new Set(course.questions.flatMap((q) => q.choices.map((c) => c.id)))],
     params: async () => ({ courseId: course.id, attemptId: String((await openAttempt()).id) }),
@@ -55,7 +56,6 @@ export const LEARNING_SPECS: Record<string, Spec> = {
   },
   'POST /courses/:courseId/attest/:attemptId': {
     target: asLearner('attest'),
-    fields: () => ['agree', 'typed_name'],
     values: () => ['yes', 'no', 'on', ATTEST_NAME, ATTEST_NAME.toUpperCase(), ` ${ATTEST_NAME} `, 'Someone Else'],
     params: async () => ({ courseId: course.id, attemptId: String(ids.attestAttempt) }),
     bases: async () => [[['agree', 'yes'], ['typed_name', ATTEST_NAME]]],
@@ -66,4 +66,4 @@ export const LEARNING_SPECS: Record<string, Spec> = {
     },
     notice: true,
   },
-};
+});

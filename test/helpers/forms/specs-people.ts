@@ -1,20 +1,20 @@
+import { IMPORT_COLUMNS } from '../../../server/users/import';
 import { mustShowLiveLinks } from './checks';
-import { locationOf, must, one, type Spec } from './types';
+import { locationOf, must, one } from './types';
+import { withSchemaFields } from './schema-fields';
 import { asAdmin, csvLine, deactivated, ids, uniq } from './world';
 
 // The admin's people forms: a person, their status and password link, departments, the people CSV import.
 
-export const USER_FIELDS = ['employee_id', 'email', 'name', 'role', 'department', 'manager_email', 'hire_date'];
-/** The admin person form also carries the accommodation (no minimum lesson time), which import does not. */
-export const PERSON_FORM_FIELDS = [...USER_FIELDS, 'untimed_lessons'];
+/** The people CSV import's columns, as the server names them (the form fields come from the request schemas). */
+const USER_FIELDS = [...IMPORT_COLUMNS];
 export const USER_VALUES = ['learner', 'manager', 'admin', 'auditor', 'LEARNER', 'Nursing/ICU', 'Nursing / ICU ', 'Pharmacy', 'A/B/C/D/E/F/G/H/I', 'Nia New',
   'new.person@riverside.example', 'victim@riverside.example', 'admin@riverside.example', 'a@b.c', 'E5001', 'V1001', '2026-01-15', '2026-02-30', '15/01/2026',
   '0000-01-01', '9999-12-31', '2026-11-03', 'yes', 'on'];
 
-export const PEOPLE_SPECS: Record<string, Spec> = {
+export const PEOPLE_SPECS = withSchemaFields({
   'POST /admin/users': {
     target: asAdmin,
-    fields: () => PERSON_FORM_FIELDS,
     values: () => USER_VALUES,
     bases: async () => {
       const n = uniq();
@@ -33,7 +33,6 @@ export const PEOPLE_SPECS: Record<string, Spec> = {
   },
   'POST /admin/users/:id': {
     target: asAdmin,
-    fields: () => PERSON_FORM_FIELDS,
     values: () => USER_VALUES,
     params: async () => ({ id: String(ids.victim) }),
     bases: async () => {
@@ -46,7 +45,7 @@ export const PEOPLE_SPECS: Record<string, Spec> = {
     notice: true,
   },
   'POST /admin/users/:id/deactivate': {
-    target: asAdmin, fields: () => [], values: () => [], params: async () => ({ id: String(ids.victim) }),
+    target: asAdmin, values: () => [], params: async () => ({ id: String(ids.victim) }),
     effect: async ({ app, params, events }) => {
       if (!one(events, 'user.deactivated').length) return;
       const user = await app.db.selectFrom('users').selectAll().where('id', '=', Number(params.id)).executeTakeFirstOrThrow();
@@ -57,7 +56,7 @@ export const PEOPLE_SPECS: Record<string, Spec> = {
     notice: true,
   },
   'POST /admin/users/:id/reactivate': {
-    target: asAdmin, fields: () => [], values: () => [], params: async () => ({ id: String(await deactivated(ids.goner)) }),
+    target: asAdmin, values: () => [], params: async () => ({ id: String(await deactivated(ids.goner)) }),
     effect: async ({ app, params, events }) => {
       if (!one(events, 'user.reactivated').length) return;
       const user = await app.db.selectFrom('users').selectAll().where('id', '=', Number(params.id)).executeTakeFirstOrThrow();
@@ -66,7 +65,7 @@ export const PEOPLE_SPECS: Record<string, Spec> = {
     notice: true,
   },
   'POST /admin/users/:id/password-link': {
-    target: asAdmin, fields: () => [], values: () => [], params: async () => ({ id: String(ids.victim) }),
+    target: asAdmin, values: () => [], params: async () => ({ id: String(ids.victim) }),
     effect: async ({ app, res, params, events }) => {
       if (!one(events, 'user.password_link_issued').length) return;
       const live = await app.db.selectFrom('one_time_tokens').select('id').where('user_id', '=', Number(params.id)).where('used_at', 'is', null).execute();
@@ -77,7 +76,6 @@ export const PEOPLE_SPECS: Record<string, Spec> = {
   },
   'POST /admin/departments': {
     target: asAdmin,
-    fields: () => ['path'],
     values: () => ['Nursing/ICU', 'Radiology', 'Radiology / MRI', 'A/B/C/D/E/F/G/H', 'A/B/C/D/E/F/G/H/I', 'a//b', '/', ' ', 'Ünïcödé/部門'],
     bases: async () => [[['path', `Dept ${uniq()}/Unit`]]],
     effect: ({ events }) => {
@@ -87,7 +85,6 @@ export const PEOPLE_SPECS: Record<string, Spec> = {
   },
   'POST /admin/import': {
     target: asAdmin,
-    fields: () => ['file', 'csv'],
     values: () => USER_VALUES,
     csv: {
       columns: USER_FIELDS,
@@ -113,4 +110,4 @@ export const PEOPLE_SPECS: Record<string, Spec> = {
     },
     notice: true,
   },
-};
+});

@@ -1,12 +1,12 @@
-import { locationOf, must, one, type Spec } from './types';
+import { locationOf, must, one } from './types';
+import { withSchemaFields } from './schema-fields';
 import { asAdmin, completionTarget, course, csvLine, TODAY, uniq, validCertificate } from './world';
 
 // The admin's training records: in-person completions, the history import, certificates.
 
-export const RECORDS_SPECS: Record<string, Spec> = {
+export const RECORDS_SPECS = withSchemaFields({
   'POST /admin/users/:id/completions': {
     target: asAdmin,
-    fields: () => ['course_id', 'completed_on', 'trainer', 'reason'],
     values: () => [course.id, 'no-such-course', '2026-10-01', TODAY, '2026-11-03', '2026-02-30', '1000-01-01', '0999-12-31', '0001-01-01', '9999-12-31', 'Tess Trainer', 'Paper sign-in sheet'],
     params: async () => ({ id: String(await completionTarget()) }),
     bases: async () => [[['course_id', course.id], ['completed_on', '2026-10-01'], ['trainer', 'Tess Trainer'], ['reason', 'Paper sign-in sheet']]],
@@ -21,7 +21,6 @@ export const RECORDS_SPECS: Record<string, Spec> = {
   },
   'POST /admin/completions/import': {
     target: asAdmin,
-    fields: () => ['file', 'csv'],
     values: () => ['H1001', 'V1001', course.id, '2025-06-01', '2025-06-01T09:00:00Z', '2027-06-01', TODAY, '2026-11-03', '1000-01-01', '0999-12-31', 'HealthStream 2025'],
     csv: {
       columns: ['employee_id', 'course_id', 'completed_at', 'source', 'expires_at'],
@@ -42,7 +41,6 @@ export const RECORDS_SPECS: Record<string, Spec> = {
   },
   'POST /admin/certificates/:id/revoke': {
     target: asAdmin,
-    fields: () => ['reason'],
     values: () => ['Issued in error', 'x'.repeat(501), 'Wrong person'],
     params: async () => ({ id: String((await validCertificate()).id) }),
     bases: async () => [[['reason', 'Issued in error']]],
@@ -54,7 +52,7 @@ export const RECORDS_SPECS: Record<string, Spec> = {
     notice: true,
   },
   'POST /admin/certificates/:id/reissue': {
-    target: asAdmin, fields: () => [], values: () => [],
+    target: asAdmin, values: () => [],
     params: async () => ({ id: String((await validCertificate()).id) }),
     effect: async ({ app, params, events }) => {
       if (!one(events, 'certificate.reissued').length) return;
@@ -63,4 +61,4 @@ export const RECORDS_SPECS: Record<string, Spec> = {
     },
     notice: true,
   },
-};
+});

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { idParam, queryValue, type RequestSchemas } from '../http/validate';
+import { reportQuery } from './filters';
+
+/** The report filters (refused with a 400 and a sentence when they cannot be used; see parseReportQuery). */
+export { reportQuery };
+
+/** Whose evidence: one person, or one department with its sub-departments (ids exactly as linked, no spaces). */
+export const evidenceQuery = z.object({
+  person: queryValue(idParam),
+  department: queryValue(idParam),
+});
+
+export const REPORT_REQUESTS = {
+  'GET /team': reportQuery,
+  'GET /reports': reportQuery,
+  'GET /reports/export.csv': reportQuery,
+  'GET /reports/certificates.zip': reportQuery,
+  'GET /reports/evidence.pdf': evidenceQuery,
+  'GET /reports/evidence.csv': evidenceQuery,
+} satisfies RequestSchemas;
