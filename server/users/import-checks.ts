@@ -64,6 +64,34 @@ export function cycleProblems(rows: CsvRow[]): RowError[] {
   return out;
 }
 
+/**
+ * Reporting cycles after the rows were saved, walked from each saved person (line by user id) through
+ * everyone's manager: catches a cycle through people who are only in the database. A cycle inside the
+ * file was already reported by cycleProblems and its rows were not saved, so it is not found twice.
+ */
+export function databaseCycles(links: { id: number; email: string; manager_id: number | null }[], savedLines: Map<number, number>): RowError[] {
+  const managerOf = new Map(links.map((l) => [l.id, l.manager_id]));
+  const emailOf = new Map(links.map((l) => [l.id, l.email]));
+  const out: RowError[] = [];
+  const settled = new Set<number>();
+  for (const [start, line] of savedLines) {
+    const path: number[] = [];
+    let at: number | null | undefined = start;
+    while (at != null && !settled.has(at) && !path.includes(at)) {
+      path.push(at);
+      at = managerOf.get(at);
+    }
+    const cycle = at != null && path.includes(at) ? path.slice(path.indexOf(at)) : [];
+    // Reported on the rows that are on the cycle; a row merely leading into one is not at fault.
+    if (cycle.includes(start)) {
+      out.push({ line, column: 'manager_email', reason: `Reporting cycle: ${[...cycle, start].map((id) => emailOf.get(id)).join(' → ')}. Someone in it must report to a person outside it.` });
+    }
+    // Only a chain without a cycle is settled: every saved person on a cycle gets their own line reported.
+    if (at == null || settled.has(at)) for (const id of path) settled.add(id);
+  }
+  return out;
+}
+
 /** Problems with the same line, column and reason are listed once; then in line order. */
 export function orderProblems(errors: RowError[]): RowError[] {
   const seen = new Set<string>();

@@ -7,7 +7,7 @@ import type { DB } from '../db/schema';
 import { Pacer } from '../pacer';
 import type { UnitOfWork } from '../db/unit-of-work';
 import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
-import { cycleProblems, duplicateProblems, orderProblems } from './import-checks';
+import { cycleProblems, databaseCycles, duplicateProblems, orderProblems } from './import-checks';
 import { RuleError } from '../errors';
 import { issuePasswordLink, saveUser } from './service';
 import { userStore } from './store';
@@ -121,6 +121,7 @@ export async function importUsers(
       // The rows' own problems come first; the database checks below add theirs in the same pass.
       const errors: RowError[] = [...file.errors];
       const pacer = new Pacer();
+      const savedLines = new Map<number, number>();
       for (const row of managersFirst(rows)) {
         await pacer.pace();
         const manager = row.fields.manager_email?.toLowerCase();
@@ -128,6 +129,7 @@ export async function importUsers(
         const existing = await matchExisting(users, f);
         try {
           const { user, change } = await saveUser(trx, clock, actor, existing, f);
+          savedLines.set(user.id, row.line);
           if (change === 'created') {
             s.links.push({ name: user.name, email: user.email, token: await issuePasswordLink(trx, clock, actor, user.id, { newPerson: true }) });
           }
@@ -137,6 +139,8 @@ export async function importUsers(
           for (const [column, reason] of Object.entries(e.problems ?? { form: e.message })) errors.push({ line: row.line, column, reason });
         }
       }
+      // A cycle through people the file does not name (A in the file reports to B, B already reports to A).
+      errors.push(...databaseCycles(await users.managerLinks(), savedLines));
       if (errors.length) throw new ImportRejected(orderProblems(errors));
       await appendAudit(trx, clock, actor, {
         action: 'users.imported', subjectType: 'import',

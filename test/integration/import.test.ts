@@ -198,6 +198,15 @@ describe('CSV import', () => {
     expect((await t.db.selectFrom('audit_events').select('id').execute()).length).toBe(eventsBefore);
   });
 
+  test('a reporting cycle through someone only in the database is refused', async () => {
+    expect((await upload('email,name,manager_email\nada@riverside.example,Ada Boss,\nbo@riverside.example,Bo Report,ada@riverside.example\n')).status).toBe(200);
+    const res = await upload('email,name,manager_email\nada@riverside.example,Ada Boss,bo@riverside.example\n');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Reporting cycle: ada@riverside.example → bo@riverside.example → ada@riverside.example.');
+    const ada = await t.db.selectFrom('users').select('manager_id').where('email', '=', 'ada@riverside.example').executeTakeFirstOrThrow();
+    expect(ada.manager_id).toBeNull();
+  });
+
   test('an unknown column is reported together with the rows\' problems', async () => {
     const res = await upload('email,name,shoe_size\nnot-an-email,Pat Doe,44\n');
     expect(res.status).toBe(400);
