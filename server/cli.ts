@@ -137,13 +137,12 @@ export function buildCli(): Command {
     });
 
   program.command('users:import').description('import or update people from a CSV file (all rows or none)')
-    .argument('<file>', 'CSV with columns employee_id,email,name,role,department,manager_email,hire_date')
+    .argument('<file>', 'CSV with columns email,name and optionally employee_id,role,department,manager_email,hire_date')
     .action(async (file: string) => {
       const text = readUtf8File(file);
       const parsed = await parseUserCsv(text);
       await withServices(async ({ db, uow }, baseUrl) => {
-        const result = parsed.errors.length ? { ok: false as const, errors: parsed.errors }
-          : await importUsers(db, uow, systemClock, CLI_ACTOR, parsed.rows, `cli: ${file}`);
+        const result = await importUsers(db, uow, systemClock, CLI_ACTOR, parsed, `cli: ${file}`);
         if (!result.ok) {
           for (const e of result.errors) console.error(`line ${e.line}${e.column ? `, ${e.column}` : ''}: ${e.reason}`);
           fail('invalid', `Nothing was imported: ${result.errors.length} problem(s).`);

@@ -63,15 +63,22 @@ export async function readCsv(
   if (records.length === 0) return { rows: [], errors: [{ line: 1, column: '', reason: 'The file is empty.' }] };
 
   const header = records[0]!.record.map((h) => h.trim().toLowerCase());
+  // Spreadsheets set to a European locale save "CSV" with semicolons: the header is then one column.
+  if (header.length === 1 && header[0]!.includes(';')) {
+    return { rows: [], errors: [{ line: 1, column: '', reason: 'This file uses \';\' — save it as comma-separated CSV (in Excel: Save As, "CSV UTF-8 (Comma delimited)") and upload it again.' }] };
+  }
   const known = [...required, ...optional];
   const missing = required.filter((c) => !header.includes(c));
   const unknown = header.filter((h) => !known.includes(h));
   const dupes = header.filter((h, i) => header.indexOf(h) !== i);
   const errors: RowError[] = [];
-  if (missing.length) errors.push({ line: 1, column: missing.join(', '), reason: `Missing column(s). The header must name: ${known.join(',')}` });
-  if (unknown.length) errors.push({ line: 1, column: unknown.join(', '), reason: 'Unknown column(s).' });
+  const columnList = `${required.join(',')}${optional.length ? ` (and, if you have them, ${optional.join(',')})` : ''}`;
+  if (missing.length) errors.push({ line: 1, column: missing.join(', '), reason: `Missing column(s). The header must name: ${columnList}` });
+  if (unknown.length) errors.push({ line: 1, column: unknown.join(', '), reason: `Unknown column(s). Known columns: ${known.join(',')}` });
   if (dupes.length) errors.push({ line: 1, column: dupes.join(', '), reason: 'Column appears more than once.' });
-  if (errors.length) return { rows: [], errors };
+  // Without a required column, or with one twice, the rows cannot be read; an unknown column is
+  // reported and its values ignored, so the rows' own problems are listed in the same answer.
+  if (missing.length || dupes.length) return { rows: [], errors };
   if (records.length - 1 > maxRows) {
     return { rows: [], errors: [{ line: 1, column: '', reason: `The file has ${(records.length - 1).toLocaleString('en-US')} rows. At most ${maxRows.toLocaleString('en-US')} rows per file; split the file.` }] };
   }
@@ -85,7 +92,7 @@ export async function readCsv(
     }
     const values: Record<string, string> = {};
     for (const c of known) values[c] = '';
-    header.forEach((h, i) => { values[h] = record[i] ?? ''; });
+    header.forEach((h, i) => { if (known.includes(h)) values[h] = record[i] ?? ''; });
     rows.push({ line: info.lines, values });
   }
   return { rows, errors };

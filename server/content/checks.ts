@@ -74,3 +74,21 @@ export function checkCourse(course: CourseFile, folderName: string): Finding[] {
   for (const d of new Set(duplicates(course.lessons))) out.push({ path: `lessons[${course.lessons.lastIndexOf(d)}]`, reason: `lesson "${d}" is listed twice` });
   return out;
 }
+
+/**
+ * Phrases of authoring notes ("the article behind this course", "applied reasoning, not HHS's
+ * wording"): true and useful for reviewers, but not for learners. Such notes belong in YAML comments
+ * beside the text; the citation stays in `reference`.
+ */
+const AUTHORING_NOTE = /\b(applied reasoning|reasoning applied|(is|this is) reasoning|not HHS'?s? (own )?wording|the article behind|behind this course|source article|secondary (sources?|summar)|in so many words)\b/i;
+
+/** Every learner-visible string of a parsed file (all of them are shown somewhere) free of authoring notes. */
+export function checkAuthoringNotes(file: unknown, at = ''): Finding[] {
+  if (typeof file === 'string') {
+    const m = AUTHORING_NOTE.exec(file);
+    return m ? [{ path: at, reason: `reads as an authoring note ("${m[0]}"); move it to a YAML comment and keep learner text plain` }] : [];
+  }
+  if (Array.isArray(file)) return file.flatMap((v, i) => checkAuthoringNotes(v, `${at}[${i}]`));
+  if (file && typeof file === 'object') return Object.entries(file).flatMap(([k, v]) => checkAuthoringNotes(v, at ? `${at}.${k}` : k));
+  return [];
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { Catalogue, type Course, type Lesson } from './catalogue';
-import { checkCourse, checkLesson, checkQuiz, type Finding } from './checks';
+import { checkAuthoringNotes, checkCourse, checkLesson, checkQuiz, type Finding } from './checks';
 import { renderMarkdown } from './markdown';
 import { courseSchema, ID, lessonSchema, quizSchema, type CourseFile, type LessonFile } from './schema';
 
@@ -91,7 +91,7 @@ function loadCourse(reader: FileReader, courseDir: string): Course | undefined {
   const courseFile = path.join(courseDir, 'course.yaml');
   const course: CourseFile | undefined = reader.parse(courseFile, courseSchema);
   if (!course) return undefined;
-  reader.report(courseFile, checkCourse(course, folder));
+  reader.report(courseFile, [...checkCourse(course, folder), ...checkAuthoringNotes(course)]);
 
   const lessonsDir = path.join(courseDir, 'lessons');
   const present = fs.existsSync(lessonsDir) ? fs.readdirSync(lessonsDir).filter((f) => /\.ya?ml$/.test(f)) : [];
@@ -108,7 +108,7 @@ function loadCourse(reader: FileReader, courseDir: string): Course | undefined {
     }
     const lesson = reader.parse(file, lessonSchema);
     if (!lesson) continue;
-    const findings = checkLesson(lesson);
+    const findings = [...checkLesson(lesson), ...checkAuthoringNotes(lesson)];
     if (lesson.id !== lessonId) findings.unshift({ path: 'id', reason: `must match the file name "${lessonId}"` });
     reader.report(file, findings);
     if (findings.length === 0) lessons.push(buildLesson(lesson));
@@ -116,7 +116,7 @@ function loadCourse(reader: FileReader, courseDir: string): Course | undefined {
 
   const quizFile = path.join(courseDir, 'quiz.yaml');
   const quiz = reader.parse(quizFile, quizSchema);
-  if (quiz) reader.report(quizFile, checkQuiz(quiz.questions, course));
+  if (quiz) reader.report(quizFile, [...checkQuiz(quiz.questions, course), ...checkAuthoringNotes(quiz)]);
 
   return {
     id: course.id, title: course.title, summary: course.summary, version: course.version,

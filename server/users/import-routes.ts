@@ -22,8 +22,7 @@ export function importRoutes(deps: AppDeps): Router {
       return res.status(400).render('users/import', { title: 'Import people', columns: IMPORT_COLUMNS, errors: [], message: input.error });
     }
     const parsed = await parseUserCsv(input.text);
-    const result = parsed.errors.length > 0 ? { ok: false as const, errors: parsed.errors }
-      : await deps.peopleImporter.run(actorOf(req.user!, req.ip), parsed.rows, input.source);
+    const result = await deps.peopleImporter.run(actorOf(req.user!, req.ip), parsed, input.source);
     if (!result.ok) {
       return res.status(400).render('users/import', {
         title: 'Import people', columns: IMPORT_COLUMNS, errors: result.errors,

@@ -7,11 +7,15 @@ import type { DB } from '../db/schema';
 import { Pacer } from '../pacer';
 import type { UnitOfWork } from '../db/unit-of-work';
 import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
+import { cycleProblems, databaseCycles, duplicateProblems, orderProblems } from './import-checks';
 import { RuleError } from '../errors';
 import { issuePasswordLink, saveUser } from './service';
 import { userStore } from './store';
 
 export const IMPORT_COLUMNS = USER_FIELD_NAMES;
+/** The columns a file must have (README "Importing people"); the others may be left out entirely. */
+export const IMPORT_REQUIRED = ['email', 'name'] as const;
+export const IMPORT_OPTIONAL = IMPORT_COLUMNS.filter((c) => !(IMPORT_REQUIRED as readonly string[]).includes(c));
 /**
  * Rows per file. An import is one transaction (all rows or none) and every other database request waits
  * for it to commit, so the cap bounds that wait; a larger workforce is imported in several files (by
@@ -25,6 +29,14 @@ export interface ParsedRow {
   fields: UserFields;
 }
 
+/** A checked file: the rows that passed the field checks, every problem found, and who is in it. */
+export interface ParsedFile {
+  rows: ParsedRow[];
+  errors: RowError[];
+  /** E-mail addresses (lower case) of rows with a problem: their people will not exist after the check. */
+  failed: Set<string>;
+}
+
 export interface ImportSummary {
   created: number;
   updated: number;
@@ -32,32 +44,27 @@ export interface ImportSummary {
   links: { name: string; email: string; token: string }[];
 }
 
-/** Parses and validates the whole file, a slice at a time; any error means nothing will be imported. */
-export async function parseUserCsv(text: string): Promise<{ rows: ParsedRow[]; errors: RowError[] }> {
+/**
+ * Parses and checks the whole file, a slice at a time: field checks on every row and the checks across
+ * rows (duplicates, reporting cycles) together. Any error means nothing will be imported.
+ */
+export async function parseUserCsv(text: string): Promise<ParsedFile> {
   const pacer = new Pacer();
-  const csv = await readCsv(text, IMPORT_COLUMNS, [], IMPORT_MAX_ROWS, pacer);
+  const csv = await readCsv(text, IMPORT_REQUIRED, IMPORT_OPTIONAL, IMPORT_MAX_ROWS, pacer);
   const rows: ParsedRow[] = [];
-  const errors = csv.errors;
-  const seenEmail = new Map<string, number>();
-  const seenId = new Map<string, number>();
+  const errors = [...csv.errors, ...duplicateProblems(csv.rows), ...cycleProblems(csv.rows)];
+  const failed = new Set<string>();
   for (const { line, values } of csv.rows) {
     await pacer.pace();
     const parsed = userFields.safeParse(values);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) errors.push({ line, column: String(issue.path[0] ?? ''), reason: issue.message });
+      failed.add((values.email ?? '').trim().toLowerCase());
       continue;
     }
-    const f = parsed.data;
-    const emailKey = f.email.toLowerCase();
-    if (seenEmail.has(emailKey)) errors.push({ line, column: 'email', reason: `Same email as line ${seenEmail.get(emailKey)}.` });
-    else seenEmail.set(emailKey, line);
-    if (f.employee_id) {
-      if (seenId.has(f.employee_id)) errors.push({ line, column: 'employee_id', reason: `Same employee ID as line ${seenId.get(f.employee_id)}.` });
-      else seenId.set(f.employee_id, line);
-    }
-    rows.push({ line, fields: f });
+    rows.push({ line, fields: parsed.data });
   }
-  return { rows, errors: errors.sort((a, b) => a.line - b.line) };
+  return { rows, errors: orderProblems(errors), failed };
 }
 
 /** Orders rows so that managers named in the file are saved before the people who report to them. */
@@ -92,23 +99,37 @@ async function matchExisting(users: ReturnType<typeof userStore>, fields: UserFi
 /**
  * Upserts every row by employee ID (else email) in one transaction: all rows or none. Rows are saved
  * managers first, so a manager may appear anywhere in the file. New people get a set-password link.
+ * When the file already has problems the good rows are still saved, to find what only the database
+ * knows (an e-mail that belongs to someone else, an unknown manager), and then all is rolled back:
+ * every problem of the file is reported in one answer.
  * The work is done a slice at a time (see Pacer), so the server keeps answering meanwhile.
  */
 export async function importUsers(
-  db: Kysely<DB>, uow: UnitOfWork, clock: Clock, actor: Actor, rows: ParsedRow[], source: string,
+  db: Kysely<DB>, uow: UnitOfWork, clock: Clock, actor: Actor, file: ParsedFile, source: string,
 ): Promise<{ ok: true; summary: ImportSummary } | { ok: false; errors: RowError[] }> {
+  // A row with a problem already found (a duplicate, a cycle) is not saved: saving it would only report
+  // the same problem again in the database's words. Nor is its e-mail checked as someone's manager.
+  const flagged = new Set(file.errors.map((e) => e.line));
+  const rows = file.rows.filter((r) => !flagged.has(r.line));
+  const unsaved = new Set([...file.failed, ...file.rows.filter((r) => flagged.has(r.line)).map((r) => r.fields.email.toLowerCase())]);
+  // A file whose header is unusable, or whose every row has a problem, has nothing left to check.
+  if (file.errors.length && rows.length === 0) return { ok: false, errors: file.errors };
   try {
     const summary = await uow(async (trx) => {
       const users = userStore(trx);
       const s: ImportSummary = { created: 0, updated: 0, unchanged: 0, links: [] };
-      const errors: RowError[] = [];
+      // The rows' own problems come first; the database checks below add theirs in the same pass.
+      const errors: RowError[] = [...file.errors];
       const pacer = new Pacer();
+      const savedLines = new Map<number, number>();
       for (const row of managersFirst(rows)) {
         await pacer.pace();
-        const f = row.fields;
+        const manager = row.fields.manager_email?.toLowerCase();
+        const f = manager && unsaved.has(manager) ? { ...row.fields, manager_email: null } : row.fields;
         const existing = await matchExisting(users, f);
         try {
           const { user, change } = await saveUser(trx, clock, actor, existing, f);
+          savedLines.set(user.id, row.line);
           if (change === 'created') {
             s.links.push({ name: user.name, email: user.email, token: await issuePasswordLink(trx, clock, actor, user.id, { newPerson: true }) });
           }
@@ -118,7 +139,9 @@ export async function importUsers(
           for (const [column, reason] of Object.entries(e.problems ?? { form: e.message })) errors.push({ line: row.line, column, reason });
         }
       }
-      if (errors.length) throw new ImportRejected(errors.sort((a, b) => a.line - b.line));
+      // A cycle through people the file does not name (A in the file reports to B, B already reports to A).
+      errors.push(...databaseCycles(await users.managerLinks(), savedLines));
+      if (errors.length) throw new ImportRejected(orderProblems(errors));
       await appendAudit(trx, clock, actor, {
         action: 'users.imported', subjectType: 'import',
         details: { source, rows: rows.length, created: s.created, updated: s.updated, unchanged: s.unchanged },

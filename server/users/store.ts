@@ -43,6 +43,8 @@ export function userStore(db: Kysely<DB>) {
         .limit(limit).offset(offset).execute(),
     count: async (f: UserFilter) =>
       Number((await filtered(f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    /** Who reports to whom, for everyone with a manager: one read, walked in memory for reporting cycles. */
+    managerLinks: () => db.selectFrom('users').select(['id', 'email', 'manager_id']).where('manager_id', 'is not', null).execute(),
     directReportIds: async (managerId: number) =>
       (await db.selectFrom('users').select('id').where('manager_id', '=', managerId).execute()).map((r) => r.id),
   };

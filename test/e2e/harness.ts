@@ -29,6 +29,8 @@ export interface Server {
   dataDir: string;
   env: NodeJS.ProcessEnv;
   cli(args: string[], input?: string): string;
+  /** Everything the server has written to stdout and stderr so far (the first-start setup link, warnings). */
+  output(): string;
   /** SIGTERM, then the data folder is removed. */
   stop(): Promise<void>;
   /** SIGKILL at once, as a power cut or OOM kill would; the data folder stays for a restart. */
@@ -65,6 +67,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, existin
   const exited = new Promise((r) => child.once('exit', r));
   return {
     baseUrl, dataDir, env,
+    output: () => output,
     cli: (args, input) => execFileSync(process.execPath, ['dist/server/cli.js', ...args], { cwd: projectRoot, env, input, encoding: 'utf8' }),
     stop: async () => {
       child.kill('SIGTERM');

@@ -63,7 +63,7 @@ describe('CSV import', () => {
     const res = await upload(csv);
     expect(res.status).toBe(400);
     expect(res.text).toContain('Nothing was imported: 3 problems found');
-    const rows = [...res.text.matchAll(/<tr><td>(\d+)<\/td><td>([a-z_]*)<\/td><td>([^<]+)<\/td><\/tr>/g)].map((m) => [Number(m[1]), m[2]]);
+    const rows = [...res.text.matchAll(/<tr><td[^>]*>(\d+)<\/td><td[^>]*>([a-z_]*)<\/td><td[^>]*>([^<]+)<\/td><\/tr>/g)].map((m) => [Number(m[1]), m[2]]);
     expect(rows).toEqual([[3, 'email'], [5, 'hire_date'], [6, 'role']]);
     expect(await people()).toHaveLength(0);
     expect(await t.db.selectFrom('departments').selectAll().execute()).toHaveLength(0);
@@ -119,7 +119,7 @@ describe('CSV import', () => {
   });
 
   test('structural problems: missing columns, duplicates in the file, ragged rows, not UTF-8, no file', async () => {
-    const missing = await upload('email,name\nx@riverside.example,X');
+    const missing = await upload('email,employee_id\nx@riverside.example,X1');
     expect(missing.status).toBe(400);
     expect(missing.text).toContain('Missing column(s)');
     const dup = await upload([HEADER, 'E1,a@riverside.example,A,,,,', 'E1,b@riverside.example,B,,,,', 'E2,A@riverside.example,C,,,,'].join('\n'));
@@ -149,5 +149,77 @@ describe('CSV import', () => {
   test('a file over 5 MB gets 413', async () => {
     const res = await upload(Buffer.alloc(5 * 1024 * 1024 + 10, 'a'));
     expect(res.status).toBe(413);
+  });
+
+  test('a file with only the required columns (email and name) is accepted, as the README says', async () => {
+    const res = await upload('email,name\nmin@riverside.example,Mina Okafor\n');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Import done: 1 added');
+    expect((await people()).map((r) => [r.email, r.name, r.role, r.employee_id, r.path_key, r.manager_id, r.hire_date]))
+      .toEqual([['min@riverside.example', 'Mina Okafor', 'learner', null, null, null, null]]);
+  });
+
+  test('one file with row errors and cross-row errors gets all of them in one answer, and nothing is imported', async () => {
+    await createPerson(t.db, t.clock, { email: 'taken@riverside.example', employeeId: 'E900' });
+    const csv = [
+      'email,name,employee_id,manager_email,hire_date', // role and department left out
+      'ok@riverside.example,Okay Person,E1,,', // 2: fine on its own
+      'not-an-email,Bad Email,E2,,', // 3: row check
+      'date@riverside.example,Bad Date,E3,,2026-02-30', // 4: row check
+      'OK@riverside.example,Same Mail,E4,,', // 5: same e-mail as line 2 (case ignored)
+      'other@riverside.example,Same Id,E1,,', // 6: same employee ID as line 2
+      'lost@riverside.example,Lost Report,E5,ghost@riverside.example,', // 7: manager nobody has
+      'a@riverside.example,Ada Cycle,E6,b@riverside.example,', // 8: a -> b -> a
+      'b@riverside.example,Ben Cycle,E7,a@riverside.example,', // 9
+      'taken@riverside.example,Taken Mail,E8,,', // 10: belongs to E900 in the database
+      'self@riverside.example,Self Managed,E9,self@riverside.example,', // 11: own manager
+      'under@riverside.example,Under Bad Date,E10,date@riverside.example,', // 12: manager's row (4) fails: no extra problem
+    ].join('\n');
+    const eventsBefore = (await t.db.selectFrom('audit_events').select('id').execute()).length;
+    const res = await upload(csv);
+    expect(res.status).toBe(400);
+    const found = [...res.text.matchAll(/<tr><td[^>]*>(\d+)<\/td><td[^>]*>([a-z_]*)<\/td><td[^>]*>([^<]+)<\/td><\/tr>/g)]
+      .map((m) => `${m[1]} ${m[2]}: ${m[3]!.replace(/&#39;/g, "'").replace(/&gt;/g, '>')}`);
+    expect(found).toEqual([
+      '3 email: Enter a valid email address, like name@hospital.org.',
+      '4 hire_date: Hire date must be a real date written YYYY-MM-DD.',
+      '5 email: Same email as line 2.',
+      '6 employee_id: Same employee ID as line 2.',
+      '7 manager_email: No person with the email ghost@riverside.example exists.',
+      '8 manager_email: Reporting cycle: a@riverside.example → b@riverside.example → a@riverside.example. Someone in it must report to a person outside it.',
+      '9 manager_email: Reporting cycle: a@riverside.example → b@riverside.example → a@riverside.example. Someone in it must report to a person outside it.',
+      '10 email: taken@riverside.example already belongs to another person.',
+      '11 manager_email: A person cannot be their own manager.',
+    ]);
+    expect(res.text).toContain('Nothing was imported: 9 problems found');
+    expect(await t.db.selectFrom('users').select('email').where('email', '!=', 'hr-admin@riverside.example').execute())
+      .toEqual([{ email: 'taken@riverside.example' }]);
+    // The trial saves were rolled back with their audit events.
+    expect((await t.db.selectFrom('audit_events').select('id').execute()).length).toBe(eventsBefore);
+  });
+
+  test('a reporting cycle through someone only in the database is refused', async () => {
+    expect((await upload('email,name,manager_email\nada@riverside.example,Ada Boss,\nbo@riverside.example,Bo Report,ada@riverside.example\n')).status).toBe(200);
+    const res = await upload('email,name,manager_email\nada@riverside.example,Ada Boss,bo@riverside.example\n');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Reporting cycle: ada@riverside.example → bo@riverside.example → ada@riverside.example.');
+    const ada = await t.db.selectFrom('users').select('manager_id').where('email', '=', 'ada@riverside.example').executeTakeFirstOrThrow();
+    expect(ada.manager_id).toBeNull();
+  });
+
+  test('an unknown column is reported together with the rows\' problems', async () => {
+    const res = await upload('email,name,shoe_size\nnot-an-email,Pat Doe,44\n');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Unknown column(s)');
+    expect(res.text).toContain('Enter a valid email address');
+    expect(await people()).toHaveLength(0);
+  });
+
+  test('a semicolon-separated file gets a hint to save it as comma-separated CSV', async () => {
+    const res = await upload('employee_id;email;name\nE1;semi@riverside.example;Sam Semi\n');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('This file uses &#39;;&#39; — save it as comma-separated CSV');
+    expect(res.text).not.toContain('Missing column(s)');
+    expect(await people()).toHaveLength(0);
   });
 });

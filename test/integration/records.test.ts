@@ -63,7 +63,7 @@ describe('admin-recorded completions', () => {
       'H1,hipaa-social-media,2025-12-01,,HealthStream', 'H9,hipaa-social-media,2025-12-01,,HealthStream',
       'H2,unknown-course,2025-12-01,,HealthStream', 'H2,hipaa-social-media,2099-01-01,,HealthStream', 'H2,hipaa-social-media,2025-06-01,2025-05-01,'].join('\n'));
     expect(bad.status).toBe(400);
-    const problems = [...bad.text.matchAll(/<tr><td>(\d+)<\/td><td>([a-z_]*)<\/td>/g)].map((m) => `${m[1]}:${m[2]}`);
+    const problems = [...bad.text.matchAll(/<tr><td[^>]*>(\d+)<\/td><td[^>]*>([a-z_]*)<\/td>/g)].map((m) => `${m[1]}:${m[2]}`);
     expect(problems).toEqual(['3:employee_id', '4:course_id', '5:completed_at', '6:expires_at', '6:source']);
     expect(await t.db.selectFrom('completions').selectAll().execute()).toHaveLength(0);
 

@@ -73,6 +73,9 @@ describe('content loader', () => {
     ['course id not matching folder', 'course.yaml', (d) => { d.id = 'other'; }, /course\.yaml: id: must match its folder name "mini"/],
     ['lesson listed twice', 'course.yaml', (d) => { d.lessons = ['one', 'two', 'one']; }, /lessons\[2\]: lesson "one" is listed twice/],
     ['passing score out of range', 'course.yaml', (d) => { d.passingScore = 150; }, /course\.yaml: passingScore: /],
+    ['authoring note in a lesson intro', 'lessons/one.yaml', (d) => { d.intro = 'The article behind this course says so.'; }, /lessons\/one\.yaml: intro: reads as an authoring note \("The article behind"\)/],
+    ['authoring note in feedback', 'lessons/two.yaml', (d) => { scenes(d)[0]!.choices[0]! = { ...scenes(d)[0]!.choices[0]!, feedback: 'True (applied reasoning, not HHS\'s wording).' } as Scene['choices'][number]; }, /scenes\[0\]\.choices\[0\]\.feedback: reads as an authoring note/],
+    ['authoring note in a quiz explanation', 'quiz.yaml', (d) => { (questions(d)[0]! as unknown as Doc).explanation = 'Hard to call incidental (applied reasoning).'; }, /questions\[0\]\.explanation: reads as an authoring note/],
   ];
 
   test.each(cases)('reports a %s with file, path and reason', (_name, file, change, expected) => {
