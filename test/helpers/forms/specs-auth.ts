@@ -11,8 +11,10 @@ import { fresh, ids, pwToken, setPwToken, setSetupToken, setupToken, t, uniq, vi
 export const AUTH_SPECS: Record<string, Spec> = {
   'POST /login': {
     target: visitor(() => t),
-    fields: () => ['email', 'password', 'next'],
-    values: () => ['login.target@riverside.example', 'LOGIN.TARGET@riverside.example ', 'nobody@riverside.example', GOOD_PASSWORD, 'wrong password 1', '/transcript', '//evil.example', '/\\evil', 'javascript:alert(1)'],
+    fields: () => ['email', 'password', 'next', 'resend'],
+    values: () => [
+      JSON.stringify({ action: '/transcript', fields: [['a', 'b']] }), JSON.stringify({ action: '//evil.example', fields: [] }), '{"action":1}', '{',
+      'login.target@riverside.example', 'LOGIN.TARGET@riverside.example ', 'nobody@riverside.example', GOOD_PASSWORD, 'wrong password 1', '/transcript', '//evil.example', '/\\evil', 'javascript:alert(1)'],
     params: async () => {
       // Failed runs pause the address (by design); lift the pause so the success path stays reachable.
       await t.db.deleteFrom('sign_in_throttle').execute();
