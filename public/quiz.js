@@ -13,6 +13,9 @@
   var problem = document.getElementById('quiz-save-problem');
   // One request at a time, in the order the choices were made: the last choice is the one kept.
   var queue = Promise.resolve();
+  // How many choices are still on their way (also tells browser tests when every save has landed).
+  var pending = 0;
+  form.setAttribute('data-pending', '0');
 
   function showProblem(text, link) {
     problem.textContent = text + ' ';
@@ -56,6 +59,11 @@
   form.addEventListener('change', function (e) {
     var name = e.target && e.target.name;
     if (!name || name.indexOf('q_') !== 0) return;
-    queue = queue.then(function () { return save(name); });
+    pending += 1;
+    form.setAttribute('data-pending', String(pending));
+    queue = queue.then(function () { return save(name); }).then(function () {
+      pending -= 1;
+      form.setAttribute('data-pending', String(pending));
+    });
   });
 })();
