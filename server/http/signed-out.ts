@@ -13,7 +13,8 @@ export function sessionEnded(req: Request): boolean {
 
 export function signedOutMessage(idleMs: number): string {
   const minutes = Math.max(1, Math.round(idleMs / 60_000));
-  return `You were signed out after ${minutes} minute${minutes === 1 ? '' : 's'} without activity — your answers are kept. Sign in to carry on where you were.`;
+  const span = `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `You were signed out after ${span} — your answers are kept. Sign in again to carry on where you were (a session ends after ${span} without activity).`;
 }
 
 /** For views: the notice every page shows (views/partials/head.ejs) while the ended session's cookie is still there. */

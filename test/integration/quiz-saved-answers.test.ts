@@ -8,7 +8,7 @@ let t: TestApp;
 let agent: Agent;
 let course: Course;
 const EMAIL = 'saver@riverside.example';
-const SIGNED_OUT = 'You were signed out after 30 minutes without activity — your answers are kept.';
+const SIGNED_OUT = 'You were signed out after 30 minutes — your answers are kept.';
 
 async function openQuiz(a: Agent) {
   for (const l of course.lessons) await playLesson(a, course, l.id, t.clock);
@@ -180,7 +180,7 @@ describe('an idle sign-out in the middle of the quiz', () => {
     const res = await agent.post(`${quiz.url}/answers`).set('Accept', 'application/json').set('Referer', `http://127.0.0.1${quiz.url}`).type('form')
       .send({ _csrf: quiz.token, question: sq.question, [`q_${sq.question}`]: sq.choices[0] });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: SIGNED_OUT + ' Sign in to carry on where you were.', signIn: `/login?next=${encodeURIComponent(quiz.url)}` });
+    expect(res.body).toEqual({ error: `${SIGNED_OUT} Sign in again to carry on where you were (a session ends after 30 minutes without activity).`, signIn: `/login?next=${encodeURIComponent(quiz.url)}` });
   });
 
   test('signing out after the session ended just goes to the sign-in page', async () => {
