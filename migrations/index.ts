@@ -9,6 +9,7 @@ import * as m0007 from './0007_learning_pace';
 import * as m0008 from './0008_audit_key';
 import * as m0009 from './0009_sessions_without_links';
 import * as m0010 from './0010_status_index_name';
+import * as m0011 from './0011_quiz_saved_answers';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0008_audit_key': m0008,
   '0009_sessions_without_links': m0009,
   '0010_status_index_name': m0010,
+  '0011_quiz_saved_answers': m0011,
 };

@@ -10,6 +10,7 @@ import { viewLocals } from './http/locals';
 import { requestLogger } from './http/logging';
 import { securityHeaders } from './http/security';
 import { absoluteTimeout, sessionMiddleware } from './http/session';
+import { signedOutNotice, signedOutPost } from './http/signed-out';
 import { healthRoutes, homeRoutes } from './home-routes';
 import { publicDir, viewsDir } from './paths';
 import { adminUserRoutes } from './users/routes';
@@ -55,7 +56,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(pp.session());
   app.use(absoluteTimeout(clock, config.sessionAbsoluteMs));
   // Multipart bodies are parsed only on the upload routes, after their role check (acceptUpload).
-  app.use(createCsrf(config.sessionSecret, config.secureCookies).protect);
+  app.use(createCsrf(config.sessionSecret, config.secureCookies, signedOutPost(config.sessionIdleMs)).protect);
+  app.use(signedOutNotice(config.sessionIdleMs));
   app.use(viewLocals(config, { ...dateFormatters(config.timeZone), statusLabel: STATUS_LABEL }));
 
   app.use(homeRoutes(deps));

@@ -1,5 +1,6 @@
 import type { User as UserRow } from './db/schema';
 import type { Flash } from './http/locals';
+import type { Resend } from './http/signed-out';
 
 declare global {
   namespace Express {
@@ -14,6 +15,8 @@ declare module 'express-session' {
     authAt?: string;
     /** Never a set-password or setup link: those are shown only in the answer that issues them. */
     flash?: Flash;
+    /** A form refused because the session had ended, to offer once after signing in again (/resume). */
+    resend?: Resend;
   }
 }
 

@@ -11,7 +11,12 @@ export const loginForm = z.object({
   email: z.string().trim().min(1, 'Enter your email address.').max(254, 'That email address is too long.'),
   password: z.string().min(1, 'Enter your password.').max(1024, 'That password is too long.'),
   next,
+  /** The form a POST carried when its session had ended (http/signed-out.ts checks it before use). */
+  resend: rawFormValue(z.unknown()),
 });
+
+/** After signing in again: where the refused form came from. */
+export const resumeQuery = z.object({ next: queryValue(safeNext) });
 
 const flag = queryValue((v) => Boolean(v));
 
@@ -69,6 +74,7 @@ export const AUTH_REQUESTS = {
   'GET /login': loginPageQuery,
   'POST /login': loginForm,
   'POST /logout': NO_FIELDS,
+  'GET /resume': resumeQuery,
   'GET /setup/:token': NO_FIELDS,
   'POST /setup/:token': setupFields,
   'GET /password/:token': NO_FIELDS,

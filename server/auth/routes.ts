@@ -7,11 +7,12 @@ import type { User } from '../users/service';
 import { SESSION_COOKIE } from '../http/session';
 import { parseForm, parseQuery } from '../http/validate';
 import { DEVICE_COOKIE, DEVICE_MAX_AGE_MS } from './devices';
-import { safeNext } from '../http/guards';
+import { requireUser, safeNext } from '../http/guards';
+import { parseResend } from '../http/signed-out';
 import { signInLimiters } from './sign-in-middleware';
 import type { SignInInfo } from './login';
 import { PASSWORD_HINT } from './password-rules';
-import { loginForm, loginPageQuery, newPasswordForm, setPasswordForm, setupIdentityForm } from './requests';
+import { loginForm, loginPageQuery, newPasswordForm, resumeQuery, setPasswordForm, setupIdentityForm } from './requests';
 import { accountKeySecret } from './throttle';
 
 
@@ -31,9 +32,14 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   };
 
   const keySecret = accountKeySecret(config.sessionSecret);
+  // The form a POST carried when its session had ended (http/signed-out.ts), kept through every re-render.
+  const resendOf = (req: Request): string => {
+    const raw = (req.body as Record<string, unknown> | undefined)?.resend;
+    return parseResend(raw) ? raw as string : '';
+  };
   const loginLimiters = signInLimiters(config, keySecret, (req, res, message) => {
     res.status(429).render('auth/login', {
-      title: 'Sign in', values: { email: '', next: safeNext(parseForm(loginForm, req.body).values.next) }, errors: {}, message,
+      title: 'Sign in', values: { email: '', next: safeNext(parseForm(loginForm, req.body).values.next) }, errors: {}, message, resend: resendOf(req),
     });
   });
 
@@ -61,14 +67,14 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     // Where to go after signing in (see loginForm): read even when the rest of the form is refused.
     const back = safeNext(form.values.next);
     if (!form.ok) {
-      return res.status(400).render('auth/login', { title: 'Sign in', values: { email: form.values.email, next: back }, errors: form.errors });
+      return res.status(400).render('auth/login', { title: 'Sign in', values: { email: form.values.email, next: back }, errors: form.errors, resend: resendOf(req) });
     }
     pp.authenticate('local', (err: unknown, user: User | false, info: SignInInfo | undefined) => {
       if (err) return next(err);
       if (!user) {
         return res.status(401).render('auth/login', {
           title: 'Sign in', values: { email: form.data.email, next: back }, errors: {},
-          message: info?.pausedUntil ? pausedMessage(info.pausedUntil) : loginFailed,
+          message: info?.pausedUntil ? pausedMessage(info.pausedUntil) : loginFailed, resend: resendOf(req),
         });
       }
       if (info?.deviceToken) {
@@ -80,9 +86,23 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
       req.logIn(user, (loginErr) => {
         if (loginErr) return next(loginErr);
         req.session.authAt = clock.now().toISOString();
-        req.session.save((saveErr) => (saveErr ? next(saveErr) : res.redirect(303, back)));
+        const resend = parseResend(resendOf(req));
+        if (resend) req.session.resend = resend;
+        const to = resend ? `/resume?next=${encodeURIComponent(back)}` : back;
+        req.session.save((saveErr) => (saveErr ? next(saveErr) : res.redirect(303, to)));
       });
     })(req, res, next);
+  });
+
+  // After signing in again: the form that was refused because the session had ended, ready to send
+  // with a fresh token. Shown once; nothing is sent without the person choosing to.
+  router.get('/resume', requireUser, (req, res) => {
+    const query = parseQuery(resumeQuery, req.query);
+    const back = query.ok ? query.data.next : safeNext(undefined);
+    const resend = req.session.resend;
+    if (!resend) return res.redirect(303, back);
+    delete req.session.resend;
+    res.render('auth/resume', { title: 'Send what you were sending', resend, back });
   });
 
   router.post('/logout', (req, res, next) => {

@@ -71,7 +71,9 @@ export class DatabaseSessionStore extends session.Store {
   override touch(sid: string, _data: session.SessionData, cb?: Callback): void {
     const now = this.clock.now().getTime();
     const last = this.touched.get(sid);
-    if (last !== undefined && now - last < TOUCH_EVERY_MS && now >= last) {
+    // Never skip for longer than a quarter of the idle limit: with a short limit (SESSION_IDLE_MINUTES=1)
+    // a skipped minute would otherwise end a session that is in use.
+    if (last !== undefined && now - last < Math.min(TOUCH_EVERY_MS, this.idleMs / 4) && now >= last) {
       cb?.();
       return;
     }

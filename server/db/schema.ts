@@ -110,6 +110,15 @@ export interface QuizAttemptsTable {
   passed: number | null;
 }
 
+/** An answer of an open quiz attempt, saved as it was chosen (migration 0011). */
+export interface QuizSavedAnswersTable {
+  attempt_id: number;
+  question_id: string;
+  /** JSON array of the chosen choice ids. */
+  choices: string;
+  saved_at: string;
+}
+
 export interface AttestationsTable {
   id: Generated<number>;
   user_id: number;
@@ -216,6 +225,7 @@ export interface DB {
   lesson_progress: LessonProgressTable;
   scene_answers: SceneAnswersTable;
   quiz_attempts: QuizAttemptsTable;
+  quiz_saved_answers: QuizSavedAnswersTable;
   attestations: AttestationsTable;
   completions: CompletionsTable;
   certificates: CertificatesTable;

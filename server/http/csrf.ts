@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { Config } from '../config';
 import { HttpError } from './errors';
+import { sessionEnded } from './signed-out';
 
 const UPLOAD_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -56,8 +57,9 @@ function cookieValue(req: Request, name: string): string | undefined {
  * value in a SameSite=Strict, HttpOnly browser-session cookie, and in the form its HMAC under a key
  * derived from the session secret. A cross-site form can neither read the cookie nor compute the HMAC,
  * and a Strict cookie is not even sent with it. Signed-in forms keep the session-bound synchroniser token.
+ * `onSignedOut` answers a POST refused because its session ended meanwhile (http/signed-out.ts).
  */
-export function createCsrf(secret: string, secure: boolean): Csrf {
+export function createCsrf(secret: string, secure: boolean, onSignedOut?: RequestHandler): Csrf {
   // The __Host- prefix makes browsers refuse the cookie from a sibling subdomain or without Secure.
   const cookieName = secure ? '__Host-pr.csrf' : 'pr.csrf';
   const key = crypto.createHmac('sha256', secret).update('privacy-rounds anonymous form token v1').digest();
@@ -96,7 +98,10 @@ export function createCsrf(secret: string, secure: boolean): Csrf {
       res.setHeader('Connection', 'close');
       return next(new HttpError(415, 'This form does not take file uploads. Go back, reload the page and send it again.'));
     }
-    next(valid(req) ? undefined : sync.invalidCsrfTokenError);
+    if (valid(req)) return next();
+    // A signed-in form sent after its session ended: say so (and keep what it carried), not "expired form".
+    if (onSignedOut && req.method === 'POST' && sessionEnded(req)) return onSignedOut(req, res, next);
+    next(sync.invalidCsrfTokenError);
   };
 
   const acceptUpload: RequestHandler = (req, res, next) => {

@@ -7,7 +7,7 @@ import { cryptoRng, drawQuestions, type Rng, type ServedQuestion } from './draw'
 import { learnerCourseState, type LearningDeps } from './progress';
 import { formatDateTime } from '../dates';
 import { allowance, type AttemptRules } from './attempt-limit';
-import { attemptStore, type Track } from './store';
+import { attemptStore, savedAnswerStore, type Track } from './store';
 
 export interface QuizSettings extends AttemptRules {
   /** The organisation's time zone, for the date a fresh set of attempts opens. */
@@ -122,6 +122,8 @@ export async function submitAttempt(
       submitted_at: now, answers: JSON.stringify(answers), correct_count: correct, score, passed: passed ? 1 : 0,
     });
     if (!graded) fail('conflict', 'This attempt was already submitted.');
+    // Graded answers live on the attempt now; the ones saved while answering are no longer needed.
+    await savedAnswerStore(trx).clear(attempt.id);
     await appendAudit(trx, deps.clock, actor, {
       action: passed ? 'quiz.passed' : 'quiz.failed', subjectType: 'user', subjectId: track.userId,
       details: { course: course.id, cycle: track.cycle, attempt: attempt.id, score, correct, questions: served.length, content: course.contentHash },

@@ -11,6 +11,17 @@ export const sceneAnswerForm = z.object({ choice: z.string() });
  */
 export const quizAnswersForm = z.record(z.string().regex(/^q_.+/), z.union([z.string(), z.array(z.string())]));
 
+/** POST …/quiz/attempts/:attemptId/answers: keep one question's answer, then go where the button says. */
+export const saveAnswerRequest = z.object({
+  question: z.string().trim().min(1, 'Say which question this answer is for.').max(100, 'That question id is too long.'),
+  go: z.enum(['next', 'back', 'review', 'stay', '']).transform((g) => g || 'stay'),
+});
+
+/** GET …/quiz/attempts/:attemptId?q=N: one question per page, numbered from 1. */
+export const questionPageQuery = z.object({
+  q: z.string().regex(/^[1-9]\d{0,3}$/).transform(Number).optional().catch(undefined),
+});
+
 export const LEARNING_REQUESTS = {
   'GET /courses/:courseId': NO_FIELDS,
   'GET /courses/:courseId/lessons/:lessonId': NO_FIELDS,
@@ -19,7 +30,8 @@ export const LEARNING_REQUESTS = {
   'GET /courses/:courseId/lessons/:lessonId/answers/:answerId': NO_FIELDS,
   'GET /courses/:courseId/quiz': NO_FIELDS,
   'POST /courses/:courseId/quiz/attempts': NO_FIELDS,
-  'GET /courses/:courseId/quiz/attempts/:attemptId': NO_FIELDS,
+  'GET /courses/:courseId/quiz/attempts/:attemptId': questionPageQuery,
+  'POST /courses/:courseId/quiz/attempts/:attemptId/answers': saveAnswerRequest,
   'POST /courses/:courseId/quiz/attempts/:attemptId': quizAnswersForm,
   'GET /courses/:courseId/quiz/attempts/:attemptId/result': NO_FIELDS,
 } satisfies RequestSchemas;

@@ -9,7 +9,9 @@ import { allowance } from './attempt-limit';
 import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError, type Track } from './progress';
 import { answersFromBody, missedQuestions, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
 import { formatDay } from '../dates';
-import { sceneAnswerForm } from './requests';
+import { mergeAnswers, progressText, quizItems } from './quiz-view';
+import { questionPageQuery, saveAnswerRequest, sceneAnswerForm } from './requests';
+import { savedAnswers, saveAnswers } from './saved-answers';
 
 export function learningRoutes(deps: AppDeps): Router {
   const { clock, config, catalogue } = deps;
@@ -122,37 +124,78 @@ export function learningRoutes(deps: AppDeps): Router {
     res.redirect(303, `${base(course)}/quiz/attempts/${id}`);
   });
 
+  const attemptUrl = (course: Course, attemptId: number) => `${base(course)}/quiz/attempts/${attemptId}`;
   const renderQuiz = (course: Course, attemptId: number, served: ReturnType<typeof servedOf>, answers: Answers, problems: Record<string, string>) => {
-    const byId = new Map(course.questions.map((q) => [q.id, q]));
-    const items = served.map((sq) => {
-      const q = byId.get(sq.question);
-      return q && { id: q.id, type: q.type, prompt: q.prompt, choices: sq.choices.map((cid) => ({ id: cid, text: q.choices.find((c) => c.id === cid)?.text ?? '' })) };
-    });
-    if (items.some((i) => !i)) fail('conflict', 'The course was updated after this quiz was given to you. Start a new attempt.');
-    return { title: `${course.title}: quiz`, course, attemptId, items, answers, problems };
+    const items = quizItems(course, served);
+    return { title: `${course.title}: quiz`, course, attemptId, items, answers, problems, progress: progressText(items, answers), url: attemptUrl(course, attemptId) };
+  };
+  /** The learner's open attempt of the current content, or the error page that says why not. */
+  const openAttempt = async (req: Request, course: Course) => {
+    const attempt = await learning.ownAttempt(req.user!.id, course.id, idParam(req.params.attemptId));
+    if (!attempt.submitted_at && attempt.content_hash !== course.contentHash) {
+      fail('conflict', 'The course was updated after this quiz was given to you. Start a new attempt from the quiz page.');
+    }
+    return attempt;
   };
 
   router.get('/courses/:courseId/quiz/attempts/:attemptId', async (req, res) => {
     const course = courseOf(req);
-    const attempt = await learning.ownAttempt(req.user!.id, course.id, idParam(req.params.attemptId));
-    if (attempt.submitted_at) return res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}/result`);
-    if (attempt.content_hash !== course.contentHash) fail('conflict', 'The course was updated after this quiz was given to you. Start a new attempt from the quiz page.');
-    res.render('learning/quiz', renderQuiz(course, attempt.id, servedOf(attempt), {}, {}));
+    const attempt = await openAttempt(req, course);
+    if (attempt.submitted_at) return res.redirect(303, `${attemptUrl(course, attempt.id)}/result`);
+    const view = renderQuiz(course, attempt.id, servedOf(attempt), await savedAnswers(learning, attempt.id), {});
+    const { q } = questionPageQuery.parse({ q: req.query.q });
+    if (q === undefined) return res.render('learning/quiz', view);
+    const index = Math.min(q, view.items.length) - 1;
+    res.render('learning/quiz-question', { ...view, index, item: view.items[index]!, error: undefined });
+  });
+
+  router.post('/courses/:courseId/quiz/attempts/:attemptId/answers', async (req, res) => {
+    const course = courseOf(req);
+    const attempt = await openAttempt(req, course);
+    const wantsJson = req.accepts(['html', 'json']) === 'json';
+    const form = parseForm(saveAnswerRequest, req.body);
+    const served = servedOf(attempt);
+    const index = served.findIndex((sq) => form.ok && sq.question === form.data.question);
+    const answer = () => {
+      const { answers, problems } = answersFromBody(req.body, served.filter((_, i) => i === index));
+      if (problems[served[index]!.question]) fail('invalid', problems[served[index]!.question]!);
+      return answers;
+    };
+    try {
+      if (!form.ok || index < 0) fail('invalid', 'This answer is not for a question of your attempt. Reload the quiz and answer the questions shown.');
+      const saved = await saveAnswers(learning, course, attempt, answer());
+      const progress = progressText(served.map((sq) => ({ id: sq.question })), saved);
+      if (wantsJson) return res.json({ saved: true, answered: progress.answered, total: progress.total, progress: progress.text });
+      const go = form.data.go;
+      const to = go === 'review' || (go === 'next' && index === served.length - 1) ? attemptUrl(course, attempt.id)
+        : `${attemptUrl(course, attempt.id)}?q=${go === 'next' ? index + 2 : go === 'back' ? Math.max(1, index) : index + 1}`;
+      res.redirect(303, to);
+    } catch (e) {
+      if (!(e instanceof RuleError) || e.code !== 'invalid') throw e;
+      if (wantsJson) return res.status(400).json({ error: e.problems ? Object.values(e.problems)[0] : e.message });
+      if (index < 0) throw e;
+      const view = renderQuiz(course, attempt.id, served, await savedAnswers(learning, attempt.id), {});
+      res.status(400).render('learning/quiz-question', { ...view, index, item: view.items[index]!, error: e.problems ? Object.values(e.problems)[0] : e.message });
+    }
   });
 
   router.post('/courses/:courseId/quiz/attempts/:attemptId', async (req, res) => {
     const course = courseOf(req);
     const attempt = await learning.ownAttempt(req.user!.id, course.id, idParam(req.params.attemptId));
     const served = servedOf(attempt);
-    const { answers, problems } = answersFromBody(req.body, served);
+    const posted = answersFromBody(req.body, served);
+    const problemsIn = posted.problems;
+    // Answers saved while answering count too: a question left blank on this form keeps its saved answer.
+    const answers = attempt.submitted_at ? posted.answers : mergeAnswers(await savedAnswers(learning, attempt.id), posted.answers);
     try {
-      if (Object.keys(problems).length) fail('invalid', QUIZ_INPUT_PROBLEM, problems);
+      if (Object.keys(problemsIn).length) fail('invalid', QUIZ_INPUT_PROBLEM, problemsIn);
       await submitAttempt(learning, quizSettings, me(req), await openTrack(req, course), course, attempt, answers);
     } catch (e) {
       if (!(e instanceof RuleError && e.problems)) throw e;
+      // A refused submit changes nothing; the page shows every answer again (saved ones included).
       return res.status(400).render('learning/quiz', renderQuiz(course, attempt.id, served, answers, e.problems));
     }
-    res.redirect(303, `${base(course)}/quiz/attempts/${attempt.id}/result`);
+    res.redirect(303, `${attemptUrl(course, attempt.id)}/result`);
   });
 
   router.get('/courses/:courseId/quiz/attempts/:attemptId/result', async (req, res) => {

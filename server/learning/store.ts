@@ -71,3 +71,17 @@ export function attemptStore(db: Kysely<DB>) {
     },
   };
 }
+
+/** Answers of an open attempt as the learner chooses them (migration 0011). */
+export function savedAnswerStore(db: Kysely<DB>) {
+  return {
+    forAttempt: (attemptId: number) => db.selectFrom('quiz_saved_answers').select(['question_id', 'choices']).where('attempt_id', '=', attemptId).execute(),
+    /** One row per question: the latest choice wins (an upsert, so two tabs cannot add a second row). */
+    save: (attemptId: number, questionId: string, choices: string[], now: string) =>
+      db.insertInto('quiz_saved_answers').values({ attempt_id: attemptId, question_id: questionId, choices: JSON.stringify(choices), saved_at: now })
+        .onConflict((oc) => oc.columns(['attempt_id', 'question_id']).doUpdateSet({ choices: JSON.stringify(choices), saved_at: now })).execute(),
+    remove: (attemptId: number, questionId: string) =>
+      db.deleteFrom('quiz_saved_answers').where('attempt_id', '=', attemptId).where('question_id', '=', questionId).execute(),
+    clear: (attemptId: number) => db.deleteFrom('quiz_saved_answers').where('attempt_id', '=', attemptId).execute(),
+  };
+}

@@ -12,12 +12,7 @@ import { ownAttempt } from '../learning/quiz';
 import type { Training } from './service';
 import { nextAnnual } from './status';
 import { completionStore } from './store';
-
-/** Names compared as people type them: case, accents' composition and spacing do not matter. */
-export function sameName(a: string, b: string): boolean {
-  const norm = (s: string) => s.normalize('NFKC').toLocaleLowerCase('en-US').replace(/\s+/g, ' ').trim();
-  return norm(a) === norm(b);
-}
+import { sameName, storedSignature } from './names';
 
 export function policyHash(course: Course): string {
   return crypto.createHash('sha256').update(`${course.policy.title}\n${course.policy.version}\n${course.policy.textHtml}`).digest('hex');
@@ -69,7 +64,7 @@ export async function finishWithAttestation(
     const now = t.clock.now().toISOString();
     const { id: attestationId } = await trx.insertInto('attestations').values({
       user_id: user.id, course_id: course.id, attempt_id: attempt.id, policy_title: course.policy.title,
-      policy_version: course.policy.version, policy_hash: policyHash(course), typed_name: typedName.trim(), attested_at: now,
+      policy_version: course.policy.version, policy_hash: policyHash(course), typed_name: storedSignature(typedName), attested_at: now,
     }).returning('id').executeTakeFirstOrThrow();
     const completionId = await completionStore(trx).insertOnce({
       user_id: user.id, course_id: course.id, cycle: attempt.cycle, due_on: assignment.dueOn, content_hash: attempt.content_hash,

@@ -56,7 +56,10 @@ export async function purgeBefore(training: Training, actor: Actor, before: stri
     await changeInChunks(ids, async (chunk) => (await trx.deleteFrom('completions').where('id', 'in', chunk).executeTakeFirst()).numDeletedRows);
     const attestationIds = old.map((c) => c.attestation_id).filter((x): x is number => x !== null);
     const attestations = await changeInChunks(attestationIds, async (chunk) => (await trx.deleteFrom('attestations').where('id', 'in', chunk).executeTakeFirst()).numDeletedRows);
-    // Attempts still referenced by a kept completion or attestation stay.
+    // Attempts still referenced by a kept completion or attestation stay; answers saved in an attempt
+    // that was never submitted (migration 0011) go with it.
+    await trx.deleteFrom('quiz_saved_answers')
+      .where('attempt_id', 'in', trx.selectFrom('quiz_attempts').select('id').where('started_at', '<', cutoff).where(unreferenced)).execute();
     const attempts = Number((await trx.deleteFrom('quiz_attempts').where('started_at', '<', cutoff).where(unreferenced).executeTakeFirst()).numDeletedRows);
     const answers = Number((await trx.deleteFrom('scene_answers').where('answered_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
     const progress = Number((await trx.deleteFrom('lesson_progress').where('updated_at', '<', cutoff).executeTakeFirst()).numDeletedRows);

@@ -19,6 +19,7 @@ const RULES: Record<string, Rule> = {
   'GET /courses/:courseId/quiz': 'signed-in', 'POST /courses/:courseId/quiz/attempts': 'signed-in',
   'GET /courses/:courseId/lessons/:lessonId/answers/:answerId': 'owner', 'GET /courses/:courseId/quiz/attempts/:attemptId': 'owner',
   'POST /courses/:courseId/quiz/attempts/:attemptId': 'owner', 'GET /courses/:courseId/quiz/attempts/:attemptId/result': 'owner',
+  'POST /courses/:courseId/quiz/attempts/:attemptId/answers': 'owner', 'GET /resume': 'signed-in',
   'GET /courses/:courseId/attest/:attemptId': 'owner', 'POST /courses/:courseId/attest/:attemptId': 'owner',
   'GET /certificates/:id.pdf': 'certificate',
   'GET /team': 'staff', 'GET /reports': 'staff', 'GET /reports/export.csv': 'staff', 'GET /reports/certificates.zip': 'staff',

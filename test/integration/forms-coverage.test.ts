@@ -39,7 +39,7 @@ describe('hostile input on every form: coverage', () => {
       [admin, '/admin/users/new'], [admin, `/admin/users/${ids.victim}`], [admin, `/admin/users/${ids.goner}`], [admin, `/admin/users/${ids.certHolder}`],
       [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'],
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
-      [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`],
+      [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}?q=2`],
       [learners.get('attest')!, `/courses/${course.id}/attest/${ids.attestAttempt}`],
       [newAgent(t.app), '/login'],
       [newAgent(t.app), `/password/${(await SPECS['POST /password/:token']!.params!()).token}`],

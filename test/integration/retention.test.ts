@@ -40,4 +40,21 @@ describe('retention', () => {
     const status = await t.db.selectFrom('status_index').selectAll().where('user_id', '=', oldTimer.id).executeTakeFirstOrThrow();
     expect(status.last_completion_id).toBeNull();
   });
+
+  test('an attempt never submitted goes with the answers saved in it; a younger one keeps them', async () => {
+    const course = t.catalogue.courses[0]!;
+    const person = await createPerson(t.db, t.clock, { email: 'open@riverside.example', hireDate: '2017-01-01' });
+    const attempt = (startedAt: string) => t.db.insertInto('quiz_attempts').values({
+      user_id: person.id, course_id: course.id, cycle: 'onboarding', content_hash: course.contentHash, served: '[]', started_at: startedAt,
+      submitted_at: null, answers: null, correct_count: null, question_count: 12, score: null, passed: null,
+    }).returning('id').executeTakeFirstOrThrow();
+    const old = await attempt('2018-01-01T10:00:00.000Z');
+    const young = await attempt('2026-10-01T10:00:00.000Z');
+    for (const a of [old, young]) {
+      await t.db.insertInto('quiz_saved_answers').values({ attempt_id: a.id, question_id: 'q1', choices: '["a"]', saved_at: '2026-10-01T10:00:00.000Z' }).execute();
+    }
+    expect(await purgeBefore(t.training, ADMIN, '2020-11-02')).toMatchObject({ attempts: 1 });
+    expect((await t.db.selectFrom('quiz_saved_answers').select('attempt_id').execute()).map((r) => r.attempt_id)).toEqual([young.id]);
+    expect((await t.db.selectFrom('quiz_attempts').select('id').execute()).map((r) => r.id)).toEqual([young.id]);
+  });
 });

@@ -12,7 +12,9 @@ import { fresh, ids, pwToken, setPwToken, setSetupToken, setupToken, t, uniq, vi
 export const AUTH_SPECS = withSchemaFields({
   'POST /login': {
     target: visitor(() => t),
-    values: () => ['login.target@riverside.example', 'LOGIN.TARGET@riverside.example ', 'nobody@riverside.example', GOOD_PASSWORD, 'wrong password 1', '/transcript', '//evil.example', '/\\evil', 'javascript:alert(1)'],
+    values: () => [
+      JSON.stringify({ action: '/transcript', fields: [['a', 'b']] }), JSON.stringify({ action: '//evil.example', fields: [] }), '{"action":1}', '{',
+      'login.target@riverside.example', 'LOGIN.TARGET@riverside.example ', 'nobody@riverside.example', GOOD_PASSWORD, 'wrong password 1', '/transcript', '//evil.example', '/\\evil', 'javascript:alert(1)'],
     params: async () => {
       // Failed runs pause the address (by design); lift the pause so the success path stays reachable.
       await t.db.deleteFrom('sign_in_throttle').execute();

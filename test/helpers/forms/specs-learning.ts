@@ -54,6 +54,26 @@ export const LEARNING_SPECS = withSchemaFields({
       must(events.filter((e) => e.action === 'quiz.passed' || e.action === 'quiz.failed').length === 1, 'a graded quiz needs exactly one quiz event');
     },
   },
+  'POST /courses/:courseId/quiz/attempts/:attemptId/answers': {
+    target: asLearner('quiz'),
+    fields: () => ['question', 'go', ...course.questions.map((q) => `q_${q.id}`)],
+    values: () => ['next', 'back', 'review', 'stay', ...course.questions.map((q) => q.id), ...new Set(course.questions.flatMap((q) => q.choices.map((c) => c.id)))],
+    params: async () => ({ courseId: course.id, attemptId: String((await openAttempt()).id) }),
+    bases: async () => {
+      const { served } = await openAttempt();
+      return served.slice(0, 3).map((sq): Pair[] => [['question', sq.question], [`q_${sq.question}`, sq.choices[0]!], ['go', 'next']]);
+    },
+    effect: async ({ app, res, params }) => {
+      const loc = locationOf(res);
+      must(loc.startsWith(`/courses/${params.courseId}/quiz/attempts/${params.attemptId}`), `unexpected redirect ${loc}`);
+      const attempt = await app.db.selectFrom('quiz_attempts').selectAll().where('id', '=', Number(params.attemptId)).executeTakeFirstOrThrow();
+      const served = JSON.parse(attempt.served) as { question: string; choices: string[] }[];
+      for (const row of await app.db.selectFrom('quiz_saved_answers').selectAll().where('attempt_id', '=', attempt.id).execute()) {
+        const sq = served.find((s) => s.question === row.question_id);
+        must(sq && (JSON.parse(row.choices) as string[]).every((c) => sq.choices.includes(c)), `a saved answer is not one of the served choices: ${row.question_id} ${row.choices}`);
+      }
+    },
+  },
   'POST /courses/:courseId/attest/:attemptId': {
     target: asLearner('attest'),
     values: () => ['yes', 'no', 'on', ATTEST_NAME, ATTEST_NAME.toUpperCase(), ` ${ATTEST_NAME} `, 'Someone Else'],
