@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
-import type { DB, QuizAttempt } from '../db/schema';
+import type { QuizAttempt } from '../db/schema';
 import { fail } from '../errors';
 import type { LearningDeps } from './progress';
 import { servedOf, type Answers } from './quiz';
