@@ -82,7 +82,8 @@ describe('lesson progress wherever a status is shown', () => {
     const person = await manager.get(`/team/people/${people.half!.id}`);
     expect(person.status).toBe(200);
     expect(person.text).toMatch(new RegExp(`Overdue</span>\\s*<span class="lesson-progress">in progress, 3 of ${lessons()} lessons</span>`));
-    expect(person.text).toContain('No completions yet (training begun, see above).');
+    expect(person.text).toContain(`No completion yet; in progress: 3 of ${lessons()} lessons of HIPAA &amp; social media`);
+    expect(person.text).not.toContain('No completions yet.');
     const adminPage = await adminAgent.get(`/admin/users/${people.half!.id}`);
     expect(adminPage.text).toContain(`in progress, 3 of ${lessons()} lessons`);
   });
