@@ -61,7 +61,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
   const opened = database;
   return {
-    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db),
+    config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
     auth: new Auth(db, training.uow, clock, {
       threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
     }),

@@ -28,6 +28,29 @@ export function dayInZone(instant: Date, timeZone: string): string {
   return day;
 }
 
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** How far a zone's wall clock is ahead of UTC at an instant, in milliseconds. */
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  let f = offsetFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    offsetFormats.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(instant)).map((x) => [x.type, Number(x.value)]));
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** The first instant of a calendar day in a time zone, as ISO-8601 UTC: where a "from" filter starts. */
+export function startOfDayInZone(day: string, timeZone: string): string {
+  const midnightUtc = Date.parse(`${day}T00:00:00Z`);
+  // Twice: the offset at the first guess may differ from the one at local midnight around a clock change.
+  let guess = midnightUtc - zoneOffsetMs(midnightUtc, timeZone);
+  guess = midnightUtc - zoneOffsetMs(guess, timeZone);
+  return new Date(guess).toISOString();
+}
+
 /** A calendar day written YYYY-MM-DD that exists (no 2026-02-30). */
 export function isRealDate(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
@@ -57,46 +80,57 @@ export function isMonthDay(s: string): boolean {
   return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(2024, m, 0)).getUTCDate();
 }
 
-const LONG = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+// The app's one date style, "1 Dec 2026" and "1 Dec 2026, 09:30 CST", written here rather than left to
+// a locale: en-GB's short months changed to "Sept" in newer ICU data and it names American zones
+// "GMT-6", so the same page read "29 Sept 2019" beside "1 Dec 2026" depending on the Node build.
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
 
-/** One cached formatter per style and zone: building one costs far more than using it. */
-function zoneFormat(style: 'date' | 'date-time' | 'clock', timeZone: string): Intl.DateTimeFormat {
-  const key = `${style} ${timeZone}`;
-  let f = zoneFormats.get(key);
+/** One cached formatter per zone for the clock time and zone name: building one costs far more than using it. */
+function clockFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = clockFormats.get(timeZone);
   if (!f) {
-    const parts: Intl.DateTimeFormatOptions = style === 'date' ? { day: 'numeric', month: 'short', year: 'numeric' }
-      : style === 'clock' ? { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }
-        : { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
-    f = new Intl.DateTimeFormat('en-GB', { timeZone, ...parts });
-    zoneFormats.set(key, f);
+    // en-US names American zones by their abbreviation (CST, EDT); others read "GMT+1", still unambiguous.
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    clockFormats.set(timeZone, f);
   }
   return f;
 }
 
-/** "4 Dec 2026, 09:30 CST": a moment in the organisation's time zone, as every page shows it. */
-export function formatDateTime(iso: string, timeZone: string): string {
-  return zoneFormat('date-time', timeZone).format(new Date(iso));
+/** "09:30 CST": the time of a moment in a zone, 24-hour clock and the zone's short name. */
+export function formatClockTime(iso: string, timeZone: string): string {
+  let hour = '';
+  let minute = '';
+  let zone = '';
+  for (const part of clockFormat(timeZone).formatToParts(new Date(iso))) {
+    if (part.type === 'hour') hour = part.value;
+    else if (part.type === 'minute') minute = part.value;
+    else if (part.type === 'timeZoneName') zone = part.value;
+  }
+  return `${hour}:${minute} ${zone}`;
+}
+
+/** "14 Dec 2026": a calendar day (YYYY-MM-DD) in the app's one date style; anything else is shown as given. */
+export function formatDay(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1] ?? m[2]} ${Number(m[1])}`;
 }
 
 /** "4 Dec 2026": the day a moment fell on in the organisation's time zone. */
 export function formatDate(iso: string, timeZone: string): string {
-  return zoneFormat('date', timeZone).format(new Date(iso));
+  return formatDay(dayInZone(new Date(iso), timeZone));
 }
 
-/** "09:30 CST": the time of a moment today, e.g. when a pause ends. */
-export function formatClockTime(iso: string, timeZone: string): string {
-  return zoneFormat('clock', timeZone).format(new Date(iso));
-}
-
-/** "14 Dec 2026" */
-export function formatDay(day: string): string {
-  return LONG.format(new Date(`${day}T00:00:00Z`));
+/** "4 Dec 2026, 09:30 CST": a moment in the organisation's time zone, as every page shows it. */
+export function formatDateTime(iso: string, timeZone: string): string {
+  return `${formatDate(iso, timeZone)}, ${formatClockTime(iso, timeZone)}`;
 }
 
 export interface DateFormatters {
-  formatDay: (day: string) => string;
+  /** A calendar day (due dates, hire dates); an absent value shows as nothing. */
+  formatDay: (day: string | null | undefined) => string;
   formatDate: (iso: string | null | undefined) => string;
   formatDateTime: (iso: string | null | undefined) => string;
 }
@@ -104,7 +138,7 @@ export interface DateFormatters {
 /** The date words every view uses, bound to the organisation's time zone; an absent value shows as nothing. */
 export function dateFormatters(timeZone: string): DateFormatters {
   return {
-    formatDay,
+    formatDay: (day) => (day ? formatDay(day) : ''),
     formatDate: (iso) => (iso ? formatDate(iso, timeZone) : ''),
     formatDateTime: (iso) => (iso ? formatDateTime(iso, timeZone) : ''),
   };

@@ -4,6 +4,7 @@ import { can, requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { idParam, parseForm, parseQuery } from '../http/validate';
+import { attachment } from '../http/content-disposition';
 import { actorOf } from '../http/actor';
 import { normalizeCode } from './codes';
 import { REVOKE_REASON_PROBLEM, revokeForm, verifyQuery } from './requests';
@@ -24,7 +25,7 @@ export function certificateRoutes(deps: AppDeps): Router {
     if (!found || !(await certificates.mayDownload(req.user!, found.owner))) fail('not-found', 'There is no such certificate.');
     const data = await certificates.data(found.cert);
     res.setHeader('Content-Type', 'application/pdf');
-    res.setHeader('Content-Disposition', `attachment; filename="certificate-${found.cert.code}.pdf"`);
+    res.setHeader('Content-Disposition', attachment(`certificate-${found.cert.learner_name.replace(/\s+/g, '-')}-${found.cert.code}.pdf`));
     res.setHeader('Cache-Control', 'private, no-store');
     loadRender().renderCertificate(data, res);
   });

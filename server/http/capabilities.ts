@@ -57,6 +57,7 @@ export interface NavLink {
 export const NAVIGATION: readonly NavLink[] = [
   { href: '/', label: 'Dashboard', needs: 'learn' },
   { href: '/team', label: 'My team', needs: 'see-team' },
+  { href: '/reports', label: 'Reports', needs: 'see-reports' },
   { href: '/admin/users', label: 'People', needs: 'see-people' },
   { href: '/admin/departments', label: 'Departments', needs: 'see-people' },
   { href: '/admin/audit', label: 'Audit log', needs: 'see-audit' },

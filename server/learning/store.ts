@@ -32,6 +32,12 @@ export function progressStore(db: Kysely<DB>) {
         .where('current_scene_id', '=', fromScene).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
+    /** Finished lessons per person and cycle, counting only the lessons the course has now. */
+    lessonsDone: (courseId: string, lessonIds: readonly string[], userIds: readonly number[]) =>
+      db.selectFrom('lesson_progress').select(['user_id', 'cycle', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('course_id', '=', courseId).where('user_id', 'in', userIds.length ? [...userIds] : [-1])
+        .where('lesson_id', 'in', lessonIds.length ? [...lessonIds] : [''])
+        .where('completed_at', 'is not', null).groupBy(['user_id', 'cycle']).execute(),
     /** The cycles in which a learner has begun anything (lessons or quiz) for a course. */
     startedCycles: async (userId: number, courseId: string): Promise<Set<string>> => {
       const rows = await db.selectFrom('lesson_progress').select('cycle').distinct()

@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps';
 import { fail } from '../errors';
 import { heavy } from '../http/heavy-work';
 import { parseQuery } from '../http/validate';
+import { attachment } from '../http/content-disposition';
 import { sourceInWords } from '../training/present';
 import { STATUS_LABEL, type TrainingStatus } from '../training/status';
 import { departmentTree, subtreeIds } from '../users/departments';
@@ -13,6 +14,7 @@ import { inScope } from '../users/scope';
 import { writeCsv } from './csv-export';
 import { evidenceQuery } from './requests';
 import type { EvidencePack } from './evidence';
+import { certificatesZipFileName, evidenceFileName, reportCsvFileName, type ReportNameFacts } from './file-names';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
 import { adminEmails, allRowBatches, allRows, PAGE_SIZE, peopleInDepartments, reportCount, reportPage, scopedFilter, teamOverview, type ReportRow } from './service';
 
@@ -40,7 +42,11 @@ export function reportRoutes(deps: AppDeps): Router {
     const filter = await scopedFilter(deps.people, req.user!, parsed, today);
     const depts = departmentTree(await deps.people.departments());
     const departmentPath = (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : '');
-    return { today, parsed, course, filter, depts, departmentPath };
+    const nameFacts: ReportNameFacts = {
+      courseId: catalogue.courses.length > 1 ? course.id : undefined, query: parsed, day: parsed.asOf ?? today,
+      department: parsed.departmentId ? departmentPath(parsed.departmentId) : undefined,
+    };
+    return { today, parsed, course, filter, depts, departmentPath, nameFacts };
   };
 
   const exported = (req: Request, format: string, p: ParsedReportQuery, rows: number, complete: boolean) =>
@@ -62,7 +68,7 @@ export function reportRoutes(deps: AppDeps): Router {
 
   router.get('/team', teamViewers, async (req, res) => {
     const { filter, depts, course, today } = await context(req);
-    const { groups, overdue } = await teamOverview(training, filter);
+    const { groups, overdue } = await teamOverview(training, course, filter);
     const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<TrainingStatus, number>;
     const perDept = new Map<number | null, { departmentId: number | null; n: number; compliant: number }>();
     for (const g of groups) {
@@ -103,27 +109,27 @@ export function reportRoutes(deps: AppDeps): Router {
   };
 
   router.get('/reports/export.csv', viewers, exporting, async (req, res) => {
-    const { parsed, course, filter, departmentPath } = await context(req);
+    const { parsed, course, filter, departmentPath, nameFacts } = await context(req);
     const recordedBy = await recordedByFor();
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="training-report-${course.id}-${parsed.asOf ?? training.today()}.csv"`);
+    res.setHeader('Content-Disposition', attachment(reportCsvFileName(nameFacts)));
     res.setHeader('Cache-Control', 'private, no-store');
-    await stream(req, res, 'csv', parsed, () => writeCsv(allRowBatches(training, course, filter, parsed.asOf), { departmentPath, recordedBy }, res));
+    await stream(req, res, 'csv', parsed, () => writeCsv(allRowBatches(training, course, filter, parsed), { departmentPath, recordedBy }, res));
   });
 
   router.get('/reports/certificates.zip', viewers, exporting, async (req, res) => {
     const { writeCertificateZip, ZIP_MAX_CERTIFICATES } = loadZipExport();
-    const { parsed, course, filter } = await context(req);
+    const { parsed, course, filter, nameFacts } = await context(req);
     const total = parsed.asOf ? undefined : await reportCount(training, filter);
     if (total !== undefined && total > ZIP_MAX_CERTIFICATES) {
       fail('invalid', `That would be ${total} certificates; narrow the filters to at most ${ZIP_MAX_CERTIFICATES}, for example by department.`);
     }
     res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="certificates-${course.id}-${training.today()}.zip"`);
+    res.setHeader('Content-Disposition', attachment(certificatesZipFileName(nameFacts)));
     res.setHeader('Cache-Control', 'private, no-store');
     async function* items() {
       let n = 0;
-      for await (const r of allRows(training, course, filter, parsed.asOf)) {
+      for await (const r of allRows(training, course, filter, parsed)) {
         if (!r.certificateId) continue;
         if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
         const cert = (await certificates.byId(r.certificateId))!;
@@ -134,7 +140,7 @@ export function reportRoutes(deps: AppDeps): Router {
     await stream(req, res, 'zip', parsed, () => writeCertificateZip(items(), res));
   });
 
-  const evidence = async (req: Request): Promise<{ pack: EvidencePack; parsed: ParsedReportQuery }> => {
+  const evidence = async (req: Request): Promise<{ pack: EvidencePack; parsed: ParsedReportQuery; about: string }> => {
     const today = training.today();
     const parsed = parseReportQuery({}, catalogue, today);
     const query = parseQuery(evidenceQuery, req.query);
@@ -143,6 +149,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const scope = await deps.people.scopeOf(req.user!);
     let ids: number[];
     let scopeLabel: string;
+    let about: string;
     if (personId !== undefined) {
       const person = await deps.people.byId(personId);
       // Out of scope answers like missing, so the pack cannot be used to learn which ids exist.
@@ -150,6 +157,7 @@ export function reportRoutes(deps: AppDeps): Router {
       ids = [person.id];
       scopeLabel = `Person: ${person.name}${person.employee_id ? ` (${person.employee_id})` : ''}`;
       parsed.raw = { person: String(person.id) };
+      about = person.name;
     } else if (departmentId !== undefined) {
       const all = await deps.people.departments();
       const dept = departmentTree(all).byId.get(departmentId);
@@ -160,20 +168,21 @@ export function reportRoutes(deps: AppDeps): Router {
       ids = await peopleInDepartments(training, deptIds);
       scopeLabel = `Department: ${dept.path} (including sub-departments)`;
       parsed.raw = { department: String(departmentId) };
+      about = dept.path;
     } else {
       fail('invalid', 'Choose a person or a department for the evidence pack.');
     }
     const lines = await loadEvidence().evidenceLines(training, catalogue, ids);
     return {
-      parsed,
+      parsed, about,
       pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: config.orgName, people: ids.length, lines },
     };
   };
 
   router.get('/reports/evidence.pdf', viewers, exporting, async (req, res) => {
-    const { pack, parsed } = await evidence(req);
+    const { pack, parsed, about } = await evidence(req);
     res.setHeader('Content-Type', 'application/pdf');
-    res.setHeader('Content-Disposition', 'attachment; filename="training-evidence.pdf"');
+    res.setHeader('Content-Disposition', attachment(evidenceFileName(about, training.today(), 'pdf')));
     res.setHeader('Cache-Control', 'private, no-store');
     // The headers go now: the browser knows the download has started while the PDF is laid out.
     res.flushHeaders();
@@ -186,9 +195,9 @@ export function reportRoutes(deps: AppDeps): Router {
   });
 
   router.get('/reports/evidence.csv', viewers, exporting, async (req, res) => {
-    const { pack, parsed } = await evidence(req);
+    const { pack, parsed, about } = await evidence(req);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', 'attachment; filename="training-evidence.csv"');
+    res.setHeader('Content-Disposition', attachment(evidenceFileName(about, training.today(), 'csv')));
     res.setHeader('Cache-Control', 'private, no-store');
     await stream(req, res, 'evidence-csv', parsed, async () => { await loadEvidence().writeEvidenceCsv(pack, res); return pack.lines.length; });
   });

@@ -5,6 +5,7 @@ import { addDays } from '../dates';
 import type { Training } from '../training/service';
 import { assignmentFor, type TrainingStatus } from '../training/status';
 import { groupBy } from '../training/status-index';
+import { lessonProgressOf, type LessonProgress } from '../training/lesson-progress';
 import { subtreeIds } from '../users/departments';
 import type { People } from '../users/people';
 import type { ParsedReportQuery } from './filters';
@@ -81,7 +82,7 @@ export async function* rowsAsOf(training: Training, course: Course, f: ReportFil
 }
 
 export interface ReportPage {
-  rows: ReportRow[];
+  rows: (ReportRow & { progress: LessonProgress })[];
   total: number;
   counts: Record<TrainingStatus, number>;
 }
@@ -103,7 +104,7 @@ export async function reportPage(training: Training, course: Course, f: ReportFi
     const counts = emptyCounts();
     for (const s of byStatus) counts[s.status] = s.n;
     const total = byStatus.filter((s) => !f.statuses?.length || f.statuses.includes(s.status)).reduce((n, s) => n + s.n, 0);
-    return { rows, total, counts };
+    return { rows: await lessonProgressOf(training.db, course, rows), total, counts };
   }
   const all: ReportRow[] = [];
   const counts = emptyCounts();
@@ -111,47 +112,58 @@ export async function reportPage(training: Training, course: Course, f: ReportFi
     counts[r.status] += 1;
     if (!f.statuses?.length || f.statuses.includes(r.status)) all.push(r);
   }
-  const key = SORT_VALUE[query.sort];
-  all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.userId - b.userId) * (query.dir === 'desc' ? -1 : 1));
-  return { rows: all.slice(offset, offset + PAGE_SIZE), total: all.length, counts };
+  all.sort(asOfOrder(query));
+  return { rows: await lessonProgressOf(training.db, course, all.slice(offset, offset + PAGE_SIZE)), total: all.length, counts };
 }
 
 const BATCH = 2000;
 
-/** Every row of the report in batches (constant memory for the "now" report). */
-export async function* allRowBatches(training: Training, course: Course, filter: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow[]> {
-  if (asOf) {
-    let batch: ReportRow[] = [];
-    for await (const r of rowsAsOf(training, course, filter, asOf)) {
-      batch.push(r);
-      if (batch.length === BATCH) { yield batch; batch = []; }
-    }
-    if (batch.length) yield batch;
+/** The comparator of the "as of" report's pages, which are sorted in memory. */
+function asOfOrder(query: Pick<ParsedReportQuery, 'sort' | 'dir'>) {
+  const key = SORT_VALUE[query.sort];
+  return (a: ReportRow, b: ReportRow) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.userId - b.userId) * (query.dir === 'desc' ? -1 : 1);
+}
+
+/** Which report, in which order: the filters' "as of" day and the page's sort. */
+export type ReportOrder = Pick<ParsedReportQuery, 'asOf' | 'sort' | 'dir'>;
+
+/**
+ * Every row of the report in batches, in the order the report page shows them. The "now" report holds
+ * only the sorted ids in memory (a number per person) and reads the rows a batch at a time; the "as of"
+ * report is recomputed and sorted in memory, as its pages are.
+ */
+export async function* allRowBatches(training: Training, course: Course, filter: ReportFilter, order: ReportOrder): AsyncGenerator<ReportRow[]> {
+  if (order.asOf) {
+    const all: ReportRow[] = [];
+    for await (const r of rowsAsOf(training, course, filter, order.asOf)) all.push(r);
+    all.sort(asOfOrder(order));
+    for (let i = 0; i < all.length; i += BATCH) yield all.slice(i, i + BATCH);
     return;
   }
   const store = reportStore(training.db);
-  let after = 0;
-  for (;;) {
-    const rows = await store.batch(filter, after, BATCH);
-    if (rows.length === 0) return;
-    yield rows;
-    after = rows[rows.length - 1]!.userId;
+  const ids = await store.sortedIds(filter, order.sort, order.dir);
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const wanted = ids.slice(i, i + BATCH);
+    const byId = new Map((await store.rowsOf(filter, wanted)).map((r) => [r.userId, r]));
+    // Someone whose row no longer matches (changed since the ids were read) is left out, not shown stale.
+    const rows = wanted.map((id) => byId.get(id)).filter((r): r is ReportRow => r !== undefined);
+    if (rows.length) yield rows;
   }
 }
 
-/** Every row of the report, one at a time. */
-export async function* allRows(training: Training, course: Course, filter: ReportFilter, asOf: string | undefined): AsyncGenerator<ReportRow> {
-  for await (const batch of allRowBatches(training, course, filter, asOf)) yield* batch;
+/** Every row of the report, one at a time, in the page's order. */
+export async function* allRows(training: Training, course: Course, filter: ReportFilter, order: ReportOrder): AsyncGenerator<ReportRow> {
+  for await (const batch of allRowBatches(training, course, filter, order)) yield* batch;
 }
 
 /** The team page: counts by department and status, and the 25 most overdue people. */
-export async function teamOverview(training: Training, filter: ReportFilter) {
+export async function teamOverview(training: Training, course: Course, filter: ReportFilter) {
   const store = reportStore(training.db);
   const [groups, overdue] = await Promise.all([
     store.byDepartmentAndStatus(filter),
     store.page({ ...filter, statuses: ['overdue', 'expired'] }, 'due_on', 'asc', 25, 0),
   ]);
-  return { groups, overdue };
+  return { groups, overdue: await lessonProgressOf(training.db, course, overdue) };
 }
 
 /** How many people a filter matches today. */

@@ -74,9 +74,19 @@ export function reportStore(db: Kysely<DB>) {
   return {
     page: (filter: ReportFilter, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number) =>
       rowSelect(filter, sort === 'due_on' ? 'due-dates' : 'people').orderBy(sql.ref(SORTS[sort]), dir).orderBy('users.id', 'asc').limit(limit).offset(offset).execute(),
-    /** Rows in id order after `afterId`: the CSV export walks the whole report a batch at a time. */
-    batch: (filter: ReportFilter, afterId: number, limit: number) =>
-      rowSelect(filter).where('users.id', '>', afterId).orderBy('users.id', 'asc').limit(limit).execute(),
+    /**
+     * Everyone the filter matches, as ids in the page's order (the same ORDER BY, so each engine places
+     * empty values where its pages do): the CSV export lists people in the order the screen shows them.
+     */
+    sortedIds: async (filter: ReportFilter, sort: SortKey, dir: 'asc' | 'desc') => {
+      const { q, status } = base(filter, sort === 'due_on' ? 'due-dates' : 'people');
+      const rows = await q.leftJoin('departments', 'departments.id', 'users.department_id').select(['users.id as userId', status.as('status')])
+        .orderBy(sql.ref(SORTS[sort]), dir).orderBy('users.id', 'asc').execute();
+      return rows.map((r) => r.userId);
+    },
+    /** The rows of these people, in no particular order. */
+    rowsOf: (filter: ReportFilter, userIds: readonly number[]) =>
+      rowSelect(filter).where('users.id', 'in', userIds.length ? [...userIds] : [-1]).execute(),
     count: async (filter: ReportFilter) => {
       const { q } = base(filter);
       return Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);

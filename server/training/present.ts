@@ -43,6 +43,8 @@ export function sourceInWords(c: SourceFacts, style: SourceStyle): string {
 /** Why an assignment is due when it is, said to `audience`: the learner ("your") or their manager or an admin ("their"). */
 export function reasonFor(policy: CyclePolicy, assignment: Assignment, hasHireDate: boolean, audience: Audience): string {
   return assignment.kind === 'annual' && assignment.last
-    ? assignmentReason(policy, { kind: 'annual', dueOn: assignment.dueOn, lastCompletedOn: assignment.last.completedOn }, audience)
+    ? assignmentReason(policy, {
+      kind: 'annual', dueOn: assignment.dueOn, lastCompletedOn: assignment.last.completedOn, completed: assignment.status === 'completed',
+    }, audience)
     : assignmentReason(policy, { kind: 'onboarding', dueOn: assignment.dueOn, hasHireDate }, audience);
 }

@@ -58,7 +58,7 @@ export class StatusIndex {
     if (row.last_completed_on === null) return undefined;
     return {
       ...common, kind: 'annual', last: { completedOn: row.last_completed_on, validUntil: row.valid_until },
-      reason: assignmentReason(policy, { kind: 'annual', dueOn: row.due_on, lastCompletedOn: row.last_completed_on }, 'your'),
+      reason: assignmentReason(policy, { kind: 'annual', dueOn: row.due_on, lastCompletedOn: row.last_completed_on, completed: common.status === 'completed' }, 'your'),
     };
   }
 

@@ -81,14 +81,16 @@ export type Audience = 'your' | 'their';
 /** What the due-date sentence is made from. */
 export type ReasonFacts =
   | { kind: 'onboarding'; dueOn: string; hasHireDate: boolean }
-  | { kind: 'annual'; dueOn: string; lastCompletedOn: string };
+  | { kind: 'annual'; dueOn: string; lastCompletedOn: string; /** Up to date: the date is the next one, not one to act on now. */ completed?: boolean };
 
 /** The sentence that tells why a due date is what it is, to the learner ("your") or to someone else ("their"). */
 export function assignmentReason(policy: CyclePolicy, a: ReasonFacts, audience: Audience): string {
   if (a.kind === 'onboarding') return `Due ${formatDay(a.dueOn)}: ${policy.onboardingDays} days after ${audience} ${a.hasHireDate ? 'start date' : 'account was created'}.`;
+  // A completed course's date is the next refresher's: "Due 1 Dec 2027" read as if something were due now.
+  const due = a.completed ? 'Next due' : 'Due';
   return policy.annual.mode === 'fixed'
-    ? `Due ${formatDay(a.dueOn)}: ${audience} organisation's annual deadline.`
-    : `Due ${formatDay(a.dueOn)}: ${audience} certificate from ${formatDay(a.lastCompletedOn)} is valid for ${daysBetween(a.lastCompletedOn, a.dueOn)} days.`;
+    ? `${due} ${formatDay(a.dueOn)}: ${audience} organisation's annual deadline.`
+    : `${due} ${formatDay(a.dueOn)}: ${audience} certificate from ${formatDay(a.lastCompletedOn)} is valid for ${daysBetween(a.lastCompletedOn, a.dueOn)} days.`;
 }
 
 /**
@@ -115,7 +117,7 @@ export function assignmentFor(
   const cycle = `annual-${dueOn.slice(0, 4)}`;
   const thresholds: Thresholds = { kind: 'annual', opensOn, graceUntil: addDays(dueOn, policy.graceDays), validUntil, started: startedInCycle(cycle) };
   const status = statusOn(thresholds, today);
-  const reason = assignmentReason(policy, { kind: 'annual', dueOn, lastCompletedOn: last.completedOn }, 'your');
+  const reason = assignmentReason(policy, { kind: 'annual', dueOn, lastCompletedOn: last.completedOn, completed: status === 'completed' }, 'your');
   return { cycle, kind: 'annual', dueOn, opensOn, status, reason, thresholds, last: { completedOn: last.completedOn, validUntil } };
 }
 

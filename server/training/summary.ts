@@ -4,6 +4,7 @@ import type { Training } from './service';
 import { certificatesOf } from '../certificates/service';
 import { reasonFor, sourceInWords } from './present';
 import { completionStore } from './store';
+import { lessonProgressOf } from './lesson-progress';
 
 /** A person's training as the transcript and the admin and manager person pages show it. */
 export async function personTraining(training: Training, catalogue: Catalogue, user: User) {
@@ -12,12 +13,16 @@ export async function personTraining(training: Training, catalogue: Catalogue, u
     certificatesOf(training.db, user.id),
     training.db.selectFrom('quiz_attempts').select(['id', 'course_id', 'cycle', 'started_at', 'submitted_at', 'score', 'passed', 'content_hash'])
       .where('user_id', '=', user.id).orderBy('id', 'desc').execute(),
-    Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) }))),
+    Promise.all(catalogue.courses.map(async (course) => {
+      const assignment = await training.currentAssignment(user, course);
+      const [row] = await lessonProgressOf(training.db, course, [{ userId: user.id, cycle: assignment.cycle, status: assignment.status }]);
+      return { course, assignment, progress: row!.progress };
+    })),
   ]);
   return {
     // Said to the person's manager or an admin: "their start date".
-    assignments: assignments.map(({ course, assignment }) => ({
-      course, assignment, reason: reasonFor(training.policy(course), assignment, user.hire_date !== null, 'their'),
+    assignments: assignments.map(({ course, assignment, progress }) => ({
+      course, assignment, progress, reason: reasonFor(training.policy(course), assignment, user.hire_date !== null, 'their'),
     })),
     attempts: attempts.map((a) => ({ ...a, courseTitle: catalogue.get(a.course_id)?.title ?? a.course_id })),
     completions: completions.map((c) => {

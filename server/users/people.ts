@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { auditStore } from '../audit/store';
 import type { DB, User } from '../db/schema';
 import { scopeFor } from './scope';
 import { departmentStore, userStore, type UserFilter } from './store';
@@ -27,10 +26,5 @@ export class People {
   /** Whom a viewer may see: everyone, their departments and direct reports, or only themselves. */
   scopeOf(viewer: User) {
     return scopeFor(this.db, viewer);
-  }
-
-  /** The newest audit events about a person, for their page. */
-  recentEvents(userId: number, limit = 20) {
-    return auditStore(this.db).page({ subjectType: 'user', subjectId: String(userId) }, limit, 0);
   }
 }

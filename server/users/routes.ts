@@ -91,7 +91,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
 
   router.get('/admin/users/:id', readers, async (req, res) => {
     const user = await loadUser(req.params.id);
-    const events = await deps.people.recentEvents(user.id);
+    const events = await deps.auditLog.aboutPerson(user.id);
     res.render('users/show', {
       title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, signIn: await signInOf(user),
       departments: departmentTree(await deps.people.departments()).ordered, events, training: await training.personTraining(deps.catalogue, user),
@@ -104,7 +104,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const refuse = async (errors: FormErrors) => res.status(400).render('users/show', {
       title: user.name, user, values: form.values, errors, roles: ROLES, links: undefined, signIn: await signInOf(user),
       departments: departmentTree(await deps.people.departments()).ordered,
-      events: await deps.people.recentEvents(user.id),
+      events: await deps.auditLog.aboutPerson(user.id),
       training: await training.personTraining(deps.catalogue, user),
     });
     if (!form.ok) return refuse(form.errors);

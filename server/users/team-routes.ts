@@ -21,7 +21,7 @@ export function teamRoutes(deps: AppDeps): Router {
     if (!person || !inScope(await deps.people.scopeOf(req.user!), person)) fail('not-found', 'No person with that id exists.');
     const tree = departmentTree(await deps.people.departments());
     const manager = person.manager_id ? await people.byId(person.manager_id) : undefined;
-    const events = await people.recentEvents(person.id);
+    const events = await deps.auditLog.aboutPerson(person.id);
     res.render('users/person', {
       title: person.name, person, manager, department: person.department_id ? tree.byId.get(person.department_id)?.path : undefined, events,
       training: await deps.training.personTraining(deps.catalogue, person),

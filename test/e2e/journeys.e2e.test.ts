@@ -282,7 +282,8 @@ describe('browser journeys', () => {
     await page.goto(`${server.baseUrl}/verify/${code}`);
     await expect(page.getByText('Revoked certificate').isVisible()).resolves.toBe(true);
     await page.goto(`${server.baseUrl}/admin/audit`);
-    await expect(page.getByRole('cell', { name: 'certificate.revoked' }).isVisible()).resolves.toBe(true);
+    // The audit log in words (issue 14): who, what and about whom, not the raw action and JSON.
+    await expect(page.getByRole('cell', { name: 'revoked the certificate (reason: “Completed on a shared login”)' }).isVisible()).resolves.toBe(true);
     await check(page, 'audit-log');
     await page.goto(`${server.baseUrl}/admin/departments`);
     await check(page, 'departments');

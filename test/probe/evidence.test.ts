@@ -175,10 +175,13 @@ describe('Medium (compliance): a certificate in half a second', () => {
     t.clock.advanceMinutes(23 * 60 + 59);
     await signIn(agent, 'tries@riverside.example', GOOD_PASSWORD);
     const page = await agent.get(`/courses/${course.id}/quiz`);
-    // Shown in the organisation's time zone (America/Chicago in tests), as every date-time is.
-    const opens = new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'America/Chicago', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
-    }).format(new Date(lastSubmitted.getTime() + 24 * 3_600_000));
+    // Shown in the organisation's time zone (America/Chicago in tests) and the app's one date style:
+    // "3 Nov 2026, 08:15 CST", 24 hours after the third attempt.
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/Chicago', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    }).formatToParts(new Date(lastSubmitted.getTime() + 24 * 3_600_000)).map((x) => [x.type, x.value]));
+    const opens = `${parts.day} ${parts.month} ${parts.year}, ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+    expect(opens).toMatch(/^3 Nov 2026, \d\d:\d\d CST$/);
     expect(page.text).toContain(`You have used all 3 quiz attempts of this set. You can try again from <strong>${opens}</strong>`);
     const refused = await agent.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: csrfFrom(page.text) });
     expect(refused.status).toBe(409);

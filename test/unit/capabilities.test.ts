@@ -58,13 +58,13 @@ describe('capabilities(role)', () => {
     expect(shown).toContain('/transcript');
   });
 
-  test('the previous navigation, role by role, is unchanged', () => {
+  test('the navigation, role by role: Reports for managers, auditors and admins (issue 14), not for learners', () => {
     const byRole = Object.fromEntries(ROLES.map((r) => [r, navigationFor(r).map((l) => l.label)]));
     expect(byRole).toEqual({
       learner: ['Dashboard', 'My record'],
-      manager: ['Dashboard', 'My team', 'My record'],
-      auditor: ['Dashboard', 'My team', 'People', 'Departments', 'Audit log', 'My record'],
-      admin: ['Dashboard', 'My team', 'People', 'Departments', 'Audit log', 'Import', 'My record'],
+      manager: ['Dashboard', 'My team', 'Reports', 'My record'],
+      auditor: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'My record'],
+      admin: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'Import', 'My record'],
     });
   });
 });

@@ -1,0 +1,148 @@
+import type { AuditEvent } from '../db/schema';
+
+/** What the presenter needs to put names to ids, and moments into the organisation's date style. */
+export interface EventContext {
+  /** A person's name by id, if the person exists. */
+  personName(id: number): string | undefined;
+  /** A course's title by id, else the id. */
+  courseTitle(id: string): string;
+  /** "4 Dec 2026, 09:30 CST" (server/dates.ts). */
+  formatDateTime(iso: string): string;
+  /** "4 Dec 2026". */
+  formatDay(day: string): string;
+}
+
+/** One event in words, as the audit page and its JSON give it. */
+export interface DescribedEvent {
+  id: number;
+  /** ISO-8601 UTC, as stored. */
+  at: string;
+  /** The moment in the organisation's time zone and date style. */
+  when: string;
+  action: string;
+  /** Who did it: "Pat Lee (pat@riverside.example)", "The system", "The command line". */
+  who: string;
+  actorId: number | null;
+  /** To whom or to what: a person's name, "certificate 12", a department. Empty when about nothing in particular. */
+  about: string;
+  /** The person it was about, for a link to their page. */
+  aboutPersonId: number | null;
+  /** What happened, as the end of a sentence that starts with `who`: "revoked certificate 12 (reason: typo)". */
+  what: string;
+  /** The whole sentence. */
+  sentence: string;
+  ip: string | null;
+}
+
+type Details = Record<string, unknown>;
+type Words = (d: Details, e: AuditEvent, c: EventContext) => string;
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
+const count = (v: unknown, one: string, many = `${one}s`): string => {
+  const n = typeof v === 'number' ? v : Number(text(v) || 0);
+  return `${n} ${n === 1 ? one : many}`;
+};
+const quoted = (v: unknown): string => `“${text(v)}”`;
+const course = (d: Details, c: EventContext): string => (text(d.course) ? c.courseTitle(text(d.course)) : 'the course');
+const when = (v: unknown, c: EventContext): string => (text(v) ? c.formatDateTime(text(v)) : 'later');
+
+/** What a user.updated event's field names mean. */
+const FIELD_WORDS: Readonly<Record<string, string>> = {
+  name: 'name', email: 'e-mail address', employee_id: 'employee ID', role: 'role', department_id: 'department', manager_id: 'manager',
+  hire_date: 'hire date', untimed_lessons: 'lesson timing', status: 'status',
+};
+
+/**
+ * Every action the app writes, in words. A test reads the server's source for the actions it writes
+ * and checks each one is here, so a new kind of event cannot reach the log without a sentence.
+ */
+export const ACTION_WORDS: Readonly<Record<string, Words>> = {
+  'auth.login_succeeded': (d) => `signed in${text(d.device) ? ` from a ${text(d.device)}` : ''}`,
+  'auth.login_failed': (d) => `failed to sign in (${text(d.reason) === 'paused' ? 'sign-in was paused' : text(d.reason) || 'refused'})`,
+  'auth.locked': (d, _e, c) => `had sign-in paused until ${when(d.until, c)} after ${count(d.failures, 'failed attempt')}`,
+  'auth.device_forgotten': (d) => `had a browser forgotten after ${count(d.failures, 'failed attempt')} on it`,
+  'auth.logout': () => 'signed out',
+  'auth.password_set': () => 'set a password',
+  'setup.link_issued': () => 'issued the link to set up the first administrator',
+  'user.created': (d) => `added the person${text(d.role) ? ` as ${text(d.role)}` : ''}${text(d.department) ? ` in ${text(d.department)}` : ''}`,
+  'user.updated': (d) => {
+    const changes = Object.entries(d).map(([k, v]) => {
+      const change = (v ?? {}) as Details;
+      return `${FIELD_WORDS[k] ?? k} from ${quoted(change.from ?? '')} to ${quoted(change.to ?? '')}`;
+    });
+    return `changed ${changes.length ? changes.join(', ') : 'the person’s details'}`;
+  },
+  'user.role_changed': (d) => `changed the role from ${text(d.from)} to ${text(d.to)}`,
+  'user.password_link_issued': () => 'issued a set-password link',
+  'user.deactivated': () => 'deactivated the person',
+  'user.reactivated': () => 'reactivated the person',
+  'users.imported': (d) => `imported ${count(d.rows, 'row')} of people${text(d.source) ? ` from ${quoted(d.source)}` : ''}: ${text(d.created) || 0} added, ${text(d.updated) || 0} updated, ${text(d.unchanged) || 0} unchanged`,
+  'department.created': (d) => `created the department ${quoted(d.path)}`,
+  'certificate.issued': (d) => `issued certificate ${text(d.code)}`.trim(),
+  'certificate.revoked': (d) => `revoked the certificate${text(d.reason) ? ` (reason: ${quoted(d.reason)})` : ''}`,
+  'certificate.reissued': (d) => `reissued the certificate${text(d.name) ? ` with the name ${quoted(d.name)}` : ''}${text(d.replacedBy) ? ` (new certificate ${text(d.replacedBy)})` : ''}`,
+  'completion.recorded': (d, _e, c) => (text(d.source) === 'in-person'
+    ? `recorded an in-person completion of ${course(d, c)}${text(d.date) ? ` on ${c.formatDay(text(d.date))}` : ''}${text(d.trainer) ? ` with ${quoted(d.trainer)}` : ''}`
+    : `completed ${course(d, c)}${text(d.score) ? ` with ${text(d.score)}%` : ''}`),
+  'completions.imported': (d) => `imported ${count(d.rows, 'training record')}${text(d.source) ? ` from ${quoted(d.source)}` : ''}: ${text(d.added) || 0} added, ${text(d.present) || 0} already on record`,
+  'quiz.passed': (d, _e, c) => `passed the quiz of ${course(d, c)} with ${text(d.score)}% (${text(d.correct)} of ${text(d.questions)} right)`,
+  'quiz.failed': (d, _e, c) => `did not pass the quiz of ${course(d, c)}: ${text(d.score)}% (${text(d.correct)} of ${text(d.questions)} right)`,
+  'lesson.completed': (d, _e, c) => `finished the lesson ${quoted(d.lesson)} of ${course(d, c)}`,
+  'report.exported': (d) => {
+    const format = ({ csv: 'the report as CSV', zip: 'certificates as a ZIP', 'evidence-pdf': 'an evidence pack (PDF)', 'evidence-csv': 'an evidence pack (CSV)' } as Record<string, string>)[text(d.format)] ?? `an export (${text(d.format)})`;
+    return `downloaded ${format}, ${count(d.rows, 'row')}${d.complete === false ? ' (the download did not finish)' : ''}`;
+  },
+  'retention.purged': (d, _e, c) => `removed training records older than ${text(d.before) ? c.formatDay(text(d.before).slice(0, 10)) : 'six years'} (the retention period)`,
+  'audit.chain-keyed': (d) => `sealed the ${count(d.unkeyedEvents, 'earlier event')} of the audit log with the audit key`,
+  'backup.created': (d) => `wrote a backup to ${quoted(d.file)}`,
+  'backup.restored': (d) => `restored the database from ${quoted(d.file)}`,
+  'demo.seeded': (d) => `added demonstration data: ${count(d.people, 'person', 'people')}, ${count(d.completions, 'completion')}`,
+};
+
+/** Who did it, in words. */
+function actorWords(e: AuditEvent, c: EventContext): string {
+  if (e.actor_id !== null) {
+    const name = c.personName(e.actor_id);
+    return name ? `${name} (${e.actor_label})` : e.actor_label;
+  }
+  if (e.actor_label === 'system') return 'The system';
+  if (e.actor_label === 'cli') return 'The command line';
+  if (e.actor_label.startsWith('unknown account')) return 'Someone using an unknown e-mail address';
+  return e.actor_label;
+}
+
+/** To whom or to what, in words. */
+function subjectWords(e: AuditEvent, d: Details, c: EventContext): { about: string; personId: number | null } {
+  if (e.subject_type === 'user' && e.subject_id) {
+    const id = Number(e.subject_id);
+    return { about: c.personName(id) ?? `person ${e.subject_id}`, personId: Number.isInteger(id) ? id : null };
+  }
+  if (e.subject_type === 'certificate' && e.subject_id) return { about: `certificate ${e.subject_id}`, personId: null };
+  if (e.subject_type === 'department') return { about: text(d.path) ? `department ${text(d.path)}` : 'a department', personId: null };
+  return { about: '', personId: null };
+}
+
+function parseDetails(json: string): Details {
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Details : {};
+  } catch {
+    return {};
+  }
+}
+
+/** One event in words; an action without words (written by a newer version) says what it is called. */
+export function describeEvent(e: AuditEvent, c: EventContext): DescribedEvent {
+  const d = parseDetails(e.details);
+  const words = ACTION_WORDS[e.action];
+  const what = words ? words(d, e, c) : `recorded “${e.action}”`;
+  const who = actorWords(e, c);
+  const { about, personId } = subjectWords(e, d, c);
+  // Someone acting on themselves (signing in, passing a quiz) needs no "about"; others read "… about Sam Park".
+  const self = personId !== null && personId === e.actor_id;
+  const sentence = `${who} ${what}${about && !self ? ` — ${about}` : ''}.`;
+  return {
+    id: e.id, at: e.occurred_at, when: c.formatDateTime(e.occurred_at), action: e.action, who, actorId: e.actor_id,
+    about, aboutPersonId: personId, what, sentence, ip: e.ip,
+  };
+}
