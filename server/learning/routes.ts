@@ -3,7 +3,7 @@ import { requireUser } from '../http/guards';
 import type { Course } from '../content/catalogue';
 import type { AppDeps } from '../deps';
 import { fail, RuleError } from '../errors';
-import { idParam, parseForm } from '../http/validate';
+import { idParam, parseForm, parseQuery } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { allowance } from './attempt-limit';
 import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError, type Track } from './progress';
@@ -143,7 +143,8 @@ export function learningRoutes(deps: AppDeps): Router {
     const attempt = await openAttempt(req, course);
     if (attempt.submitted_at) return res.redirect(303, `${attemptUrl(course, attempt.id)}/result`);
     const view = renderQuiz(course, attempt.id, servedOf(attempt), await savedAnswers(learning, attempt.id), {});
-    const { q } = questionPageQuery.parse({ q: req.query.q });
+    const page = parseQuery(questionPageQuery, req.query);
+    const q = page.ok ? page.data.q : undefined;
     if (q === undefined) return res.render('learning/quiz', view);
     const index = Math.min(q, view.items.length) - 1;
     res.render('learning/quiz-question', { ...view, index, item: view.items[index]!, error: undefined });

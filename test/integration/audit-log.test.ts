@@ -165,7 +165,7 @@ describe('the audit page', () => {
 describe('a person\'s page', () => {
   test('lists the events about them in words', async () => {
     const res = await adminAgent.get(`/admin/users/${learner.id}`);
-    expect(res.text).toMatch(/<td>Ada Admin \(ada@riverside\.example\)<\/td><td>deactivated the person<\/td>/);
+    expect(res.text).toMatch(/<td data-label="Who">Ada Admin \(ada@riverside\.example\)<\/td><td data-label="What">deactivated the person<\/td>/);
     expect(res.text).not.toContain('{&#34;');
   });
 });

@@ -69,7 +69,7 @@ describe('lesson progress wherever a status is shown', () => {
   test('the report shows an overdue person half-way through as overdue and in progress, with the lessons done', async () => {
     const res = await manager.get('/reports?sort=name');
     expect(res.status).toBe(200);
-    const row = /<tr><td><a href="\/team\/people\/\d+">Hal Halfway<\/a>[\s\S]*?<\/tr>/.exec(res.text)![0];
+    const row = /<tr><td[^>]*><a href="\/team\/people\/\d+">Hal Halfway<\/a>[\s\S]*?<\/tr>/.exec(res.text)![0];
     expect(row).toContain('Overdue');
     expect(row).toContain(`in progress, 3 of ${lessons()} lessons`);
     // Nobody else has begun: no progress words on their rows.
@@ -164,16 +164,16 @@ describe('the CSV export', () => {
 describe('one date style on the pages', () => {
   test('report, team and person pages write days as "1 Jul 2026", never YYYY-MM-DD', async () => {
     const report = await adminAgent.get('/reports?sort=name');
-    expect(report.text).toContain('<td>1 Jul 2026</td>');
-    expect(report.text).toContain('<td>3 Oct 2026</td>');
-    const cells = (html: string) => [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(report.text).toContain('<td data-label="Due">1 Jul 2026</td>');
+    expect(report.text).toContain('<td data-label="Completed">3 Oct 2026</td>');
+    const cells = (html: string) => [...html.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
     for (const url of ['/reports?sort=name', '/team', `/team/people/${people.done!.id}`, `/admin/users/${people.done!.id}`]) {
       const html = (await adminAgent.get(url)).text;
       expect([url, cells(html).filter((c) => /\d{4}-\d{2}-\d{2}/.test(c!))]).toEqual([url, []]);
     }
     const person = await adminAgent.get(`/team/people/${people.done!.id}`);
     expect(person.text).toContain('<dd>1 Jan 2025</dd>');
-    expect(person.text).toContain('<td>3 Oct 2026</td><td>3 Oct 2027</td>');
+    expect(person.text).toContain('<td data-label="Completed">3 Oct 2026</td><td data-label="Valid until">3 Oct 2027</td>');
   });
 
   test('a completed course says when it is next due', async () => {

@@ -27,7 +27,9 @@ describe('a request schema beside every route', () => {
   });
 
   const queryRoutes = Object.entries(REQUEST_SCHEMAS)
-    .filter(([route, schema]) => route.startsWith('GET ') && schema instanceof z.ZodObject && fieldsOf(schema).length > 0)
+    // Routes with path parameters need a real record behind them (a learner's own attempt): the GET-query
+    // probe (test/probe/get-query-properties.test.ts) sends them random queries with real parameters.
+    .filter(([route, schema]) => route.startsWith('GET ') && !route.includes('/:') && schema instanceof z.ZodObject && fieldsOf(schema).length > 0)
     .map(([route]) => route);
 
   test('the GET routes known to read a query string are among those the property below covers', () => {

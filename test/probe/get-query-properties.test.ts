@@ -38,7 +38,7 @@ function queryNames(): { byRoute: Map<string, string[]>; all: string[]; unreadab
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/req\.query\b/g)) {
       const before = text.slice(Math.max(0, m.index - 60), m.index);
-      if (!/(parseQuery\(\w+, |parseReportQuery\()$/.test(before)) unreadable.push(`${path.relative(SERVER_DIR, file)}: ${text.slice(m.index - 30, m.index + 30).replace(/\s+/g, ' ')}`);
+      if (!/(parse(?:Query|Form)\(\w+, |parseReportQuery\()$/.test(before)) unreadable.push(`${path.relative(SERVER_DIR, file)}: ${text.slice(m.index - 30, m.index + 30).replace(/\s+/g, ' ')}`);
     }
   }
   return { byRoute, all: [...new Set([...byRoute.values()].flat())].sort(), unreadable };
