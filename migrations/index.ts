@@ -8,6 +8,7 @@ import * as m0006 from './0006_sign_in_throttle';
 import * as m0007 from './0007_learning_pace';
 import * as m0008 from './0008_audit_key';
 import * as m0009 from './0009_sessions_without_links';
+import * as m0012 from './0012_settings';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0007_learning_pace': m0007,
   '0008_audit_key': m0008,
   '0009_sessions_without_links': m0009,
+  '0012_settings': m0012,
 };

@@ -22,6 +22,8 @@ import { trainingAdminRoutes } from './training/admin-routes';
 import { reportRoutes } from './reports/routes';
 import { STATUS_LABEL } from './training/status';
 import { teamRoutes } from './users/team-routes';
+import { settingsLocals } from './settings/header-middleware';
+import { settingsRoutes } from './settings/routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -60,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
   // Multipart bodies are parsed only on the upload routes, after their role check (acceptUpload).
   app.use(createCsrf(config.sessionSecret, config.secureCookies).protect);
   app.use(viewLocals(config, { ...dateFormatters(config.timeZone), statusLabel: STATUS_LABEL }));
+  app.use(settingsLocals(deps.settings));
 
   app.use(homeRoutes(deps));
   app.use(learningRoutes(deps));
@@ -72,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(reportRoutes(deps));
   app.use(teamRoutes(deps));
   app.use(auditRoutes(deps));
+  app.use(settingsRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.log, config.env === 'production'));

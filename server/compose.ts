@@ -13,6 +13,7 @@ import { createLogger } from './http/logging';
 import { LearningDeps } from './learning/progress';
 import { Training } from './training/service';
 import { People } from './users/people';
+import { Settings } from './settings/service';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -52,6 +53,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const opened = database;
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db),
+    settings: new Settings(db, training.uow, clock, config),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),

@@ -9,6 +9,7 @@ import type { HeavyWork } from './http/heavy-work';
 import type { LearningDeps } from './learning/progress';
 import type { Training } from './training/service';
 import type { People } from './users/people';
+import type { Settings } from './settings/service';
 import type { DB } from './db/schema';
 import type { UnitOfWork } from './db/unit-of-work';
 
@@ -33,6 +34,8 @@ export interface AppDeps {
   people: People;
   /** The audit log as the admin page reads it. */
   auditLog: AuditLog;
+  /** Organisation settings (name, logo, contacts, policy text versions, base URL) over the environment's defaults. */
+  settings: Settings;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

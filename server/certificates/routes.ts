@@ -14,7 +14,7 @@ import { certificateData, loadCertificate, mayDownload, reissueCertificate, revo
 const loadRender = (): typeof import('./render') => require('./render') as typeof import('./render');
 
 export function certificateRoutes(deps: AppDeps): Router {
-  const { db, config } = deps;
+  const { db } = deps;
   const { training } = deps;
   const router = Router();
 
@@ -22,7 +22,8 @@ export function certificateRoutes(deps: AppDeps): Router {
     const found = await loadCertificate(db, idParam(req.params.id));
     // Not found and not yours look the same: a certificate id reveals nothing.
     if (!found || !(await mayDownload(db, req.user!, found.owner))) fail('not-found', 'There is no such certificate.');
-    const data = await certificateData(db, training, config.baseUrl, config.orgName, found.cert);
+    const org = await deps.settings.current();
+    const data = await certificateData(db, training, org.baseUrl, org.orgName, found.cert);
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', `attachment; filename="certificate-${found.cert.code}.pdf"`);
     res.setHeader('Cache-Control', 'private, no-store');

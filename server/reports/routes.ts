@@ -27,7 +27,7 @@ const loadEvidence = (): typeof import('./evidence') => require('./evidence') as
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export function reportRoutes(deps: AppDeps): Router {
-  const { db, catalogue, training, config } = deps;
+  const { db, catalogue, training } = deps;
   const router = Router();
   const teamViewers = can('see-team');
   const viewers = can('see-reports');
@@ -121,6 +121,8 @@ export function reportRoutes(deps: AppDeps): Router {
     res.setHeader('Content-Type', 'application/zip');
     res.setHeader('Content-Disposition', `attachment; filename="certificates-${course.id}-${training.today()}.zip"`);
     res.setHeader('Cache-Control', 'private, no-store');
+    // Settings read once per export: every certificate in it carries the same organisation and address.
+    const org = await deps.settings.current();
     async function* items() {
       let n = 0;
       for await (const r of allRows(training, course, filter, parsed.asOf)) {
@@ -128,7 +130,7 @@ export function reportRoutes(deps: AppDeps): Router {
         if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
         const cert = (await certificateById(db, r.certificateId))!;
         const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
-        yield { name: `${safe}-${cert.code}.pdf`, data: await certificateData(db, training, config.baseUrl, config.orgName, cert) };
+        yield { name: `${safe}-${cert.code}.pdf`, data: await certificateData(db, training, org.baseUrl, org.orgName, cert) };
       }
     }
     await stream(req, res, 'zip', parsed, () => writeCertificateZip(items(), res));
@@ -165,7 +167,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const lines = await loadEvidence().evidenceLines(db, training, catalogue, ids);
     return {
       parsed,
-      pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: config.orgName, people: ids.length, lines },
+      pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: (await deps.settings.current()).orgName, people: ids.length, lines },
     };
   };
 

@@ -19,7 +19,9 @@ export function trainingRoutes(deps: AppDeps): Router {
     if (!course) fail('not-found', 'There is no such course.');
     const attempt = await ownAttempt(db, userId, course.id, idParam(attemptId));
     if (!attempt.passed) fail('conflict', 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
-    return { course, attempt };
+    // The policy people sign: the latest version saved in settings, else the course file's (the view reads course.policy).
+    const policy = await deps.settings.policyFor(course);
+    return { course: { ...course, policy }, attempt, policy };
   };
 
   router.get('/courses/:courseId/attest/:attemptId', requireUser, async (req, res) => {
@@ -30,7 +32,7 @@ export function trainingRoutes(deps: AppDeps): Router {
   });
 
   router.post('/courses/:courseId/attest/:attemptId', requireUser, async (req, res) => {
-    const { course, attempt } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
+    const { course, attempt, policy } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
     const typed = typeof body.typed_name === 'string' ? body.typed_name.slice(0, 300) : '';
     const errors: Record<string, string> = {};
@@ -41,7 +43,7 @@ export function trainingRoutes(deps: AppDeps): Router {
     });
     if (Object.keys(errors).length) return render400(errors);
     try {
-      const result = await finishWithAttestation(training, actorOf(req.user!, req.ip), req.user!, course, attempt.id, typed);
+      const result = await finishWithAttestation(training, actorOf(req.user!, req.ip), req.user!, course, attempt.id, typed, policy);
       req.session.flash = { kind: 'success', message: result.created ? 'Training complete. Your certificate is ready.' : 'This training was already complete.' };
       res.redirect(303, '/transcript');
     } catch (e) {

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { can } from '../http/guards';
 import { signInState } from '../auth/sign-in-state';
 import { accountKeySecret } from '../auth/throttle';
+import { unlockSignIn } from '../auth/unlock';
 import type { Role, User, UserStatus } from './service';
 import type { AppDeps } from '../deps';
 import { actorOf } from '../http/actor';
@@ -35,11 +36,12 @@ export function adminUserRoutes(deps: AppDeps): Router {
    * session for a redirect would leave a working link in the sessions table (and in the database's
    * free pages and WAL) for as long as the link lives. The page is no-store like every page.
    */
-  const showLinks = (res: Response, status: number, user: User, token: string, message: string) => {
+  const showLinks = async (res: Response, status: number, user: User, token: string, message: string) => {
+    const { baseUrl } = await deps.settings.current();
     res.locals.flash = { kind: 'success', message };
     res.status(status).render('users/link-issued', {
       title: `Set-password link for ${user.name}`, user,
-      links: [{ name: user.name, email: user.email, url: `${config.baseUrl}/password/${token}` }],
+      links: [{ name: user.name, email: user.email, url: `${baseUrl}/password/${token}` }],
     });
   };
   const keySecret = accountKeySecret(config.sessionSecret);
@@ -89,7 +91,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const actor = actorOf(req.user!, req.ip);
     try {
       const { user, token } = await addPerson(deps.uow, clock, actor, form.data);
-      showLinks(res, 201, user, token, `${user.name} was added.`);
+      await showLinks(res, 201, user, token, `${user.name} was added.`);
     } catch (e) {
       if (!(e instanceof RuleError && e.problems)) throw e;
       await renderForm(res, 400, form.values, e.problems);
@@ -148,7 +150,16 @@ export function adminUserRoutes(deps: AppDeps): Router {
       return res.redirect(303, `/admin/users/${user.id}`);
     }
     const token = await newPasswordLink(deps.uow, clock, actorOf(req.user!, req.ip), user.id);
-    showLinks(res, 200, user, token, `A new set-password link was issued for ${user.name}; any earlier link stops working.`);
+    await showLinks(res, 200, user, token, `A new set-password link was issued for ${user.name}; any earlier link stops working.`);
+  });
+
+  router.post('/admin/users/:id/unlock', managers, async (req, res) => {
+    const user = await loadUser(req.params.id);
+    const unlocked = await unlockSignIn(deps.uow, clock, actorOf(req.user!, req.ip), keySecret, user);
+    req.session.flash = unlocked
+      ? { kind: 'success', message: `Sign-in for ${user.name} is unlocked: they can sign in now, from any device.` }
+      : { kind: 'info', message: `Sign-in for ${user.name} was not locked; nothing was changed.` };
+    res.redirect(303, `/admin/users/${user.id}`);
   });
 
   router.get('/admin/departments', readers, async (_req, res) => {

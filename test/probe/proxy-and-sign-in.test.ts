@@ -174,7 +174,7 @@ describe('Low — five wrong passwords per 15 minutes keep any known account (in
     expect(alertOf(fresh.text)).toMatch(/paused after too many failed attempts\. Try again after \d\d:\d\d \S+ \(in 1 minute\)/);
     // Admins see the pause on the person page.
     const page = await own.get(`/admin/users/${admin.id}`);
-    expect(page.text).toMatch(/Paused until [^<]+ on devices not used before \(5 failed attempts in a row\)/);
+    expect(page.text).toMatch(/Locked until [^<]+ on devices not used before \(5 failed attempts in a row\)/);
   });
 
   it('Low — five wrong passwords per 15 minutes keep any known account (including an admin) locked: an unknown address pauses exactly like a known one, with the same words', async () => {

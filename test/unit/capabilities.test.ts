@@ -32,7 +32,7 @@ describe('capabilities(role)', () => {
       learner: ['learn'],
       manager: ['learn', 'see-reports', 'see-team'],
       auditor: ['learn', 'see-audit', 'see-people', 'see-reports', 'see-team'],
-      admin: ['import-people', 'learn', 'manage-people', 'record-training', 'revoke-certificates', 'see-audit', 'see-people', 'see-reports', 'see-team'],
+      admin: ['import-people', 'learn', 'manage-people', 'manage-settings', 'record-training', 'revoke-certificates', 'see-audit', 'see-people', 'see-reports', 'see-team'],
     });
   });
 
