@@ -30,6 +30,8 @@ function checkPng(data: Buffer): LogoCheck {
   return { ok: true, type: 'png' };
 }
 
+const NOT_AN_IMAGE = 'That file is not a PNG or SVG image (an SVG must be UTF-8 text). Choose the logo as a .png or .svg file.';
+
 /** Anything in an SVG that runs script, loads something from elsewhere, or expands entities. */
 const SVG_FORBIDDEN: readonly [RegExp, string][] = [
   [/<!DOCTYPE|<!ENTITY/i, 'a DOCTYPE or entity declaration'],
@@ -44,11 +46,12 @@ const SVG_FORBIDDEN: readonly [RegExp, string][] = [
 
 function checkSvg(data: Buffer): LogoCheck {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
-  if (text.includes('\uFFFD') || text.includes('\0')) return { ok: false, problem: 'The SVG file is not UTF-8 text. Export the logo again as SVG or PNG.' };
+  // Binary that is not a PNG (JPEG, GIF, PDF…) ends here, as does an SVG saved in another encoding.
+  if (text.includes('\uFFFD') || text.includes('\0')) return { ok: false, problem: NOT_AN_IMAGE };
   // The root element after an optional BOM, XML declaration and comments.
   const body = text.replace(/^\uFEFF/, '').replace(/^\s*<\?xml[^>]*\?>/, '').replace(/^(?:\s*<!--[\s\S]*?-->)*\s*/, '');
   if (!/^<svg[\s>]/.test(body) || !/<\/svg>\s*$/.test(body)) {
-    return { ok: false, problem: 'That file is not a PNG or SVG image. Choose the logo as a .png or .svg file.' };
+    return { ok: false, problem: NOT_AN_IMAGE };
   }
   const found = SVG_FORBIDDEN.filter(([pattern]) => pattern.test(text)).map(([, what]) => what);
   if (found.length) return { ok: false, problem: `The SVG contains ${found.join(', ')}, which a logo may not. Export it again as a plain SVG or as PNG.` };
