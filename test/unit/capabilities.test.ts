@@ -64,7 +64,7 @@ describe('capabilities(role)', () => {
       learner: ['Dashboard', 'My record'],
       manager: ['Dashboard', 'My team', 'My record'],
       auditor: ['Dashboard', 'My team', 'People', 'Departments', 'Audit log', 'My record'],
-      admin: ['Dashboard', 'My team', 'People', 'Departments', 'Audit log', 'Import', 'My record'],
+      admin: ['Dashboard', 'My team', 'People', 'Departments', 'Audit log', 'Import', 'Settings', 'My record'],
     });
   });
 });
