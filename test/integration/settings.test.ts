@@ -100,8 +100,12 @@ describe('organisation name, contacts and base URL', () => {
     expect(page.text).toContain('Saved: organisation name, privacy officer, privacy officer email');
     expect(page.text).toMatch(/<span class="org">· Lakeside Regional Health<\/span>/);
     expect(page.text).toContain('value="https://training.lakeside.example"');
-    // The learner's next page, in another session, already shows it.
-    expect((await agent.get('/transcript')).text).toContain('· Lakeside Regional Health</span>');
+    // The learner's next page, in another session, already shows it, with the privacy contact in the footer.
+    const learnerPage = (await agent.get('/transcript')).text;
+    expect(learnerPage).toContain('· Lakeside Regional Health</span>');
+    expect(learnerPage).toContain('Privacy questions or a concern to report: Priya Officer, Privacy Officer · <a href="mailto:privacy@lakeside.example">privacy@lakeside.example</a> · ' +
+      '<a href="tel:+15550100">+1 555 0100 x12</a> · Anonymous hotline: 1-800-555-0199');
+    expect((await newAgent(t.app).get('/login')).text).not.toContain('Privacy questions');
 
     const after = await downloadPdf(admin, `/certificates/${cert.id}.pdf`);
     expect(after.text).toContain('Lakeside Regional Health');
