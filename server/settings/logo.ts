@@ -50,11 +50,11 @@ function checkSvg(data: Buffer): LogoCheck {
   if (text.includes('\uFFFD') || text.includes('\0')) return { ok: false, problem: NOT_AN_IMAGE };
   // The root element after an optional BOM, XML declaration and comments.
   const body = text.replace(/^\uFEFF/, '').replace(/^\s*<\?xml[^>]*\?>/, '').replace(/^(?:\s*<!--[\s\S]*?-->)*\s*/, '');
-  if (!/^<svg[\s>]/.test(body) || !/<\/svg>\s*$/.test(body)) {
-    return { ok: false, problem: NOT_AN_IMAGE };
-  }
-  const found = SVG_FORBIDDEN.filter(([pattern]) => pattern.test(text)).map(([, what]) => what);
+  const isSvg = /^<svg[\s>]/.test(body) && /<\/svg>\s*$/.test(body);
+  // What an SVG may not hold is named even when it also breaks the shape (a DOCTYPE before the root).
+  const found = isSvg || /<svg[\s>]/.test(text) ? SVG_FORBIDDEN.filter(([pattern]) => pattern.test(text)).map(([, what]) => what) : [];
   if (found.length) return { ok: false, problem: `The SVG contains ${found.join(', ')}, which a logo may not. Export it again as a plain SVG or as PNG.` };
+  if (!isSvg) return { ok: false, problem: NOT_AN_IMAGE };
   return { ok: true, type: 'svg' };
 }
 
