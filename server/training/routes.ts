@@ -5,7 +5,7 @@ import { fail, RuleError } from '../errors';
 import { idParam } from '../http/validate';
 import { ownAttempt } from '../learning/quiz';
 import { actorOf } from '../http/actor';
-import { finishWithAttestation } from './finish';
+import { finishWithAttestation, policyHash } from './finish';
 import { sourceInWords } from './present';
 import { STATUS_LABEL } from './status';
 
@@ -21,25 +21,32 @@ export function trainingRoutes(deps: AppDeps): Router {
     if (!attempt.passed) fail('conflict', 'This attempt did not pass, so there is nothing to attest yet. Retake the quiz first.');
     // The policy people sign: the latest version saved in settings, else the course file's (the view reads course.policy).
     const policy = await deps.settings.policyFor(course);
-    return { course: { ...course, policy }, attempt, policy };
+    // Names the text shown (title, version and text), so a course-file version and a settings version never look alike.
+    const policyToken = policyHash(policy).slice(0, 16);
+    return { course: { ...course, policy }, attempt, policy, policyToken };
   };
 
   router.get('/courses/:courseId/attest/:attemptId', requireUser, async (req, res) => {
-    const { course, attempt } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
+    const { course, attempt, policyToken } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
     const done = await training.completionOf(req.user!.id, course.id, attempt.cycle);
     if (done) return res.redirect(303, '/transcript');
-    res.render('training/attest', { title: `Confirm the ${course.policy.title}`, course, attempt, values: { typed_name: '' }, errors: {} });
+    res.render('training/attest', { title: `Confirm the ${course.policy.title}`, course, attempt, policyToken, values: { typed_name: '' }, errors: {} });
   });
 
   router.post('/courses/:courseId/attest/:attemptId', requireUser, async (req, res) => {
-    const { course, attempt, policy } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
+    const { course, attempt, policy, policyToken } = await loadPassed(req.user!.id, String(req.params.courseId), req.params.attemptId);
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
     const typed = typeof body.typed_name === 'string' ? body.typed_name.slice(0, 300) : '';
     const errors: Record<string, string> = {};
     if (body.agree !== 'yes') errors.agree = 'Tick the box to confirm you have read the policy and will follow it.';
     if (!typed.trim()) errors.typed_name = 'Type your full name as your signature.';
+    // The page names the policy version it showed: a person signs the text they read, never a newer
+    // one an admin saved while the page was open (an older form without the field signs the current one).
+    if (typeof body.policy_shown === 'string' && body.policy_shown !== '' && body.policy_shown !== policyToken) {
+      errors.policy_shown = `The policy was changed (it is now version ${policy.version}) while this page was open. Read this version, then sign again.`;
+    }
     const render400 = (e: Record<string, string>) => res.status(400).render('training/attest', {
-      title: `Confirm the ${course.policy.title}`, course, attempt, values: { typed_name: typed }, errors: e,
+      title: `Confirm the ${course.policy.title}`, course, attempt, policyToken, values: { typed_name: typed }, errors: e,
     });
     if (Object.keys(errors).length) return render400(errors);
     try {

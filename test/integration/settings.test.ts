@@ -244,7 +244,7 @@ describe('policy text versions', () => {
     const mine = (email: string) => rows.find((r) => r.email === email);
     expect(mine('first@riverside.example')).toEqual({ email: 'first@riverside.example', policy_title: 'Lakeside Privacy Policy', policy_version: '1', policy_text_version: 1 });
     expect(mine('second@riverside.example')).toEqual({ email: 'second@riverside.example', policy_title: 'Lakeside Privacy Policy', policy_version: '2', policy_text_version: 2 });
-    // The earliest attestation (before any settings version) keeps the course file's policy.
+    // Lena's attestation (the test above, before any settings version) keeps the course file's policy.
     expect(mine('lena@riverside.example')).toMatchObject({ policy_title: course.policy.title, policy_version: course.policy.version, policy_text_version: null });
     // The text each version signed is kept.
     expect((await t.db.selectFrom('policy_texts').select('text').where('version', '=', 1).executeTakeFirstOrThrow()).text).toBe('Version one.\n\nNo photos of patients.');
@@ -255,8 +255,30 @@ describe('policy text versions', () => {
       .select('certificates.id').where('completions.user_id', '=', userId).executeTakeFirstOrThrow()).id;
     const firstCert = await downloadPdf(admin, `/certificates/${await certOf(first.id)}.pdf`);
     expect(firstCert.text).toContain('Attested to the Lakeside Privacy Policy (version 1)');
+
+    // A page opened before a change cannot sign the newer text: the person is told and reads it first.
+    await createPerson(t.db, t.clock, { email: 'third@riverside.example', name: 'Tia Third' });
+    const c = newAgent(t.app);
+    await signIn(c, 'third@riverside.example', GOOD_PASSWORD);
+    const thirdAttempt = await passCourseQuiz(c, course, t.clock);
+    const stale = await c.get(`/courses/${course.id}/attest/${thirdAttempt}`);
+    expect(stale.text).toContain('(version 2)');
+    admin = newAgent(t.app);
+    await signIn(admin, 'admin@riverside.example', GOOD_PASSWORD);
+    expect((await save('Lakeside Privacy Policy', 'Version three.\n\nNo posts about patients at all.')).status).toBe(303);
+    const refused = await c.post(`/courses/${course.id}/attest/${thirdAttempt}`).type('form')
+      .send({ _csrf: csrfFrom(stale.text), agree: 'yes', typed_name: 'Tia Third', policy_shown: /name="policy_shown" value="([^"]+)"/.exec(stale.text)![1]! });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('The policy was changed (it is now version 3) while this page was open.');
+    expect(refused.text).toContain('No posts about patients at all.');
+    const fresh = /name="policy_shown" value="([^"]+)"/.exec(refused.text)![1]!;
+    expect((await c.post(`/courses/${course.id}/attest/${thirdAttempt}`).type('form')
+      .send({ _csrf: csrfFrom(refused.text), agree: 'yes', typed_name: 'Tia Third', policy_shown: fresh })).status).toBe(303);
+    expect(await t.db.selectFrom('attestations').innerJoin('users', 'users.id', 'attestations.user_id').select('attestations.policy_text_version')
+      .where('users.email', '=', 'third@riverside.example').execute()).toEqual([{ policy_text_version: 3 }]);
+
     const changes = await events('settings.policy_changed');
-    expect(changes.map((e) => JSON.parse(e.details)).map((d: { version: number; previous: number | null }) => [d.version, d.previous])).toEqual([[1, null], [2, 1]]);
+    expect(changes.map((e) => JSON.parse(e.details)).map((d: { version: number; previous: number | null }) => [d.version, d.previous])).toEqual([[1, null], [2, 1], [3, 2]]);
     expect(changes.every((e) => e.actor_label === 'admin@riverside.example')).toBe(true);
   }, 90_000);
 });

@@ -55,7 +55,7 @@ export const LEARNING_SPECS: Record<string, Spec> = {
   },
   'POST /courses/:courseId/attest/:attemptId': {
     target: asLearner('attest'),
-    fields: () => ['agree', 'typed_name'],
+    fields: () => ['agree', 'typed_name', 'policy_shown'],
     values: () => ['yes', 'no', 'on', ATTEST_NAME, ATTEST_NAME.toUpperCase(), ` ${ATTEST_NAME} `, 'Someone Else'],
     params: async () => ({ courseId: course.id, attemptId: String(ids.attestAttempt) }),
     bases: async () => [[['agree', 'yes'], ['typed_name', ATTEST_NAME]]],
