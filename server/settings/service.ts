@@ -87,6 +87,15 @@ export class Settings {
     return settingsStore(this.db).latestPolicy();
   }
 
+  /**
+   * What the PDF renderers take about the organisation (certificates, evidence packs): its name and,
+   * when one is set, the logo's bytes.
+   */
+  async organisation(): Promise<{ orgName: string; logo?: LogoImage }> {
+    const [current, logo] = await Promise.all([this.current(), this.logoImage()]);
+    return logo ? { orgName: current.orgName, logo } : { orgName: current.orgName };
+  }
+
   /** The logo for PDFs, or undefined when none is set. */
   async logoImage(): Promise<LogoImage | undefined> {
     const row = await settingsStore(this.db).logo();
