@@ -182,6 +182,8 @@ describe('logo', () => {
     expect(Buffer.compare(served.body as Buffer, png)).toBe(0);
     const [changed] = await events('settings.logo_changed');
     expect(JSON.parse(changed!.details)).toMatchObject({ type: 'png', bytes: png.length, previous: null });
+    // What the PDF renderers are handed: the name and the very bytes uploaded.
+    expect(await t.services.settings.organisation()).toEqual({ orgName: 'Lakeside Regional Health', logo: { type: 'png', data: png } });
 
     expect((await uploadLogo(admin, Buffer.from(PLAIN_SVG), 'logo.png', 'image/png')).status).toBe(303);
     const svg = await newAgent(t.app).get('/settings/logo').buffer(true);
@@ -199,6 +201,7 @@ describe('logo', () => {
     expect(removed.status).toBe(303);
     expect((await admin.get('/admin/settings')).text).toContain('The logo was removed.');
     expect((await admin.get('/')).text).not.toContain('brand-logo');
+    expect(await t.services.settings.organisation()).toEqual({ orgName: 'Lakeside Regional Health' });
     expect(await events('settings.logo_removed')).toHaveLength(1);
   });
 });
