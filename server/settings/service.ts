@@ -64,6 +64,9 @@ const normalizeText = (s: string) => s.replace(/\r\n?/g, '\n').trim();
 
 export class Settings {
   private cached: Snapshot | undefined;
+  /** The read in flight: requests arriving while the cache is refreshed wait for the same read. */
+  private reading: Promise<Snapshot> | undefined;
+  private generation = 0;
 
   constructor(private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly config: Config) {}
 
@@ -130,7 +133,7 @@ export class Settings {
       });
       return keys;
     });
-    this.cached = undefined;
+    this.invalidate();
     return changed;
   }
 
@@ -148,7 +151,7 @@ export class Settings {
         details: { type: check.type, bytes: data.length, sha256, previous: previous?.sha256 ?? null },
       });
     });
-    this.cached = undefined;
+    this.invalidate();
     return check.type;
   }
 
@@ -162,7 +165,7 @@ export class Settings {
       await appendAudit(trx, this.clock, actor, { action: 'settings.logo_removed', subjectType: 'settings', details: { previous: previous.sha256 } });
       return true;
     });
-    this.cached = undefined;
+    this.invalidate();
     return removed;
   }
 
@@ -185,15 +188,28 @@ export class Settings {
       });
       return next;
     });
-    this.cached = undefined;
+    this.invalidate();
     return version;
   }
 
   private async snapshot(): Promise<Snapshot> {
-    const now = Date.now();
-    if (this.cached && now - this.cached.at < CACHE_MS) return this.cached;
-    this.cached = await this.read(this.db);
-    return this.cached;
+    if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached;
+    if (!this.reading) {
+      const reading = this.read(this.db);
+      this.reading = reading;
+      // A change made while this read ran clears the cache; what this read saw is then not kept.
+      const generation = this.generation;
+      reading.then((s) => { if (this.generation === generation) this.cached = s; }, () => undefined)
+        .finally(() => { if (this.reading === reading) this.reading = undefined; });
+    }
+    return this.reading;
+  }
+
+  /** Forgets the cached settings after a change, including a read that started before it. */
+  private invalidate(): void {
+    this.generation += 1;
+    this.cached = undefined;
+    this.reading = undefined;
   }
 
   private async read(db: Kysely<DB>): Promise<Snapshot> {
