@@ -73,9 +73,16 @@ test('the settings page: no axe violations, before and after a logo upload and a
   await noViolations(page, 'settings with a logo');
 
   await page.getByLabel('Organisation name').fill('Lakeside Regional Health');
+  await page.getByLabel(/^Privacy officer \(optional\)$/).fill('Priya Officer');
+  await page.getByLabel('Privacy officer email').fill('privacy@lakeside.example');
+  await page.getByLabel('Privacy officer phone').fill('+1 555 0100 x12');
+  await page.getByLabel('Anonymous hotline').fill('1-800-555-0199');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await page.waitForURL('**/admin/settings');
   expect(await page.locator('header .org').innerText()).toBe('· Lakeside Regional Health');
+  // The footer now names the privacy contact; the page with it stays accessible.
+  expect(await page.locator('footer .privacy-contact').innerText()).toContain('Priya Officer, Privacy Officer');
+  await noViolations(page, 'settings with the privacy contact in the footer');
 
   // An SVG logo, served sandboxed, still renders as an image in the header.
   await page.getByLabel('Logo file').setInputFiles({ name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(PLAIN_SVG) });
