@@ -30,7 +30,8 @@ function startServer(env: Record<string, string> = {}) {
   const listening = new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
-      const m = /"port":(\d+)/.exec(output);
+      // The comma after the number: a chunk may end in the middle of it.
+      const m = /"port":(\d+),/.exec(output);
       if (m) resolve(Number(m[1]));
     });
     child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
@@ -40,8 +41,8 @@ function startServer(env: Record<string, string> = {}) {
   return { child, listening, exited, output: () => output };
 }
 
-/** The structured log's warnings (pino level 40), by message. */
-const warnings = (output: string) => output.split('\n').filter((l) => l.startsWith('{'))
+/** The structured log's warnings (pino level 40), by message; only whole lines (the last may still be arriving). */
+const warnings = (output: string) => output.split('\n').slice(0, -1).filter((l) => l.startsWith('{'))
   .map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40).map((l) => l.msg);
 
 describe('.env and the BASE_URL warnings', () => {
@@ -68,13 +69,14 @@ describe('.env and the BASE_URL warnings', () => {
   test('a start without BASE_URL warns that it is not set; a public address does not warn', async () => {
     writeEnv(['PORT=0', 'HOST=127.0.0.1', 'LOG_LEVEL=info', `DATA_DIR=${path.join(dir, 'data')}`]);
     const unset = startServer();
-    await unset.listening;
+    // Answering a request: start-up is over and the SIGTERM handler is installed.
+    expect((await fetch(`http://127.0.0.1:${await unset.listening}/healthz`)).status).toBe(200);
     expect(warnings(unset.output())).toEqual([expect.stringContaining('BASE_URL is not set, so certificate QR codes and password links use http://localhost:0')]);
     unset.child.kill('SIGTERM');
     expect(await unset.exited).toBe(0);
 
     const set = startServer({ BASE_URL: 'http://training.riverside.example', NODE_ENV: 'production' });
-    await set.listening;
+    expect((await fetch(`http://127.0.0.1:${await set.listening}/healthz`)).status).toBe(200);
     expect(warnings(set.output())).toEqual([]);
     set.child.kill('SIGTERM');
     expect(await set.exited).toBe(0);
