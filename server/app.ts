@@ -22,6 +22,8 @@ import { trainingAdminRoutes } from './training/admin-routes';
 import { reportRoutes } from './reports/routes';
 import { STATUS_LABEL } from './training/status';
 import { teamRoutes } from './users/team-routes';
+import { settingsLocals } from './settings/header-middleware';
+import { settingsRoutes } from './settings/routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createCsrf(config.sessionSecret, config.secureCookies, signedOutPost(config.sessionIdleMs)).protect);
   app.use(signedOutNotice(config.sessionIdleMs));
   app.use(viewLocals(config, { ...dateFormatters(config.timeZone), statusLabel: STATUS_LABEL }));
+  app.use(settingsLocals(deps.settings));
 
   app.use(homeRoutes(deps));
   app.use(learningRoutes(deps));
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(reportRoutes(deps));
   app.use(teamRoutes(deps));
   app.use(auditRoutes(deps));
+  app.use(settingsRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.log, config.env === 'production'));

@@ -13,7 +13,7 @@ import { decodeUtf8 } from './csv';
 import { fail, RuleError } from './errors';
 import { compose, type Composed } from './compose';
 import { seedDemo } from './demo/seed';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, loadEnvFile } from './config';
 import { openDatabase, type Database } from './db/database';
 import { ensurePrivateDir } from './files';
 import { migrateToLatest } from './db/migrate';
@@ -53,7 +53,7 @@ async function withServices<T>(fn: (services: Composed, baseUrl: string) => Prom
   const services = compose(config, { database: openPrivately(config.dataDir, config.databasePath), clock: systemClock });
   try {
     await migrate(services.database);
-    return await fn(services, config.baseUrl);
+    return await fn(services, (await services.settings.current()).baseUrl);
   } finally {
     await services.close();
   }
@@ -277,5 +277,7 @@ export function reportFailure(e: unknown): number {
 }
 
 if (require.main === module) {
-  buildCli().parseAsync(process.argv).catch((e: unknown) => process.exit(reportFailure(e)));
+  // .env is read once, here, like the server does (real environment variables win over it).
+  Promise.resolve().then(() => loadEnvFile()).then(() => buildCli().parseAsync(process.argv))
+    .catch((e: unknown) => process.exit(reportFailure(e)));
 }

@@ -21,6 +21,7 @@ import { Training } from './training/service';
 import { FirstAdminSetup } from './users/first-admin';
 import { PeopleImporter } from './users/importer';
 import { People } from './users/people';
+import { Settings } from './settings/service';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -59,6 +60,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const sessions = new DatabaseSessionStore(sessionsStore(db), clock, config.sessionIdleMs);
   const training = new Training(db, clock, config, catalogue.courses);
   const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
+  const settings = new Settings(db, training.uow, clock, config);
   const opened = database;
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
@@ -67,7 +69,9 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     }),
     setup: new FirstAdminSetup(db, training.uow, clock),
     peopleImporter: new PeopleImporter(db, training.uow, clock),
-    certificates: new Certificates(db, training, { baseUrl: config.baseUrl, orgName: config.orgName }),
+    settings,
+    // The organisation as settings say now (name, public address, logo), read at each download.
+    certificates: new Certificates(db, training, () => settings.current()),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),

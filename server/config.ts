@@ -134,6 +134,8 @@ export interface Config {
   readonly databasePath: string;
   readonly contentDir: string;
   readonly baseUrl: string;
+  /** False when BASE_URL was not set and baseUrl is the localhost default (start-up warns). */
+  readonly baseUrlSet: boolean;
   readonly secureCookies: boolean;
   readonly orgName: string;
   readonly timeZone: string;
@@ -170,6 +172,22 @@ export interface Config {
   readonly cycles: { readonly onboardingDays: number; readonly annual: AnnualRule; readonly windowDays: number; readonly graceDays: number };
   readonly trustProxy: TrustProxy;
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string; readonly name: string };
+}
+
+/**
+ * Reads a .env file into process.env with Node's own parser (process.loadEnvFile), before loadConfig:
+ * `.env` in the working directory unless another file is named. Variables already set in the real
+ * environment win over the file, as with `node --env-file`. Returns the file read, or undefined when
+ * there is none.
+ */
+export function loadEnvFile(file = path.resolve('.env')): string | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    process.loadEnvFile(file);
+  } catch (e) {
+    throw new ConfigError(`Invalid configuration:\n  ${file} could not be read: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return file;
 }
 
 /** Reads a kept secret, or creates one (mode 0600) so the embedded default needs no set-up. */
@@ -238,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePath: e.DATABASE_PATH ? path.resolve(projectRoot, e.DATABASE_PATH) : path.join(dataDir, 'privacy-rounds.sqlite'),
     contentDir: path.resolve(projectRoot, e.CONTENT_DIR),
     baseUrl,
+    baseUrlSet: e.BASE_URL !== undefined,
     secureCookies: baseUrl.startsWith('https://'),
     orgName: e.ORG_NAME,
     timeZone: e.TIME_ZONE,
@@ -291,6 +310,37 @@ export function configWarnings(config: Config): string[] {
   if (typeof config.trustProxy === 'number' && config.trustProxy > 0 && !/^(127\.|::1$|localhost$)/.test(config.host)) {
     warnings.push(`TRUST_PROXY=${config.trustProxy} believes the last X-Forwarded-For entry from any client, but HOST=${config.host} lets clients ` +
       'reach this server without the proxy. Listen on HOST=127.0.0.1 behind a proxy on the same machine, or set TRUST_PROXY to the proxy\'s address.');
+  }
+  return warnings;
+}
+
+/** Host names that only ever mean this machine. */
+function isLocalHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || h === '0.0.0.0' || h === '::' || /^127\./.test(h);
+}
+
+/**
+ * Start-up warnings about the public address that certificate QR codes and password links carry:
+ * BASE_URL not set at all (the localhost default is used), or a localhost address while
+ * NODE_ENV=production. An address saved on the settings page replaces BASE_URL, so it is the one checked.
+ */
+export function baseUrlWarnings(config: Config, settingsBaseUrl?: string): string[] {
+  const effective = settingsBaseUrl ?? config.baseUrl;
+  const warnings: string[] = [];
+  if (settingsBaseUrl === undefined && !config.baseUrlSet) {
+    warnings.push(`BASE_URL is not set, so certificate QR codes and password links use ${config.baseUrl}, which works on this machine only. ` +
+      'Set BASE_URL to the address staff open (such as https://training.example.org), or save it on the Settings page.');
+  }
+  let host = '';
+  try {
+    host = new URL(effective).hostname;
+  } catch {
+    host = '';
+  }
+  if (config.env === 'production' && isLocalHost(host)) {
+    warnings.push(`The public address is ${effective}, a localhost address, while NODE_ENV=production: certificate QR codes and password ` +
+      'links would point to a machine nobody else can reach. Set BASE_URL (or the address on the Settings page) to the address staff open.');
   }
   return warnings;
 }

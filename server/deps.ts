@@ -12,6 +12,7 @@ import type { Training } from './training/service';
 import type { FirstAdminSetup } from './users/first-admin';
 import type { PeopleImporter } from './users/importer';
 import type { People } from './users/people';
+import type { Settings } from './settings/service';
 import type { UnitOfWork } from './db/unit-of-work';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
@@ -41,6 +42,8 @@ export interface AppDeps {
   peopleImporter: PeopleImporter;
   /** Certificate downloads, the public verify page and the reports' certificate ZIP. */
   certificates: Certificates;
+  /** Organisation settings (name, logo, contacts, policy text versions, base URL) over the environment's defaults. */
+  settings: Settings;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

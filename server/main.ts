@@ -3,7 +3,7 @@ import { createApp } from './app';
 import { sealUnkeyedEvents } from './audit/seal';
 import { ensureFirstAdmin } from './users/first-admin';
 import { compose } from './compose';
-import { ConfigError, configWarnings, loadConfig, type Config } from './config';
+import { baseUrlWarnings, ConfigError, configWarnings, loadConfig, loadEnvFile, type Config } from './config';
 import { migrateToLatest } from './db/migrate';
 import { createLogger } from './http/logging';
 
@@ -18,12 +18,14 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   if (applied.length) log.info({ applied }, 'migrations applied');
   const sealed = await sealUnkeyedEvents(db, clock, applied);
   if (sealed) log.info({ events: sealed }, 'existing audit events sealed under the audit key');
+  const org = await services.settings.current();
+  for (const warning of baseUrlWarnings(config, org.baseUrlFromSettings ? org.baseUrl : undefined)) log.warn(warning);
 
   const first = await ensureFirstAdmin(services.uow, clock, config.bootstrapAdmin, config.orgName);
   if (first.kind === 'admin-created') log.info({ email: first.email }, 'first admin created from ADMIN_EMAIL');
   if (first.kind === 'setup-link') {
     // Printed to the console for the operator, never to the structured log.
-    console.log(`\nNo administrator exists yet. Open this one-time link within 24 hours to create one:\n\n  ${config.baseUrl}/setup/${first.token}\n`);
+    console.log(`\nNo administrator exists yet. Open this one-time link within 24 hours to create one:\n\n  ${org.baseUrl}/setup/${first.token}\n`);
   }
 
   // The rules are read once, here: rows computed under other due-date settings or course validity, and
@@ -38,7 +40,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port, baseUrl: config.baseUrl, database: config.databasePath }, 'Privacy Rounds is listening');
+  log.info({ port, baseUrl: org.baseUrl, database: config.databasePath }, 'Privacy Rounds is listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -60,6 +62,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
 if (require.main === module) {
   let config: Config;
   try {
+    loadEnvFile();
     config = loadConfig();
   } catch (e) {
     console.error(e instanceof ConfigError ? e.message : e);

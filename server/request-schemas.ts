@@ -5,6 +5,7 @@ import { HOME_REQUESTS } from './home-requests';
 import type { RequestSchemas } from './http/validate';
 import { LEARNING_REQUESTS } from './learning/requests';
 import { REPORT_REQUESTS } from './reports/requests';
+import { SETTINGS_REQUESTS } from './settings/requests';
 import { TRAINING_ADMIN_REQUESTS } from './training/admin-requests';
 import { TRAINING_REQUESTS } from './training/requests';
 import { IMPORT_REQUESTS } from './users/import-requests';
@@ -32,6 +33,7 @@ const FILES: RequestSchemas[] = [
   TEAM_REQUESTS,
   REPORT_REQUESTS,
   AUDIT_REQUESTS,
+  SETTINGS_REQUESTS,
 ];
 
 /** The maps merged. A route named in two files would hide one of its schemas, so loading this module fails instead. */

@@ -50,7 +50,15 @@ const when = (v: unknown, c: EventContext): string => (text(v) ? c.formatDateTim
 const FIELD_WORDS: Readonly<Record<string, string>> = {
   name: 'name', email: 'e-mail address', employee_id: 'employee ID', role: 'role', department_id: 'department', manager_id: 'manager',
   hire_date: 'hire date', untimed_lessons: 'lesson timing', status: 'status',
+  org_name: 'organisation name', privacy_officer_name: 'privacy officer', privacy_officer_email: 'privacy officer’s e-mail',
+  privacy_officer_phone: 'privacy officer’s phone', hotline: 'hotline', base_url: 'public address',
 };
+
+/** "name from "A" to "B", role from …": the changes a settings or person event lists. */
+const changesIn = (d: Details): string[] => Object.entries(d).map(([k, v]) => {
+  const change = (v ?? {}) as Details;
+  return `${FIELD_WORDS[k] ?? k} from ${quoted(change.from ?? '')} to ${quoted(change.to ?? '')}`;
+});
 
 /**
  * Every action the app writes, in words. A test reads the server's source for the actions it writes
@@ -62,14 +70,16 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'auth.locked': (d, _e, c) => `had sign-in paused until ${when(d.until, c)} after ${count(d.failures, 'failed attempt')}`,
   'auth.device_forgotten': (d) => `had a browser forgotten after ${count(d.failures, 'failed attempt')} on it`,
   'auth.logout': () => 'signed out',
+  'auth.unlocked': (d) => `unlocked sign-in after ${count(d.failures, 'failed attempt')}`,
+  'settings.updated': (d) => `changed the settings: ${changesIn(d).join(', ') || 'nothing'}`,
+  'settings.logo_changed': (d) => `uploaded a new ${text(d.type).toUpperCase() || 'image'} logo (${text(d.bytes) || '?'} bytes)`,
+  'settings.logo_removed': () => 'removed the logo',
+  'settings.policy_changed': (d) => `saved version ${text(d.version)} of the policy ${quoted(d.title)}`,
   'auth.password_set': () => 'set a password',
   'setup.link_issued': () => 'issued the link to set up the first administrator',
   'user.created': (d) => `added the person${text(d.role) ? ` as ${text(d.role)}` : ''}${text(d.department) ? ` in ${text(d.department)}` : ''}`,
   'user.updated': (d) => {
-    const changes = Object.entries(d).map(([k, v]) => {
-      const change = (v ?? {}) as Details;
-      return `${FIELD_WORDS[k] ?? k} from ${quoted(change.from ?? '')} to ${quoted(change.to ?? '')}`;
-    });
+    const changes = changesIn(d);
     return `changed ${changes.length ? changes.join(', ') : 'the person’s details'}`;
   },
   'user.role_changed': (d) => `changed the role from ${text(d.from)} to ${text(d.to)}`,

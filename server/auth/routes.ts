@@ -1,7 +1,7 @@
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import type { PassportStatic } from 'passport';
 import { fail } from '../errors';
-import { formatClockTime } from '../dates';
+import { formatDateTime } from '../dates';
 import type { AppDeps } from '../deps';
 import type { User } from '../users/service';
 import { SESSION_COOKIE } from '../http/session';
@@ -24,11 +24,13 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   const loginFailed = `That email and password did not match an active account. After ${config.lockoutThreshold} failed attempts in a row, ` +
     `sign-in with that address pauses on devices it has not been used on: ${minutes(config.lockoutFirstMs)} at first, ` +
     `doubling with each further failure up to ${minutes(config.lockoutMs)}.`;
-  // Said for any address, known or not, since unknown addresses pause alike.
+  // Said for any address, known or not, since unknown addresses lock alike: the words reveal nothing.
+  // Shown whatever the password was, so the right password during the lock is told why it is refused.
   const pausedMessage = (until: string) => {
     const wait = Math.max(1, Math.ceil((Date.parse(until) - clock.now().getTime()) / 60_000));
-    return `Sign-in with this email address is paused after too many failed attempts. Try again after ${formatClockTime(until, config.timeZone)} ` +
-      `(in ${wait} minute${wait === 1 ? '' : 's'}). On a computer or phone where you have signed in before, you can sign in now.`;
+    return `This account is locked until ${formatDateTime(until, config.timeZone)} (in ${wait} minute${wait === 1 ? '' : 's'}): sign-in with this ` +
+      'email address is paused after too many failed attempts. On a computer or phone where you have signed in before, you can sign in now; ' +
+      'or ask your administrator to unlock it.';
   };
 
   const keySecret = accountKeySecret(config.sessionSecret);

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { appendAudit } from '../audit/service';
+import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
@@ -8,6 +8,7 @@ import { setPasswordWithLink, userForPasswordLink } from './password-links';
 import { signInState, type SignInState } from './sign-in-state';
 import { authStore } from './store';
 import { accountKey, clearThrottle } from './throttle';
+import { unlockSignIn } from './unlock';
 
 /**
  * Signing in and out and set-password links, built once by compose() over the database, so the sign-in
@@ -29,6 +30,11 @@ export class Auth {
   /** What the person page shows about sign-in: failures in a row, a running pause, known devices. */
   signInState(user: User): Promise<SignInState> {
     return signInState(this.db, this.policy.keySecret, user, this.clock.now());
+  }
+
+  /** An admin ends a person's sign-in pause and failure count (audited); false when there was nothing to clear. */
+  unlock(actor: Actor, user: User): Promise<boolean> {
+    return unlockSignIn(this.uow, this.clock, actor, this.policy.keySecret, user);
   }
 
   /** The person a set-password link belongs to, while the link is live and the account active. */

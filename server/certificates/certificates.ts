@@ -7,7 +7,7 @@ import { certificateById, certificateData, loadCertificate, mayDownload, verifyC
 /** The certificate reads the download, verify, admin and report routes need, built once by compose() so no route sees the database. */
 export class Certificates {
   constructor(
-    private readonly db: Kysely<DB>, private readonly training: Training, private readonly site: { baseUrl: string; orgName: string },
+    private readonly db: Kysely<DB>, private readonly training: Training, private readonly site: () => Promise<{ baseUrl: string; orgName: string }>,
   ) {}
 
   /** A certificate with its completion and owner, or undefined. */
@@ -25,8 +25,9 @@ export class Certificates {
   }
 
   /** What the PDF shows. */
-  data(cert: Certificate): Promise<CertificateData> {
-    return certificateData(this.db, this.training, this.site.baseUrl, this.site.orgName, cert);
+  async data(cert: Certificate): Promise<CertificateData> {
+    const site = await this.site();
+    return certificateData(this.db, this.training, site.baseUrl, site.orgName, cert);
   }
 
   /** The public check of a typed code. */

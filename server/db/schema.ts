@@ -129,6 +129,8 @@ export interface AttestationsTable {
   policy_hash: string;
   typed_name: string;
   attested_at: string;
+  /** The policy_texts version signed; null when the course file's own policy text was shown. */
+  policy_text_version: Generated<number | null>;
 }
 
 export type CompletionSource = 'quiz' | 'in-person' | 'import';
@@ -216,6 +218,34 @@ export interface SignInDevicesTable {
   last_used_at: string;
 }
 
+/** A setting changed in the app; a key without a row keeps its environment default. */
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+  updated_by: number | null;
+}
+
+/** The organisation's logo: at most one row (id 1), the checked image as base64. */
+export interface OrganisationLogoTable {
+  id: number;
+  media_type: 'image/png' | 'image/svg+xml';
+  data: string;
+  sha256: string;
+  uploaded_at: string;
+  uploaded_by: number | null;
+}
+
+/** Every version of the policy text shown for attestation; a change inserts the next version. */
+export interface PolicyTextsTable {
+  version: number;
+  title: string;
+  text: string;
+  text_hash: string;
+  created_at: string;
+  created_by: number | null;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -232,6 +262,9 @@ export interface DB {
   status_index: StatusIndexTable;
   sign_in_throttle: SignInThrottleTable;
   sign_in_devices: SignInDevicesTable;
+  settings: SettingsTable;
+  organisation_logo: OrganisationLogoTable;
+  policy_texts: PolicyTextsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -25,6 +25,8 @@ export const CAPABILITIES = [
   'record-training',
   /** Revoke and reissue certificates. */
   'revoke-certificates',
+  /** Organisation settings: name, logo, contacts, the policy text signed at attestation, base URL. */
+  'manage-settings',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -33,7 +35,7 @@ const BY_ROLE: Readonly<Record<Role, readonly Capability[]>> = {
   learner: ['learn'],
   manager: STAFF,
   auditor: [...STAFF, 'see-people', 'see-audit'],
-  admin: [...STAFF, 'see-people', 'see-audit', 'manage-people', 'import-people', 'record-training', 'revoke-certificates'],
+  admin: [...STAFF, 'see-people', 'see-audit', 'manage-people', 'import-people', 'record-training', 'revoke-certificates', 'manage-settings'],
 };
 
 /** Everything `role` may do. */
@@ -62,6 +64,7 @@ export const NAVIGATION: readonly NavLink[] = [
   { href: '/admin/departments', label: 'Departments', needs: 'see-people' },
   { href: '/admin/audit', label: 'Audit log', needs: 'see-audit' },
   { href: '/admin/import', label: 'Import', needs: 'import-people' },
+  { href: '/admin/settings', label: 'Settings', needs: 'manage-settings' },
   { href: '/transcript', label: 'My record', needs: 'learn' },
 ];
 

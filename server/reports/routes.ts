@@ -29,7 +29,7 @@ const loadEvidence = (): typeof import('./evidence') => require('./evidence') as
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export function reportRoutes(deps: AppDeps): Router {
-  const { catalogue, training, config, certificates } = deps;
+  const { catalogue, training, certificates } = deps;
   const router = Router();
   const teamViewers = can('see-team');
   const viewers = can('see-reports');
@@ -175,7 +175,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const lines = await loadEvidence().evidenceLines(training, catalogue, ids);
     return {
       parsed, about,
-      pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: config.orgName, people: ids.length, lines },
+      pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: (await deps.settings.current()).orgName, people: ids.length, lines },
     };
   };
 

@@ -9,13 +9,14 @@ import { touch } from '../db/unit-of-work';
 import { courseMinimumSeconds, paceOf } from '../learning/pace';
 import { fail } from '../errors';
 import { ownAttempt } from '../learning/quiz';
+import type { ShownPolicy } from '../settings/service';
 import type { Training } from './service';
 import { nextAnnual } from './status';
 import { completionStore } from './store';
 import { sameName, storedSignature } from './names';
 
-export function policyHash(course: Course): string {
-  return crypto.createHash('sha256').update(`${course.policy.title}\n${course.policy.version}\n${course.policy.textHtml}`).digest('hex');
+export function policyHash(policy: Pick<Course['policy'], 'title' | 'version' | 'textHtml'>): string {
+  return crypto.createHash('sha256').update(`${policy.title}\n${policy.version}\n${policy.textHtml}`).digest('hex');
 }
 
 export interface FinishResult {
@@ -46,9 +47,11 @@ async function studyPace(trx: Kysely<DB>, training: Training, course: Course, us
 /**
  * Attestation, completion, certificate and their audit events, in one transaction. A repeated or
  * concurrent finish of the same attempt or cycle returns the first result and writes nothing more.
+ * `policy` is the text the person was shown (settings' latest version, or the course file's).
  */
 export async function finishWithAttestation(
   t: Training, actor: Actor, user: User, course: Course, attemptId: number | undefined, typedName: string,
+  policy: ShownPolicy = { ...course.policy, settingsVersion: null },
 ): Promise<FinishResult> {
   return t.uow(async (trx) => {
     const attempt = await ownAttempt(trx, user.id, course.id, attemptId);
@@ -63,8 +66,9 @@ export async function finishWithAttestation(
     }
     const now = t.clock.now().toISOString();
     const { id: attestationId } = await trx.insertInto('attestations').values({
-      user_id: user.id, course_id: course.id, attempt_id: attempt.id, policy_title: course.policy.title,
-      policy_version: course.policy.version, policy_hash: policyHash(course), typed_name: storedSignature(typedName), attested_at: now,
+      user_id: user.id, course_id: course.id, attempt_id: attempt.id, policy_title: policy.title,
+      policy_version: policy.version, policy_hash: policyHash(policy), typed_name: storedSignature(typedName), attested_at: now,
+      policy_text_version: policy.settingsVersion,
     }).returning('id').executeTakeFirstOrThrow();
     const completionId = await completionStore(trx).insertOnce({
       user_id: user.id, course_id: course.id, cycle: attempt.cycle, due_on: assignment.dueOn, content_hash: attempt.content_hash,
@@ -75,7 +79,7 @@ export async function finishWithAttestation(
     if (completionId === undefined) fail('conflict', 'This training was already completed.');
     await appendAudit(trx, t.clock, actor, {
       action: 'completion.recorded', subjectType: 'user', subjectId: user.id,
-      details: { completion: completionId, course: course.id, cycle: attempt.cycle, attempt: attempt.id, score: attempt.score, content: attempt.content_hash, policy: course.policy.version },
+      details: { completion: completionId, course: course.id, cycle: attempt.cycle, attempt: attempt.id, score: attempt.score, content: attempt.content_hash, policy: policy.version },
     });
     const certificateId = await issueCertificate(trx, t.clock, actor, completionId, user.name, course);
     touch(trx, user.id);

@@ -9,6 +9,8 @@ export const attestForm = z.object({
   agree: rawFormValue(z.unknown().refine((v) => v === 'yes', 'Tick the box to confirm you have read the policy and will follow it.')),
   typed_name: rawFormValue(z.unknown().transform((v) => (typeof v === 'string' ? v.slice(0, 300) : ''))
     .refine((s) => s.trim().length > 0, 'Type your full name as your signature.')),
+  /** Which policy text the page showed (see the route): checked against the current one, never trusted. */
+  policy_shown: z.string().max(64, 'Reload the page and sign again.'),
 });
 
 export const TRAINING_REQUESTS = {

@@ -30,11 +30,12 @@ export function importRoutes(deps: AppDeps): Router {
       });
     }
     const s = result.summary;
+    const { baseUrl } = await deps.settings.current();
     // The links are shown in this answer only (see showLinks in routes.ts): never kept for a redirect.
     res.locals.flash = { kind: 'success', message: `Import done: ${s.created} added, ${s.updated} updated, ${s.unchanged} unchanged.` };
     res.render('users/import-done', {
       title: 'Import finished',
-      links: s.links.map((l) => ({ name: l.name, email: l.email, url: `${config.baseUrl}/password/${l.token}` })),
+      links: s.links.map((l) => ({ name: l.name, email: l.email, url: `${baseUrl}/password/${l.token}` })),
     });
   });
 

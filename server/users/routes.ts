@@ -24,7 +24,7 @@ async function formValues(deps: AppDeps, user: User): Promise<Record<string, str
 }
 
 export function adminUserRoutes(deps: AppDeps): Router {
-  const { clock, config } = deps;
+  const { clock } = deps;
   const router = Router();
   const readers = can('see-people');
   const managers = can('manage-people');
@@ -33,11 +33,12 @@ export function adminUserRoutes(deps: AppDeps): Router {
    * session for a redirect would leave a working link in the sessions table (and in the database's
    * free pages and WAL) for as long as the link lives. The page is no-store like every page.
    */
-  const showLinks = (res: Response, status: number, user: User, token: string, message: string) => {
+  const showLinks = async (res: Response, status: number, user: User, token: string, message: string) => {
+    const { baseUrl } = await deps.settings.current();
     res.locals.flash = { kind: 'success', message };
     res.status(status).render('users/link-issued', {
       title: `Set-password link for ${user.name}`, user,
-      links: [{ name: user.name, email: user.email, url: `${config.baseUrl}/password/${token}` }],
+      links: [{ name: user.name, email: user.email, url: `${baseUrl}/password/${token}` }],
     });
   };
   const signInOf = (user: User) => deps.auth.signInState(user);
@@ -82,7 +83,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const actor = actorOf(req.user!, req.ip);
     try {
       const { user, token } = await addPerson(deps.uow, clock, actor, form.data);
-      showLinks(res, 201, user, token, `${user.name} was added.`);
+      await showLinks(res, 201, user, token, `${user.name} was added.`);
     } catch (e) {
       if (!(e instanceof RuleError && e.problems)) throw e;
       await renderForm(res, 400, form.values, e.problems);
@@ -141,7 +142,16 @@ export function adminUserRoutes(deps: AppDeps): Router {
       return res.redirect(303, `/admin/users/${user.id}`);
     }
     const token = await newPasswordLink(deps.uow, clock, actorOf(req.user!, req.ip), user.id);
-    showLinks(res, 200, user, token, `A new set-password link was issued for ${user.name}; any earlier link stops working.`);
+    await showLinks(res, 200, user, token, `A new set-password link was issued for ${user.name}; any earlier link stops working.`);
+  });
+
+  router.post('/admin/users/:id/unlock', managers, async (req, res) => {
+    const user = await loadUser(req.params.id);
+    const unlocked = await deps.auth.unlock(actorOf(req.user!, req.ip), user);
+    req.session.flash = unlocked
+      ? { kind: 'success', message: `Sign-in for ${user.name} is unlocked: they can sign in now, from any device.` }
+      : { kind: 'info', message: `Sign-in for ${user.name} was not locked; nothing was changed.` };
+    res.redirect(303, `/admin/users/${user.id}`);
   });
 
   router.get('/admin/departments', readers, async (_req, res) => {

@@ -1,6 +1,7 @@
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
+import { PLAIN_SVG } from '../helpers/images';
 import { completeCourse } from '../helpers/learner';
 import { routeTable } from '../helpers/routes';
 
@@ -30,6 +31,8 @@ const RULES: Record<string, Rule> = {
   'GET /admin/import': 'admin', 'POST /admin/import': 'admin', 'POST /admin/users/:id/completions': 'admin',
   'GET /admin/completions/import': 'admin', 'POST /admin/completions/import': 'admin', 'POST /admin/certificates/:id/revoke': 'admin',
   'POST /admin/certificates/:id/reissue': 'admin',
+  'GET /admin/settings': 'admin', 'POST /admin/settings': 'admin', 'POST /admin/settings/policy': 'admin', 'POST /admin/settings/logo': 'admin',
+  'POST /admin/users/:id/unlock': 'admin', 'GET /settings/logo': 'public',
 };
 
 type Outcome = 'allowed' | 'sign-in' | 'forbidden' | 'not-found';
@@ -86,6 +89,8 @@ beforeAll(async () => {
   params.attemptId = String(await completeCourse(agents.get('learner')!, course, 'Sam Subject', t.clock));
   const answer = await t.db.selectFrom('scene_answers').select('id').where('lesson_id', '=', course.lessons[0]!.id).orderBy('id').executeTakeFirstOrThrow();
   const cert = await t.db.selectFrom('certificates').select(['id', 'code']).executeTakeFirstOrThrow();
+  // The logo is public (the sign-in page shows it); without one its URL answers 404.
+  await t.services.settings.setLogo({ id: null, label: 'test' }, Buffer.from(PLAIN_SVG));
   Object.assign(params, { courseId: course.id, lessonId: course.lessons[0]!.id, sceneId: course.lessons[0]!.scenes[0]!.id, answerId: String(answer.id), code: cert.code, token: 'A'.repeat(43), certId: String(cert.id) });
 });
 afterAll(async () => { await t.close(); });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { viewsDir } from '../../server/paths';
 import type { Agent } from '../helpers/http';
-import { newAgent } from '../helpers/http';
+import { newAgent, signIn } from '../helpers/http';
 import { routeTable } from '../helpers/routes';
 import { z } from 'zod';
 import { quizAnswersForm } from '../../server/learning/requests';
@@ -34,11 +34,13 @@ describe('hostile input on every form: coverage', () => {
   });
 
   test('every form on the real pages posts to a route with a spec, with exactly the fields its request schema reads', async () => {
+    // A failed sign-in puts the Unlock button ("Clear failed sign-ins") on the victim's page.
+    await signIn(newAgent(t.app), 'victim@riverside.example', 'not the password');
     const quiz = await openAttempt();
     const scene = await currentScene();
     const pages: [Agent, string][] = [
       [admin, '/admin/users/new'], [admin, `/admin/users/${ids.victim}`], [admin, `/admin/users/${ids.goner}`], [admin, `/admin/users/${ids.certHolder}`],
-      [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'],
+      [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'], [admin, '/admin/settings'],
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
       [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}?q=2`],
       [learners.get('attest')!, `/courses/${course.id}/attest/${ids.attestAttempt}`],

@@ -171,10 +171,10 @@ describe('Low — five wrong passwords per 15 minutes keep any known account (in
     // From a new browser they are told, and told when to try again.
     const fresh = await signIn(newAgent(t.app), admin.email, GOOD_PASSWORD);
     expect(fresh.status).toBe(401);
-    expect(alertOf(fresh.text)).toMatch(/paused after too many failed attempts\. Try again after \d\d:\d\d \S+ \(in 1 minute\)/);
+    expect(alertOf(fresh.text)).toMatch(/^This account is locked until \d{1,2} \w{3} \d{4}, \d\d:\d\d \S+ \(in 1 minute\): sign-in with this email address is paused after too many failed attempts\./);
     // Admins see the pause on the person page.
     const page = await own.get(`/admin/users/${admin.id}`);
-    expect(page.text).toMatch(/Paused until [^<]+ on devices not used before \(5 failed attempts in a row\)/);
+    expect(page.text).toMatch(/Locked until [^<]+ on devices not used before \(5 failed attempts in a row\)/);
   });
 
   it('Low — five wrong passwords per 15 minutes keep any known account (including an admin) locked: an unknown address pauses exactly like a known one, with the same words', async () => {

@@ -32,7 +32,7 @@ describe('capabilities(role)', () => {
       learner: ['learn'],
       manager: ['learn', 'see-reports', 'see-team'],
       auditor: ['learn', 'see-audit', 'see-people', 'see-reports', 'see-team'],
-      admin: ['import-people', 'learn', 'manage-people', 'record-training', 'revoke-certificates', 'see-audit', 'see-people', 'see-reports', 'see-team'],
+      admin: ['import-people', 'learn', 'manage-people', 'manage-settings', 'record-training', 'revoke-certificates', 'see-audit', 'see-people', 'see-reports', 'see-team'],
     });
   });
 
@@ -64,7 +64,7 @@ describe('capabilities(role)', () => {
       learner: ['Dashboard', 'My record'],
       manager: ['Dashboard', 'My team', 'Reports', 'My record'],
       auditor: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'My record'],
-      admin: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'Import', 'My record'],
+      admin: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'Import', 'Settings', 'My record'],
     });
   });
 });

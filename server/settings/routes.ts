@@ -1,0 +1,103 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppDeps } from '../deps';
+import { RuleError } from '../errors';
+import { actorOf } from '../http/actor';
+import { acceptUpload } from '../http/csrf';
+import { can } from '../http/guards';
+import { parseForm, type FormErrors } from '../http/validate';
+import { LOGO_MAX_BYTES } from './logo';
+import { logoRequest, policyRequest, settingsRequest } from './requests';
+import { SETTING_LABELS, type SettingKey } from './service';
+
+/** A served logo may be rendered as a document when opened directly: no script, no requests, no forms. */
+const LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
+
+interface PageState {
+  values?: Record<string, string>;
+  errors?: FormErrors;
+  policy?: { policy_title: string; policy_text: string };
+  policyErrors?: FormErrors;
+  logoError?: string;
+}
+
+export function settingsRoutes(deps: AppDeps): Router {
+  const { settings, config, catalogue } = deps;
+  const router = Router();
+  const admins = can('manage-settings');
+
+  const render = async (res: Response, status: number, state: PageState = {}) => {
+    const current = await settings.current();
+    const latest = await settings.latestPolicyText();
+    // Before the first version is saved, the form starts from the course file's policy, which is what people sign now.
+    const coursePolicy = catalogue.courses[0]?.policy;
+    res.status(status).render('settings/edit', {
+      title: 'Settings', current, labels: SETTING_LABELS, envBaseUrl: config.baseUrl, logoMaxKb: LOGO_MAX_BYTES / 1024,
+      values: state.values ?? current.values, errors: state.errors ?? {},
+      policy: state.policy ?? { policy_title: latest?.title ?? coursePolicy?.title ?? '', policy_text: latest?.text ?? coursePolicy?.text ?? '' },
+      policyErrors: state.policyErrors ?? {}, policyVersion: latest?.version ?? null, policyVersions: await settings.policyVersions(),
+      logoError: state.logoError,
+    });
+  };
+
+  router.get('/admin/settings', admins, async (_req, res) => {
+    await render(res, 200);
+  });
+
+  router.post('/admin/settings', admins, async (req, res) => {
+    const form = parseForm(settingsRequest, req.body);
+    if (!form.ok) return render(res, 400, { values: form.values, errors: form.errors });
+    const changed = await settings.update(actorOf(req.user!, req.ip), form.data);
+    req.session.flash = changed.length
+      ? { kind: 'success', message: `Saved: ${changed.map((k: SettingKey) => SETTING_LABELS[k].toLowerCase()).join(', ')}.` }
+      : { kind: 'info', message: 'Nothing was changed.' };
+    res.redirect(303, '/admin/settings');
+  });
+
+  router.post('/admin/settings/policy', admins, async (req, res) => {
+    const form = parseForm(policyRequest, req.body);
+    if (!form.ok) {
+      return render(res, 400, { policy: { policy_title: form.values.policy_title ?? '', policy_text: form.values.policy_text ?? '' }, policyErrors: form.errors });
+    }
+    const version = await settings.savePolicy(actorOf(req.user!, req.ip), form.data.policy_title, form.data.policy_text);
+    req.session.flash = version
+      ? { kind: 'success', message: `Policy version ${version} saved. People sign it from now on; earlier attestations keep the version they signed.` }
+      : { kind: 'info', message: 'The policy is the same as the latest version; nothing was changed.' };
+    res.redirect(303, '/admin/settings');
+  });
+
+  router.post('/admin/settings/logo', admins, acceptUpload(config), async (req: Request, res: Response) => {
+    const form = parseForm(logoRequest, req.body);
+    if (!form.ok) return render(res, 400, { logoError: Object.values(form.errors)[0] });
+    const actor = actorOf(req.user!, req.ip);
+    if (form.data.remove === 'yes') {
+      const removed = await settings.removeLogo(actor);
+      req.session.flash = { kind: removed ? 'success' : 'info', message: removed ? 'The logo was removed.' : 'There was no logo to remove.' };
+      return res.redirect(303, '/admin/settings');
+    }
+    if (!req.file) return render(res, 400, { logoError: 'Choose the logo file (PNG or SVG) to upload.' });
+    try {
+      const type = await settings.setLogo(actor, req.file.buffer);
+      req.session.flash = { kind: 'success', message: `The logo was saved (${type.toUpperCase()}). It shows in the header, on certificates and on evidence packs.` };
+      res.redirect(303, '/admin/settings');
+    } catch (e) {
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      await render(res, 400, { logoError: e.message });
+    }
+  });
+
+  // Public, as the header shows it on the sign-in page too. The hash in the query names one version, so
+  // it may be cached; the CSP keeps an SVG opened on its own from running anything.
+  router.get('/settings/logo', async (_req, res) => {
+    const logo = await settings.logoFile();
+    if (!logo) return res.status(404).type('text/plain').send('There is no logo.');
+    res.setHeader('Content-Type', logo.mediaType);
+    res.setHeader('Content-Security-Policy', LOGO_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Disposition', `inline; filename="logo.${logo.mediaType === 'image/png' ? 'png' : 'svg'}"`);
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.setHeader('ETag', `"${logo.sha256}"`);
+    res.send(logo.data);
+  });
+
+  return router;
+}
