@@ -51,10 +51,9 @@ export const policyRequest = z.object({
     .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(s), 'The policy text contains control characters.'),
 });
 
-/** The logo form: a file (`file`, the multipart part the upload parser reads) or remove=yes. */
+/** The logo form: the file (`file`, the multipart part the upload parser reads; its content is checked by the service). */
 export const logoRequest = z.object({
   file: rawFormValue(z.unknown()),
-  remove: z.string().transform((s) => s.trim()).refine((s) => s === '' || s === 'yes', 'Use the Remove logo button to remove the logo.'),
 });
 
 export const SETTINGS_REQUESTS = {
@@ -62,5 +61,6 @@ export const SETTINGS_REQUESTS = {
   'POST /admin/settings': settingsRequest,
   'POST /admin/settings/policy': policyRequest,
   'POST /admin/settings/logo': logoRequest,
+  'POST /admin/settings/logo/remove': NO_FIELDS,
   'GET /settings/logo': NO_FIELDS,
 } satisfies RequestSchemas;

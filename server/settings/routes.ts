@@ -69,11 +69,6 @@ export function settingsRoutes(deps: AppDeps): Router {
     const form = parseForm(logoRequest, req.body);
     if (!form.ok) return render(res, 400, { logoError: Object.values(form.errors)[0] });
     const actor = actorOf(req.user!, req.ip);
-    if (form.data.remove === 'yes') {
-      const removed = await settings.removeLogo(actor);
-      req.session.flash = { kind: removed ? 'success' : 'info', message: removed ? 'The logo was removed.' : 'There was no logo to remove.' };
-      return res.redirect(303, '/admin/settings');
-    }
     if (!req.file) return render(res, 400, { logoError: 'Choose the logo file (PNG or SVG) to upload.' });
     try {
       const type = await settings.setLogo(actor, req.file.buffer);
@@ -83,6 +78,12 @@ export function settingsRoutes(deps: AppDeps): Router {
       if (!(e instanceof RuleError && e.problems)) throw e;
       await render(res, 400, { logoError: e.message });
     }
+  });
+
+  router.post('/admin/settings/logo/remove', admins, async (req, res) => {
+    const removed = await settings.removeLogo(actorOf(req.user!, req.ip));
+    req.session.flash = { kind: removed ? 'success' : 'info', message: removed ? 'The logo was removed.' : 'There was no logo to remove.' };
+    res.redirect(303, '/admin/settings');
   });
 
   // Public, as the header shows it on the sign-in page too. The hash in the query names one version, so

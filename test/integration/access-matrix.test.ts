@@ -31,7 +31,7 @@ const RULES: Record<string, Rule> = {
   'GET /admin/import': 'admin', 'POST /admin/import': 'admin', 'POST /admin/users/:id/completions': 'admin',
   'GET /admin/completions/import': 'admin', 'POST /admin/completions/import': 'admin', 'POST /admin/certificates/:id/revoke': 'admin',
   'POST /admin/certificates/:id/reissue': 'admin',
-  'GET /admin/settings': 'admin', 'POST /admin/settings': 'admin', 'POST /admin/settings/policy': 'admin', 'POST /admin/settings/logo': 'admin',
+  'GET /admin/settings': 'admin', 'POST /admin/settings': 'admin', 'POST /admin/settings/policy': 'admin', 'POST /admin/settings/logo': 'admin', 'POST /admin/settings/logo/remove': 'admin',
   'POST /admin/users/:id/unlock': 'admin', 'GET /settings/logo': 'public',
 };
 

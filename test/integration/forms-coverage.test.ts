@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { viewsDir } from '../../server/paths';
 import type { Agent } from '../helpers/http';
-import { newAgent, signIn } from '../helpers/http';
+import { csrfFrom, newAgent, signIn } from '../helpers/http';
+import { PLAIN_SVG } from '../helpers/images';
 import { routeTable } from '../helpers/routes';
 import { z } from 'zod';
 import { quizAnswersForm } from '../../server/learning/requests';
@@ -36,6 +37,10 @@ describe('hostile input on every form: coverage', () => {
   test('every form on the real pages posts to a route with a spec, with exactly the fields its request schema reads', async () => {
     // A failed sign-in puts the Unlock button ("Clear failed sign-ins") on the victim's page.
     await signIn(newAgent(t.app), 'victim@riverside.example', 'not the password');
+    // A logo puts the "Remove logo" form on the settings page.
+    const logo = await admin.post('/admin/settings/logo').field('_csrf', csrfFrom((await admin.get('/admin/settings')).text))
+      .attach('file', Buffer.from(PLAIN_SVG), { filename: 'logo.svg', contentType: 'image/svg+xml' });
+    expect(logo.status).toBe(303);
     const quiz = await openAttempt();
     const scene = await currentScene();
     const pages: [Agent, string][] = [

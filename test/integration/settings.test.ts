@@ -43,7 +43,7 @@ describe('settings page access', () => {
       await signIn(agent, `${role}.s@riverside.example`, GOOD_PASSWORD);
       expect((await agent.get('/admin/settings')).status).toBe(403);
       const token = await tokenOn(agent, '/transcript');
-      for (const url of ['/admin/settings', '/admin/settings/policy', '/admin/settings/logo']) {
+      for (const url of ['/admin/settings', '/admin/settings/policy', '/admin/settings/logo', '/admin/settings/logo/remove']) {
         const res = await agent.post(url).type('form').send({ _csrf: token, ...settingsForm({ org_name: 'Hijacked' }), policy_title: 'X', policy_text: 'Y', remove: 'yes' });
         expect([role, url, res.status]).toEqual([role, url, 403]);
       }
@@ -197,7 +197,7 @@ describe('logo', () => {
     const newSrc = /<img class="brand-logo" src="([^"]+)"/.exec((await admin.get('/')).text)?.[1];
     expect(newSrc).not.toBe(src);
 
-    const removed = await admin.post('/admin/settings/logo').type('form').send({ _csrf: await tokenOn(admin), remove: 'yes' });
+    const removed = await admin.post('/admin/settings/logo/remove').type('form').send({ _csrf: await tokenOn(admin) });
     expect(removed.status).toBe(303);
     expect((await admin.get('/admin/settings')).text).toContain('The logo was removed.');
     expect((await admin.get('/')).text).not.toContain('brand-logo');

@@ -1,13 +1,13 @@
 import { accountKey, accountKeySecret } from '../../../server/auth/throttle';
 import { newAgent, signIn } from '../http';
 import { PLAIN_SVG, solidPng } from '../images';
-import { locationOf, must, one, type Spec } from './types';
+import { withSchemaFields } from './schema-fields';
+import { locationOf, must, one } from './types';
 import { asAdmin, ids, t, uniq } from './world';
 
 // Issue 14: the settings forms (organisation and contacts, the logo upload, the policy text) and the
 // person page's Unlock button.
 
-export const SETTINGS_FIELDS = ['org_name', 'privacy_officer_name', 'privacy_officer_email', 'privacy_officer_phone', 'hotline', 'base_url'];
 export const SETTINGS_VALUES = ['Riverside General', 'Lakeside Regional Health', 'Priya Officer', 'privacy@riverside.example', 'privacy at riverside', '+1 555 0100 x12',
   '(555) 010-0199', 'call me', '1-800-555-0199', 'https://training.riverside.example', 'https://training.riverside.example/', 'http://localhost:3000',
   'training.riverside.example', 'javascript:alert(1)', 'https://u:p@x.example', 'https://x.example/?q=1', ''];
@@ -15,10 +15,9 @@ export const SETTINGS_VALUES = ['Riverside General', 'Lakeside Regional Health',
 /** PNG bytes written as latin1 text survive the trip through the generator's text parts byte for byte. */
 const PNG_TEXT = solidPng(8, 8).toString('latin1');
 
-export const SETTINGS_SPECS: Record<string, Spec> = {
+export const SETTINGS_SPECS = withSchemaFields({
   'POST /admin/settings': {
     target: asAdmin,
-    fields: () => SETTINGS_FIELDS,
     values: () => SETTINGS_VALUES,
     bases: async () => {
       const n = uniq();
@@ -38,7 +37,6 @@ export const SETTINGS_SPECS: Record<string, Spec> = {
   },
   'POST /admin/settings/policy': {
     target: asAdmin,
-    fields: () => ['policy_title', 'policy_text'],
     values: () => ['Lakeside Privacy Policy', 'No photos of patients.', '**Bold** and\n\n- a list', '<script>alert(1)</script>', ' ', ''],
     bases: async () => [[['policy_title', 'Lakeside Privacy Policy'], ['policy_text', `Version ${uniq()}.\n\nNo photos of patients.`]]],
     effect: async ({ app, res, events }) => {
@@ -53,23 +51,30 @@ export const SETTINGS_SPECS: Record<string, Spec> = {
   },
   'POST /admin/settings/logo': {
     target: asAdmin,
-    fields: () => ['file', 'remove'],
     values: () => ['yes', 'no', PLAIN_SVG, '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>', PNG_TEXT],
     // Random CSV files as the uploaded file: none is an image, each must be refused with a message.
     csv: { columns: ['name', 'email'], cells: () => ['Ada', 'ada@riverside.example', '<svg>', '\u0089PNG'], bulkRow: (i) => [`Bulk ${i}`, `bulk${i}@riverside.example`] },
     // The base "csv" value is sent as the file part of a multipart body: a real SVG logo.
-    bases: async () => [[['csv', PLAIN_SVG]], [['remove', 'yes']]],
+    bases: async () => [[['csv', PLAIN_SVG]]],
     effect: async ({ app, res, events }) => {
       must(locationOf(res) === '/admin/settings', `unexpected redirect ${locationOf(res)}`);
       const logo = await app.db.selectFrom('organisation_logo').select('sha256').executeTakeFirst();
       const [changed] = one(events, 'settings.logo_changed');
       if (changed) must(logo?.sha256 === (JSON.parse(changed.details) as { sha256: string }).sha256, 'the audited logo is not the one kept');
+    },
+    notice: true,
+  },
+  'POST /admin/settings/logo/remove': {
+    target: asAdmin, values: () => [],
+    effect: async ({ app, res, events }) => {
+      must(locationOf(res) === '/admin/settings', `unexpected redirect ${locationOf(res)}`);
+      const logo = await app.db.selectFrom('organisation_logo').select('sha256').executeTakeFirst();
       if (one(events, 'settings.logo_removed').length) must(!logo, 'the logo removal was audited but a logo is kept');
     },
     notice: true,
   },
   'POST /admin/users/:id/unlock': {
-    target: asAdmin, fields: () => [], values: () => [],
+    target: asAdmin, values: () => [],
     // A failed sign-in first, so each run has something to unlock.
     params: async () => {
       await signIn(newAgent(t.app), 'victim@riverside.example', 'not the password');
@@ -83,4 +88,4 @@ export const SETTINGS_SPECS: Record<string, Spec> = {
     },
     notice: true,
   },
-};
+});
