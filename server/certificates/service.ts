@@ -61,9 +61,11 @@ export async function certificateData(db: Kysely<DB>, training: Training, baseUr
   return {
     orgName, learnerName: cert.learner_name, courseTitle: cert.course_title, courseVersion: cert.course_version,
     contentHash: completion.content_hash, completedOn: formatDay(training.dayOf(completion.completed_at)), validUntil: formatDay(completion.valid_until),
-    score: completion.score, source: completion.source, code: cert.code, verifyUrl: `${baseUrl}/verify/${cert.code}`, issuedAt: new Date(cert.issued_at),
+    how: training.sourceInWords({ source: completion.source, score: completion.score }, 'certificate'), code: cert.code, verifyUrl: `${baseUrl}/verify/${cert.code}`, issuedAt: new Date(cert.issued_at),
     attestation: attestation
-      ? `Attested to the ${attestation.policy_title} (version ${attestation.policy_version}) on ${formatDay(training.dayOf(attestation.attested_at))}, signed "${attestation.typed_name}"`
+      // The name as it is on record (the certificate's), not as it was typed: typing may differ in case,
+      // spacing, apostrophes or accents, and the certificate prints one name.
+      ? `Attested to the ${attestation.policy_title} (version ${attestation.policy_version}) on ${formatDay(training.dayOf(attestation.attested_at))}, signed "${cert.learner_name}"`
       : null,
   };
 }
