@@ -103,14 +103,14 @@ function extent(fonts: DocumentFonts, face: Face, runs: Run[]): { ascent: number
 }
 
 /**
- * Draws lines of text inside [x, x + width], centred or aligned to the reading direction's start, with
+ * Draws lines of text inside [x, x + width], centred, aligned to the reading direction's start or left, with
  * each run in its own font and right-to-left runs in their place. Each line takes the height of the
  * tallest font in it (ascent to descent, as PDF readers box it), so lines never overlap whatever fonts
  * they mix. Returns the height used.
  */
 export function drawLines(
   doc: PDFKit.PDFDocument, fonts: DocumentFonts, face: Face, lines: string[], size: number, x: number, top: number, width: number,
-  align: 'center' | 'start', color = '#1b1f24',
+  align: 'center' | 'start' | 'left', color = '#1b1f24',
 ): number {
   const rtl = isRtlParagraph(lines.join(' '));
   let y = top;
@@ -118,7 +118,7 @@ export function drawLines(
     const runs = lineRuns(line, face, rtl);
     const widths = runs.map((r) => runWidth(fonts, face, r, size));
     const total = widths.reduce((a, b) => a + b, 0);
-    let cursor = align === 'center' ? x + (width - total) / 2 : rtl ? x + width - total : x;
+    let cursor = align === 'center' ? x + (width - total) / 2 : align === 'start' && rtl ? x + width - total : x;
     const { ascent, descent } = extent(fonts, face, runs);
     const baseline = y + ascent * size;
     runs.forEach((run, k) => {

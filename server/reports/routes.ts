@@ -165,7 +165,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const lines = await loadEvidence().evidenceLines(db, training, catalogue, ids);
     return {
       parsed,
-      pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: config.orgName, people: ids.length, lines },
+      pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: config.orgName, timeZone: config.timeZone, people: ids.length, lines },
     };
   };
 
