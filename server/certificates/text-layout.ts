@@ -1,18 +1,32 @@
 import { DocumentFonts, type Face } from './fonts';
 import { isRtlParagraph, lineRuns, mirrored, needsManualMirroring, type Run } from './text-runs';
 
-// fontkit's default shaping, asked for explicitly: with features pdfkit lays out a whole run at once
-// (without, it lays out word by word, which puts the words of a right-to-left name in the wrong order).
+// fontkit's default shaping, asked for explicitly: with features pdfkit lays out a whole run at once.
+// Without, it lays out word by word (caching each word for the document), which is faster and right for
+// left-to-right runs, but puts the words of a right-to-left run in the wrong order.
 const SHAPE: PDFKit.Mixins.OpenTypeFeatures[] = [];
 
 const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
 const BREAK_AROUND = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
 
+// Widths at 1 pt by font and text, for the whole process: glyphs scale linearly with size (PDF text is
+// not hinted) and a font's widths are the same in every document, so each certificate's fixed phrases
+// and a name's pieces are laid out for measuring once. Emptied when it grows past a bound, as names vary.
+const unitWidths = new Map<string, number>();
+const MAX_CACHED = 20_000;
+
 /** Width in points of one run at `size`. */
 function runWidth(fonts: DocumentFonts, face: Face, run: Run, size: number): number {
-  const font = fonts.get(run.family, face);
   const text = needsManualMirroring(run) ? mirrored(run.text) : run.text;
-  return (font.layout(text, SHAPE).advanceWidth / font.unitsPerEm) * size;
+  const key = `${run.family}-${face}:${text}`;
+  let unit = unitWidths.get(key);
+  if (unit === undefined) {
+    const font = fonts.get(run.family, face);
+    unit = font.layout(text, SHAPE).advanceWidth / font.unitsPerEm;
+    if (unitWidths.size >= MAX_CACHED) unitWidths.clear();
+    unitWidths.set(key, unit);
+  }
+  return unit * size;
 }
 
 /** Width in points of a line of text at `size`, with each character in its font. */
@@ -45,21 +59,27 @@ function pieces(text: string): string[] {
 /** `text` broken into lines no wider than `width` at `size` (greedy, in reading order). */
 export function wrap(fonts: DocumentFonts, face: Face, text: string, size: number, width: number): string[] {
   const rtl = isRtlParagraph(text);
-  const fits = (s: string) => lineWidth(fonts, face, s.trimEnd(), size, rtl) <= width;
+  const w = (s: string) => lineWidth(fonts, face, s, size, rtl);
+  // A line's width is taken as the sum of its pieces' (each measured once, and cached): pieces meet at
+  // spaces or CJK characters, where fonts neither kern nor join. Measuring every candidate line whole
+  // made a 200-character name take seconds. The width of a line ending in a space leaves the space out.
   const lines: string[] = [];
   let line = '';
+  let lineW = 0;
+  const fits = (piece: string) => lineW + w(piece.trimEnd()) <= width;
+  const push = () => { if (line.trim()) lines.push(line.trimEnd()); line = ''; lineW = 0; };
+  const add = (piece: string) => { line += piece; lineW += w(piece); };
   for (const piece of pieces(text)) {
-    if (fits(line + piece)) { line += piece; continue; }
-    if (line.trim()) lines.push(line.trimEnd());
-    line = '';
-    if (fits(piece)) { line = piece; continue; }
+    if (fits(piece)) { add(piece); continue; }
+    push();
+    if (fits(piece)) { add(piece); continue; }
     // Longer than a whole line: cut it between graphemes.
     for (const { segment } of graphemes.segment(piece)) {
-      if (line && !fits(line + segment)) { lines.push(line.trimEnd()); line = ''; }
-      line += segment;
+      if (line && !fits(segment)) push();
+      add(segment);
     }
   }
-  if (line.trim()) lines.push(line.trimEnd());
+  push();
   return lines.length ? lines : [''];
 }
 
@@ -125,7 +145,7 @@ export function drawLines(
       const name = `${run.family}-${face}`;
       doc.registerFont(name, fonts.get(run.family, face));
       doc.font(name).fontSize(size).fillColor(color)
-        .text(needsManualMirroring(run) ? mirrored(run.text) : run.text, cursor, baseline, { lineBreak: false, baseline: 'alphabetic', features: SHAPE });
+        .text(needsManualMirroring(run) ? mirrored(run.text) : run.text, cursor, baseline, { lineBreak: false, baseline: 'alphabetic', features: run.rtl ? SHAPE : undefined });
       cursor += widths[k]!;
     });
     y = baseline + descent * size + size * 0.1;

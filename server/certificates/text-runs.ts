@@ -62,9 +62,14 @@ export function familiesOf(chars: string[], face: Face): Family[] {
   return out as Family[];
 }
 
+// Characters that can make text right to left: Hebrew, Arabic, Syriac, Thaana, NKo… and their
+// presentation forms, the right-to-left marks and embeddings, and the supplementary right-to-left blocks.
+// Text without any is all left to right, and most text on a certificate is: it skips the bidi algorithm.
+const MAYBE_RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u200f\u202b\u202e\u2067\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+
 /** Whether a paragraph reads right to left: its first strong character decides (Unicode bidi, rules P2–P3). */
 export function isRtlParagraph(text: string): boolean {
-  return bidi.getEmbeddingLevels(text, 'auto').paragraphs[0]?.level === 1;
+  return MAYBE_RTL.test(text) && bidi.getEmbeddingLevels(text, 'auto').paragraphs[0]?.level === 1;
 }
 
 /**
@@ -73,7 +78,7 @@ export function isRtlParagraph(text: string): boolean {
  * mirrored when it is drawn (see text-layout.ts).
  */
 export function lineRuns(line: string, face: Face, rtlParagraph: boolean): Run[] {
-  const levels = bidi.getEmbeddingLevels(line, rtlParagraph ? 'rtl' : 'ltr').levels;
+  const levels = !rtlParagraph && !MAYBE_RTL.test(line) ? new Uint8Array(line.length) : bidi.getEmbeddingLevels(line, rtlParagraph ? 'rtl' : 'ltr').levels;
   const chars: string[] = [];
   const charLevels: number[] = [];
   let index = 0;
