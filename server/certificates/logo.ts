@@ -1,4 +1,11 @@
-import SVGtoPDF from 'svg-to-pdfkit';
+import { createRequire } from 'node:module';
+
+interface SvgToPdfOptions { width: number; height: number; preserveAspectRatio: string; assumePt: boolean }
+/** svg-to-pdfkit's one export (its README's signature); the package ships no types. */
+type SvgToPdf = (doc: PDFKit.PDFDocument, svg: string, x: number, y: number, options: SvgToPdfOptions) => void;
+// Loaded where it is first needed, not at start-up; typed here as the package has no declarations.
+let svgToPdf: SvgToPdf | undefined;
+const loadSvgToPdf = (): SvgToPdf => (svgToPdf ??= createRequire(__filename)('svg-to-pdfkit') as SvgToPdf);
 
 /** The organisation's logo as the settings store it: PNG bytes or SVG text. */
 export interface Logo {
@@ -19,7 +26,7 @@ export function drawLogo(doc: PDFKit.PDFDocument, logo: Logo, x: number, y: numb
     if (logo.type === 'png') {
       doc.image(Buffer.from(logo.data.buffer, logo.data.byteOffset, logo.data.byteLength), x, y, { fit: [width, height], align: 'center', valign: 'center' });
     } else {
-      SVGtoPDF(doc, Buffer.from(logo.data).toString('utf8'), x, y, { width, height, preserveAspectRatio: 'xMidYMid meet', assumePt: true });
+      loadSvgToPdf()(doc, Buffer.from(logo.data).toString('utf8'), x, y, { width, height, preserveAspectRatio: 'xMidYMid meet', assumePt: true });
     }
   } finally {
     doc.endMarkedContent();
