@@ -46,6 +46,7 @@ export interface EvidencePack {
 }
 
 const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/u;
+const PLAIN = /^[\u0020-\u007e\u00a0-\u017f]*$/u;
 
 /** People looked up per query: a slice of work small enough to let other requests in between. */
 const SLICE = 200;
@@ -202,7 +203,14 @@ export async function writeEvidencePdf(pack: EvidencePack, out: Writable): Promi
   const latin = fonts.get('latin', 'regular');
   // Cells DejaVu cannot print alone (CJK) or that read right to left go through the font fallback and
   // bidi layout of the certificates; the rest keep pdfkit's own, faster, text layout.
-  const needsFallback = (s: string) => RTL.test(s) || [...s].some((ch) => !latin.hasGlyphForCodePoint(ch.codePointAt(0)!));
+  // Most cells are ASCII or Latin-1 (dates, codes, most names), which DejaVu covers: no per-character look-up.
+  const covered = new Map<number, boolean>();
+  const inLatin = (cp: number) => {
+    let has = covered.get(cp);
+    if (has === undefined) covered.set(cp, (has = latin.hasGlyphForCodePoint(cp)));
+    return has;
+  };
+  const needsFallback = (s: string) => !PLAIN.test(s) && (RTL.test(s) || [...s].some((ch) => !inLatin(ch.codePointAt(0)!)));
   const SIZE = 7.5;
   const row = (cells: string[], bold: boolean) => {
     const face = bold ? 'bold' : 'regular';
@@ -218,10 +226,19 @@ export async function writeEvidencePdf(pack: EvidencePack, out: Writable): Promi
     const top = doc.y;
     let x = 40;
     add('P', () => {
+      // Font and colour set once per row (each setting is written into the page), again only after a
+      // cell drawn through the fallback, which changes them.
+      let set = false;
       for (const [i, c] of laid.entries()) {
-        // Left-aligned like every other cell of this left-to-right table, right-to-left names included.
-        if (c.lines) drawLines(doc, fonts, face, c.lines, SIZE, x, top, c.width, 'left');
-        else doc.font(bold ? 'bold' : 'body').fontSize(SIZE).fillColor('#1b1f24').text(c.text, x, top, { width: c.width });
+        if (c.lines) {
+          // Left-aligned like every other cell of this left-to-right table, right-to-left names included.
+          drawLines(doc, fonts, face, c.lines, SIZE, x, top, c.width, 'left');
+          set = false;
+        } else {
+          if (!set) doc.font(bold ? 'bold' : 'body').fontSize(SIZE).fillColor('#1b1f24');
+          set = true;
+          doc.text(c.text, x, top, { width: c.width });
+        }
         x += cols[i]![2];
       }
     });
