@@ -23,6 +23,8 @@ const chars = (s: string) => [...s];
 export const SCRIPTS = {
   latin: { parts: ['Ardelle', 'Brannoch', 'Quintavia', 'O’Farrow', 'Mercy-Lou', 'Zoë', 'Łukaszewa', 'Dunmore', 'Ysolde', 'Péronne', 'Kestrell', 'van Aalder'], separator: ' ', quote: (p: string) => `“${p}”` },
   vietnamese: { parts: ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Vũ', 'Đặng', 'Thị', 'Văn', 'Hương', 'Thủy', 'Ánh', 'Quỳnh', 'Đức', 'Ngọc', 'Phượng', 'Khuê'], separator: ' ' },
+  greek: { parts: ['Αλεξάνδρα', 'Παπαδοπούλου', 'Νικηφόρος', 'Ευανθία', 'Καραγιάννης', 'Σταυρούλα', 'Δημητρίου'], separator: ' ', quote: (p: string) => `«${p}»` },
+  cyrillic: { parts: ['Ольга', 'Святослав', 'Ковальчук', 'Євгенія', 'Щербакова', 'Ярослав', 'Жданов'], separator: ' ', quote: (p: string) => `«${p}»` },
   chinese: { parts: chars('王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹秀英华明丽敏静芳娜强军磊洋勇艳杰娟涛超霞平刚桂'), separator: '' },
   japanese: { parts: ['山田', '佐藤', '鈴木', '高橋', '田中', '渡辺', 'はなこ', 'さくら', 'ゆうき', 'けんた', 'みどり', 'エミ', 'マリア', '翔太', '美咲'], separator: ' ' },
   korean: { parts: ['김', '이', '박', '최', '정', '민준', '서연', '지훈', '현수', '영미', '경진', '하은', '도윤', '수빈'], separator: ' ' },
