@@ -78,6 +78,19 @@ describe('certificate rendering', () => {
     expect(content).toMatch(/0 0 0 scn\n(?:[\d.]+ [\d.]+ [\d.]+ [\d.]+ re\n){100,}f\n/);
   });
 
+  test('the CJK, Arabic and Hebrew fonts are read only when a name needs them', async () => {
+    let render: typeof import('../../server/certificates/render') | undefined;
+    let fonts: typeof import('../../server/certificates/fonts') | undefined;
+    jest.isolateModules(() => {
+      render = jest.requireActual('../../server/certificates/render');
+      fonts = jest.requireActual('../../server/certificates/fonts');
+    });
+    await render!.renderCertificatePdf(cert('Zoë Αλέξανδρος Ольга Nguyễn'));
+    expect(fonts!.loadedFamilies().sort()).toEqual(['latin-bold', 'latin-regular']);
+    await render!.renderCertificatePdf(cert('김민준'));
+    expect(fonts!.loadedFamilies().sort()).toEqual(['kr-bold', 'latin-bold', 'latin-regular']);
+  });
+
   test('a certificate that cannot be drawn rejects instead of hanging', async () => {
     await expect(renderCertificatePdf(cert('Dee Done', { verifyUrl: `https://x.example/${'z'.repeat(5000)}` }))).rejects.toThrow(/too big/i);
   });
