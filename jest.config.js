@@ -20,4 +20,6 @@ module.exports = {
   // Each test file gets its own SQLite file; two workers fit this 2-core machine.
   maxWorkers: 2,
   testTimeout: 30000,
+  // Installs Debian's poppler-utils when missing: the PDF tests read documents back with it.
+  globalSetup: '<rootDir>/test/global-setup.cjs',
 };

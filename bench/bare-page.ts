@@ -20,8 +20,7 @@ export function barePage(d: CertificateData, out: Writable, preParsed = false): 
   doc.registerFont('body', fonts.regular).registerFont('bold', fonts.bold);
   doc.lineWidth(3).strokeColor('#084582').rect(24, 24, 744, 564).stroke();
   doc.lineWidth(1).strokeColor('#0b5cab').rect(32, 32, 728, 548).stroke();
-  const how = d.source === 'in-person' ? 'Recorded by an administrator for an in-person session'
-    : d.source === 'import' ? 'Imported from an earlier training record' : `Quiz score ${d.score ?? '—'}%`;
+  const how = d.how;
   type Line = [string, 'body' | 'bold', number, number, string?];
   const lines: Line[] = [
     [d.orgName, 'bold', 16, 62, '#084582'], ['Certificate of Completion', 'bold', 30, 92], ['This certifies that', 'body', 13, 148],

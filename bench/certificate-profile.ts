@@ -18,7 +18,7 @@ export function sampleCertificate(i: number): CertificateData {
   const code = `PR-${String(i).padStart(4, '0')}-M2XD-9WTA-H3NB`;
   return {
     orgName: 'Riverside General', learnerName: `${names[i % names.length]!} ${i}`, courseTitle: 'HIPAA & social media: privacy in every conversation', courseVersion: '2026.1',
-    contentHash: 'a'.repeat(64), completedOn: '14 Dec 2026', validUntil: '14 Dec 2027', score: 92, attestation: 'Attested to the policy v1.0', source: 'quiz',
+    contentHash: 'a'.repeat(64), completedOn: '14 Dec 2026', validUntil: '14 Dec 2027', how: 'Quiz score 92%', attestation: 'Attested to the policy v1.0',
     code, verifyUrl: `https://training.example/verify/${code}`, issuedAt: new Date('2026-12-14T15:00:00Z'),
   };
 }

@@ -71,7 +71,10 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     peopleImporter: new PeopleImporter(db, training.uow, clock),
     settings,
     // The organisation as settings say now (name, public address, logo), read at each download.
-    certificates: new Certificates(db, training, () => settings.current()),
+    certificates: new Certificates(db, training, async () => {
+      const [site, logo] = await Promise.all([settings.current(), settings.logoImage()]);
+      return { baseUrl: site.baseUrl, orgName: site.orgName, ...(logo ? { logo } : {}) };
+    }),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),

@@ -2,12 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Certificate, DB, User } from '../db/schema';
 import type { Training } from '../training/service';
 import type { CertificateData } from './render';
-import { certificateById, certificateData, loadCertificate, mayDownload, verifyCode, type Verification } from './service';
+import { certificateById, certificateData, type CertificateSite, loadCertificate, mayDownload, verifyCode, type Verification } from './service';
 
 /** The certificate reads the download, verify, admin and report routes need, built once by compose() so no route sees the database. */
 export class Certificates {
   constructor(
-    private readonly db: Kysely<DB>, private readonly training: Training, private readonly site: () => Promise<{ baseUrl: string; orgName: string }>,
+    private readonly db: Kysely<DB>, private readonly training: Training, private readonly site: () => Promise<CertificateSite>,
   ) {}
 
   /** A certificate with its completion and owner, or undefined. */
@@ -26,8 +26,7 @@ export class Certificates {
 
   /** What the PDF shows. */
   async data(cert: Certificate): Promise<CertificateData> {
-    const site = await this.site();
-    return certificateData(this.db, this.training, site.baseUrl, site.orgName, cert);
+    return certificateData(this.db, this.training, await this.site(), cert);
   }
 
   /** The public check of a typed code. */

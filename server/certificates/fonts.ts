@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
 // DejaVu Sans from the npm package dejavu-fonts-ttf covers Latin, Greek, Cyrillic and Vietnamese,
 // so "Nguyễn Thị Ánh" and "Zoë O'Brien-Łukasiewicz" print as typed. Read once per process.
@@ -9,11 +10,15 @@ export const FONT_BOLD = fs.readFileSync(require.resolve('dejavu-fonts-ttf/ttf/D
 /**
  * A font already parsed by fontkit. pdfkit 0.20 accepts one wherever it accepts font bytes ("Accept
  * already-parsed fontkit Font instances in doc.font() and registerFont", CHANGELOG 0.20.0) and only
- * needs `layout` to recognise it; the rest of the object is fontkit's business.
+ * needs `layout` to recognise it; the rest is what our own measuring and font choice read.
  */
 export interface ParsedFont {
   readonly postscriptName: string;
-  layout(text: string): unknown;
+  readonly unitsPerEm: number;
+  readonly ascent: number;
+  readonly descent: number;
+  layout(text: string, features?: string[]): { advanceWidth: number; glyphs: { id: number; codePoints: number[] }[] };
+  hasGlyphForCodePoint(codePoint: number): boolean;
 }
 
 declare global {
@@ -42,8 +47,6 @@ function parse(bytes: Buffer): ParsedFont {
   return font;
 }
 
-let parsed: { regular: ParsedFont; bold: ParsedFont } | undefined;
-
 /**
  * One document's view of a font parsed once per process (or worker thread). Handing pdfkit the TTF bytes
  * makes it parse the font again for every document, and fontkit then decodes cmap, GSUB, GPOS and hmtx
@@ -61,8 +64,95 @@ function forDocument(font: ParsedFont): ParsedFont {
   return Object.create(font, { _glyphs: { value: {}, writable: true } }) as ParsedFont;
 }
 
+/**
+ * A right-to-left font's view for one document. fontkit lays an Arabic or Hebrew run out in visual order
+ * (right to left, reversed), and a ligature (lam-alef, the Allah ligature) carries its characters in
+ * logical order. Text extraction (pdf.js, poppler) reverses a right-to-left run character by character
+ * to read it back, which would turn "الله" into "اهلل": so a ligature's characters are stored in visual
+ * order, which the extractor's reversal then puts back in reading order. Only right-to-left fonts get
+ * this, and within a document every use of them is right to left.
+ */
+function forRtlDocument(font: ParsedFont): ParsedFont {
+  const view = forDocument(font);
+  const fixed = new WeakSet<object>();
+  const layout = view.layout.bind(view);
+  view.layout = (text, features) => {
+    const run = layout(text, features);
+    for (const g of run.glyphs) {
+      if (g.codePoints.length > 1 && !fixed.has(g)) {
+        g.codePoints = [...g.codePoints].reverse();
+        fixed.add(g);
+      }
+    }
+    return run;
+  };
+  return view;
+}
+
+/** The font families a document may draw with; which one prints a character is chosen in text-runs.ts. */
+export type Family = 'latin' | 'arabic' | 'hebrew' | 'sc' | 'jp' | 'kr';
+export type Face = 'regular' | 'bold';
+
+/** The folder of font files inside a package whose `exports` names only its JavaScript entry. */
+const fontsOf = (pkg: string) => path.join(path.dirname(require.resolve(pkg)), '..', 'fonts');
+
+// Each family's files, from npm packages (all SIL Open Font License 1.1): DejaVu Sans for Latin, Greek,
+// Cyrillic and Vietnamese; Noto Naskh Arabic; Noto Sans Hebrew; Noto Sans CJK in its Simplified Chinese,
+// Japanese and Korean subsets (one font covering all three is not published on npm as OTF/TTF).
+const FILES: Record<Family, () => Record<Face, string>> = {
+  latin: () => ({ regular: require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'), bold: require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf') }),
+  arabic: () => ({ regular: path.join(fontsOf('@embedpdf/fonts-arabic'), 'NotoNaskhArabic-Regular.ttf'), bold: path.join(fontsOf('@embedpdf/fonts-arabic'), 'NotoNaskhArabic-Bold.ttf') }),
+  hebrew: () => ({ regular: path.join(fontsOf('@embedpdf/fonts-hebrew'), 'NotoSansHebrew-Regular.ttf'), bold: path.join(fontsOf('@embedpdf/fonts-hebrew'), 'NotoSansHebrew-Bold.ttf') }),
+  sc: () => ({ regular: path.join(fontsOf('@embedpdf/fonts-sc'), 'NotoSansHans-Regular.otf'), bold: path.join(fontsOf('@embedpdf/fonts-sc'), 'NotoSansHans-Bold.otf') }),
+  jp: () => ({ regular: path.join(fontsOf('@embedpdf/fonts-jp'), 'NotoSansJP-Regular.otf'), bold: path.join(fontsOf('@embedpdf/fonts-jp'), 'NotoSansJP-Bold.otf') }),
+  kr: () => ({ regular: path.join(fontsOf('@embedpdf/fonts-kr'), 'NotoSansKR-Regular.otf'), bold: path.join(fontsOf('@embedpdf/fonts-kr'), 'NotoSansKR-Bold.otf') }),
+};
+
+const RTL_FAMILIES: ReadonlySet<Family> = new Set(['arabic', 'hebrew']);
+
+// Parsed on first need, once per process or worker thread: the CJK files are 4 to 9 MB each, and most
+// certificates never need them, so a Latin name costs no CJK read or parse.
+const parsedFonts = new Map<string, ParsedFont>();
+
+/** A family's face, parsed once per process (never laid out itself: documents use views of it). */
+export function sharedFont(family: Family, face: Face): ParsedFont {
+  const key = `${family}-${face}`;
+  let font = parsedFonts.get(key);
+  if (!font) {
+    font = parse(key === 'latin-regular' ? FONT : key === 'latin-bold' ? FONT_BOLD : fs.readFileSync(FILES[family]()[face]));
+    parsedFonts.set(key, font);
+  }
+  return font;
+}
+
+/** Which families this process has parsed so far: lets tests check that a Latin name loads no CJK font. */
+export function loadedFamilies(): string[] {
+  return [...parsedFonts.keys()];
+}
+
+/** One document's fonts: each family's face is parsed (once per process) and viewed (once per document) on first use. */
+export class DocumentFonts {
+  private readonly views = new Map<string, ParsedFont>();
+
+  get(family: Family, face: Face): ParsedFont {
+    const key = `${family}-${face}`;
+    let view = this.views.get(key);
+    if (!view) {
+      const shared = sharedFont(family, face);
+      view = RTL_FAMILIES.has(family) ? forRtlDocument(shared) : forDocument(shared);
+      this.views.set(key, view);
+    }
+    return view;
+  }
+
+  /** The name a document registers this font under (see text-runs.ts drawLine). */
+  static nameOf(family: Family, face: Face): string {
+    return `${family}-${face}`;
+  }
+}
+
 /** DejaVu Sans and DejaVu Sans Bold for one new document (see forDocument). */
 export function documentFonts(): { regular: ParsedFont; bold: ParsedFont } {
-  parsed ??= { regular: parse(FONT), bold: parse(FONT_BOLD) };
-  return { regular: forDocument(parsed.regular), bold: forDocument(parsed.bold) };
+  const fonts = new DocumentFonts();
+  return { regular: fonts.get('latin', 'regular'), bold: fonts.get('latin', 'bold') };
 }

@@ -18,8 +18,8 @@ async function warmUp(): Promise<void> {
     const code = `PR-0000-0000-0000-${String(i).padStart(4, '0')}`;
     await renderCertificatePdf({
       orgName: 'Warm-up', learnerName: names[i % names.length]!, courseTitle: 'Warm-up course', courseVersion: '1', contentHash: 'f'.repeat(64),
-      completedOn: '1 Jan 2026', validUntil: '1 Jan 2027', score: 100, attestation: i % 2 ? 'Attested to the warm-up policy' : null,
-      source: i % 3 === 1 ? 'in-person' : 'quiz', code, verifyUrl: `https://example.invalid/verify/${code}`, issuedAt: new Date(0),
+      completedOn: '1 Jan 2026', validUntil: '1 Jan 2027', how: i % 3 === 1 ? 'Recorded by an administrator for an in-person session' : 'Quiz score 100%',
+      attestation: i % 2 ? 'Attested to the warm-up policy' : null, code, verifyUrl: `https://example.invalid/verify/${code}`, issuedAt: new Date(0),
     });
   }
 }

@@ -1,3 +1,4 @@
+import type { Logo } from './logo';
 import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
@@ -54,16 +55,21 @@ export async function mayDownload(db: Kysely<DB>, viewer: User, owner: User): Pr
   return inScope(await scopeFor(db, viewer), owner);
 }
 
-export async function certificateData(db: Kysely<DB>, training: Training, baseUrl: string, orgName: string, cert: Certificate): Promise<CertificateData> {
+/** The organisation a certificate speaks for: its name and logo, and the public address its QR code points at. */
+export interface CertificateSite { baseUrl: string; orgName: string; logo?: Logo }
+
+export async function certificateData(db: Kysely<DB>, training: Training, site: CertificateSite, cert: Certificate): Promise<CertificateData> {
   const store = certificateStore(db);
   const completion = (await store.completion(cert.completion_id))!;
   const attestation = completion.attestation_id ? await store.attestation(completion.attestation_id) : undefined;
   return {
-    orgName, learnerName: cert.learner_name, courseTitle: cert.course_title, courseVersion: cert.course_version,
+    orgName: site.orgName, ...(site.logo ? { logo: site.logo } : {}), learnerName: cert.learner_name, courseTitle: cert.course_title, courseVersion: cert.course_version,
     contentHash: completion.content_hash, completedOn: formatDay(training.dayOf(completion.completed_at)), validUntil: formatDay(completion.valid_until),
-    score: completion.score, source: completion.source, code: cert.code, verifyUrl: `${baseUrl}/verify/${cert.code}`, issuedAt: new Date(cert.issued_at),
+    how: training.sourceInWords({ source: completion.source, score: completion.score }, 'certificate'), code: cert.code, verifyUrl: `${site.baseUrl}/verify/${cert.code}`, issuedAt: new Date(cert.issued_at),
     attestation: attestation
-      ? `Attested to the ${attestation.policy_title} (version ${attestation.policy_version}) on ${formatDay(training.dayOf(attestation.attested_at))}, signed "${attestation.typed_name}"`
+      // The name as it is on record (the certificate's), not as it was typed: typing may differ in case,
+      // spacing, apostrophes or accents, and the certificate prints one name.
+      ? `Attested to the ${attestation.policy_title} (version ${attestation.policy_version}) on ${formatDay(training.dayOf(attestation.attested_at))}, signed "${cert.learner_name}"`
       : null,
   };
 }

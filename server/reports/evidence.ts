@@ -4,9 +4,11 @@ import { chunksOf } from '../db/chunks';
 import { stringify } from 'csv-stringify';
 import type { Catalogue } from '../content/catalogue';
 import type { Training } from '../training/service';
-import { formatDay } from '../dates';
+import { formatDate, formatDateTime } from '../dates';
 import { neutralise } from './csv-export';
-import { documentFonts } from '../certificates/fonts';
+import { DocumentFonts } from '../certificates/fonts';
+import { drawLogo, type Logo } from '../certificates/logo';
+import { drawLines, heightOf, wrap } from '../certificates/text-layout';
 import { Pacer } from '../pacer';
 import { sourceInWords } from '../training/present';
 import { groupBy } from '../training/status-index';
@@ -33,9 +35,16 @@ export interface EvidencePack {
   generatedAt: Date;
   generatedBy: string;
   orgName: string;
+  /** The organisation's logo, printed at the top of the first page when there is one. */
+  logo?: Logo;
+  /** The organisation's time zone (config TIME_ZONE): the pack's times are given in it, as pages give them. */
+  timeZone: string;
   people: number;
   lines: EvidenceLine[];
 }
+
+const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/u;
+const PLAIN = /^[\u0020-\u007e\u00a0-\u017f]*$/u;
 
 /** People looked up per query: a slice of work small enough to let other requests in between. */
 const SLICE = 200;
@@ -145,9 +154,9 @@ export async function writeEvidencePdf(pack: EvidencePack, out: Writable): Promi
   const written = new Promise<void>((resolve) => doc.once('end', () => { flush(); out.end(); resolve(); }));
   // Parsed once per process (see documentFonts): parsing the font files again for each pack held the
   // event loop at its start, and the shared decoded tables make layout faster.
-  const fonts = documentFonts();
-  doc.registerFont('body', fonts.regular);
-  doc.registerFont('bold', fonts.bold);
+  const fonts = new DocumentFonts();
+  doc.registerFont('body', fonts.get('latin', 'regular'));
+  doc.registerFont('bold', fonts.get('latin', 'bold'));
   const root = doc.struct('Document');
   doc.addStructure(root);
   const add = (type: 'H1' | 'P', draw: () => void) => {
@@ -157,7 +166,8 @@ export async function writeEvidencePdf(pack: EvidencePack, out: Writable): Promi
   };
   const para = (type: 'H1' | 'P', text: string, font: 'body' | 'bold', size: number) =>
     add(type, () => { doc.font(font).fontSize(size).fillColor('#1b1f24').text(text, { width: 712 }); });
-  const day = formatDay(pack.generatedAt.toISOString().slice(0, 10));
+  const generated = pack.generatedAt.toISOString();
+  const day = formatDate(generated, pack.timeZone);
   let pages = 1;
   const footer = () => {
     // Below the bottom margin, which would otherwise start a new page for it.
@@ -168,34 +178,68 @@ export async function writeEvidencePdf(pack: EvidencePack, out: Writable): Promi
     doc.endMarkedContent();
     doc.page.margins.bottom = margin;
   };
+  if (pack.logo) {
+    drawLogo(doc, pack.logo, 40, 40, 120, 36);
+    doc.y = 82;
+  }
   para('H1', `${pack.orgName}: ${pack.title}`, 'bold', 18);
   para('P', pack.scope, 'bold', 12);
   para('P', CITATION, 'body', 10);
-  para('P', `Generated ${pack.generatedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC by ${pack.generatedBy}. ${pack.people} people, ${pack.lines.length} lines.`, 'body', 10);
+  para('P', `Generated ${formatDateTime(generated, pack.timeZone)} by ${pack.generatedBy}. ${pack.people} people, ${pack.lines.length} lines.`, 'body', 10);
   doc.moveDown();
   const cols: [string, keyof EvidenceLine, number][] = [
     ['Employee', 'employeeId', 60], ['Name', 'name', 95], ['Course', 'course', 95], ['Completed', 'completedOn', 62], ['Valid until', 'validUntil', 62],
     ['How', 'source', 52], ['Score', 'score', 34], ['Content', 'contentVersion', 55], ['Attestation', 'attestation', 120], ['Certificate', 'certificate', 77],
   ];
-  const newPageIfBelow = (y: number) => {
-    if (doc.y <= y) return;
+  // The lowest a line of text may reach: the bottom margin. Anything that would pass it goes on a new
+  // page first, so pdfkit never breaks a page by itself in the middle of a row (which left pages empty).
+  const bottom = () => doc.page.height - doc.page.margins.bottom;
+  const newPage = () => {
     footer();
     doc.addPage();
     pages += 1;
   };
+  const latin = fonts.get('latin', 'regular');
+  // Cells DejaVu cannot print alone (CJK) or that read right to left go through the font fallback and
+  // bidi layout of the certificates; the rest keep pdfkit's own, faster, text layout.
+  // Most cells are ASCII or Latin-1 (dates, codes, most names), which DejaVu covers: no per-character look-up.
+  const covered = new Map<number, boolean>();
+  const inLatin = (cp: number) => {
+    let has = covered.get(cp);
+    if (has === undefined) covered.set(cp, (has = latin.hasGlyphForCodePoint(cp)));
+    return has;
+  };
+  const needsFallback = (s: string) => !PLAIN.test(s) && (RTL.test(s) || [...s].some((ch) => !inLatin(ch.codePointAt(0)!)));
+  const SIZE = 7.5;
   const row = (cells: string[], bold: boolean) => {
-    newPageIfBelow(540);
+    const face = bold ? 'bold' : 'regular';
+    doc.font(bold ? 'bold' : 'body').fontSize(SIZE);
+    const laid = cells.map((c, i) => {
+      const width = cols[i]![2] - 4;
+      if (!needsFallback(c)) return { text: c, width, height: doc.heightOfString(c, { width }) };
+      const lines = wrap(fonts, face, c, SIZE, width);
+      return { text: c, width, lines, height: heightOf(fonts, face, lines, SIZE) };
+    });
+    const height = Math.max(...laid.map((c) => c.height));
+    if (doc.y + height > bottom()) newPage();
     const top = doc.y;
     let x = 40;
-    let height = 0;
     add('P', () => {
-      doc.font(bold ? 'bold' : 'body').fontSize(7.5).fillColor('#1b1f24');
-      cells.forEach((c, i) => {
-        const w = cols[i]![2];
-        height = Math.max(height, doc.heightOfString(c, { width: w - 4 }));
-        doc.text(c, x, top, { width: w - 4 });
-        x += w;
-      });
+      // Font and colour set once per row (each setting is written into the page), again only after a
+      // cell drawn through the fallback, which changes them.
+      let set = false;
+      for (const [i, c] of laid.entries()) {
+        if (c.lines) {
+          // Left-aligned like every other cell of this left-to-right table, right-to-left names included.
+          drawLines(doc, fonts, face, c.lines, SIZE, x, top, c.width, 'left');
+          set = false;
+        } else {
+          if (!set) doc.font(bold ? 'bold' : 'body').fontSize(SIZE).fillColor('#1b1f24');
+          set = true;
+          doc.text(c.text, x, top, { width: c.width });
+        }
+        x += cols[i]![2];
+      }
     });
     doc.y = top + height + 4;
     doc.x = 40;
@@ -205,10 +249,11 @@ export async function writeEvidencePdf(pack: EvidencePack, out: Writable): Promi
     await pacer.pace();
     row(cols.map((c) => l[c[1]]), false);
   }
-  newPageIfBelow(520);
   doc.moveDown();
-  const closing = `End of the evidence: ${pack.lines.length} lines on ${pages} pages.`;
-  para('P', closing, 'body', 10);
+  doc.font('body').fontSize(10);
+  const closingHeight = doc.heightOfString(`End of the evidence: ${pack.lines.length} lines on ${pages + 1} pages.`, { width: 712 });
+  if (doc.y + closingHeight > bottom()) newPage();
+  para('P', `End of the evidence: ${pack.lines.length} lines on ${pages} pages.`, 'body', 10);
   footer();
   root.end();
   doc.end();

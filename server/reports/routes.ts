@@ -175,7 +175,10 @@ export function reportRoutes(deps: AppDeps): Router {
     const lines = await loadEvidence().evidenceLines(training, catalogue, ids);
     return {
       parsed, about,
-      pack: { title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`, orgName: (await deps.settings.current()).orgName, people: ids.length, lines },
+      pack: {
+        title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`,
+        ...(await deps.settings.organisation()), timeZone: deps.config.timeZone, people: ids.length, lines,
+      },
     };
   };
 

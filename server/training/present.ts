@@ -18,11 +18,12 @@ export interface SourceFacts {
  * - `result`: the learner's own transcript, in its score column ("92%", "In person", "—");
  * - `recorded-by`: the report's CSV export ("self (quiz)", "admin@… (in person)", "admin@… (import)");
  * - `evidence`: the evidence pack keeps the stored word ("quiz", "in-person", "import"), the one an
- *   auditor finds in the database.
- * (The certificate PDF has its own sentence in certificates/render.ts: certificates may not import
- * training at run time, as training already imports certificates.)
+ *   auditor finds in the database;
+ * - `certificate`: the certificate's sentence ("Quiz score 92%", "Recorded by an administrator for an
+ *   in-person session"). Certificates may not import training at run time (training imports
+ *   certificates), so they get it through Training.sourceInWords.
  */
-export type SourceStyle = 'how' | 'result' | 'recorded-by' | 'evidence';
+export type SourceStyle = 'how' | 'result' | 'recorded-by' | 'evidence' | 'certificate';
 
 /** The one place a completion's source becomes words. */
 export function sourceInWords(c: SourceFacts, style: SourceStyle): string {
@@ -37,6 +38,9 @@ export function sourceInWords(c: SourceFacts, style: SourceStyle): string {
       return c.source === 'quiz' ? 'self (quiz)' : c.source === 'in-person' ? `${recorder} (in person)` : c.source === 'import' ? `${recorder} (import)` : '';
     case 'evidence':
       return c.source ?? '';
+    case 'certificate':
+      return c.source === 'in-person' ? 'Recorded by an administrator for an in-person session'
+        : c.source === 'import' ? 'Imported from an earlier training record' : `Quiz score ${c.score ?? '—'}%`;
   }
 }
 

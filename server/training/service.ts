@@ -11,6 +11,7 @@ import { StatusIndex } from './status-index';
 import { certificatesOf } from '../certificates/service';
 import { completionStore } from './store';
 import { personTraining, type PersonTraining } from './summary';
+import { sourceInWords, type SourceFacts, type SourceStyle } from './present';
 
 /** Everything needed to decide assignments: the database, the clock and the organisation's rules. */
 export class Training {
@@ -34,6 +35,11 @@ export class Training {
 
   dayOf(iso: string): string {
     return dayInZone(new Date(iso), this.config.timeZone);
+  }
+
+  /** present.ts sourceInWords, for folders that may not import training at run time (certificates). */
+  sourceInWords(c: SourceFacts, style: SourceStyle): string {
+    return sourceInWords(c, style);
   }
 
   /**

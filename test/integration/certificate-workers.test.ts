@@ -49,7 +49,7 @@ function cert(i: number, extra: Partial<CertificateData> = {}): CertificateData 
   const code = `PR-${String(i).padStart(4, '0')}-WRKR-TEST-0000`;
   return {
     orgName: 'Riverside General', learnerName: `${NAMES[i % NAMES.length]!} ${i}`, courseTitle: 'HIPAA & social media', courseVersion: '2026.1', contentHash: null,
-    completedOn: '2 Nov 2026', validUntil: '2 Nov 2027', score: 80 + (i % 20), attestation: null, source: 'quiz', code,
+    completedOn: '2 Nov 2026', validUntil: '2 Nov 2027', how: `Quiz score ${80 + (i % 20)}%`, attestation: null, code,
     verifyUrl: `http://127.0.0.1:3000/verify/${code}`, issuedAt: new Date(Date.UTC(2026, 10, 2, 14, i % 60)), ...extra,
   };
 }
@@ -165,7 +165,7 @@ describe('certificate ZIP on worker threads (compiled build)', () => {
       const { certificateRenderer } = require(${JSON.stringify(path.join(dir, 'out/server/certificates/render-pool.js'))});
       async function* items() {
         for (let i = 0; i < 4; i += 1) yield { name: i + '.pdf', data: { orgName: 'Riverside General', learnerName: 'Dee Done', courseTitle: 'HIPAA', courseVersion: '1',
-          contentHash: null, completedOn: '2 Nov 2026', validUntil: '2 Nov 2027', score: 90, attestation: null, source: 'quiz', code: 'PR-' + i,
+          contentHash: null, completedOn: '2 Nov 2026', validUntil: '2 Nov 2027', how: 'Quiz score 90%', attestation: null, code: 'PR-' + i,
           verifyUrl: 'http://127.0.0.1:3000/verify/PR-' + i, issuedAt: new Date(0) } };
       }
       const pool = certificateRenderer();

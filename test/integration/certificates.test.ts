@@ -74,6 +74,15 @@ describe('completion and certificate', () => {
     expect(second.text).toBe(first.text);
   });
 
+  test('the signed line prints the name as it is on record, not as it was typed', async () => {
+    const { agent, id } = await person('thu@riverside.example', 'Trần Thị Thu');
+    await completeCourse(agent, course, 'trần  thị thu', t.clock);
+    const { text } = await downloadPdf(agent, `/certificates/${(await certificateOf(id)).id}.pdf`);
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain('signed "Trần Thị Thu"');
+    expect(flat).not.toContain('trần');
+  });
+
   test.each([['José Ñúñez'], ['Nguyễn Thị Ánh'], ['Αλέξανδρος Παπαδόπουλος'], ['Ольга Смирнова']])('the name %s prints as typed', async (name) => {
     const { agent, id } = await person('n@riverside.example', name);
     await completeCourse(agent, course, name, t.clock);

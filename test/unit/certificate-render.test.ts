@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { inflateSync } from 'node:zlib';
 import { pdfText } from '../helpers/pdf-text';
 import { renderCertificate, renderCertificatePdf, type CertificateData } from '../../server/certificates/render';
+import { sourceInWords } from '../../server/training/present';
 
 // The fonts are parsed once per process and shared by every document (fonts.ts). Jest gives each test
 // file fresh modules, so the first render below is what a new process would produce.
@@ -9,7 +10,7 @@ import { renderCertificate, renderCertificatePdf, type CertificateData } from '.
 function cert(learnerName: string, extra: Partial<CertificateData> = {}): CertificateData {
   return {
     orgName: 'Riverside General', learnerName, courseTitle: 'HIPAA & social media: privacy in every conversation', courseVersion: '2026.1', contentHash: 'c'.repeat(64),
-    completedOn: '2 Nov 2026', validUntil: '2 Nov 2027', score: 100, attestation: 'Attested to Social Media and Patient Privacy Policy v1.0 on 2 Nov 2026', source: 'quiz',
+    completedOn: '2 Nov 2026', validUntil: '2 Nov 2027', how: sourceInWords({ source: 'quiz', score: 100 }, 'certificate'), attestation: 'Attested to Social Media and Patient Privacy Policy v1.0 on 2 Nov 2026',
     code: 'PR-7KQ4-M2XD-9WTA-H3NB', verifyUrl: 'http://127.0.0.1:3000/verify/PR-7KQ4-M2XD-9WTA-H3NB', issuedAt: new Date(Date.UTC(2026, 10, 2, 14)), ...extra,
   };
 }
@@ -44,11 +45,11 @@ describe('certificate rendering', () => {
       'Certificate code: PR-7KQ4-M2XD-9WTA-H3NB', 'Check this certificate at http://127.0.0.1:3000/verify/PR-7KQ4-M2XD-9WTA-H3NB', '45 CFR 164.530(j)', '45 CFR 164.530(b)']) {
       expect(quiz).toContain(s);
     }
-    const inPerson = await text(await renderCertificatePdf(cert('Dee Done', { source: 'in-person', score: null, attestation: null, contentHash: null })));
+    const inPerson = await text(await renderCertificatePdf(cert('Dee Done', { how: sourceInWords({ source: 'in-person', score: null }, 'certificate'), attestation: null, contentHash: null })));
     expect(inPerson).toContain('Recorded by an administrator for an in-person session');
     expect(inPerson).toContain('Course version 2026.1 Completed');
     expect(inPerson).not.toContain('Quiz score');
-    expect(await text(await renderCertificatePdf(cert('Dee Done', { source: 'import', score: null })))).toContain('Imported from an earlier training record');
+    expect(await text(await renderCertificatePdf(cert('Dee Done', { how: sourceInWords({ source: 'import', score: null }, 'certificate') })))).toContain('Imported from an earlier training record');
   });
 
   test('streamed and in-memory renders are the same bytes, every time; tagged, titled, both faces embedded, vector QR', async () => {
@@ -75,6 +76,19 @@ describe('certificate rendering', () => {
       .map((m) => { try { return inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1'); } catch { return ''; } }).join('\n');
     expect(content).toMatch(/\/Artifact <<\s*\/Type \/Layout\s*>> BDC/);
     expect(content).toMatch(/0 0 0 scn\n(?:[\d.]+ [\d.]+ [\d.]+ [\d.]+ re\n){100,}f\n/);
+  });
+
+  test('the CJK, Arabic and Hebrew fonts are read only when a name needs them', async () => {
+    let render: typeof import('../../server/certificates/render') | undefined;
+    let fonts: typeof import('../../server/certificates/fonts') | undefined;
+    jest.isolateModules(() => {
+      render = jest.requireActual('../../server/certificates/render');
+      fonts = jest.requireActual('../../server/certificates/fonts');
+    });
+    await render!.renderCertificatePdf(cert('Zoë Αλέξανδρος Ольга Nguyễn'));
+    expect(fonts!.loadedFamilies().sort()).toEqual(['latin-bold', 'latin-regular']);
+    await render!.renderCertificatePdf(cert('김민준'));
+    expect(fonts!.loadedFamilies().sort()).toEqual(['kr-bold', 'latin-bold', 'latin-regular']);
   });
 
   test('a certificate that cannot be drawn rejects instead of hanging', async () => {

@@ -12,7 +12,7 @@ function cert(i: number, extra: Partial<CertificateData> = {}): CertificateData 
   const code = `PR-${String(i).padStart(4, '0')}-TEST-ZIPS-0000`;
   return {
     orgName: 'Riverside General', learnerName: `Learner ${i}`, courseTitle: 'HIPAA & social media', courseVersion: '2026.1', contentHash: 'b'.repeat(64),
-    completedOn: '2 Nov 2026', validUntil: '2 Nov 2027', score: 90, attestation: null, source: 'quiz', code,
+    completedOn: '2 Nov 2026', validUntil: '2 Nov 2027', how: 'Quiz score 90%', attestation: null, code,
     verifyUrl: `http://127.0.0.1:3000/verify/${code}`, issuedAt: new Date(Date.UTC(2026, 10, 2, 14, i % 60)), ...extra,
   };
 }
@@ -104,7 +104,7 @@ describe('certificate ZIP', () => {
 
   test('real certificates in-process: every entry is a PDF that parses back with its own name and code', async () => {
     const names = ['Nguyễn Thị Ánh', 'Αλέξανδρος Παπαδόπουλος', 'Ольга Смирнова', "Zoë O'Brien-Łukasiewicz"];
-    const { items } = source(4, (i) => cert(i, { learnerName: names[i]!, attestation: `Attested to the policy v1.${i}`, source: i === 3 ? 'in-person' : 'quiz' }));
+    const { items } = source(4, (i) => cert(i, { learnerName: names[i]!, attestation: `Attested to the policy v1.${i}`, how: i === 3 ? 'Recorded by an administrator for an in-person session' : 'Quiz score 90%' }));
     const { out, bytes } = sink();
     expect(await writeCertificateZip(items, out, inProcessRenderer)).toBe(4);
     const entries = storedZipEntries(bytes());

@@ -15,6 +15,7 @@ describe('sourceInWords: one vocabulary for how a completion came about', () => 
     ['result', ['92%', 'In person', '—', '88%']],
     ['recorded-by', ['self (quiz)', 'admin@riverside.example (in person)', 'ada@riverside.example (import)', 'admin (import)']],
     ['evidence', ['quiz', 'in-person', 'import', 'import']],
+    ['certificate', ['Quiz score 92%', 'Recorded by an administrator for an in-person session', 'Imported from an earlier training record', 'Imported from an earlier training record']],
   ];
   test.each(cases)('%s', (style, expected) => {
     expect([quiz, inPerson, imported, importedWithScore].map((c) => sourceInWords(c, style))).toEqual(expected);
