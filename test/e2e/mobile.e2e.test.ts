@@ -37,6 +37,8 @@ const EXCLUDED: Record<string, string> = {
   'GET /reports/certificates.zip': 'a ZIP download',
   'GET /reports/evidence.pdf': 'a PDF download',
   'GET /reports/evidence.csv': 'a CSV download',
+  'GET /settings/logo': 'the logo image itself; the header that shows it is checked on every page',
+  'GET /resume': 'shown once, after signing in again when a form was refused because the session had ended (test/unit/signed-out.test.ts, quiz-answers e2e); otherwise a redirect',
 };
 
 /** Each page route and the name under which this file checks it. */
@@ -66,10 +68,11 @@ const VISITED: Record<string, string> = {
   'GET /admin/import': 'import',
   'GET /admin/completions/import': 'completions-import',
   'GET /admin/audit': 'audit-log',
+  'GET /admin/settings': 'settings',
 };
 
 /** Page states that no GET route names on its own: answers to a POST, and the error pages. */
-const STATES = ['import-errors', 'import-done', 'error-404', 'setup-gone'];
+const STATES = ['import-errors', 'import-done', 'error-404', 'setup-gone', 'quiz-question'];
 
 let server: Server;
 let browser: Browser;
@@ -190,6 +193,7 @@ describe('phones: 320 and 390 px', () => {
     await page.getByRole('button', { name: 'Start the quiz' }).click();
     await page.waitForURL(/\/quiz\/attempts\/\d+$/);
     await check(page, 'quiz');
+    await visit(page, `${new URL(page.url()).pathname}?q=2`, 'quiz-question');
     // Submitted over HTTP with the right answers, so the result leads on to the attestation.
     const attemptPath = new URL(page.url()).pathname;
     const html = await (await page.request.get(`${server.baseUrl}${attemptPath}`)).text();
@@ -243,6 +247,7 @@ describe('phones: 320 and 390 px', () => {
     await visit(page, '/reports', 'report');
     await expect(page.getByRole('link', { name: LONG.manager }).isVisible()).resolves.toBe(true);
     await visit(page, '/admin/audit', 'audit-log');
+    await visit(page, '/admin/settings', 'settings');
     await visit(page, '/admin/completions/import', 'completions-import');
     await visit(page, '/admin/import', 'import');
     const header = 'employee_id,email,name,role,department,manager_email,hire_date';

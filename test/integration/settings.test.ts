@@ -4,6 +4,7 @@ import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
 import { PLAIN_SVG, solidPng } from '../helpers/images';
 import { completeCourse, passCourseQuiz } from '../helpers/learner';
 import { downloadPdf } from '../helpers/pdf';
+import { pixelAt } from '../helpers/raster';
 
 // Issue 14: settings in the app. An admin changes the organisation name, logo, contacts, the policy
 // text signed at attestation and the public address; pages, certificates and evidence packs follow at
@@ -203,6 +204,21 @@ describe('logo', () => {
     expect((await admin.get('/')).text).not.toContain('brand-logo');
     expect(await t.services.settings.organisation()).toEqual({ orgName: 'Lakeside Regional Health' });
     expect(await events('settings.logo_removed')).toHaveLength(1);
+  });
+
+  test('a logo uploaded in settings prints at the top of the next certificate and evidence pack', async () => {
+    const cert = await t.db.selectFrom('certificates').select(['id']).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const learner = await t.db.selectFrom('users').select('id').where('email', '=', 'lena@riverside.example').executeTakeFirstOrThrow();
+    const orange: [number, number, number] = [240, 120, 20];
+    const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= 8);
+    const certificate = async () => (await downloadPdf(admin, `/certificates/${cert.id}.pdf`)).bytes;
+    const pack = async () => (await downloadPdf(admin, `/reports/evidence.pdf?person=${learner.id}`)).bytes;
+    // Before: white where the logo goes (the certificate's logo box is centred at the top, the pack's at its top left).
+    expect(near(await pixelAt(await certificate(), 396, 72), orange)).toBe(false);
+    expect(near(await pixelAt(await pack(), 100, 58), orange)).toBe(false);
+    expect((await uploadLogo(admin, solidPng(40, 20, orange), 'logo.png', 'image/png')).status).toBe(303);
+    expect(near(await pixelAt(await certificate(), 396, 72), orange)).toBe(true);
+    expect(near(await pixelAt(await pack(), 100, 58), orange)).toBe(true);
   });
 });
 

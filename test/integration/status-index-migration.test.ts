@@ -37,7 +37,7 @@ describe('migration 0010: the status index table is named status_index', () => {
       }).execute();
       await old.insertInto('training_status').values(row).execute();
 
-      expect(await migrateToLatest(database.db)).toEqual(['0010_status_index_name']);
+      expect((await migrateToLatest(database.db))[0]).toBe('0010_status_index_name');
 
       expect(await database.db.selectFrom('status_index').selectAll().execute()).toEqual([row]);
       const names = (await sql<{ name: string; type: string }>`select name, type from sqlite_master where name like '%status%'`.execute(database.db)).rows;
