@@ -51,6 +51,10 @@ export function heavy(work: HeavyWork, what: 'export' | 'import'): RequestHandle
       next(new HttpError(429, message));
       return;
     }
+    // 'finish' is when the last byte went to the socket: a client that reads the end and at once asks
+    // again must find the place free ('close' can come a moment after its next request arrives).
+    // 'close' covers a connection dropped before the answer finished.
+    res.once('finish', started.release);
     res.once('close', started.release);
     next();
   };
