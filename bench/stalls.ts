@@ -33,13 +33,19 @@ export function importCsv(rows: number, prefix = 'imp'): string {
   return lines.join('\n');
 }
 
-export async function postImport(base: string, cookie: string, csv: string): Promise<Response> {
+/**
+ * Posts a people import and reads the whole answer: the import keeps its heavy-work place until its
+ * page (every new person's link, for 20,000 rows megabytes of HTML) is delivered, so an unread answer
+ * would hold that place and make a later export look refused.
+ */
+export async function postImport(base: string, cookie: string, csv: string): Promise<{ status: number; text: string }> {
   const page = await fetch(`${base}/admin/import`, { headers: { cookie } });
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
   const form = new FormData();
   form.append('_csrf', csrf);
   form.append('file', new Blob([csv], { type: 'text/csv' }), 'staff.csv');
-  return fetch(`${base}/admin/import`, { method: 'POST', body: form, headers: { cookie }, redirect: 'manual' });
+  const res = await fetch(`${base}/admin/import`, { method: 'POST', body: form, headers: { cookie }, redirect: 'manual' });
+  return { status: res.status, text: await res.text() };
 }
 
 export async function measureStalls(tools: StallTools): Promise<StallResult[]> {
