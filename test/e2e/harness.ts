@@ -82,6 +82,13 @@ export async function startServer(extraEnv: Record<string, string> = {}, existin
 }
 
 /** Debian's Chromium, headless, with a fresh profile and nothing that phones home. */
+/** Imports people through the real CLI (header row first) and returns each new person's set-password link by e-mail. */
+export function importStaff(server: Server, lines: string[]): Map<string, string> {
+  fs.writeFileSync(`${server.dataDir}/staff.csv`, lines.join('\n'));
+  const out = server.cli(['users:import', `${server.dataDir}/staff.csv`]);
+  return new Map(out.split('\n').filter((l) => l.includes('/password/')).map((l) => l.split('\t') as [string, string]));
+}
+
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',

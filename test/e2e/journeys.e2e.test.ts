@@ -8,7 +8,7 @@ import type { Course } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
 import { contentDir } from '../../server/paths';
 import { addDays, dayInZone, formatDay } from '../../server/dates';
-import { ADMIN, axeViolations, capture, launchBrowser, startServer, type Server } from './harness';
+import { ADMIN, axeViolations, capture, launchBrowser, startServer, type Server, importStaff } from './harness';
 
 const PASSWORD = 'quiet harbor maple 2027';
 const course: Course = loadCatalogue(contentDir).get('hipaa-social-media')!;
@@ -95,7 +95,7 @@ async function answerQuiz(page: Page, right: boolean) {
 beforeAll(async () => {
   server = await startServer();
   const hundredDaysAgo = addDays(today, -100);
-  const csv = [
+  links = importStaff(server, [
     'employee_id,email,name,role,department,manager_email,hire_date',
     `N1,newhire@riverside.example,Nguyễn Thị Ánh,learner,Nursing/ICU,nora@riverside.example,${today}`,
     `N2,keys@riverside.example,Kai Keys,learner,Nursing/ICU,nora@riverside.example,${today}`,
@@ -104,10 +104,7 @@ beforeAll(async () => {
     `N5,late2@riverside.example,Lee Later,learner,Nursing/ICU,nora@riverside.example,${hundredDaysAgo}`,
     `N6,ruth@riverside.example,Ruth Adeyemi,learner,Nursing/ICU,nora@riverside.example,2023-02-01`,
     `P1,pat@riverside.example,Pat Pharmacist,learner,Pharmacy,,${hundredDaysAgo}`,
-  ].join('\n');
-  fs.writeFileSync(`${server.dataDir}/staff.csv`, csv);
-  const out = server.cli(['users:import', `${server.dataDir}/staff.csv`]);
-  links = new Map(out.split('\n').filter((l) => l.includes('/password/')).map((l) => l.split('\t') as [string, string]));
+  ]);
   browser = await launchBrowser();
 }, 120000);
 

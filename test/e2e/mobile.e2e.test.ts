@@ -1,13 +1,12 @@
 /// <reference lib="dom" />
 // Functions passed to page.evaluate() run in the browser, so this file sees the DOM types too.
-import fs from 'node:fs';
 import type { APIRequestContext, Browser, Page } from 'playwright-core';
 import type { Course } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
 import { contentDir } from '../../server/paths';
 import { buildTestApp } from '../helpers/app';
 import { routeTable } from '../helpers/routes';
-import { ADMIN, axeViolations, launchBrowser, startServer, type Server } from './harness';
+import { ADMIN, axeViolations, launchBrowser, startServer, type Server, importStaff } from './harness';
 
 /*
  * Phones: every page type at 320 and 390 px wide, with invented names, e-mail addresses and departments
@@ -152,14 +151,11 @@ async function finishLessons(request: APIRequestContext) {
 
 beforeAll(async () => {
   server = await startServer();
-  const csv = [
+  links = importStaff(server, [
     'employee_id,email,name,role,department,manager_email,hire_date',
     `${LONG.employeeId},${LONG.learnerEmail},${LONG.learner},learner,Nursing/${LONG.department},${LONG.managerEmail},2026-01-05`,
     `M1,${LONG.managerEmail},${LONG.manager},manager,Nursing,,2019-05-01`,
-  ].join('\n');
-  fs.writeFileSync(`${server.dataDir}/staff.csv`, csv);
-  const out = server.cli(['users:import', `${server.dataDir}/staff.csv`]);
-  links = new Map(out.split('\n').filter((l) => l.includes('/password/')).map((l) => l.split('\t') as [string, string]));
+  ]);
   browser = await launchBrowser();
 }, 120000);
 

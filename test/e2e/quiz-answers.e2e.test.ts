@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Course } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
 import { contentDir } from '../../server/paths';
-import { axeViolations, launchBrowser, startServer, type Server } from './harness';
+import { axeViolations, launchBrowser, startServer, type Server, importStaff } from './harness';
 
 // Issue 14: no quiz answer is lost (reload, idle sign-out) and the attestation takes what real
 // keyboards type. The server runs with a one-minute idle limit so a real idle sign-out fits in a test.
@@ -132,14 +132,11 @@ function attestationsOf(email: string) {
 
 beforeAll(async () => {
   server = await startServer({ SESSION_IDLE_MINUTES: '1' });
-  const csv = [
+  links = importStaff(server, [
     'employee_id,email,name,role,department,manager_email,hire_date',
     `Q1,${OBRIEN.email},${OBRIEN.name},learner,Nursing,,2026-01-05`,
     `Q2,${HUONG.email},${HUONG.name},learner,Nursing,,2026-01-05`,
-  ].join('\n');
-  fs.writeFileSync(`${server.dataDir}/staff.csv`, csv);
-  const out = server.cli(['users:import', `${server.dataDir}/staff.csv`]);
-  links = new Map(out.split('\n').filter((l) => l.includes('/password/')).map((l) => l.split('\t') as [string, string]));
+  ]);
   browser = await launchBrowser();
 }, 120000);
 
