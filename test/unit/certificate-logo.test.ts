@@ -4,7 +4,8 @@ import { writeEvidencePdf } from '../../server/reports/evidence';
 import type { Logo } from '../../server/certificates/logo';
 import { inventName } from '../helpers/names';
 import { overlap, textLines } from '../helpers/poppler';
-import { pixelAt, solidPng } from '../helpers/raster';
+import { solidPng } from '../helpers/images';
+import { pixelAt } from '../helpers/raster';
 
 // The organisation's logo (supplied by the settings) prints at the top of certificates and evidence
 // packs, as PNG or as SVG, and the text below it still fits.
