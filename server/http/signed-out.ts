@@ -56,6 +56,14 @@ export function samePath(value: unknown): string {
   }
 }
 
+/**
+ * The only forms carried through sign-in: a learner's own quiz answers and attestation. Each route checks
+ * that the attempt belongs to whoever is signed in, so a form left on a shared ward computer, or planted
+ * with a forged session cookie, can never act for the next person to sign in; and no other form (a person
+ * edit, a set-password link with its token in the path) is ever kept in a page or a session.
+ */
+const RESENDABLE = /^\/courses\/[^/?#]+\/(?:quiz\/attempts\/\d+(?:\/answers)?|attest\/\d+)$/;
+
 /** Reads a carried form back from the sign-in form's hidden field; undefined when it is not one. */
 export function parseResend(value: unknown): Resend | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > 100_000) return undefined;
@@ -67,7 +75,7 @@ export function parseResend(value: unknown): Resend | undefined {
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const { action, fields } = parsed as { action?: unknown; fields?: unknown };
-  if (typeof action !== 'string' || safeNext(action) !== action || action === '/' || /^\/(login|logout)\b/.test(action)) return undefined;
+  if (typeof action !== 'string' || safeNext(action) !== action || !RESENDABLE.test(action)) return undefined;
   if (!Array.isArray(fields) || fields.length > RESEND_MAX_FIELDS) return undefined;
   const ok = fields.every((f): f is [string, string] => Array.isArray(f) && f.length === 2 && typeof f[0] === 'string' && typeof f[1] === 'string' && !NOT_CARRIED.test(f[0]));
   return ok ? { action, fields } : undefined;
@@ -91,7 +99,7 @@ export function signedOutPost(idleMs: number): RequestHandler {
     res.locals.signedOutNotice = message;
     res.status(401).render('auth/login', {
       title: 'Sign in', values: { email: '', next: back }, errors: {},
-      resend: resend.action === '/' ? '' : JSON.stringify(resend),
+      resend: RESENDABLE.test(resend.action) ? JSON.stringify(resend) : '',
     }, (err, html) => (err ? next(err) : res.send(html)));
   };
 }

@@ -190,7 +190,8 @@ export function reportRoutes(deps: AppDeps): Router {
     // The headers go now: the browser knows the download has started while the PDF is laid out.
     res.flushHeaders();
     await stream(req, res, 'evidence-pdf', parsed, async () => {
-      const finished = new Promise<void>((resolve) => res.on('finish', () => resolve()));
+      // 'close' too: a download cancelled half-way must still settle (and be audited as an export).
+      const finished = new Promise<void>((resolve) => { res.once('finish', resolve); res.once('close', resolve); });
       await loadEvidence().writeEvidencePdf(pack, res);
       await finished;
       return pack.lines.length;

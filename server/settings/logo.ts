@@ -1,3 +1,5 @@
+import { crc32, inflateSync } from 'node:zlib';
+
 /**
  * Checking an uploaded logo by its content, never by its file name or the type the browser claims.
  * PNG: the signature and a sane IHDR. SVG: UTF-8 text whose root element is <svg>, refused when it
@@ -27,7 +29,45 @@ function checkPng(data: Buffer): LogoCheck {
   if (width === 0 || height === 0 || width > PNG_MAX_SIDE || height > PNG_MAX_SIDE) {
     return { ok: false, problem: `The PNG image is ${width} × ${height} pixels; use one of at most ${PNG_MAX_SIDE} pixels on each side.` };
   }
-  return { ok: true, type: 'png' };
+  return pngDecodes(data, width, height) ? { ok: true, type: 'png' }
+    : { ok: false, problem: 'The file starts like a PNG image but is damaged. Export the logo again as PNG or SVG.' };
+}
+
+/** Bytes a row of each colour type holds per pixel-sample, by PNG colour type (greyscale, RGB, palette, grey+alpha, RGBA). */
+const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * The whole PNG decodes: every chunk's CRC holds, the image data inflates, and (not interlaced) it is
+ * exactly as long as the header says. The PDF renderers decode the logo on every certificate and
+ * evidence pack, and a damaged one can throw there outside any request (png-js inflates in a callback),
+ * so it is refused here, once, with a message.
+ */
+function pngDecodes(data: Buffer, width: number, height: number): boolean {
+  const bitDepth = data[24]!;
+  const channels = CHANNELS[data[25]!];
+  const interlaced = data[28] === 1;
+  if (channels === undefined || ![1, 2, 4, 8, 16].includes(bitDepth)) return false;
+  const idat: Buffer[] = [];
+  let at = 8;
+  let ended = false;
+  while (at + 12 <= data.length && !ended) {
+    const length = data.readUInt32BE(at);
+    if (at + 12 + length > data.length) return false;
+    const type = data.toString('latin1', at + 4, at + 8);
+    if ((crc32(data.subarray(at + 4, at + 8 + length)) >>> 0) !== data.readUInt32BE(at + 8 + length)) return false;
+    if (type === 'IDAT') idat.push(data.subarray(at + 8, at + 8 + length));
+    ended = type === 'IEND';
+    at += 12 + length;
+  }
+  if (!ended || idat.length === 0) return false;
+  let raw: Buffer;
+  try {
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: 4 * PNG_MAX_SIDE * PNG_MAX_SIDE * 2 + PNG_MAX_SIDE });
+  } catch {
+    return false;
+  }
+  // One filter byte a row, then the row's samples; an interlaced image is laid out in seven passes.
+  return interlaced || raw.length === height * (1 + Math.ceil((width * channels * bitDepth) / 8));
 }
 
 const NOT_AN_IMAGE = 'That file is not a PNG or SVG image (an SVG must be UTF-8 text). Choose the logo as a .png or .svg file.';
@@ -44,6 +84,9 @@ const SVG_FORBIDDEN: readonly [RegExp, string][] = [
   [/@import|url\(\s*["']?\s*(?!#)/i, 'a style that loads something from elsewhere'],
 ];
 
+/** <use> copies other elements, and copies of copies multiply: a few are normal in a logo, many are a bomb. */
+const SVG_MAX_USES = 20;
+
 function checkSvg(data: Buffer): LogoCheck {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
   // Binary that is not a PNG (JPEG, GIF, PDF…) ends here, as does an SVG saved in another encoding.
@@ -53,6 +96,7 @@ function checkSvg(data: Buffer): LogoCheck {
   const isSvg = /^<svg[\s>]/.test(body) && /<\/svg>\s*$/.test(body);
   // What an SVG may not hold is named even when it also breaks the shape (a DOCTYPE before the root).
   const found = isSvg || /<svg[\s>]/.test(text) ? SVG_FORBIDDEN.filter(([pattern]) => pattern.test(text)).map(([, what]) => what) : [];
+  if ((text.match(/<\s*(?:[\w-]+:)?use\b/gi) ?? []).length > SVG_MAX_USES) found.push(`more than ${SVG_MAX_USES} <use> elements`);
   if (found.length) return { ok: false, problem: `The SVG contains ${found.join(', ')}, which a logo may not. Export it again as a plain SVG or as PNG.` };
   if (!isSvg) return { ok: false, problem: NOT_AN_IMAGE };
   return { ok: true, type: 'svg' };

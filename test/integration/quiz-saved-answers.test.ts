@@ -191,11 +191,11 @@ describe('an idle sign-out in the middle of the quiz', () => {
     expect(res.headers.location).toBe('/login?signedOut=1');
   });
 
-  test('a carried form can only go back to a path on this site, never to sign-in itself or elsewhere', async () => {
+  test('a carried form can only be a learner\'s own quiz or attestation form here, never another form, sign-in itself or elsewhere', async () => {
     const login = await newAgent(t.app).get('/login');
     const visitor = newAgent(t.app);
     const page = await visitor.get('/login');
-    for (const action of ['//evil.example/x', 'https://evil.example/x', '/login', '/logout', '/\\evil.example']) {
+    for (const action of ['//evil.example/x', 'https://evil.example/x', '/login', '/logout', '/\\evil.example', '/admin/users/1', '/password/abc']) {
       const res = await visitor.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: EMAIL, password: GOOD_PASSWORD, resend: JSON.stringify({ action, fields: [] }) });
       expect({ action, location: res.headers.location }).toEqual({ action, location: '/' });
       await visitor.post('/logout').type('form').send({ _csrf: csrfFrom((await visitor.get('/')).text) });

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { checkLogo, LOGO_MAX_BYTES } from '../../server/settings/logo';
 import { PLAIN_SVG, solidPng } from '../helpers/images';
 
@@ -45,5 +46,34 @@ describe('checkLogo', () => {
       Buffer.from('<svg xmlns="http://www.w3.org/2000/svg">'), Buffer.from('<svg>', 'utf16le')]) {
       expect(problem(other)).toContain('not a PNG or SVG image');
     }
+  });
+
+  test('refuses a PNG whose image data does not decode (the PDF renderers would fail on it later, outside any request)', () => {
+    const good = solidPng(16, 8, [240, 120, 20]);
+    const idat = good.indexOf('IDAT', 0, 'latin1');
+    const length = good.readUInt32BE(idat - 4);
+    // Damaged compressed data, with its CRC made right again so only the inflate can notice.
+    const garbled = Buffer.from(good);
+    garbled.fill(0xab, idat + 4, idat + 4 + length);
+    garbled.writeUInt32BE(crc32(garbled.subarray(idat, idat + 4 + length)) >>> 0, idat + 4 + length);
+    expect(problem(garbled)).toContain('damaged');
+    // One flipped byte: the chunk's CRC no longer holds.
+    const flipped = Buffer.from(good);
+    flipped[idat + 6] = flipped[idat + 6]! ^ 0xff;
+    expect(problem(flipped)).toContain('damaged');
+    // A header that claims more rows than the data holds.
+    const taller = Buffer.from(good);
+    taller.writeUInt32BE(9, 20);
+    taller.writeUInt32BE(crc32(taller.subarray(12, 29)) >>> 0, 29);
+    expect(problem(taller)).toContain('damaged');
+    // No IEND: the file was cut short.
+    expect(problem(good.subarray(0, good.length - 12))).toContain('damaged');
+    expect(problem(good)).toBe('ok png');
+  });
+
+  test('refuses an SVG that multiplies copies of itself through many <use> elements', () => {
+    const uses = (n: number) => svg(`<defs><g id="a"><rect width="1" height="1"/></g></defs>${'<use href="#a"/>'.repeat(n)}`);
+    expect(problem(uses(20))).toBe('ok svg');
+    expect(problem(uses(21))).toContain('more than 20 <use> elements');
   });
 });

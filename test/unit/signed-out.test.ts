@@ -18,11 +18,12 @@ describe('after an idle sign-out', () => {
     expect(samePath(referer)).toBe(path);
   });
 
-  test('a carried form is read back only when it goes to a path here, other than sign-in, and holds no password or token', () => {
+  test('a carried form is read back only when it is a learner\'s own quiz answers or attestation here, and holds no password or token', () => {
     const ok = { action: '/courses/c/quiz/attempts/4', fields: [['q_a', 'b'], ['q_a', 'c']] };
     expect(parseResend(JSON.stringify(ok))).toEqual(ok);
     for (const bad of [
       { ...ok, action: '//evil.example/x' }, { ...ok, action: 'https://evil.example/' }, { ...ok, action: '/login' }, { ...ok, action: '/logout' }, { ...ok, action: '/' },
+      { ...ok, action: '/admin/users/5' }, { ...ok, action: '/password/abc' }, { ...ok, action: '/setup/abc' }, { ...ok, action: '/courses/c/quiz/attempts/4?x=1' },
       { ...ok, fields: [['password', 'x']] }, { ...ok, fields: [['_csrf', 'x']] }, { ...ok, fields: [['a']] }, { ...ok, fields: [['a', 1]] }, { ...ok, fields: 'a' },
       { ...ok, fields: Array.from({ length: 201 }, () => ['a', 'b']) },
     ]) expect(parseResend(JSON.stringify(bad))).toBeUndefined();
