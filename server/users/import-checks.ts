@@ -69,12 +69,15 @@ export function cycleProblems(rows: CsvRow[]): RowError[] {
  * everyone's manager: catches a cycle through people who are only in the database. A cycle inside the
  * file was already reported by cycleProblems and its rows were not saved, so it is not found twice.
  */
-export function databaseCycles(links: { id: number; email: string; manager_id: number | null }[], savedLines: Map<number, number>): RowError[] {
+export async function databaseCycles(
+  links: { id: number; email: string; manager_id: number | null }[], savedLines: Map<number, number>, pace: () => Promise<void>,
+): Promise<RowError[]> {
   const managerOf = new Map(links.map((l) => [l.id, l.manager_id]));
   const emailOf = new Map(links.map((l) => [l.id, l.email]));
   const out: RowError[] = [];
   const settled = new Set<number>();
   for (const [start, line] of savedLines) {
+    await pace();
     const path: number[] = [];
     let at: number | null | undefined = start;
     while (at != null && !settled.has(at) && !path.includes(at)) {

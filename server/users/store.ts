@@ -44,7 +44,9 @@ export function userStore(db: Kysely<DB>) {
     count: async (f: UserFilter) =>
       Number((await filtered(f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
     /** Who reports to whom, for everyone with a manager: one read, walked in memory for reporting cycles. */
-    managerLinks: () => db.selectFrom('users').select(['id', 'email', 'manager_id']).where('manager_id', 'is not', null).execute(),
+    /** People with a manager, by id after `afterId`, `limit` at a time (read in slices during an import). */
+    managerLinksAfter: (afterId: number, limit: number) => db.selectFrom('users').select(['id', 'email', 'manager_id'])
+      .where('manager_id', 'is not', null).where('id', '>', afterId).orderBy('id').limit(limit).execute(),
     directReportIds: async (managerId: number) =>
       (await db.selectFrom('users').select('id').where('manager_id', '=', managerId).execute()).map((r) => r.id),
   };
