@@ -1,4 +1,4 @@
-import type { CourseFile, LessonFile, QuestionFile } from './schema';
+import type { CourseFile, LessonFile, QuestionFile, SceneFile } from './schema';
 
 /** A problem found in one file: the path inside it (e.g. scenes[2].choices[1].next) and the reason. */
 export interface Finding {
@@ -10,36 +10,64 @@ function duplicates(ids: string[]): string[] {
   return ids.filter((x, i) => ids.indexOf(x) !== i);
 }
 
+/** Where a scene can lead: each choice's `next`, or a spot-the-PHI scene's one `next`. */
+function exits(scene: SceneFile): { next: string; violation: boolean; at: string }[] {
+  if (scene.type === 'spot-phi') return [{ next: scene.next, violation: false, at: 'next' }];
+  return scene.choices.map((c, ci) => ({ next: c.next, violation: c.outcome === 'violation', at: `choices[${ci}].next` }));
+}
+
+function checkSpotScene(scene: Extract<SceneFile, { type: 'spot-phi' }>, si: number): Finding[] {
+  const out: Finding[] = [];
+  const phrases = scene.parts.flatMap((p, pi) => (typeof p === 'string' ? [] : [{ p, pi }]));
+  const ids = phrases.map(({ p }) => p.id);
+  for (const d of new Set(duplicates(ids))) out.push({ path: `scenes[${si}].parts`, reason: `duplicate phrase id "${d}"` });
+  if (!phrases.some(({ p }) => p.identifies)) out.push({ path: `scenes[${si}].parts`, reason: 'no phrase identifies the patient, so there is nothing to spot' });
+  if (!phrases.some(({ p }) => !p.identifies)) out.push({ path: `scenes[${si}].parts`, reason: 'every phrase identifies the patient: add phrases that do not, so marking everything is not an answer' });
+  for (const { p, pi } of phrases) {
+    if (p.identifies && !p.reason) out.push({ path: `scenes[${si}].parts[${pi}].reason`, reason: 'a phrase that identifies the patient needs a reason (name, date, place, ...)' });
+    if (!p.identifies && p.reason) out.push({ path: `scenes[${si}].parts[${pi}].reason`, reason: 'a phrase that does not identify the patient has no identifier reason' });
+  }
+  return out;
+}
+
 /** Graph rules of a lesson: targets exist, violations loop back, every scene reachable and able to finish. */
 export function checkLesson(lesson: LessonFile): Finding[] {
   const out: Finding[] = [];
   const ids = lesson.scenes.map((s) => s.id);
   for (const d of new Set(duplicates(ids))) out.push({ path: `scenes[${ids.lastIndexOf(d)}].id`, reason: `duplicate scene id "${d}"` });
+  const objectiveIds = lesson.objectives.map((o) => o.id);
+  for (const d of new Set(duplicates(objectiveIds))) out.push({ path: `objectives[${objectiveIds.lastIndexOf(d)}].id`, reason: `duplicate objective id "${d}"` });
   const known = new Set(ids);
   lesson.scenes.forEach((scene, si) => {
-    const choiceIds = scene.choices.map((c) => c.id);
-    for (const d of new Set(duplicates(choiceIds))) out.push({ path: `scenes[${si}].choices[${choiceIds.lastIndexOf(d)}].id`, reason: `duplicate choice id "${d}"` });
-    if (!scene.choices.some((c) => c.outcome === 'best')) out.push({ path: `scenes[${si}].choices`, reason: 'no choice has outcome "best"' });
-    scene.choices.forEach((c, ci) => {
-      const at = `scenes[${si}].choices[${ci}].next`;
-      if (c.next !== 'end' && !known.has(c.next)) out.push({ path: at, reason: `unknown scene "${c.next}" (use a scene id of this lesson or "end")` });
-      else if (c.outcome === 'violation' && c.next !== scene.id) out.push({ path: at, reason: `a violation choice must send the learner back to choose again: set next to "${scene.id}"` });
+    scene.objectives.forEach((o, oi) => {
+      if (!objectiveIds.includes(o)) out.push({ path: `scenes[${si}].objectives[${oi}]`, reason: `unknown objective "${o}" (use an id from this lesson's objectives)` });
     });
+    if (scene.type === 'spot-phi') out.push(...checkSpotScene(scene, si));
+    else {
+      const choiceIds = scene.choices.map((c) => c.id);
+      for (const d of new Set(duplicates(choiceIds))) out.push({ path: `scenes[${si}].choices[${choiceIds.lastIndexOf(d)}].id`, reason: `duplicate choice id "${d}"` });
+      if (!scene.choices.some((c) => c.outcome === 'best')) out.push({ path: `scenes[${si}].choices`, reason: 'no choice has outcome "best"' });
+    }
+    for (const e of exits(scene)) {
+      const at = `scenes[${si}].${e.at}`;
+      if (e.next !== 'end' && !known.has(e.next)) out.push({ path: at, reason: `unknown scene "${e.next}" (use a scene id of this lesson or "end")` });
+      else if (e.violation && e.next !== scene.id) out.push({ path: at, reason: `a violation choice must send the learner back to choose again: set next to "${scene.id}"` });
+    }
   });
   if (out.length) return out;
 
-  const edges = new Map(lesson.scenes.map((s) => [s.id, s.choices.map((c) => c.next).filter((n) => n !== 'end')]));
+  const edges = new Map(lesson.scenes.map((s) => [s.id, exits(s).map((e) => e.next).filter((n) => n !== 'end')]));
   const reached = new Set<string>([ids[0]!]);
   const queue = [ids[0]!];
   while (queue.length) {
     for (const n of edges.get(queue.pop()!) ?? []) if (!reached.has(n)) { reached.add(n); queue.push(n); }
   }
-  // Scenes that can finish: those with an "end" choice, then anything leading to one, until stable.
-  const finishes = new Set(lesson.scenes.filter((s) => s.choices.some((c) => c.next === 'end')).map((s) => s.id));
+  // Scenes that can finish: those with an "end" exit, then anything leading to one, until stable.
+  const finishes = new Set(lesson.scenes.filter((s) => exits(s).some((e) => e.next === 'end')).map((s) => s.id));
   for (let changed = true; changed;) {
     changed = false;
     for (const s of lesson.scenes) {
-      if (!finishes.has(s.id) && s.choices.some((c) => c.outcome !== 'violation' && finishes.has(c.next))) { finishes.add(s.id); changed = true; }
+      if (!finishes.has(s.id) && exits(s).some((e) => !e.violation && finishes.has(e.next))) { finishes.add(s.id); changed = true; }
     }
   }
   lesson.scenes.forEach((s, si) => {

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
-import { Catalogue, type Course, type Lesson } from './catalogue';
+import { Catalogue, type Course, type DraftPart, type Lesson, type Scene } from './catalogue';
 import { checkAuthoringNotes, checkCourse, checkLesson, checkQuiz, type Finding } from './checks';
 import { renderMarkdown } from './markdown';
-import { courseSchema, ID, lessonSchema, quizSchema, type CourseFile, type LessonFile } from './schema';
+import { courseSchema, ID, lessonSchema, quizSchema, type CourseFile, type LessonFile, type SceneFile } from './schema';
 
 /** Every problem in the content folder, one line each: "file: path: reason". Start-up stops on it. */
 export class ContentError extends Error {
@@ -75,14 +75,24 @@ function contentHash(courseDir: string): string {
   return hash.digest('hex');
 }
 
+function buildScene(s: SceneFile): Scene {
+  const common = { id: s.id, objectives: s.objectives, prompt: s.prompt, narrativeHtml: renderMarkdown(s.narrative) };
+  if (s.type === 'spot-phi') {
+    const parts: DraftPart[] = s.parts.map((p) => (typeof p === 'string' ? { text: p } : { phrase: { id: p.id, text: p.text, identifies: p.identifies, ...(p.reason ? { reason: p.reason } : {}), feedbackHtml: renderMarkdown(p.feedback) } }));
+    return { ...common, kind: 'spot-phi', choices: [], spot: { parts, feedbackHtml: renderMarkdown(s.feedback), reference: s.reference, next: s.next } };
+  }
+  return {
+    ...common, kind: 'choice',
+    choices: s.choices.map((c) => ({ id: c.id, text: c.text, outcome: c.outcome, reference: c.reference, next: c.next, feedbackHtml: renderMarkdown(c.feedback) })),
+  };
+}
+
 function buildLesson(l: LessonFile): Lesson {
   return {
-    id: l.id, title: l.title, minutes: l.minutes, objectives: l.objectives, takeaways: l.takeaways,
+    id: l.id, title: l.title, minutes: l.minutes, takeaways: l.takeaways, cast: l.cast,
+    objectives: l.objectives.map((o) => o.text), objectiveIds: l.objectives.map((o) => o.id),
     introHtml: renderMarkdown(l.intro),
-    scenes: l.scenes.map((s) => ({
-      id: s.id, prompt: s.prompt, narrativeHtml: renderMarkdown(s.narrative),
-      choices: s.choices.map((c) => ({ id: c.id, text: c.text, outcome: c.outcome, reference: c.reference, next: c.next, feedbackHtml: renderMarkdown(c.feedback) })),
-    })),
+    scenes: l.scenes.map(buildScene),
   };
 }
 
@@ -126,6 +136,7 @@ function loadCourse(reader: FileReader, courseDir: string): Course | undefined {
     policy: { ...course.policy, textHtml: renderMarkdown(course.policy.text) },
     questions: (quiz?.questions ?? []).map((q) => ({
       id: q.id, lesson: q.lesson, type: q.type, prompt: q.prompt, choices: q.choices, reference: q.reference, explanationHtml: renderMarkdown(q.explanation),
+      conceptHtml: q.concept ? renderMarkdown(q.concept) : '', scene: q.scene ?? '',
     })),
   };
 }

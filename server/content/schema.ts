@@ -21,18 +21,69 @@ const choiceSchema = z.strictObject({
   next: z.string().min(1, 'must name a scene id or "end"'),
 });
 
-const sceneSchema = z.strictObject({
+/** Objective ids of the lesson this scene teaches (content:check: every objective on the best path). */
+const sceneObjectives = z.array(id).max(10, 'has more than 10 objectives').default([]);
+
+const choiceSceneSchema = z.strictObject({
   id,
+  type: z.literal('choice'),
+  objectives: sceneObjectives,
   narrative: markdown,
   prompt: plain(400),
   choices: z.array(choiceSchema).min(2, 'needs at least 2 choices').max(6, 'has more than 6 choices'),
 });
 
+/** Why a phrase identifies the patient; shown to the learner beside the phrase's feedback. */
+export const IDENTIFIER_KINDS = ['name', 'date', 'place', 'unique-detail', 'photo-background', 'contact-detail', 'record-number', 'face', 'relative'] as const;
+export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
+
+const phraseSchema = z.strictObject({
+  id,
+  text: plain(200),
+  identifies: z.boolean('must be true or false'),
+  /** Required when `identifies` is true. */
+  reason: z.enum(IDENTIFIER_KINDS, `must be one of ${IDENTIFIER_KINDS.join(', ')}`).optional(),
+  feedback: markdown,
+});
+
+/**
+ * "Spot the PHI": a draft post, caption or photo description written as `parts` — plain strings and
+ * phrases in reading order. The learner marks every phrase that identifies the patient, and only those.
+ */
+const spotSceneSchema = z.strictObject({
+  id,
+  type: z.literal('spot-phi'),
+  objectives: sceneObjectives,
+  narrative: markdown,
+  prompt: plain(400),
+  parts: z.array(z.union([z.string().min(1, 'must not be empty').max(2000), phraseSchema])).min(2, 'needs at least 2 parts').max(60, 'has more than 60 parts'),
+  feedback: markdown,
+  reference,
+  next: z.string().min(1, 'must name a scene id or "end"'),
+});
+
+const sceneSchema = z.preprocess(
+  // A scene without `type` is a choice scene, so every lesson written before spot-the-PHI stays valid.
+  (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('type' in v) ? { ...v, type: 'choice' } : v),
+  z.discriminatedUnion('type', [choiceSceneSchema, spotSceneSchema], 'type must be choice or spot-phi'),
+);
+
+export const CAST_ROLES = ['staff', 'patient', 'family', 'public'] as const;
+
+/** A person named in the lesson: content:check refuses a surname used for both staff and a patient. */
+const castSchema = z.strictObject({
+  name: plain(100),
+  role: z.enum(CAST_ROLES, `must be one of ${CAST_ROLES.join(', ')}`),
+});
+
+const objectiveSchema = z.strictObject({ id, text: plain(400) });
+
 export const lessonSchema = z.strictObject({
   id,
   title: plain(200),
   minutes: z.number().int().min(1).max(120),
-  objectives: z.array(plain(400)).min(1, 'needs at least one objective'),
+  objectives: z.array(objectiveSchema).min(1, 'needs at least one objective'),
+  cast: z.array(castSchema).max(40, 'has more than 40 people').default([]),
   intro: markdown,
   scenes: z.array(sceneSchema).min(1, 'needs at least one scene').max(20, 'has more than 20 scenes'),
   takeaways: z.array(plain(400)).min(1, 'needs at least one takeaway'),
@@ -62,6 +113,10 @@ const questionSchema = z.strictObject({
   choices: z.array(z.strictObject({ id, text: plain(400), correct: z.boolean('must be true or false') }))
     .min(2, 'needs at least 2 choices').max(8, 'has more than 8 choices'),
   explanation: markdown,
+  /** The concept without the answer: shown after a failed attempt, when the right choice must stay hidden. */
+  concept: markdown.optional(),
+  /** The scene of `lesson` that teaches what this question tests. */
+  scene: id.optional(),
   reference,
 });
 
@@ -72,3 +127,4 @@ export const quizSchema = z.strictObject({
 export type LessonFile = z.output<typeof lessonSchema>;
 export type CourseFile = z.output<typeof courseSchema>;
 export type QuestionFile = z.output<typeof questionSchema>;
+export type SceneFile = LessonFile['scenes'][number];

@@ -2,7 +2,7 @@ import { cryptoRng, drawQuestions, shuffle } from '../../server/learning/draw';
 import type { QuizQuestion } from '../../server/content/catalogue';
 
 const q = (id: string, lesson: string): QuizQuestion => ({
-  id, lesson, type: 'single', prompt: id, explanationHtml: '', reference: '',
+  id, lesson, type: 'single', prompt: id, explanationHtml: '', conceptHtml: '', scene: '', reference: '',
   choices: [{ id: 'a', text: 'A', correct: true }, { id: 'b', text: 'B', correct: false }, { id: 'c', text: 'C', correct: false }],
 });
 

@@ -5,7 +5,7 @@ import { projectRoot } from '../../server/paths';
 import { durationInWords, lessonMinimumSeconds, lessonWords, paceOf } from '../../server/learning/pace';
 
 const scene = (id: string, narrative: string, choices: { next: string; feedback: string }[]) => ({
-  id, narrativeHtml: `<p>${narrative}</p>`, prompt: 'What now?',
+  id, kind: 'choice' as const, objectives: [], narrativeHtml: `<p>${narrative}</p>`, prompt: 'What now?',
   choices: choices.map((c, i) => ({ id: String.fromCharCode(97 + i), text: 'Do it', outcome: 'best' as const, feedbackHtml: `<p>${c.feedback}</p>`, reference: 'x', next: c.next })),
 });
 const words = (n: number) => Array.from({ length: n }, () => 'word').join(' ');
@@ -13,7 +13,7 @@ const words = (n: number) => Array.from({ length: n }, () => 'word').join(' ');
 describe('minimum lesson time', () => {
   test('counts the words on the cheapest way to the end: a long detour does not raise the minimum', () => {
     const lesson: Lesson = {
-      id: 'l', title: 'L', minutes: 5, objectives: [], introHtml: `<p>${words(500)}</p>`, takeaways: [],
+      id: 'l', title: 'L', minutes: 5, objectives: [], objectiveIds: [], cast: [], introHtml: `<p>${words(500)}</p>`, takeaways: [],
       scenes: [
         scene('one', words(100), [{ next: 'two', feedback: words(20) }, { next: 'long', feedback: words(5) }]),
         scene('long', words(1000), [{ next: 'end', feedback: words(50) }]),
