@@ -62,6 +62,9 @@ export function attemptStore(db: Kysely<DB>) {
     byId: (id: number) => db.selectFrom('quiz_attempts').selectAll().where('id', '=', id).executeTakeFirst(),
     forUser: (userId: number, courseId: string) =>
       db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', userId).where('course_id', '=', courseId).orderBy('id', 'desc').execute(),
+    /** The learner's most recent attempt at a course, in any cycle: the next draw avoids its questions. */
+    latest: (userId: number, courseId: string) =>
+      db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', userId).where('course_id', '=', courseId).orderBy('id', 'desc').limit(1).executeTakeFirst(),
     openFor: (track: Track, contentHash: string) =>
       db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', track.userId).where('course_id', '=', track.courseId).where('cycle', '=', track.cycle)
         .where('content_hash', '=', contentHash).where('submitted_at', 'is', null).orderBy('id', 'desc').executeTakeFirst(),
