@@ -43,7 +43,10 @@ export async function startAttempt(deps: LearningDeps, settings: QuizSettings, t
   const open = await store.openFor(track, course.contentHash);
   if (open) return open.id;
   await requireAttemptLeft(deps.db, settings, track, deps.clock.now());
-  const served = drawQuestions(course.questions, course.lessons.map((l) => l.id), course.questionsPerAttempt, settings.rng ?? cryptoRng);
+  // At most a quarter of the new set repeats the last attempt's questions (draw.ts says how).
+  const last = await store.latest(track.userId, course.id);
+  const previous = last ? servedOf(last).map((sq) => sq.question) : [];
+  const served = drawQuestions(course.questions, course.lessons.map((l) => l.id), course.questionsPerAttempt, settings.rng ?? cryptoRng, previous);
   const { id } = await store.insert({
     user_id: track.userId, course_id: course.id, cycle: track.cycle, content_hash: course.contentHash, served: JSON.stringify(served),
     started_at: deps.clock.now().toISOString(), submitted_at: null, answers: null, correct_count: null,
@@ -75,7 +78,8 @@ export function answersFromBody(body: unknown, served: ServedQuestion[]): { answ
   return { answers, problems };
 }
 
-function isRight(q: QuizQuestion, chosen: string[]): boolean {
+/** Right means exactly the correct set of choices: no more, no fewer. */
+export function isRight(q: QuizQuestion, chosen: string[]): boolean {
   const correct = q.choices.filter((c) => c.correct).map((c) => c.id).sort();
   const picked = [...chosen].sort();
   return correct.length === picked.length && correct.every((c, i) => c === picked[i]);
@@ -130,26 +134,4 @@ export async function submitAttempt(
     });
   });
   return { score, passed };
-}
-
-export interface MissedQuestion {
-  prompt: string;
-  lesson: { id: string; number: number; title: string };
-}
-
-/**
- * The questions an attempt got wrong, each with the lesson that teaches it. Deliberately no choices,
- * no correct answer and no explanation (explanations name the answer): a result page that shows the
- * key turns failed attempts into a way to collect it, and a passed learner's page into one to share.
- */
-export function missedQuestions(course: Course, attempt: QuizAttempt): MissedQuestion[] {
-  const answers = JSON.parse(attempt.answers ?? '{}') as Answers;
-  const byId = new Map(course.questions.map((q) => [q.id, q]));
-  return servedOf(attempt).flatMap((sq) => {
-    const q = byId.get(sq.question);
-    if (!q || isRight(q, answers[sq.question] ?? [])) return [];
-    const index = course.lessons.findIndex((l) => l.id === q.lesson);
-    const lesson = course.lessons[index];
-    return lesson ? [{ prompt: q.prompt, lesson: { id: lesson.id, number: index + 1, title: lesson.title } }] : [];
-  });
 }

@@ -7,9 +7,10 @@ import { idParam, parseForm, parseQuery } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { allowance } from './attempt-limit';
 import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError, type Track } from './progress';
-import { answersFromBody, missedQuestions, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
+import { answersFromBody, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
 import { formatDay } from '../dates';
 import { mergeAnswers, progressText, quizItems } from './quiz-view';
+import { attemptReview } from './review';
 import { questionPageQuery, saveAnswerRequest, sceneAnswerForm } from './requests';
 import { savedAnswers, saveAnswers } from './saved-answers';
 
@@ -206,7 +207,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const completion = await deps.training.completionOf(req.user!.id, course.id, attempt.cycle);
     const track = { userId: req.user!.id, courseId: course.id, cycle: attempt.cycle };
     res.render('learning/result', {
-      title: `${course.title}: quiz result`, course, attempt, missed: missedQuestions(course, attempt), passingScore: course.passingScore, completion,
+      title: `${course.title}: quiz result`, course, attempt, review: attemptReview(course, attempt), passingScore: course.passingScore, completion,
       ...await attemptLocals(track),
     });
   });

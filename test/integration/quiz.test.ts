@@ -69,7 +69,7 @@ describe('quiz', () => {
     }
   });
 
-  test('all right → 100% and passed; the result shows the score and no answer key (a passed learner could share it)', async () => {
+  test('all right → 100% and passed; the result shows the score and the full review (every question, right answer, explanation)', async () => {
     await finishLessons(agent);
     const { url, quiz } = await startQuiz(agent);
     const served = servedOn(quiz.text);
@@ -79,11 +79,12 @@ describe('quiz', () => {
     const result = await agent.get(res.headers.location!);
     expect(result.text).toContain('Your score: 100%');
     expect(result.text).toContain('You passed.');
-    expect(result.text).not.toContain('Questions to think about again');
+    expect(result.text).not.toContain('Questions to study again');
     for (const sq of served) {
       const q = course.questions.find((x) => x.id === sq.question)!;
-      expect(result.text).not.toContain(q.explanationHtml.slice(3, 40));
-      for (const c of q.choices) expect(result.text).not.toContain(html(c.text));
+      expect(result.text).toContain(html(q.prompt));
+      expect(result.text).toContain(q.explanationHtml.slice(3, 40));
+      for (const c of q.choices.filter((x) => x.correct)) expect(result.text).toContain(`${html(c.text)} <strong class="outcome-best">right answer</strong> <em>your answer</em>`);
     }
     const attempt = await t.db.selectFrom('quiz_attempts').selectAll().where('user_id', '=', learnerId).executeTakeFirstOrThrow();
     expect(attempt).toMatchObject({ score: 100, passed: 1, correct_count: served.length });
