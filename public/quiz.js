@@ -5,6 +5,12 @@
 // On a narrow screen it also shows one question at a time (Previous/Next) instead of one long page.
 (function () {
   'use strict';
+  // Back to a quiz page that the browser kept in memory after the attempt was graded: its choices, next
+  // to a result that says which questions were wrong, would give away the key of two-choice questions.
+  // Reloading asks the server, which sends a graded attempt's page on to its result.
+  window.addEventListener('pageshow', function (event) {
+    if (event.persisted) window.location.reload();
+  });
   var form = document.querySelector('form[data-save-url]');
   if (!form || typeof fetch !== 'function') return;
   var url = form.getAttribute('data-save-url');

@@ -16,6 +16,7 @@ const PASSWORD = 'quiet harbor maple 2027';
 const course: Course = loadCatalogue(contentDir).get('hipaa-social-media')!;
 const OBRIEN = { email: 'mk@riverside.example', name: "Mary-Kate O'Brien", typed: 'Mary-Kate O\u2019Brien' };
 const HUONG = { email: 'huong@riverside.example', name: 'Nguyễn Thị Thu Hương', typed: 'Nguyen Thi Thu Huong' };
+const RETAKE = { email: 'retake@riverside.example', name: 'Rae Taker' };
 
 let server: Server;
 let browser: Browser;
@@ -86,15 +87,16 @@ async function showQuestion(page: Page, i: number) {
 }
 
 /** Clicks the correct answers of the questions at the given positions, as a learner would. */
-async function answer(page: Page, positions: number[], pick: 'correct' | 'first' = 'correct') {
+async function answer(page: Page, positions: number[], pick: 'correct' | 'first' | 'wrong' = 'correct') {
   for (const i of positions) {
     await showQuestion(page, i);
     const group = page.locator('fieldset.question').nth(i);
     const prompt = await legendOf(group);
     const q = course.questions.find((x) => x.prompt === prompt)!;
     const role = q.type === 'multiple' ? 'checkbox' : 'radio';
-    for (const c of pick === 'correct' ? q.choices.filter((x) => x.correct) : [q.choices[0]!]) await group.getByRole(role, { name: c.text, exact: true }).check();
-    if (pick === 'correct') {
+    const picks = pick === 'correct' ? q.choices.filter((x) => x.correct) : pick === 'wrong' ? q.choices.filter((x) => !x.correct).slice(0, 1) : [q.choices[0]!];
+    for (const c of picks) await group.getByRole(role, { name: c.text, exact: true }).check();
+    if (pick !== 'first') {
       await page.waitForFunction(() => document.querySelector('form[data-pending]')?.getAttribute('data-pending') === '0');
     }
   }
@@ -136,6 +138,7 @@ beforeAll(async () => {
     'employee_id,email,name,role,department,manager_email,hire_date',
     `Q1,${OBRIEN.email},${OBRIEN.name},learner,Nursing,,2026-01-05`,
     `Q2,${HUONG.email},${HUONG.name},learner,Nursing,,2026-01-05`,
+    `Q3,${RETAKE.email},${RETAKE.name},learner,Nursing,,2026-01-05`,
   ]);
   browser = await launchBrowser();
 }, 120000);
@@ -200,6 +203,45 @@ describe('quiz answers and attestation in a real browser', () => {
     await attest(page, HUONG.typed);
     expect(attestationsOf(HUONG.email)).toEqual([{ typed: HUONG.typed }]);
     await expect(page.getByText(HUONG.name).first().isVisible()).resolves.toBe(true);
+    await page.context().close();
+  });
+
+  test('a failed attempt names the wrong questions without the key, Back does not bring the answered quiz again, the retake asks mostly new questions, and a pass shows the full review', async () => {
+    const page = await newLearner(RETAKE.email);
+    await finishLessons(page);
+    await startQuiz(page);
+    const servedIds = () => page.evaluate(() => [...new Set([...document.querySelectorAll('input[name^="q_"]')].map((i) => (i as HTMLInputElement).name.slice(2)))]);
+    const first = await servedIds();
+    await answer(page, first.map((_, i) => i), 'wrong');
+    await page.getByRole('button', { name: 'Submit answers' }).click();
+    await page.waitForURL('**/result');
+    await expect(page.getByRole('heading', { name: 'Questions to study again' }).isVisible()).resolves.toBe(true);
+    const failed = await page.locator('main').innerText();
+    for (const id of first) {
+      const q = course.questions.find((x) => x.id === id)!;
+      expect(failed).toContain(q.prompt);
+      // Short choices ("No", "Yes") could turn up in any sentence; the integration test checks every one on a built bank.
+      for (const c of q.choices.filter((x) => x.text.length >= 20)) expect(failed).not.toContain(c.text);
+    }
+    await noAxeViolations(page, 'result-failed');
+
+    // Back from the result: the graded attempt's page is asked for again and sends the learner on to the result.
+    await page.goBack();
+    await page.waitForURL('**/result');
+    expect(await page.locator('input[name^="q_"]').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Retake the quiz' }).click();
+    await page.waitForURL(/\/quiz\/attempts\/\d+$/);
+    const second = await servedIds();
+    expect(second).toHaveLength(course.questionsPerAttempt);
+    expect(second.filter((id) => first.includes(id)).length).toBeLessThanOrEqual(Math.floor(course.questionsPerAttempt / 4));
+    await answer(page, second.map((_, i) => i));
+    await page.getByRole('button', { name: 'Submit answers' }).click();
+    await page.waitForURL('**/result');
+    await expect(page.getByRole('heading', { name: 'Review your answers' }).isVisible()).resolves.toBe(true);
+    const passed = await page.locator('main').innerText();
+    for (const id of second) for (const c of course.questions.find((x) => x.id === id)!.choices.filter((x) => x.correct)) expect(passed).toContain(c.text);
+    await noAxeViolations(page, 'result-passed');
     await page.context().close();
   });
 });
