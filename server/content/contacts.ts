@@ -43,7 +43,8 @@ function filled(name: Placeholder, value: string): string {
   return text;
 }
 
-const NOT_CONFIGURED = '<a class="not-configured" href="/admin/settings">(not configured)</a>';
+/** The admins' marker; the hidden words say where the link goes when it is read out of its sentence. */
+const NOT_CONFIGURED = '<a class="not-configured" href="/admin/settings">(not configured<span class="visually-hidden">: set it in the settings</span>)</a>';
 /** Tags that start a new block of text, after which a neutral wording starts a sentence. */
 const BLOCK_START = /^<(p|li|h[1-6]|td|th|blockquote|dd|dt)\b[^>]*>$/i;
 

@@ -80,8 +80,8 @@ describe('contacts in course text', () => {
     expect(learner).not.toContain('not configured');
 
     const forAdmin = await lessonPages(await newLearner('admin'));
-    expect(forAdmin).toContain('Your privacy officer <a class="not-configured" href="/admin/settings">(not configured)</a> answers questions');
-    expect(forAdmin).toContain('call the privacy hotline <a class="not-configured" href="/admin/settings">(not configured)</a>.');
+    expect(forAdmin).toContain('Your privacy officer <a class="not-configured" href="/admin/settings">(not configured<span class="visually-hidden">: set it in the settings</span>)</a> answers questions');
+    expect(forAdmin).toContain('call the privacy hotline <a class="not-configured" href="/admin/settings">(not configured<span class="visually-hidden">: set it in the settings</span>)</a>.');
     expect(forAdmin).not.toContain('{{');
   });
 
