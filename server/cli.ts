@@ -18,6 +18,7 @@ import { openDatabase, type Database } from './db/database';
 import { ensurePrivateDir } from './files';
 import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
+import { structureReport } from './content/structure-checks';
 import { importUsers, parseUserCsv } from './users/import';
 import { issuePasswordLink, saveUser } from './users/service';
 import { isRealDate } from './dates';
@@ -154,12 +155,15 @@ export function buildCli(): Command {
     });
 
   program.command('content:check').description('validate the course content without starting the server')
-    .action(() => {
-      const catalogue = loadCatalogue(loadConfig().contentDir);
+    .option('--strict', 'also fail on the structure findings, which do not stop start-up yet')
+    .action((opts: { strict?: boolean }) => {
+      const catalogue = loadCatalogue(loadConfig().contentDir, { structure: opts.strict === true });
       for (const c of catalogue.courses) {
         const scenes = c.lessons.reduce((n, l) => n + l.scenes.length, 0);
         console.log(`${c.id} ${c.version} (content ${c.contentHash.slice(0, 12)}): ${c.lessons.length} lessons, ${scenes} scenes, ${c.questions.length} quiz questions — OK`);
       }
+      const structure = structureReport(catalogue);
+      if (structure) console.warn(structure);
     });
 
   program.command('demo:seed').description('add demo departments and people in every training status (for trying out and benchmarks)')

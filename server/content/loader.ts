@@ -6,6 +6,8 @@ import type { z } from 'zod';
 import { Catalogue, type Course, type DraftPart, type Lesson, type Scene } from './catalogue';
 import { checkAuthoringNotes, checkCourse, checkLesson, checkQuiz, type Finding } from './checks';
 import { renderMarkdown } from './markdown';
+import { checkPlaceholders } from './placeholders';
+import { structureProblems } from './structure-checks';
 import { courseSchema, ID, lessonSchema, quizSchema, type CourseFile, type LessonFile, type SceneFile } from './schema';
 
 /** Every problem in the content folder, one line each: "file: path: reason". Start-up stops on it. */
@@ -96,12 +98,13 @@ function buildLesson(l: LessonFile): Lesson {
   };
 }
 
-function loadCourse(reader: FileReader, courseDir: string): Course | undefined {
+function loadCourse(reader: FileReader, courseDir: string, structure: boolean): Course | undefined {
+  const problemsBefore = reader.problems.length;
   const folder = path.basename(courseDir);
   const courseFile = path.join(courseDir, 'course.yaml');
   const course: CourseFile | undefined = reader.parse(courseFile, courseSchema);
   if (!course) return undefined;
-  reader.report(courseFile, [...checkCourse(course, folder), ...checkAuthoringNotes(course)]);
+  reader.report(courseFile, [...checkCourse(course, folder), ...checkAuthoringNotes(course), ...checkPlaceholders(course)]);
 
   const lessonsDir = path.join(courseDir, 'lessons');
   const present = fs.existsSync(lessonsDir) ? fs.readdirSync(lessonsDir).filter((f) => /\.ya?ml$/.test(f)) : [];
@@ -118,7 +121,7 @@ function loadCourse(reader: FileReader, courseDir: string): Course | undefined {
     }
     const lesson = reader.parse(file, lessonSchema);
     if (!lesson) continue;
-    const findings = [...checkLesson(lesson), ...checkAuthoringNotes(lesson)];
+    const findings = [...checkLesson(lesson), ...checkAuthoringNotes(lesson), ...checkPlaceholders(lesson)];
     if (lesson.id !== lessonId) findings.unshift({ path: 'id', reason: `must match the file name "${lessonId}"` });
     reader.report(file, findings);
     if (findings.length === 0) lessons.push(buildLesson(lesson));
@@ -126,9 +129,9 @@ function loadCourse(reader: FileReader, courseDir: string): Course | undefined {
 
   const quizFile = path.join(courseDir, 'quiz.yaml');
   const quiz = reader.parse(quizFile, quizSchema);
-  if (quiz) reader.report(quizFile, [...checkQuiz(quiz.questions, course), ...checkAuthoringNotes(quiz)]);
+  if (quiz) reader.report(quizFile, [...checkQuiz(quiz.questions, course), ...checkAuthoringNotes(quiz), ...checkPlaceholders(quiz)]);
 
-  return {
+  const loaded: Course = {
     id: course.id, title: course.title, summary: course.summary, version: course.version,
     contentHash: contentHash(courseDir),
     passingScore: course.passingScore, questionsPerAttempt: course.questionsPerAttempt, certificateValidityDays: course.certificateValidityDays,
@@ -139,10 +142,24 @@ function loadCourse(reader: FileReader, courseDir: string): Course | undefined {
       conceptHtml: q.concept ? renderMarkdown(q.concept) : '', scene: q.scene ?? '',
     })),
   };
+  // Course-wide rules, once every file of the course is sound (else they would repeat its problems).
+  if (structure && reader.problems.length === problemsBefore) reader.problems.push(...structureProblems(loaded));
+  return loaded;
 }
 
-/** Loads every course under <contentDir>/courses; throws ContentError listing every problem found. */
-export function loadCatalogue(contentDir: string): Catalogue {
+/**
+ * Whether the structure checks (structure-checks.ts: question scenes and concepts, objectives on the
+ * best path, cast surnames) stop start-up. content:check always runs them; start-up does once this is
+ * true, after the shipped course has been rewritten to meet them.
+ */
+export const STRUCTURE_STOPS_START_UP = false;
+
+/**
+ * Loads every course under <contentDir>/courses; throws ContentError listing every problem found.
+ * `structure` adds the course-wide structure checks to those problems (content:check asks for them).
+ */
+export function loadCatalogue(contentDir: string, options: { structure?: boolean } = {}): Catalogue {
+  const structure = options.structure ?? STRUCTURE_STOPS_START_UP;
   const coursesDir = path.join(contentDir, 'courses');
   const reader = new FileReader(contentDir);
   if (!fs.existsSync(coursesDir)) throw new ContentError([`${coursesDir}: folder not found`]);
@@ -153,7 +170,7 @@ export function loadCatalogue(contentDir: string): Catalogue {
       reader.report(path.join(coursesDir, entry.name), [{ path: '', reason: 'course folder names use lowercase letters, digits and hyphens' }]);
       continue;
     }
-    const course = loadCourse(reader, path.join(coursesDir, entry.name));
+    const course = loadCourse(reader, path.join(coursesDir, entry.name), structure);
     if (course) courses.push(course);
   }
   if (courses.length === 0 && reader.problems.length === 0) reader.problems.push(`${coursesDir}: no courses found`);

@@ -246,6 +246,15 @@ export interface PolicyTextsTable {
   created_by: number | null;
 }
 
+/** A policy text exactly as signed, by the hash its attestations store (migration 0013). */
+export interface SignedPolicyTextsTable {
+  policy_hash: string;
+  title: string;
+  version: string;
+  text_html: string;
+  first_signed_at: string;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -265,6 +274,7 @@ export interface DB {
   settings: SettingsTable;
   organisation_logo: OrganisationLogoTable;
   policy_texts: PolicyTextsTable;
+  signed_policy_texts: SignedPolicyTextsTable;
 }
 
 export type User = Selectable<UsersTable>;

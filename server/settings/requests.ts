@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLACEHOLDERS, unknownPlaceholders } from '../content/placeholders';
 import { hasControlChars } from '../text';
 import { NO_FIELDS, rawFormValue, type RequestSchemas } from '../http/validate';
 
@@ -48,7 +49,12 @@ export const policyRequest = z.object({
     .refine((s) => s.trim().length > 0, 'Enter the policy text people read and sign.')
     // Line breaks are the policy's paragraphs; other control characters have no place in it.
     // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(s), 'The policy text contains control characters.'),
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(s), 'The policy text contains control characters.')
+    // A misspelt contact placeholder would reach every signer as typed.
+    .superRefine((s, ctx) => {
+      const unknown = unknownPlaceholders(s);
+      if (unknown.length) ctx.addIssue({ code: 'custom', message: `Unknown placeholder ${unknown.map((n) => `{{${n}}}`).join(', ')}: use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}.` });
+    }),
 });
 
 /** The logo form: the file (`file`, the multipart part the upload parser reads; its content is checked by the service). */

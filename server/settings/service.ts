@@ -4,6 +4,8 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Policy } from '../content/catalogue';
+import { fillContacts, unsetPlaceholders, type Contacts } from '../content/contacts';
+import type { Placeholder } from '../content/placeholders';
 import { renderMarkdown } from '../content/markdown';
 import type { DB } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
@@ -36,10 +38,23 @@ export interface CurrentSettings {
   values: SettingValues;
 }
 
-/** The policy a person is shown and signs: the latest version saved in settings, or the course file's. */
+/**
+ * The policy a person is shown and signs: the latest version saved in settings, or the course file's,
+ * with its contact placeholders filled from the settings (textHtml is the text as read and signed).
+ */
 export interface ShownPolicy extends Policy {
   /** policy_texts.version when the text came from settings; null for the course file's text. */
   settingsVersion: number | null;
+  /** Placeholders the text uses whose contact is not configured (shown with neutral wording). */
+  unsetContacts?: Placeholder[];
+}
+
+/** The contacts course text names by placeholder (content/contacts.ts). */
+export function contactsOf(current: CurrentSettings): Contacts {
+  return {
+    organisation: current.orgName, privacyOfficer: current.privacyOfficer.name, privacyOfficerEmail: current.privacyOfficer.email,
+    privacyOfficerPhone: current.privacyOfficer.phone, hotline: current.hotline,
+  };
 }
 
 /** Logo bytes as the PDF renderers take them. */
@@ -75,9 +90,16 @@ export class Settings {
     return (await this.snapshot()).current;
   }
 
-  /** The policy text shown for attestation of this course, with the version it is signed as. */
+  /**
+   * The policy text shown for attestation of this course, with the version it is signed as. Contacts
+   * are filled in as a learner reads them (neutral wording where unset, never an admin's marker), so
+   * what is hashed and kept with the attestation is the text as signed.
+   */
   async policyFor(course: { policy: Policy }): Promise<ShownPolicy> {
-    return (await this.snapshot()).policy ?? { ...course.policy, settingsVersion: null };
+    const { policy, current } = await this.snapshot();
+    const shown = policy ?? { ...course.policy, settingsVersion: null };
+    const contacts = contactsOf(current);
+    return { ...shown, textHtml: fillContacts(shown.textHtml, contacts, { markUnset: false }), unsetContacts: unsetPlaceholders(shown.text, contacts) };
   }
 
   /** The saved policy versions, newest first (for the settings page). */

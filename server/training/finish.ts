@@ -65,9 +65,13 @@ export async function finishWithAttestation(
       fail('invalid', problem, { typed_name: problem });
     }
     const now = t.clock.now().toISOString();
+    const hash = policyHash(policy);
+    // The text as signed, contacts filled in: the hash alone cannot show what a signer read.
+    await trx.insertInto('signed_policy_texts').values({ policy_hash: hash, title: policy.title, version: policy.version, text_html: policy.textHtml, first_signed_at: now })
+      .onConflict((oc) => oc.column('policy_hash').doNothing()).execute();
     const { id: attestationId } = await trx.insertInto('attestations').values({
       user_id: user.id, course_id: course.id, attempt_id: attempt.id, policy_title: policy.title,
-      policy_version: policy.version, policy_hash: policyHash(policy), typed_name: storedSignature(typedName), attested_at: now,
+      policy_version: policy.version, policy_hash: hash, typed_name: storedSignature(typedName), attested_at: now,
       policy_text_version: policy.settingsVersion,
     }).returning('id').executeTakeFirstOrThrow();
     const completionId = await completionStore(trx).insertOnce({
