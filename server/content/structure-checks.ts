@@ -67,6 +67,39 @@ export function checkObjectivesOnBestPath(course: Course): StructureFinding[] {
   return out;
 }
 
+const wordsOf = (text: string): string[] => text.replace(/<[^>]*>/g, ' ').replace(/&[a-z#0-9]+;/gi, ' ').toLowerCase().normalize('NFKC')
+  .replace(/[’‘]/g, "'").split(/[^\p{L}\p{N}']+/u).filter(Boolean);
+
+/** Runs of `n` consecutive words, joined: the unit for "the concept repeats the key". */
+function runs(words: string[], n: number): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i + n <= words.length; i += 1) out.add(words.slice(i, i + n).join(' '));
+  return out;
+}
+
+/** Words in a row that a concept may share with a key before it reads as the key itself. */
+export const CONCEPT_KEY_RUN = 5;
+
+/**
+ * A concept is shown after a failed attempt precisely because it does not give the answer away: one that
+ * repeats a right choice's wording (five words in a row, or the whole of a shorter choice) is the key.
+ */
+export function checkConceptLeaks(course: Course): StructureFinding[] {
+  const out: StructureFinding[] = [];
+  course.questions.forEach((q, qi) => {
+    if (!q.conceptHtml.trim()) return;
+    const concept = wordsOf(q.conceptHtml);
+    const joined = ` ${concept.join(' ')} `;
+    const conceptRuns = runs(concept, CONCEPT_KEY_RUN);
+    for (const c of q.choices.filter((x) => x.correct)) {
+      const key = wordsOf(c.text);
+      const leaks = key.length < CONCEPT_KEY_RUN ? key.length >= 2 && joined.includes(` ${key.join(' ')} `) : [...runs(key, CONCEPT_KEY_RUN)].some((r) => conceptRuns.has(r));
+      if (leaks) out.push({ file: quizFile(course), path: `questions[${qi}].concept`, reason: `question "${q.id}": the concept repeats the right choice "${c.text}" — state the idea without the answer's wording` });
+    }
+  });
+  return out;
+}
+
 const NAME_SUFFIXES = new Set(['jr', 'sr', 'ii', 'iii', 'iv']);
 
 /** The last word of a name, without accents, case or a suffix ("José Núñez Jr." → "nunez"). */
@@ -105,7 +138,7 @@ export function checkCast(course: Course): StructureFinding[] {
 }
 
 export function checkStructure(course: Course): StructureFinding[] {
-  return [...checkQuestionLinks(course), ...checkObjectivesOnBestPath(course), ...checkCast(course)];
+  return [...checkQuestionLinks(course), ...checkConceptLeaks(course), ...checkObjectivesOnBestPath(course), ...checkCast(course)];
 }
 
 /** The findings as the loader prints problems: "file: path: reason". */

@@ -69,6 +69,13 @@ describe('content structure checks', () => {
     expect(findingsOf(dir)).toEqual([expect.stringMatching(/^courses\/mini\/quiz\.yaml: questions\[4\]\.concept: question "two-b" has no `concept:`/)]);
   });
 
+  test('a concept that repeats a right choice fails: a short choice whole, a long one by five words in a row', () => {
+    mutateYaml(dir, 'quiz.yaml', (d) => { questions(d)[0]!.concept = 'Talk about patients in a private place, away from visitors.'; });
+    expect(findingsOf(dir)).toEqual([expect.stringMatching(/^courses\/mini\/quiz\.yaml: questions\[0\]\.concept: question "one-a": the concept repeats the right choice "In a private place"/)]);
+    mutateYaml(dir, 'quiz.yaml', (d) => { questions(d)[0]!.concept = 'Where a conversation happens decides who can overhear it; think about privacy.'; });
+    expect(findingsOf(dir)).toEqual([]);
+  });
+
   test('an objective taught only off the best path fails, saying where it is taught', () => {
     // follow-up is reached only by the "acceptable" choice of the first scene.
     mutateYaml(dir, 'lessons/one.yaml', (d) => { scenes(d)[2]!.objectives = []; scenes(d)[1]!.objectives = ['talk-apart']; });
