@@ -29,12 +29,12 @@ export function plainText(html: string): string {
     .split(/<\/(?:p|li|h[1-6]|blockquote|td|th|pre)>|<br\s*\/?>|<(?:ul|ol|li|p|h[1-6]|blockquote|table|tr|pre)(?:\s[^>]*)?>/i)
     .map((block) => decodeEntities(block.replace(/<[^>]*>/g, '')).replace(/\s+/g, ' ').trim())
     .filter((block) => /\p{L}/u.test(block))
-    .map((block) => (/[.!?]["'”’)]*$/.test(block) ? block : `${block}.`))
+    .map((block) => (/[.!?]["'”’)]*$/.test(block) ? block : `${block.replace(/[,:;]$/, '')}.`))
     .join('\n');
 }
 
 // Abbreviations whose full stop ends no sentence.
-const ABBREVIATIONS = /\b(e\.g|i\.e|etc|vs|Dr|Mr|Mrs|Ms|St|No|U\.S)\./g;
+const ABBREVIATIONS = /\b(e\.g|i\.e|etc|vs|Dr|Mr|Mrs|Ms|St|U\.S|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\./g;
 
 /** Sentences, words and syllables of plain text; words are runs of letters (numbers and citations are not words). */
 export function countText(text: string): Counts {

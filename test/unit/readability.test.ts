@@ -15,13 +15,13 @@ describe('marker words', () => {
 describe('reading level', () => {
   test('strips Markdown to text, each block a sentence, entities decoded', () => {
     const html = renderMarkdown('# Before you post\n\nAsk **two** things:\n\n- Is the *patient* named\n- Could a friend tell who it is?\n\nR&D <b>notes</b>.');
-    expect(plainText(html)).toBe('Before you post.\nAsk two things:.\nIs the patient named.\nCould a friend tell who it is?\nR&D <b>notes</b>.');
+    expect(plainText(html)).toBe('Before you post.\nAsk two things.\nIs the patient named.\nCould a friend tell who it is?\nR&D <b>notes</b>.');
   });
 
   test('counts sentences, words and syllables as the Flesch-Kincaid formula needs them', () => {
-    const c = countText('The cat sat on the mat. Dr. Lee saw it, e.g. at 9.30 today!');
-    expect(c).toEqual({ sentence: 2, word: 14, syllable: 15 });
-    expect(gradeOf(c)).toBeCloseTo(0.39 * (14 / 2) + 11.8 * (15 / 14) - 15.59, 6);
+    const c = countText('The cat sat on the mat. Dr. Lee saw it, e.g. at 9.30 on Feb. 3!');
+    expect(c).toEqual({ sentence: 2, word: 15, syllable: 15 });
+    expect(gradeOf(c)).toBeCloseTo(0.39 * (15 / 2) + 11.8 * (15 / 15) - 15.59, 6);
     expect(gradeOf({ sentence: 0, word: 0, syllable: 0 })).toBe(0);
   });
 
