@@ -1,5 +1,6 @@
 import type { Course, Lesson } from './content/catalogue';
 import { lengthCues, markerRows, outcomeTexts, percent, quizTexts, type MarkerRow, type Share } from './content/cues';
+import { markersIn } from './content/markers';
 import { lessonReading } from './content/readability';
 import { simulateTestWise, type TestWiseResult } from './learning/test-wise';
 
@@ -25,6 +26,8 @@ export interface AuthoringOptions {
   /** Quizzes the test-wise learner takes, and the seed of their draws. */
   quizzes: number;
   seed: number;
+  /** Also list every quiz item's cues (for authors fixing items one by one). */
+  items?: boolean;
 }
 
 export const DEFAULT_AUTHORING_OPTIONS: AuthoringOptions = { quizzes: 2000, seed: 1 };
@@ -64,6 +67,19 @@ function rightShare(result: TestWiseResult, ids: readonly string[]): Share {
     const t = result.items.get(id);
     return t ? { count: s.count + t.right, of: s.of + t.served } : s;
   }, { count: 0, of: 0 });
+}
+
+function itemLines(course: Course, result: TestWiseResult): string[] {
+  const ratios = new Map(lengthCues(course.questions).ratios.map((r) => [r.id, r.ratio]));
+  const words = (texts: string[]) => texts.map((t) => markersIn(t).join('+') || '-').join(', ');
+  return ['  Per item: type, key length ÷ next-longest choice, marker words in key(s) | in distractors, non-reader right:',
+    ...course.questions.map((q) => {
+      const t = result.items.get(q.id)!;
+      const ratio = ratios.get(q.id);
+      return `    ${q.id.padEnd(28)} ${q.type.padEnd(8)} ${(ratio === undefined ? '' : times(ratio)).padEnd(6)} `
+        + `${words(q.choices.filter((c) => c.correct).map((c) => c.text))} | ${words(q.choices.filter((c) => !c.correct).map((c) => c.text))}  `
+        + `${t.served ? `${((100 * t.right) / t.served).toFixed(0)}%` : 'not drawn'}`;
+    })];
 }
 
 function lessonRow(course: Course, lesson: Lesson, result: TestWiseResult): string {
@@ -133,5 +149,6 @@ export function checkAuthoring(course: Course, options: AuthoringOptions = DEFAU
   lines.push(`    ${['lesson'.padEnd(24), 'longest'.padEnd(8), 'largest key ratio'.padEnd(28), 'quiz markers'.padEnd(13), 'lesson marks'.padEnd(13), 'gamed'.padEnd(8), 'grade'].join(' ')}`);
   lines.push(`    ${''.padEnd(24)} ${'key'.padEnd(8)} ${''.padEnd(28)} ${'key/distr.'.padEnd(13)} ${'ok/violation'.padEnd(13)} ${'right'.padEnd(8)}`);
   for (const lesson of course.lessons) lines.push(lessonRow(course, lesson, result));
+  if (options.items) lines.push(...itemLines(course, result));
   return { lines, failures };
 }

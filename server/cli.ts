@@ -18,7 +18,7 @@ import { openDatabase, type Database } from './db/database';
 import { ensurePrivateDir } from './files';
 import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
-import { checkAuthoring } from './authoring-check';
+import { checkAuthoring, DEFAULT_AUTHORING_OPTIONS } from './authoring-check';
 import { importUsers, parseUserCsv } from './users/import';
 import { issuePasswordLink, saveUser } from './users/service';
 import { isRealDate } from './dates';
@@ -156,13 +156,14 @@ export function buildCli(): Command {
 
   program.command('content:check').description('validate the course content without starting the server')
     .option('--authoring-warn-only', 'print the answer-cue and reading-level figures but do not fail on their limits')
-    .action((opts: { authoringWarnOnly?: boolean }) => {
+    .option('--items', 'also list the answer cues of every quiz item')
+    .action((opts: { authoringWarnOnly?: boolean; items?: boolean }) => {
       const catalogue = loadCatalogue(loadConfig().contentDir);
       for (const c of catalogue.courses) {
         const scenes = c.lessons.reduce((n, l) => n + l.scenes.length, 0);
         console.log(`${c.id} ${c.version} (content ${c.contentHash.slice(0, 12)}): ${c.lessons.length} lessons, ${scenes} scenes, ${c.questions.length} quiz questions — OK`);
       }
-      const authoring = catalogue.courses.map((c) => checkAuthoring(c));
+      const authoring = catalogue.courses.map((c) => checkAuthoring(c, { ...DEFAULT_AUTHORING_OPTIONS, items: opts.items }));
       for (const r of authoring) console.log(r.lines.join('\n'));
       const failures = authoring.flatMap((r) => r.failures);
       if (failures.length && !opts.authoringWarnOnly) throw new ContentError(failures);

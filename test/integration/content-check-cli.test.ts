@@ -64,4 +64,17 @@ describe('content:check answer cues and reading level', () => {
     expect(err.length).toBeGreaterThan(0);
     for (const line of err) expect(line).toMatch(/^warning: cues: /);
   });
+
+  test('--items lists every quiz item with its ratio, marker words and how often the non-reader gets it right', async () => {
+    const bank = buildBank();
+    bank.questions[0]!.choices[1]!.text = bank.questions[0]!.choices[1]!.text.replace('really', 'always');
+    useBank(bank);
+    await run('--items');
+    const items = out.join('\n').split('\n').filter((l) => /^ {4}(one|two|three|four)-\d /.test(l));
+    expect(items).toHaveLength(16);
+    // one-1: a 40-character key against distractors of 44, 48 and 52; two-1: 52 against 48.
+    expect(items[0]).toMatch(/^ {4}one-1 +single +0\.77× +- \| always, -, - +0%$/);
+    expect(items[3]).toMatch(/^ {4}one-4 +multiple +-, - \| -, - +0%$/);
+    expect(items[4]).toMatch(/^ {4}two-1 +single +1\.08× +- \| -, -, - +100%$/);
+  });
 });
