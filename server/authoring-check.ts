@@ -59,7 +59,7 @@ function markerLine(label: string, rows: MarkerRow[], sides: [string, string]): 
 }
 
 function markerFailures(course: string, what: string, rows: MarkerRow[], sides: [string, string]): string[] {
-  return rows.filter((r) => round(r.gap, 1) > AUTHORING_LIMITS.markerGap).map((r) => `${course}: "${r.marker}" appears in ${pct(r.right)} of ${sides[0]} but ${pct(r.wrong)} of ${sides[1]} — ${what} ${r.gap.toFixed(1)} points apart (limit ${AUTHORING_LIMITS.markerGap}); most such choices: ${some(r.owners)}`);
+  return rows.filter((r) => round(r.gap, 1) > AUTHORING_LIMITS.markerGap).map((r) => `${course}: "${r.marker}" appears in ${pct(r.right)} of ${sides[0]} but ${pct(r.wrong)} of ${sides[1]} — ${what} ${r.gap.toFixed(1)} points apart (limit ${AUTHORING_LIMITS.markerGap}); most in: ${some(r.owners)}`);
 }
 
 function rightShare(result: TestWiseResult, ids: readonly string[]): Share {

@@ -55,7 +55,7 @@ describe('content:check authoring limits', () => {
     }
     const { report } = check(bank);
     expect(report.failures.length).toBe(2);
-    expect(report.failures[0]).toMatch(/^cues: "any marker" appears in 0\.0% of keys but 61\.4% of distractors — quiz keys and distractors 61\.4 points apart \(limit 10\); most such choices: four-3, three-2, two-1, /);
+    expect(report.failures[0]).toMatch(/^cues: "any marker" appears in 0\.0% of keys but 61\.4% of distractors — quiz keys and distractors 61\.4 points apart \(limit 10\); most in: four-3, three-2, two-1, /);
     expect(report.failures[1]).toMatch(/^cues: "always" appears in 0\.0% of keys but 61\.4% of distractors/);
   });
 
@@ -64,8 +64,8 @@ describe('content:check authoring limits', () => {
     for (const l of bank.lessons) for (const c of l.scenes[0]!.choices) if (c.outcome === 'violation') c.text = c.text.replace('really', 'always');
     const { report } = check(bank);
     expect(report.failures).toEqual([
-      'cues: "any marker" appears in 0.0% of best/acceptable choices but 100.0% of violation choices — lesson outcomes 100.0 points apart (limit 10); most such choices: four/hallway, one/hallway, three/hallway, two/hallway',
-      'cues: "always" appears in 0.0% of best/acceptable choices but 100.0% of violation choices — lesson outcomes 100.0 points apart (limit 10); most such choices: four/hallway, one/hallway, three/hallway, two/hallway',
+      'cues: "any marker" appears in 0.0% of best/acceptable choices but 100.0% of violation choices — lesson outcomes 100.0 points apart (limit 10); most in: four/hallway, one/hallway, three/hallway, two/hallway',
+      'cues: "always" appears in 0.0% of best/acceptable choices but 100.0% of violation choices — lesson outcomes 100.0 points apart (limit 10); most in: four/hallway, one/hallway, three/hallway, two/hallway',
     ]);
   });
 
