@@ -2,7 +2,7 @@
 
 // Packages we depend on that ship only ES modules. Node (20.19+, 22, 24) loads them from our CommonJS
 // build with require(); jest has its own module loader, so it needs them turned into CommonJS first.
-const esmOnly = ['jose', 'openid-client', 'oauth4webapi', 'oidc-provider', 'pdf-parse'];
+const esmOnly = ['jose', 'openid-client', 'oauth4webapi', 'oidc-provider', 'pdf-parse', 'flesch-kincaid', 'syllable'];
 
 module.exports = {
   testEnvironment: 'node',

@@ -19,6 +19,7 @@ import { ensurePrivateDir } from './files';
 import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
 import { structureReport } from './content/structure-checks';
+import { checkAuthoring, DEFAULT_AUTHORING_OPTIONS } from './authoring-check';
 import { importUsers, parseUserCsv } from './users/import';
 import { issuePasswordLink, saveUser } from './users/service';
 import { isRealDate } from './dates';
@@ -156,7 +157,9 @@ export function buildCli(): Command {
 
   program.command('content:check').description('validate the course content without starting the server')
     .option('--strict', 'also fail on the structure findings, which do not stop start-up yet')
-    .action((opts: { strict?: boolean }) => {
+    .option('--authoring-warn-only', 'print the answer-cue and reading-level figures but do not fail on their limits')
+    .option('--items', 'also list the answer cues of every quiz item')
+    .action((opts: { strict?: boolean; authoringWarnOnly?: boolean; items?: boolean }) => {
       const catalogue = loadCatalogue(loadConfig().contentDir, { structure: opts.strict === true });
       for (const c of catalogue.courses) {
         const scenes = c.lessons.reduce((n, l) => n + l.scenes.length, 0);
@@ -164,6 +167,11 @@ export function buildCli(): Command {
       }
       const structure = structureReport(catalogue);
       if (structure) console.warn(structure);
+      const authoring = catalogue.courses.map((c) => checkAuthoring(c, { ...DEFAULT_AUTHORING_OPTIONS, items: opts.items }));
+      for (const r of authoring) console.log(r.lines.join('\n'));
+      const failures = authoring.flatMap((r) => r.failures);
+      if (failures.length && !opts.authoringWarnOnly) throw new ContentError(failures);
+      for (const f of failures) console.error(`warning: ${f}`);
     });
 
   program.command('demo:seed').description('add demo departments and people in every training status (for trying out and benchmarks)')

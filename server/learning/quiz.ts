@@ -78,11 +78,16 @@ export function answersFromBody(body: unknown, served: ServedQuestion[]): { answ
   return { answers, problems };
 }
 
-/** Right means exactly the correct set of choices: no more, no fewer. */
-export function isRight(q: QuizQuestion, chosen: string[]): boolean {
+/** The grading rule: right when exactly the correct choices were picked (for a multiple item, all of them and no other). */
+export function isRight(q: QuizQuestion, chosen: readonly string[]): boolean {
   const correct = q.choices.filter((c) => c.correct).map((c) => c.id).sort();
   const picked = [...chosen].sort();
   return correct.length === picked.length && correct.every((c, i) => c === picked[i]);
+}
+
+/** The score in whole percent, compared with the course's passing score. */
+export function quizScore(correct: number, questions: number): number {
+  return Math.round((100 * correct) / questions);
 }
 
 export const QUIZ_INPUT_PROBLEM = 'Some answers are missing or invalid.';
@@ -116,7 +121,7 @@ export async function submitAttempt(
   if (Object.keys(problems).length) fail('invalid', QUIZ_INPUT_PROBLEM, problems);
 
   const correct = served.filter((sq) => isRight(byId.get(sq.question)!, answers[sq.question]!)).length;
-  const score = Math.round((100 * correct) / served.length);
+  const score = quizScore(correct, served.length);
   const passed = score >= course.passingScore;
   const now = deps.clock.now().toISOString();
   await deps.training.uow(async (trx) => {
