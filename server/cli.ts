@@ -18,7 +18,6 @@ import { openDatabase, type Database } from './db/database';
 import { ensurePrivateDir } from './files';
 import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
-import { structureReport } from './content/structure-checks';
 import { checkAuthoring, DEFAULT_AUTHORING_OPTIONS } from './authoring-check';
 import { importUsers, parseUserCsv } from './users/import';
 import { issuePasswordLink, saveUser } from './users/service';
@@ -156,17 +155,15 @@ export function buildCli(): Command {
     });
 
   program.command('content:check').description('validate the course content without starting the server')
-    .option('--strict', 'also fail on the structure findings, which do not stop start-up yet')
     .option('--authoring-warn-only', 'print the answer-cue and reading-level figures but do not fail on their limits')
     .option('--items', 'also list the answer cues of every quiz item')
-    .action((opts: { strict?: boolean; authoringWarnOnly?: boolean; items?: boolean }) => {
-      const catalogue = loadCatalogue(loadConfig().contentDir, { structure: opts.strict === true });
+    .action((opts: { authoringWarnOnly?: boolean; items?: boolean }) => {
+      // The structure checks are authoring rules: content:check fails on them, start-up does not.
+      const catalogue = loadCatalogue(loadConfig().contentDir, { structure: true });
       for (const c of catalogue.courses) {
         const scenes = c.lessons.reduce((n, l) => n + l.scenes.length, 0);
         console.log(`${c.id} ${c.version} (content ${c.contentHash.slice(0, 12)}): ${c.lessons.length} lessons, ${scenes} scenes, ${c.questions.length} quiz questions — OK`);
       }
-      const structure = structureReport(catalogue);
-      if (structure) console.warn(structure);
       const authoring = catalogue.courses.map((c) => checkAuthoring(c, { ...DEFAULT_AUTHORING_OPTIONS, items: opts.items }));
       for (const r of authoring) console.log(r.lines.join('\n'));
       const failures = authoring.flatMap((r) => r.failures);

@@ -1,4 +1,4 @@
-import type { Catalogue, Course, Lesson } from './catalogue';
+import type { Course, Lesson } from './catalogue';
 
 // Course-wide rules an author can only meet by looking across scenes, lessons and the quiz (issue 15):
 // a quiz item points at the scene that teaches it, every objective is taught on the path a good learner
@@ -144,17 +144,4 @@ export function checkStructure(course: Course): StructureFinding[] {
 /** The findings as the loader prints problems: "file: path: reason". */
 export function structureProblems(course: Course): string[] {
   return checkStructure(course).map((f) => `${f.file}: ${f.path}: ${f.reason}`);
-}
-
-/**
- * What content:check prints about the structure checks while they do not stop start-up: each finding,
- * and how to make them fail the check. Empty when every course meets them.
- */
-export function structureReport(catalogue: Catalogue): string {
-  const problems = catalogue.courses.flatMap(structureProblems);
-  if (!problems.length) return '';
-  return [
-    `Structure: ${problems.length} finding${problems.length === 1 ? '' : 's'} (not yet refused at start-up; content:check --strict fails on them):`,
-    ...problems.map((p) => `  ${p}`),
-  ].join('\n');
 }

@@ -12,4 +12,6 @@ test('the README\'s total minutes for the shipped course equal the sum of its le
   const course = loadCatalogue(contentDir).get('hipaa-social-media')!;
   const total = course.lessons.reduce((n, l) => n + l.minutes, 0);
   expect(stated[0]).toBe(total);
+  expect(readme).toContain(`has ${course.lessons.length} scenario lessons`);
+  expect(readme).toMatch(new RegExp(`\\b${course.questions.length}-question bank`));
 });
