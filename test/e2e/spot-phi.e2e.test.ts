@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Course, Scene } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
 import { SPOT_FIXTURE_CONTENT } from '../helpers/content';
-import { axeViolations, capture, importStaff, launchBrowser, startServer, type Server } from './harness';
+import { answerInBrowser, axeViolations, capture, importStaff, launchBrowser, startServer, type Server } from './harness';
 
 // Issue 15, "Spot the PHI": a learner completes a spot-the-PHI scene with the keyboard alone (Tab, Space,
 // Enter; no mouse), in Debian's Chromium against the production build, over the fixture course
@@ -13,6 +13,7 @@ import { axeViolations, capture, importStaff, launchBrowser, startServer, type S
 
 const PASSWORD = 'amber kestrel window 31';
 const EMAIL = 'spot.keys@riverside.example';
+const MOUSE_EMAIL = 'spot.mouse@riverside.example';
 const course: Course = loadCatalogue(SPOT_FIXTURE_CONTENT).get('spot')!;
 const lesson = course.lessons[0]!;
 const caption: Scene = lesson.scenes[0]!;
@@ -20,11 +21,11 @@ const phrases = caption.spot!.parts.flatMap((p) => ('phrase' in p ? [p.phrase] :
 
 let server: Server;
 let browser: Browser;
-let link: string;
+let links: Map<string, string>;
 
 beforeAll(async () => {
   server = await startServer({ CONTENT_DIR: SPOT_FIXTURE_CONTENT });
-  link = importStaff(server, ['employee_id,email,name,role,department,manager_email,hire_date', `S1,${EMAIL},Sky Keys,learner,Nursing,,`]).get(EMAIL)!;
+  links = importStaff(server, ['employee_id,email,name,role,department,manager_email,hire_date', `S1,${EMAIL},Sky Keys,learner,Nursing,,`, `S2,${MOUSE_EMAIL},Max Mouse,learner,Nursing,,`]);
   browser = await launchBrowser();
 });
 
@@ -39,21 +40,26 @@ async function axeClean(page: Page, name: string) {
   expect({ name, overflow320 }).toEqual({ name, overflow320: 0 });
 }
 
+/** Sets the password from the import link and signs in, typing into the fields and submitting with Enter. */
+async function setUpAndSignIn(page: Page, email: string) {
+  await page.goto(links.get(email)!);
+  await page.getByLabel('New password').fill(PASSWORD);
+  await page.getByLabel('Type the password again').fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/login?passwordSet=1');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
 interface Focused { tag: string; text: string; type: string; value: string; label: string; checked: boolean }
 
 test('a spot-the-PHI scene by keyboard only: tick boxes with Space, submit with Enter, wrong then right, with axe clean pages', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   // Account set-up and sign-in type into the fields and submit with Enter: no click anywhere.
-  await page.goto(link);
-  await page.getByLabel('New password').fill(PASSWORD);
-  await page.getByLabel('Type the password again').fill(PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.waitForURL('**/login?passwordSet=1');
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  await setUpAndSignIn(page, EMAIL);
 
   const focused = () => page.evaluate((): Focused => {
     const el = document.activeElement as HTMLInputElement;
@@ -128,5 +134,30 @@ test('a spot-the-PHI scene by keyboard only: tick boxes with Space, submit with 
   await page.waitForURL('**/play');
   // On to the scene after it: a choice scene with its options.
   expect(await page.getByRole('group', { name: lesson.scenes[1]!.prompt }).getByRole('radio').count()).toBe(lesson.scenes[1]!.choices.length);
+  await context.close();
+});
+
+test('the browser helper other journeys use plays a lesson with spot scenes to its end, a wrong set of marks first', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await setUpAndSignIn(page, MOUSE_EMAIL);
+  await page.goto(`${server.baseUrl}/courses/${course.id}/lessons/${lesson.id}/play`);
+  const seen: string[] = [];
+  for (let guard = 0; guard < 10 && !(await page.getByText('Lesson complete').isVisible()); guard += 1) {
+    const action = (await page.locator('form[action*="/scenes/"]').getAttribute('action'))!;
+    const scene = lesson.scenes.find((s) => new RegExp(`/scenes/${s.id}(/marks)?$`).test(action))!;
+    seen.push(scene.id);
+    if (seen.length === 1) {
+      await answerInBrowser(page, scene, false);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Not yet');
+      await page.getByRole('link', { name: 'Try again' }).click();
+      await page.waitForURL('**/play');
+    }
+    await answerInBrowser(page, scene, true);
+    await page.getByRole('link', { name: /^(Continue|Finish the lesson)$/ }).click();
+    await page.waitForLoadState();
+  }
+  expect(seen).toEqual(['caption', 'reply', 'photo']);
+  expect(await page.getByText('Lesson complete').isVisible()).toBe(true);
   await context.close();
 });
