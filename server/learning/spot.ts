@@ -48,23 +48,30 @@ export interface PhraseResult {
   right: boolean;
   /** Why it identifies the patient, in words; undefined for a phrase that does not. */
   reasonWords?: string;
+  /** The mark and the phrase in one sentence: "You left it unticked; it identifies the patient: a name." */
+  says: string;
 }
 
 export interface SpotReview {
   results: PhraseResult[];
   allRight: boolean;
   wrong: number;
+  /** The feedback page's heading. */
+  headline: string;
 }
 
 /** Each phrase of the draft against the learner's marks. */
 export function reviewMarks(spot: SpotTask, marked: readonly string[]): SpotReview {
   const ticked = new Set(marked);
-  const results = phrasesOf(spot).map((phrase): PhraseResult => ({
-    phrase, marked: ticked.has(phrase.id), right: ticked.has(phrase.id) === phrase.identifies,
-    ...(phrase.identifies && phrase.reason ? { reasonWords: REASON_WORDS[phrase.reason] } : {}),
-  }));
+  const results = phrasesOf(spot).map((phrase): PhraseResult => {
+    const reasonWords = phrase.identifies && phrase.reason ? REASON_WORDS[phrase.reason] : undefined;
+    const mark = ticked.has(phrase.id) ? 'You ticked it' : 'You left it unticked';
+    const fact = !phrase.identifies ? 'it does not identify the patient' : `it identifies the patient: ${reasonWords ?? 'an identifier'}`;
+    return { phrase, marked: ticked.has(phrase.id), right: ticked.has(phrase.id) === phrase.identifies, ...(reasonWords ? { reasonWords } : {}), says: `${mark}; ${fact}.` };
+  });
   const wrong = results.filter((r) => !r.right).length;
-  return { results, allRight: wrong === 0, wrong };
+  const headline = wrong === 0 ? 'Every phrase marked right' : `Not yet: ${wrong} of ${results.length} phrases ${wrong === 1 ? 'is' : 'are'} marked wrong`;
+  return { results, allRight: wrong === 0, wrong, headline };
 }
 
 /** The marks stored with an answer (migration 0014); a choice answer or an unreadable value has none. */

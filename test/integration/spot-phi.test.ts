@@ -83,8 +83,8 @@ describe('spot-the-PHI scene', () => {
     expect(verdicts(feedback.text)).toEqual([
       ['our night team', 'Not right.'], ['Mo from Room 12', 'Right.'], ['on 3 March', 'Not right.'], ['a long stay', 'Right.'],
     ]);
-    expect(feedback.text).toContain('You ticked it;\n      it does not identify the patient.');
-    expect(feedback.text).toContain(`You left it unticked;\n      it identifies the patient: ${REASON_WORDS.date}.`);
+    expect(feedback.text).toContain('<strong class="verdict">Not right.</strong> You ticked it; it does not identify the patient.');
+    expect(feedback.text).toContain(`<strong class="verdict">Not right.</strong> You left it unticked; it identifies the patient: ${REASON_WORDS.date}.`);
     expect(feedback.text).toContain(`it identifies the patient: ${REASON_WORDS.name}.`);
     for (const p of phrases(caption)) expect(feedback.text).toContain(p.feedbackHtml);
     // The scene's own feedback is kept for the right answer; the way on is to try again.

@@ -37,6 +37,14 @@ describe('spot-the-PHI grading', () => {
     expect(under.results.map((r) => r.right)).toEqual([true, true, false]);
     expect(reviewMarks(task, []).wrong).toBe(2);
     expect(under.results.map((r) => r.reasonWords)).toEqual([undefined, REASON_WORDS.name, REASON_WORDS['photo-background']]);
+    expect(under.results.map((r) => r.says)).toEqual([
+      'You left it unticked; it does not identify the patient.', `You ticked it; it identifies the patient: ${REASON_WORDS.name}.`,
+      `You left it unticked; it identifies the patient: ${REASON_WORDS['photo-background']}.`,
+    ]);
+    expect(under.headline).toBe('Not yet: 1 of 3 phrases is marked wrong');
+    expect(over.headline).toBe('Not yet: 1 of 3 phrases is marked wrong');
+    expect(reviewMarks(task, []).headline).toBe('Not yet: 2 of 3 phrases are marked wrong');
+    expect(reviewMarks(task, ['name', 'bg']).headline).toBe('Every phrase marked right');
   });
 
   test('every reason the format allows has words', () => {
