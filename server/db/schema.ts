@@ -92,6 +92,8 @@ export interface SceneAnswersTable {
   next_scene_id: string;
   content_hash: string;
   answered_at: string;
+  /** Spot-the-PHI answers: JSON list of the phrase ids the learner ticked (migration 0014); null for a choice. */
+  marks: string | null;
 }
 
 export interface QuizAttemptsTable {

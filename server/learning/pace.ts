@@ -1,4 +1,4 @@
-import type { Course, Lesson } from '../content/catalogue';
+import type { Course, Lesson, Scene } from '../content/catalogue';
 
 // Minimum lesson time: the words a learner must read on the shortest way through a lesson, at a
 // reading speed. Scripted answers finish a lesson in milliseconds; a reader cannot.
@@ -8,14 +8,27 @@ const words = (s: string): number => {
   return text === '' ? 0 : text.split(/\s+/).length;
 };
 
+/** What a scene asks the learner to read: narrative and prompt, plus the options or the whole draft. */
+function sceneWords(scene: Scene): number {
+  const own = words(scene.narrativeHtml) + words(scene.prompt);
+  // The draft is read as one text (its phrases included); the tick boxes repeat the phrases and are not counted twice.
+  if (scene.spot) return own + words(scene.spot.parts.map((p) => ('phrase' in p ? p.phrase.text : p.text)).join(''));
+  return own + scene.choices.reduce((n, c) => n + words(c.text), 0);
+}
+
+/** Where a scene leads on: each option, or a spot-the-PHI scene's `next` once every phrase is marked right. */
+function exits(scene: Scene): { next: string; feedbackHtml: string }[] {
+  return scene.spot ? [{ next: scene.spot.next, feedbackHtml: scene.spot.feedbackHtml }] : scene.choices;
+}
+
 /**
  * Words on the cheapest path from the first scene to the end: each scene's narrative, prompt and
- * options, plus the feedback read after every answer but the last (the timer stops at the last
- * answer). The intro is left out: it is read on the lesson page before the lesson is opened.
+ * options (or draft), plus the feedback read after every answer but the last (the timer stops at the
+ * last answer). The intro is left out: it is read on the lesson page before the lesson is opened.
  */
 export function lessonWords(lesson: Lesson): number {
-  const sceneWords = new Map(lesson.scenes.map((s) => [s.id, words(s.narrativeHtml) + words(s.prompt) + s.choices.reduce((n, c) => n + words(c.text), 0)]));
-  const best = new Map<string, number>([[lesson.scenes[0]!.id, sceneWords.get(lesson.scenes[0]!.id)!]]);
+  const sceneWordsById = new Map(lesson.scenes.map((s) => [s.id, sceneWords(s)]));
+  const best = new Map<string, number>([[lesson.scenes[0]!.id, sceneWordsById.get(lesson.scenes[0]!.id)!]]);
   const done = new Set<string>();
   let endCost = Infinity;
   // Dijkstra over a handful of scenes: costs are word counts, never negative.
@@ -26,9 +39,9 @@ export function lessonWords(lesson: Lesson): number {
     done.add(current);
     const cost = best.get(current)!;
     const scene = lesson.scenes.find((s) => s.id === current)!;
-    for (const c of scene.choices) {
+    for (const c of exits(scene)) {
       if (c.next === 'end') { endCost = Math.min(endCost, cost); continue; }
-      const via = cost + words(c.feedbackHtml) + (sceneWords.get(c.next) ?? 0);
+      const via = cost + words(c.feedbackHtml) + (sceneWordsById.get(c.next) ?? 0);
       if (via < (best.get(c.next) ?? Infinity)) best.set(c.next, via);
     }
   }

@@ -8,6 +8,7 @@ import { fail, RuleError } from '../errors';
 import type { Training } from '../training/service';
 import type { Assignment } from '../training/status';
 import { durationInWords, lessonMinimumSeconds } from './pace';
+import { checkMarks, reviewMarks, SPOT_RIGHT, SPOT_WRONG } from './spot';
 import { ownAttempt } from './quiz';
 import { answerStore, attemptStore, progressStore, type Track } from './store';
 
@@ -152,22 +153,41 @@ function requireMinimumTime(deps: LearningDeps, lesson: Lesson, startedAt: strin
   if (spent < minimum) throw new TooSoonError(minimum - spent);
 }
 
+/** By the kind of answer sent: its refusal at a scene of the other kind (an old page, a hand-made request). */
+const WRONG_KIND: Record<Scene['kind'], string> = {
+  'choice': 'This scene asks you to tick the phrases that identify the patient, not to choose an option. Reload the page and tick the phrases.',
+  'spot-phi': 'This scene asks you to choose one option; it has no phrases to tick. Reload the page and choose an option.',
+};
+
+/** What an answer records: the choice (or, for spot-the-PHI, the marked phrases), its outcome and where it leads. */
+interface Judged {
+  choiceId: string;
+  outcome: string;
+  /** A scene id or "end"; a wrong answer names its own scene, so the scene repeats. */
+  next: string;
+  marks: string[] | null;
+}
+
 /**
  * Records one answer and moves the learner on, in one transaction. Answering a scene the learner is
- * not on (a second tab, a double click, an old page) changes nothing and answers 409.
+ * not on (a second tab, a double click, an old page) changes nothing and answers 409. `judge` reads
+ * the answer against the scene (and refuses one that does not fit it) before anything is written.
  */
-export async function answerScene(
-  deps: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string, choiceId: string, untimed = false,
+async function recordAnswer(
+  deps: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string,
+  kind: Scene['kind'], judge: (scene: Scene) => Judged, untimed: boolean,
 ): Promise<{ answerId: number; lessonCompleted: boolean }> {
   // Nothing is written until the answer is accepted: a refused answer (400, 409) changes nothing.
   const { lesson, scene, placement } = await locateScene(deps, track, course, lessonId);
+  // An answer of the wrong kind for the scene it names is refused as such, wherever the learner is.
+  const named = sceneOf(lesson, sceneId);
+  if (named && named.kind !== kind) fail('invalid', WRONG_KIND[kind]);
   if (!scene || scene.id !== sceneId) {
     fail('conflict', 'That question was already answered, or is not the one you are on. Continue from where you are.');
   }
-  const choice = scene.choices.find((c) => c.id === choiceId);
-  if (!choice) fail('invalid', 'Choose one of the options shown, then select Continue.');
+  const judged = judge(scene);
   const now = deps.clock.now().toISOString();
-  const next = choice.next === 'end' ? null : choice.next;
+  const next = judged.next === 'end' ? null : judged.next;
   if (next === null && !untimed) {
     // A lesson not opened yet (placement 'start') has had no time at all.
     const row = placement === 'start' ? undefined : await progressStore(deps.db).get(track, lesson.id);
@@ -178,8 +198,8 @@ export async function answerScene(
     const moved = await progressStore(trx).advance(track, lesson.id, scene.id, next, now);
     if (!moved) fail('conflict', 'That question was already answered. Continue from where you are.');
     const { id } = await answerStore(trx).insert(track, {
-      lesson_id: lesson.id, scene_id: scene.id, choice_id: choice.id,
-      outcome: choice.outcome, next_scene_id: choice.next, content_hash: course.contentHash, answered_at: now,
+      lesson_id: lesson.id, scene_id: scene.id, choice_id: judged.choiceId, outcome: judged.outcome, next_scene_id: judged.next,
+      content_hash: course.contentHash, answered_at: now, marks: judged.marks === null ? null : JSON.stringify(judged.marks),
     });
     if (next === null) {
       await appendAudit(trx, deps.clock, actor, {
@@ -189,4 +209,30 @@ export async function answerScene(
     }
     return { answerId: id, lessonCompleted: next === null };
   });
+}
+
+/** One option of a choice scene; a violation's `next` is its own scene, so the learner chooses again. */
+export function answerScene(
+  deps: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string, choiceId: string, untimed = false,
+): Promise<{ answerId: number; lessonCompleted: boolean }> {
+  return recordAnswer(deps, actor, track, course, lessonId, sceneId, 'choice', (scene) => {
+    const choice = scene.choices.find((c) => c.id === choiceId);
+    if (!choice) fail('invalid', 'Choose one of the options shown, then select Continue.');
+    return { choiceId: choice.id, outcome: choice.outcome, next: choice.next, marks: null };
+  }, untimed);
+}
+
+/**
+ * The phrases a learner ticked in a spot-the-PHI scene, graded here: all right moves on to the scene's
+ * `next`; any wrong mark records the attempt and keeps the learner on the scene to try again.
+ */
+export function answerSpot(
+  deps: LearningDeps, actor: Actor, track: Track, course: Course, lessonId: string, sceneId: string, marked: readonly string[], untimed = false,
+): Promise<{ answerId: number; lessonCompleted: boolean }> {
+  return recordAnswer(deps, actor, track, course, lessonId, sceneId, 'spot-phi', (scene) => {
+    if (!scene.spot) fail('invalid', WRONG_KIND['spot-phi']);
+    const marks = checkMarks(scene.spot, marked);
+    const { allRight } = reviewMarks(scene.spot, marks);
+    return { choiceId: '', outcome: allRight ? SPOT_RIGHT : SPOT_WRONG, next: allRight ? scene.spot.next : scene.id, marks };
+  }, untimed);
 }

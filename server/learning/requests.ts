@@ -1,8 +1,28 @@
 import { z } from 'zod';
-import { NO_FIELDS, type RequestSchemas } from '../http/validate';
+import { NO_FIELDS, rawFormValue, type RequestSchemas } from '../http/validate';
 
 /** A lesson scene's answer: the chosen option (anything but one text value counts as no choice). */
 export const sceneAnswerForm = z.object({ choice: z.string() });
+
+/**
+ * A spot-the-PHI answer: the ticked phrases, one `phrase` field each (none when nothing is ticked, as a
+ * browser sends an unticked box). Repeated fields arrive as a list, so the raw value is read; the
+ * service then checks each id against the scene.
+ */
+export const spotMarksForm = z.object({
+  phrase: rawFormValue(z.unknown().transform((v, ctx): string[] => {
+    const list: unknown[] = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    const problem = list.length > 60 ? 'More phrases were sent than a draft has. Reload the page and tick again.'
+      : list.some((x) => typeof x !== 'string') ? 'Send each ticked phrase as text.'
+        : list.some((x) => x === '') ? 'A ticked phrase arrived empty. Reload the page and tick again.'
+          : list.some((x) => String(x).length > 64) ? 'A ticked phrase is not one of this draft. Reload the page and tick again.' : undefined;
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    return list as string[];
+  })),
+});
 
 /**
  * A quiz attempt's answers: one field per question served, named `q_<question id>` after the course
@@ -27,6 +47,7 @@ export const LEARNING_REQUESTS = {
   'GET /courses/:courseId/lessons/:lessonId': NO_FIELDS,
   'GET /courses/:courseId/lessons/:lessonId/play': NO_FIELDS,
   'POST /courses/:courseId/lessons/:lessonId/scenes/:sceneId': sceneAnswerForm,
+  'POST /courses/:courseId/lessons/:lessonId/scenes/:sceneId/marks': spotMarksForm,
   'GET /courses/:courseId/lessons/:lessonId/answers/:answerId': NO_FIELDS,
   'GET /courses/:courseId/quiz': NO_FIELDS,
   'POST /courses/:courseId/quiz/attempts': NO_FIELDS,

@@ -1,17 +1,18 @@
 import { Router, type Request } from 'express';
 import { requireUser } from '../http/guards';
-import type { Course } from '../content/catalogue';
+import type { Course, Lesson, Scene } from '../content/catalogue';
 import type { AppDeps } from '../deps';
 import { fail, RuleError } from '../errors';
 import { idParam, parseForm, parseQuery } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { allowance } from './attempt-limit';
-import { answerScene, currentScene, learnerCourseState, locateScene, TooSoonError, type Track } from './progress';
+import { answerScene, answerSpot, currentScene, learnerCourseState, locateScene, TooSoonError, type Track } from './progress';
 import { answersFromBody, QUIZ_INPUT_PROBLEM, servedOf, startAttempt, submitAttempt, type Answers, type QuizSettings } from './quiz';
 import { formatDay } from '../dates';
 import { mergeAnswers, progressText, quizItems } from './quiz-view';
 import { attemptReview } from './review';
-import { questionPageQuery, saveAnswerRequest, sceneAnswerForm } from './requests';
+import { questionPageQuery, saveAnswerRequest, sceneAnswerForm, spotMarksForm } from './requests';
+import { phrasesOf, reviewMarks, storedMarks } from './spot';
 import { savedAnswers, saveAnswers } from './saved-answers';
 
 export function learningRoutes(deps: AppDeps): Router {
@@ -32,6 +33,12 @@ export function learningRoutes(deps: AppDeps): Router {
   };
   const me = (req: Request) => actorOf(req.user!, req.ip);
   const base = (course: Course) => `/courses/${course.id}`;
+  /** The spot-the-PHI page: the draft with its phrases marked as candidates, and one tick box per phrase. */
+  const spotLocals = (course: Course, lesson: Lesson, scene: Scene, error: string | undefined, marked: readonly string[]) => ({
+    title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, error, position: lesson.scenes.indexOf(scene) + 1,
+    parts: scene.spot!.parts, phrases: phrasesOf(scene.spot!), marked: new Set(marked),
+    action: `${base(course)}/lessons/${lesson.id}/scenes/${scene.id}/marks`,
+  });
   /** The open cycle; when the learner is up to date there is nothing to take until the next window. */
   const openTrack = async (req: Request, course: Course) => {
     const { track, assignment } = await learning.trackFor(req.user!, course, req.method !== 'GET');
@@ -62,6 +69,7 @@ export function learningRoutes(deps: AppDeps): Router {
     const course = courseOf(req);
     const { lesson, scene } = await currentScene(learning, await openTrack(req, course), course, String(req.params.lessonId));
     if (!scene) return res.redirect(303, `${base(course)}/lessons/${lesson.id}`);
+    if (scene.kind === 'spot-phi') return res.render('learning/spot', spotLocals(course, lesson, scene, undefined, []));
     res.render('learning/scene', { title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, error: undefined, chosen: undefined, position: lesson.scenes.indexOf(scene) + 1 });
   });
 
@@ -73,6 +81,9 @@ export function learningRoutes(deps: AppDeps): Router {
     if (!choice) {
       const { lesson, scene } = await locateScene(learning, track, course, String(req.params.lessonId));
       if (!scene || scene.id !== req.params.sceneId) return res.redirect(303, `${base(course)}/lessons/${lesson.id}/play`);
+      if (scene.kind === 'spot-phi') {
+        return res.status(400).render('learning/spot', spotLocals(course, lesson, scene, 'This scene asks you to tick the phrases that identify the patient, then select Check my marks.', []));
+      }
       return res.status(400).render('learning/scene', {
         title: `${lesson.title}: ${scene.prompt}`, course, lesson, scene, position: lesson.scenes.indexOf(scene) + 1,
         error: 'Choose one of the options, then select Continue.', chosen: undefined,
@@ -92,6 +103,28 @@ export function learningRoutes(deps: AppDeps): Router {
     res.redirect(303, `${base(course)}/lessons/${req.params.lessonId}/answers/${answerId}#feedback`);
   });
 
+  router.post('/courses/:courseId/lessons/:lessonId/scenes/:sceneId/marks', async (req, res) => {
+    const course = courseOf(req);
+    const track = await openTrack(req, course);
+    const lessonId = String(req.params.lessonId);
+    const sceneId = String(req.params.sceneId);
+    const form = parseForm(spotMarksForm, req.body);
+    const marked = form.ok ? form.data.phrase : [];
+    let answerId: number;
+    try {
+      if (!form.ok) fail('invalid', Object.values(form.errors)[0] ?? 'Tick the phrases that identify the patient, then select Check my marks.');
+      ({ answerId } = await answerSpot(learning, me(req), track, course, lessonId, sceneId, marked, req.user!.untimed_lessons === 1));
+    } catch (e) {
+      const tooSoon = e instanceof TooSoonError;
+      if (!tooSoon && !(e instanceof RuleError && e.code === 'invalid')) throw e;
+      // The scene page again with the message, when the learner is on this spot scene; else the error page.
+      const { lesson, scene } = await locateScene(learning, track, course, lessonId);
+      if (!scene || scene.id !== sceneId || scene.kind !== 'spot-phi') throw e;
+      return res.status(tooSoon ? 409 : 400).render('learning/spot', spotLocals(course, lesson, scene, e.message, tooSoon ? marked : []));
+    }
+    res.redirect(303, `${base(course)}/lessons/${lessonId}/answers/${answerId}#feedback`);
+  });
+
   router.get('/courses/:courseId/lessons/:lessonId/answers/:answerId', async (req, res) => {
     const course = courseOf(req);
     const id = idParam(req.params.answerId);
@@ -101,9 +134,19 @@ export function learningRoutes(deps: AppDeps): Router {
     }
     const lesson = course.lessons.find((l) => l.id === answer.lesson_id);
     const scene = lesson?.scenes.find((s) => s.id === answer.scene_id);
-    const choice = scene?.choices.find((c) => c.id === answer.choice_id);
-    if (!lesson || !scene || !choice) fail('gone', 'The course has been updated since you answered this; continue with the lesson.');
+    const gone = 'The course has been updated since you answered this; continue with the lesson.';
     const finished = answer.next_scene_id === 'end';
+    const marks = storedMarks(answer.marks);
+    if (lesson && scene?.spot && marks) {
+      // Read against the draft as it is now, like a choice's feedback; a phrase since removed means the draft changed.
+      if (!marks.every((id) => phrasesOf(scene.spot!).some((p) => p.id === id))) fail('gone', gone);
+      return res.render('learning/spot-feedback', {
+        title: `Feedback: ${scene.prompt}`, course, lesson, scene, spot: scene.spot, review: reviewMarks(scene.spot, marks), finished,
+        continueUrl: finished ? `${base(course)}/lessons/${lesson.id}` : `${base(course)}/lessons/${lesson.id}/play`,
+      });
+    }
+    const choice = scene?.choices.find((c) => c.id === answer.choice_id);
+    if (!lesson || !scene || !choice) fail('gone', gone);
     res.render('learning/feedback', {
       title: `Feedback: ${scene.prompt}`, course, lesson, scene, choice, finished,
       continueUrl: finished ? `${base(course)}/lessons/${lesson.id}` : `${base(course)}/lessons/${lesson.id}/play`,

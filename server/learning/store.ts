@@ -51,7 +51,7 @@ export function progressStore(db: Kysely<DB>) {
 
 export function answerStore(db: Kysely<DB>) {
   return {
-    insert: (track: Track, row: { lesson_id: string; scene_id: string; choice_id: string; outcome: string; next_scene_id: string; content_hash: string; answered_at: string }) =>
+    insert: (track: Track, row: { lesson_id: string; scene_id: string; choice_id: string; outcome: string; next_scene_id: string; content_hash: string; answered_at: string; marks?: string | null }) =>
       db.insertInto('scene_answers').values({ ...row, user_id: track.userId, course_id: track.courseId, cycle: track.cycle }).returning('id').executeTakeFirstOrThrow(),
     byId: (id: number) => db.selectFrom('scene_answers').selectAll().where('id', '=', id).executeTakeFirst(),
   };

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Scene } from '../../server/content/catalogue';
 import { projectRoot } from '../../server/paths';
 
 export const ADMIN = { email: 'admin@riverside.example', password: 'copper lantern orchard 88' };
@@ -115,4 +116,23 @@ export async function capture(page: Page, name: string): Promise<{ overflow320: 
   }
   await page.setViewportSize(original);
   return { overflow320 };
+}
+
+/**
+ * Answers the scene on the page with the mouse, as a learner would: a choice scene by its best (or a
+ * violation) option and Continue; a spot-the-PHI scene by ticking exactly the phrases that identify the
+ * patient (or, for a wrong answer, only one that does not) and "Check my marks". Waits for the feedback.
+ */
+export async function answerInBrowser(page: Page, scene: Scene, right: boolean): Promise<void> {
+  if (scene.spot) {
+    const phrases = scene.spot.parts.flatMap((p) => ('phrase' in p ? [p.phrase] : []));
+    const tick = right ? phrases.filter((p) => p.identifies) : [phrases.find((p) => !p.identifies)!];
+    for (const p of tick) await page.getByRole('checkbox', { name: p.text, exact: true }).check();
+    await page.getByRole('button', { name: 'Check my marks' }).click();
+  } else {
+    const choice = scene.choices.find((c) => c.outcome === (right ? 'best' : 'violation'))!;
+    await page.getByRole('radio', { name: choice.text, exact: true }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+  await page.waitForURL('**/answers/**');
 }

@@ -8,7 +8,7 @@ import type { Course } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
 import { contentDir } from '../../server/paths';
 import { addDays, dayInZone, formatDay } from '../../server/dates';
-import { ADMIN, axeViolations, capture, launchBrowser, startServer, type Server, importStaff } from './harness';
+import { ADMIN, answerInBrowser, axeViolations, capture, launchBrowser, startServer, type Server, importStaff } from './harness';
 
 const PASSWORD = 'quiet harbor maple 2027';
 const course: Course = loadCatalogue(contentDir).get('hipaa-social-media')!;
@@ -63,12 +63,10 @@ async function playLesson(page: Page, firstViolation: boolean, checks: boolean) 
     if (await page.getByText('Lesson complete').isVisible()) return;
     const { scene } = await sceneOn(page);
     if (checks && !pageTypes.has('scene')) await check(page, 'scene');
-    const choice = !violated ? scene.choices.find((c) => c.outcome === 'violation')! : scene.choices.find((c) => c.outcome === 'best')!;
-    await page.getByRole('radio', { name: choice.text, exact: true }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.waitForURL('**/answers/**');
+    await answerInBrowser(page, scene, violated);
     if (!violated) {
-      expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('This would breach patient privacy');
+      // A spot-the-PHI scene's wrong marks say so in their own words (test/e2e/spot-phi.e2e.test.ts).
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain(scene.spot ? 'Not yet' : 'This would breach patient privacy');
       if (checks) await check(page, 'feedback');
       await page.getByRole('link', { name: 'Try again' }).click();
       violated = true;
@@ -200,12 +198,28 @@ describe('browser journeys', () => {
     await page.waitForURL('**/play');
     for (let guard = 0; guard < 20 && !(await page.getByText('Lesson complete').isVisible()); guard += 1) {
       const { scene } = await sceneOn(page);
-      const best = scene.choices.findIndex((c) => c.outcome === 'best');
-      await tabTo((i) => i.type === 'radio');
-      if (best === 0) await page.keyboard.press('Space');
-      for (let k = 0; k < best; k += 1) await page.keyboard.press('ArrowDown');
-      expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).checked)).toBe(true);
-      await tabTo((i) => i.text === 'Continue' && i.tag === 'BUTTON');
+      if (scene.spot) {
+        // Spot the PHI: Tab through the tick boxes, Space on each phrase that identifies the patient.
+        const identifies = new Set(scene.spot.parts.flatMap((p) => ('phrase' in p && p.phrase.identifies ? [p.phrase.id] : [])));
+        let box = await tabTo((i) => i.type === 'checkbox');
+        while (box.type === 'checkbox') {
+          if (identifies.has(await page.evaluate(() => (document.activeElement as HTMLInputElement).value))) await page.keyboard.press('Space');
+          await page.keyboard.press('Tab');
+          expect(await focusVisible()).toBe('visible');
+          box = await page.evaluate(() => {
+            const el = document.activeElement as HTMLInputElement;
+            return { tag: el.tagName, text: (el.textContent ?? '').trim(), name: el.name ?? '', type: el.type ?? '' };
+          });
+        }
+        expect(box.text).toBe('Check my marks');
+      } else {
+        const best = scene.choices.findIndex((c) => c.outcome === 'best');
+        await tabTo((i) => i.type === 'radio');
+        if (best === 0) await page.keyboard.press('Space');
+        for (let k = 0; k < best; k += 1) await page.keyboard.press('ArrowDown');
+        expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).checked)).toBe(true);
+        await tabTo((i) => i.text === 'Continue' && i.tag === 'BUTTON');
+      }
       await page.keyboard.press('Enter');
       await page.waitForURL('**/answers/**');
       // Focus starts at the feedback: the next Tab lands on the way forward, not at the top of the page.

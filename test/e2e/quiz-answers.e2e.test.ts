@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Course } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
 import { contentDir } from '../../server/paths';
-import { axeViolations, launchBrowser, startServer, type Server, importStaff } from './harness';
+import { answerInBrowser, axeViolations, launchBrowser, startServer, type Server, importStaff } from './harness';
 
 // Issue 14: no quiz answer is lost (reload, idle sign-out) and the attestation takes what real
 // keyboards type. The server runs with a one-minute idle limit so a real idle sign-out fits in a test.
@@ -55,17 +55,21 @@ async function finishLessons(page: Page) {
     await page.goto(`${server.baseUrl}/courses/${course.id}/lessons/${lesson.id}/play`);
     for (let guard = 0; guard < 40 && !page.url().endsWith(`/lessons/${lesson.id}`); guard += 1) {
       const action = (await page.locator('form[action*="/scenes/"]').getAttribute('action'))!;
-      const scene = lesson.scenes.find((s) => action.endsWith(`/scenes/${s.id}`))!;
+      const scene = lesson.scenes.find((s) => action.endsWith(`/scenes/${s.id}`) || action.endsWith(`/scenes/${s.id}/marks`))!;
       const position = lesson.scenes.indexOf(scene) + 1;
       await expect(page.locator('#scene-progress').innerText()).resolves.toBe(`Scene ${position} of ${lesson.scenes.length}`);
       await expect(page.locator('.scene-progress progress').evaluate((p: HTMLProgressElement) => [p.value, p.max])).resolves.toEqual([position, lesson.scenes.length]);
-      const best = scene.choices.find((c) => c.outcome === 'best')!;
-      const radio = page.getByRole('radio', { name: best.text, exact: true });
-      await radio.check();
-      // The chosen answer is highlighted before it is sent.
-      await expect(radio.locator('xpath=..').evaluate((el) => getComputedStyle(el).backgroundColor)).resolves.toBe('rgb(232, 240, 251)');
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await page.waitForURL('**/answers/**');
+      if (scene.spot) {
+        await answerInBrowser(page, scene, true);
+      } else {
+        const best = scene.choices.find((c) => c.outcome === 'best')!;
+        const radio = page.getByRole('radio', { name: best.text, exact: true });
+        await radio.check();
+        // The chosen answer is highlighted before it is sent.
+        await expect(radio.locator('xpath=..').evaluate((el) => getComputedStyle(el).backgroundColor)).resolves.toBe('rgb(232, 240, 251)');
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.waitForURL('**/answers/**');
+      }
       await page.getByRole('link', { name: /^(Continue|Finish the lesson)$/ }).click();
       await page.waitForLoadState();
     }

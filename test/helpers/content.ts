@@ -19,3 +19,6 @@ export function mutateYaml(dir: string, rel: string, change: (doc: Record<string
   change(doc);
   fs.writeFileSync(file, YAML.stringify(doc));
 }
+
+/** A content folder whose one course ("spot") opens and ends its lesson with a spot-the-PHI scene. */
+export const SPOT_FIXTURE_CONTENT = path.join(__dirname, '..', 'fixtures', 'content-spot');

@@ -1,5 +1,5 @@
 import { DEFAULT_LESSON_WPM } from '../../server/config';
-import type { Course } from '../../server/content/catalogue';
+import type { Course, Scene } from '../../server/content/catalogue';
 import { lessonMinimumSeconds } from '../../server/learning/pace';
 import type { TestClock } from './clock';
 import { csrfFrom, type Agent } from './http';
@@ -12,7 +12,8 @@ export type Reader = TestClock;
 
 /** The scene id the player page is asking about, read from its form like a browser would submit it. */
 export function sceneIdOn(html: string): string {
-  const m = /action="\/courses\/[^/]+\/lessons\/[^/]+\/scenes\/([^"]+)"/.exec(html);
+  // A spot-the-PHI scene's form posts to …/scenes/<id>/marks.
+  const m = /action="\/courses\/[^/]+\/lessons\/[^/]+\/scenes\/([^"/]+)(?:\/marks)?"/.exec(html);
   if (!m?.[1]) throw new Error('no scene form on the page');
   return m[1];
 }
@@ -22,6 +23,18 @@ export async function answer(agent: Agent, course: Course, lessonId: string, cho
   const sceneId = sceneIdOn(page.text);
   const res = await agent.post(`/courses/${course.id}/lessons/${lessonId}/scenes/${sceneId}`).type('form').send({ _csrf: csrfFrom(page.text), choice: choiceId });
   return { sceneId, res };
+}
+
+/**
+ * The answer that moves a learner on, as a browser's form would send it after the CSRF token: a best
+ * choice, or for a spot-the-PHI scene (posted to …/marks) a tick on exactly the phrases that identify.
+ */
+export function rightAnswer(scene: Scene): { path: string; body: string } {
+  if (scene.spot) {
+    const ticks = scene.spot.parts.flatMap((p) => ('phrase' in p && p.phrase.identifies ? [`&phrase=${encodeURIComponent(p.phrase.id)}`] : []));
+    return { path: '/marks', body: ticks.join('') };
+  }
+  return { path: '', body: `&choice=${encodeURIComponent(scene.choices.find((c) => c.outcome === 'best')!.id)}` };
 }
 
 /** Plays a lesson to its end over HTTP, always taking a best choice; returns the scene ids visited. */
@@ -34,8 +47,8 @@ export async function playLesson(agent: Agent, course: Course, lessonId: string,
     if (guard === 0) clock.advance(lessonMinimumSeconds(lesson, DEFAULT_LESSON_WPM) * 1000);
     const sceneId = sceneIdOn(page.text);
     visited.push(sceneId);
-    const best = lesson.scenes.find((s) => s.id === sceneId)!.choices.find((c) => c.outcome === 'best')!;
-    const res = await agent.post(`/courses/${course.id}/lessons/${lessonId}/scenes/${sceneId}`).type('form').send({ _csrf: csrfFrom(page.text), choice: best.id });
+    const { path, body } = rightAnswer(lesson.scenes.find((s) => s.id === sceneId)!);
+    const res = await agent.post(`/courses/${course.id}/lessons/${lessonId}/scenes/${sceneId}${path}`).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}${body}`);
     if (res.status !== 303) throw new Error(`answer refused with ${res.status}`);
   }
   throw new Error('lesson did not end');

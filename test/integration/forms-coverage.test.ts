@@ -10,7 +10,7 @@ import { quizAnswersForm } from '../../server/learning/requests';
 import { REQUEST_SCHEMAS } from '../../server/request-schemas';
 import { schemaFields } from '../helpers/forms/schema-fields';
 import { SPECS } from '../helpers/forms/specs';
-import { admin, course, currentScene, fresh, ids, learners, openAttempt, setupToken, t, useWorld } from '../helpers/forms/world';
+import { admin, course, currentScene, fresh, ids, learners, openAttempt, setupToken, spotLearner, t, useWorld } from '../helpers/forms/world';
 
 // The hostile-input properties (forms-*.test.ts) cover every POST route: a route without a spec, a spec
 // without a route, a form on a page that does not send exactly its schema's fields, or an upload form
@@ -43,7 +43,10 @@ describe('hostile input on every form: coverage', () => {
     expect(logo.status).toBe(303);
     const quiz = await openAttempt();
     const scene = await currentScene();
+    // The spot-the-PHI form, on the fixture course's app (the shipped course need not have a spot scene).
+    const spot = await spotLearner();
     const pages: [Agent, string][] = [
+      [spot.agent, `/courses/${spot.course.id}/lessons/${spot.course.lessons[0]!.id}/play`],
       [admin, '/admin/users/new'], [admin, `/admin/users/${ids.victim}`], [admin, `/admin/users/${ids.goner}`], [admin, `/admin/users/${ids.certHolder}`],
       [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'], [admin, '/admin/settings'],
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],

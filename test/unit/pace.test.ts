@@ -26,6 +26,21 @@ describe('minimum lesson time', () => {
     expect(lessonMinimumSeconds(lesson, 0)).toBe(0);
   });
 
+  test('a spot-the-PHI scene counts its narrative, prompt and draft, and leads on by its next with its feedback', () => {
+    const phrase = (id: string, text: string, identifies: boolean) => ({ phrase: { id, text, identifies, feedbackHtml: `<p>${words(30)}</p>` } });
+    const spot = (id: string, next: string) => ({
+      id, kind: 'spot-phi' as const, objectives: [], narrativeHtml: `<p>${words(40)}</p>`, prompt: 'Tick every phrase', choices: [],
+      // Draft: "Proud of our team. Mo in Room 12 went home." = 10 words, however the parts split it.
+      spot: { parts: [{ text: 'Proud of ' }, phrase('team', 'our team', false), { text: '. ' }, phrase('who', 'Mo in Room 12', true), { text: ' went home.' }], feedbackHtml: `<p>${words(25)}</p>`, reference: 'x', next },
+    });
+    const lesson: Lesson = {
+      id: 'l', title: 'L', minutes: 5, objectives: [], objectiveIds: [], cast: [], introHtml: '', takeaways: [],
+      scenes: [spot('draft', 'two'), scene('two', words(60), [{ next: 'last', feedback: words(20) }]), spot('last', 'end')],
+    };
+    // draft: 40 + 3 + 10 = 53; its feedback 25; two: 60 + 2 + 2 = 64; feedback 20; last: 53 (its feedback comes after the timer).
+    expect(lessonWords(lesson)).toBe(53 + 25 + 64 + 20 + 53);
+  });
+
   test('every lesson of the shipped course has a minimum between one minute and its stated length', () => {
     const course = loadCatalogue(path.join(projectRoot, 'content')).courses[0]!;
     for (const l of course.lessons) {

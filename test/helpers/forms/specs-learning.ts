@@ -1,6 +1,8 @@
+import { loadCatalogue } from '../../../server/content/loader';
+import { SPOT_FIXTURE_CONTENT } from '../content';
 import { locationOf, must, type Pair } from './types';
 import { withSchemaFields } from './schema-fields';
-import { asLearner, ATTEST_NAME, choiceIds, course, currentScene, ids, openAttempt, openScene } from './world';
+import { asLearner, ATTEST_NAME, choiceIds, course, currentScene, ids, openAttempt, openScene, spotLearner, spotScene } from './world';
 
 // A learner's forms: lesson scenes, quiz attempts, the attestation.
 
@@ -23,6 +25,38 @@ export const LEARNING_SPECS = withSchemaFields({
       }
       const row = await app.db.selectFrom('scene_answers').selectAll().where('id', '=', Number(answer)).executeTakeFirst();
       must(row?.user_id === ids.scene && row.scene_id === params.sceneId, 'redirected to an answer that was not recorded');
+    },
+  },
+  'POST /courses/:courseId/lessons/:lessonId/scenes/:sceneId/marks': {
+    // The spot-the-PHI fixture course's app (see spotLearner): the shipped course need not have a spot scene.
+    target: async () => {
+      const w = await spotLearner();
+      return { app: w.app, agent: w.agent, token: w.token, signedIn: true };
+    },
+    // The fixture's phrase ids (of every spot scene, so some runs tick another scene's phrase) and a choice id.
+    values: () => loadCatalogue(SPOT_FIXTURE_CONTENT).get('spot')!.lessons.flatMap((l) => l.scenes.flatMap((s) => [
+      ...(s.spot?.parts ?? []).flatMap((p) => ('phrase' in p ? [p.phrase.id] : [])), ...s.choices.map((c) => c.id),
+    ])),
+    params: async () => {
+      const w = await spotLearner();
+      return { courseId: w.course.id, lessonId: w.course.lessons[0]!.id, sceneId: (await spotScene(w))!.id };
+    },
+    bases: async () => {
+      const scene = (await spotScene(await spotLearner()))!;
+      const phrases = scene.spot!.parts.flatMap((p) => ('phrase' in p ? [p.phrase] : []));
+      const right = phrases.filter((p) => p.identifies).map((p): Pair => ['phrase', p.id]);
+      return [right, phrases.map((p): Pair => ['phrase', p.id]), [['phrase', phrases[0]!.id]]];
+    },
+    effect: async ({ app, res, params }) => {
+      const answer = /\/answers\/(\d+)#feedback$/.exec(locationOf(res))?.[1];
+      must(answer !== undefined, `unexpected redirect ${locationOf(res)}`);
+      const row = await app.db.selectFrom('scene_answers').selectAll().where('id', '=', Number(answer)).executeTakeFirst();
+      if (!row || row.scene_id !== params.sceneId || row.marks === null) throw new Error('redirected to an answer that was not recorded with its marks');
+      const scene = app.catalogue.get(params.courseId!)!.lessons[0]!.scenes.find((s) => s.id === params.sceneId)!;
+      const marks = JSON.parse(row.marks) as string[];
+      const right = scene.spot!.parts.flatMap((p) => ('phrase' in p && p.phrase.identifies ? [p.phrase.id] : []));
+      const allRight = marks.length === right.length && right.every((id) => marks.includes(id));
+      must(row.outcome === (allRight ? 'best' : 'violation'), `marks ${row.marks} graded ${row.outcome}`);
     },
   },
   'POST /courses/:courseId/quiz/attempts': {

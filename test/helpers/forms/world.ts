@@ -5,7 +5,8 @@ import { recordInPerson } from '../../../server/training/record';
 import { buildTestApp, type TestApp } from '../app';
 import { createPerson, GOOD_PASSWORD } from '../factories';
 import { csrfFrom, newAgent, signIn, type Agent } from '../http';
-import { passCourseQuiz, playLesson } from '../learner';
+import { SPOT_FIXTURE_CONTENT } from '../content';
+import { passCourseQuiz, playLesson, rightAnswer } from '../learner';
 import type { Target } from './types';
 
 // ---------------------------------------------------------------------------------------------------
@@ -95,6 +96,8 @@ export function useWorld(): void {
   afterAll(async () => {
     await t?.close();
     await fresh?.close();
+    await spotWorld?.app.close();
+    spotWorld = undefined;
   });
 }
 
@@ -152,8 +155,50 @@ export async function openAttempt(): Promise<{ id: number; served: ServedQuestio
  */
 export async function openScene(): Promise<Record<string, string>> {
   const p = await currentScene();
-  await learners.get('scene')!.get(`/courses/${p.courseId}/lessons/${p.lessonId}/play`);
+  const agent = learners.get('scene')!;
+  const page = await agent.get(`/courses/${p.courseId}/lessons/${p.lessonId}/play`);
+  // The choice form acts on choice scenes: a spot-the-PHI scene on the way is answered right, as a reader would.
+  const scene = course.lessons.find((l) => l.id === p.lessonId)?.scenes.find((s) => s.id === p.sceneId);
+  if (page.status === 200 && scene?.spot) {
+    const { path, body } = rightAnswer(scene);
+    await agent.post(`/courses/${p.courseId}/lessons/${p.lessonId}/scenes/${scene.id}${path}`).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}${body}`);
+    await agent.get(`/courses/${p.courseId}/lessons/${p.lessonId}/play`);
+  }
   return currentScene();
+}
+
+/**
+ * The spot-the-PHI form needs a spot scene, which the shipped course need not have: a second app over
+ * the fixture course (test/fixtures/content-spot), built on first use, with a learner on one of its spot
+ * scenes. A learner who has moved past them (to the choice scene, or the end) is replaced by a new one,
+ * so every run finds the form's scene.
+ */
+export interface SpotWorld { app: TestApp; course: Course; agent: Agent; token: string; learnerId: number }
+let spotWorld: SpotWorld | undefined;
+
+export async function spotLearner(): Promise<SpotWorld> {
+  spotWorld ??= await (async () => {
+    const app = await buildTestApp({ CONTENT_DIR: SPOT_FIXTURE_CONTENT, LOGIN_RATE_LIMIT: '100000', LOGIN_ACCOUNT_RATE_LIMIT: '100000' });
+    return { app, course: app.catalogue.get('spot')!, agent: newAgent(app.app), token: '', learnerId: 0 };
+  })();
+  const w = spotWorld;
+  const here = w.learnerId ? await spotScene(w) : undefined;
+  if (!here?.spot) {
+    const email = `spotter${uniq()}@riverside.example`;
+    w.learnerId = (await createPerson(w.app.db, w.app.clock, { email, name: 'Sam Spotter' })).id;
+    w.agent = newAgent(w.app.app);
+    await signIn(w.agent, email, GOOD_PASSWORD);
+    w.token = csrfFrom((await w.agent.get(`/courses/${w.course.id}/lessons/${w.course.lessons[0]!.id}/play`)).text);
+  }
+  return w;
+}
+
+/** The scene the spot learner is on (the first lesson's), or undefined when the lesson is finished. */
+export async function spotScene(w: SpotWorld) {
+  const lesson = w.course.lessons[0]!;
+  const row = await w.app.db.selectFrom('lesson_progress').selectAll().where('user_id', '=', w.learnerId).where('lesson_id', '=', lesson.id).executeTakeFirst();
+  if (row?.completed_at) return undefined;
+  return lesson.scenes.find((s) => s.id === (row?.current_scene_id ?? lesson.scenes[0]!.id));
 }
 
 export async function currentScene(): Promise<Record<string, string>> {
