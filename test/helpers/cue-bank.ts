@@ -9,13 +9,13 @@ import { loadCatalogue } from '../../server/content/loader';
 // and reading-level figure can be moved on its own. Four lessons of three single-answer items and one
 // multiple-answer item; choices are sized by rank (40, 44, 48, 52 characters) and each holds one slot
 // word, "really" or a marker word of the same length ("always"), so adding a marker never changes which
-// choice is longest.
+// choice is longest. It meets the structure checks (scenes, concepts, objectives), which content:check also runs.
 
 type Doc = Record<string, unknown>;
 export interface BankChoice { id: string; text: string; correct: boolean }
-export interface BankQuestion { id: string; lesson: string; type: 'single' | 'multiple'; prompt: string; choices: BankChoice[]; explanation: string; reference: string }
+export interface BankQuestion { id: string; lesson: string; type: 'single' | 'multiple'; prompt: string; choices: BankChoice[]; explanation: string; concept: string; scene: string; reference: string }
 export interface BankLessonChoice { id: string; text: string; outcome: 'best' | 'acceptable' | 'violation'; feedback: string; reference: string; next: string }
-export interface BankLesson { id: string; title: string; minutes: number; objectives: { id: string; text: string }[]; intro: string; scenes: { id: string; narrative: string; prompt: string; choices: BankLessonChoice[] }[]; takeaways: string[] }
+export interface BankLesson { id: string; title: string; minutes: number; objectives: { id: string; text: string }[]; intro: string; scenes: { id: string; objectives: string[]; narrative: string; prompt: string; choices: BankLessonChoice[] }[]; takeaways: string[] }
 export interface Bank { course: Doc; lessons: BankLesson[]; questions: BankQuestion[] }
 
 export const LESSONS = ['one', 'two', 'three', 'four'];
@@ -45,13 +45,13 @@ export function buildBank(shape: BankShape = {}): Bank {
       const rank = keyRank(n);
       const ranks = [rank, ...[0, 1, 2, 3].filter((r) => r !== rank)];
       questions.push({
-        id, lesson, type: 'single', prompt: `What should you do in case ${id}?`, explanation: 'The key keeps the patient private.', reference: '45 CFR 164.502(a)',
+        id, lesson, type: 'single', prompt: `What should you do in case ${id}?`, explanation: 'The key keeps the patient private.', concept: 'Who may hear about a patient.', scene: 'hallway', reference: '45 CFR 164.502(a)',
         choices: ranks.map((r, i) => ({ id: 'abcd'[i]!, correct: i === 0, text: sized(i === 0 ? shape.keyOpening ?? 'Share' : 'Share', 'really', `${'abcd'[i]} of ${id}`, SIZES[r]!) })),
       });
     }
     const id = `${lesson}-4`;
     questions.push({
-      id, lesson, type: 'multiple', prompt: `Which of these apply in case ${id}?`, explanation: 'Both keys apply.', reference: '45 CFR 164.502(a)',
+      id, lesson, type: 'multiple', prompt: `Which of these apply in case ${id}?`, explanation: 'Both keys apply.', concept: 'Who may hear about a patient.', scene: 'hallway', reference: '45 CFR 164.502(a)',
       choices: ['a', 'b', 'c', 'd'].map((c, i) => ({ id: c, correct: i < 2, text: sized('Share', 'really', `${c} of ${id}`, SIZES[(i + 1) % 4]!) })),
     });
   }
@@ -59,7 +59,7 @@ export function buildBank(shape: BankShape = {}): Bank {
     id, title: `Lesson ${id}`, minutes: 5, objectives: [{ id: 'keep-private', text: 'Keep patient talk private.' }],
     intro: 'You work on a busy ward. Keep what you hear about patients to yourself.',
     scenes: [{
-      id: 'hallway', narrative: 'A friend asks you about a patient in the hall. She wants to know why he came in.', prompt: 'What do you do?',
+      id: 'hallway', objectives: ['keep-private'], narrative: 'A friend asks you about a patient in the hall. She wants to know why he came in.', prompt: 'What do you do?',
       choices: [
         { id: 'a', text: 'Say you cannot talk about patients, really.', outcome: 'best', feedback: 'Good. You kept the patient private.', reference: '45 CFR 164.502(a)', next: 'end' },
         { id: 'b', text: 'Change the subject and walk on, really.', outcome: 'acceptable', feedback: 'That works. A clear answer is better.', reference: '45 CFR 164.502(a)', next: 'end' },

@@ -17,6 +17,7 @@ const RULES: Record<string, Rule> = {
   'POST /logout': 'public', 'GET /setup/:token': 'public', 'POST /setup/:token': 'public', 'GET /password/:token': 'public', 'POST /password/:token': 'public',
   'GET /': 'signed-in', 'GET /transcript': 'signed-in', 'GET /courses/:courseId': 'signed-in', 'GET /courses/:courseId/lessons/:lessonId': 'signed-in',
   'GET /courses/:courseId/lessons/:lessonId/play': 'signed-in', 'POST /courses/:courseId/lessons/:lessonId/scenes/:sceneId': 'signed-in',
+  'POST /courses/:courseId/lessons/:lessonId/scenes/:sceneId/marks': 'signed-in',
   'GET /courses/:courseId/quiz': 'signed-in', 'POST /courses/:courseId/quiz/attempts': 'signed-in',
   'GET /courses/:courseId/lessons/:lessonId/answers/:answerId': 'owner', 'GET /courses/:courseId/quiz/attempts/:attemptId': 'owner',
   'POST /courses/:courseId/quiz/attempts/:attemptId': 'owner', 'GET /courses/:courseId/quiz/attempts/:attemptId/result': 'owner',
