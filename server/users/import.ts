@@ -52,7 +52,8 @@ export async function parseUserCsv(text: string): Promise<ParsedFile> {
   const pacer = new Pacer();
   const csv = await readCsv(text, IMPORT_REQUIRED, IMPORT_OPTIONAL, IMPORT_MAX_ROWS, pacer);
   const rows: ParsedRow[] = [];
-  const errors = [...csv.errors, ...duplicateProblems(csv.rows), ...cycleProblems(csv.rows)];
+  const pace = () => pacer.pace();
+  const errors = [...csv.errors, ...await duplicateProblems(csv.rows, pace), ...await cycleProblems(csv.rows, pace)];
   const failed = new Set<string>();
   for (const { line, values } of csv.rows) {
     await pacer.pace();
