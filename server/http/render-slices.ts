@@ -10,8 +10,9 @@ const PER_RENDER = 500;
  * one call held every other request for the whole render (BENCHMARKS.md); the page then places the
  * joined rows with `<%- %>`: they were escaped by the partial, exactly as if it had been included.
  */
-export async function renderSlices<T>(app: Application, view: string, name: string, items: readonly T[]): Promise<string> {
-  const pacer = new Pacer();
+export async function renderSlices<T>(
+  app: Application, view: string, name: string, items: readonly T[], pacer = new Pacer(),
+): Promise<string> {
   const parts: string[] = [];
   for (let i = 0; i < items.length; i += PER_RENDER) {
     await pacer.pace();
