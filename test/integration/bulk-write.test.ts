@@ -63,6 +63,14 @@ describe('bulk writes (the people import)', () => {
     expect({ autoCheckpoint: await pragma('wal_autocheckpoint'), cacheSize: await pragma('cache_size') }).toEqual({ autoCheckpoint: 1000, cacheSize: -65536 });
   });
 
+  test('two bulk writes at once: the second waits for the first one\'s transaction, and the settings come back as they were', async () => {
+    const [a, b] = await Promise.all([bulkWrite(t.db, writeRows), bulkWrite(t.db, writeRows)]);
+    expect(Math.min(a, b)).toBeGreaterThan(6_000_000);
+    expect(await count()).toBe(40_000);
+    expect(walBytes()).toBe(0);
+    expect({ autoCheckpoint: await pragma('wal_autocheckpoint'), cacheSize: await pragma('cache_size') }).toEqual({ autoCheckpoint: 1000, cacheSize: -65536 });
+  });
+
   test('the checkpoint on a worker thread copies committed pages into the database file, leaving the WAL to truncate', async () => {
     await sql`PRAGMA wal_autocheckpoint = 0`.execute(t.db);
     await writeRows();
