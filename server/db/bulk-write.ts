@@ -85,13 +85,48 @@ async function pragmaValue(db: Kysely<DB>, name: 'wal_autocheckpoint' | 'cache_s
  * the event loop. The connection's settings changed meanwhile are put back afterwards, whether the work
  * committed or not; other requests' small commits in between leave their frames to the checkpoint here.
  */
+/**
+ * Bulk writes running on a connection and the settings it had before the first of them: overlapping
+ * imports share them, so the last one out restores the originals rather than the first one's
+ * temporary values (which would otherwise stay for good).
+ */
+const running = new WeakMap<Kysely<DB>, { count: number; saved: Promise<{ autoCheckpoint: number; cacheSize: number }> }>();
+
+async function enter(db: Kysely<DB>): Promise<void> {
+  const current = running.get(db);
+  if (current) { current.count += 1; await current.saved; return; }
+  const saved = (async () => {
+    const settings = { autoCheckpoint: await pragmaValue(db, 'wal_autocheckpoint'), cacheSize: await pragmaValue(db, 'cache_size') };
+    await sql`PRAGMA wal_autocheckpoint = 0`.execute(db);
+    await sql.raw(`PRAGMA cache_size = -${BULK_CACHE_KIB}`).execute(db);
+    return settings;
+  })();
+  running.set(db, { count: 1, saved });
+  await saved;
+}
+
+async function leave(db: Kysely<DB>): Promise<void> {
+  const current = running.get(db);
+  if (!current) return;
+  current.count -= 1;
+  if (current.count > 0) return;
+  running.delete(db);
+  const { autoCheckpoint, cacheSize } = await current.saved;
+  // A PRAGMA takes no bound parameters: both values are the integers SQLite reported.
+  await sql.raw(`PRAGMA cache_size = ${cacheSize}`).execute(db);
+  await sql.raw(`PRAGMA wal_autocheckpoint = ${autoCheckpoint}`).execute(db);
+}
+
+/**
+ * Runs `work` (the bulk unit of work) so that its commit finds little left to write and sync, then
+ * checkpoints on a worker thread and empties the WAL (see truncateWal), each step in its own turn of
+ * the event loop. The connection's settings changed meanwhile are put back afterwards, whether the work
+ * committed or not; other requests' small commits in between leave their frames to the checkpoint here.
+ */
 export async function bulkWrite<T>(db: Kysely<DB>, work: () => Promise<T>): Promise<T> {
-  const autoCheckpoint = await pragmaValue(db, 'wal_autocheckpoint');
-  const cacheSize = await pragmaValue(db, 'cache_size');
   // An in-memory database has no file: nothing to sync or to open from another thread.
   const file = (await sql<{ name: string; file: string }>`PRAGMA database_list`.execute(db)).rows.find((r) => r.name === 'main')?.file ?? '';
-  await sql`PRAGMA wal_autocheckpoint = 0`.execute(db);
-  await sql.raw(`PRAGMA cache_size = -${BULK_CACHE_KIB}`).execute(db);
+  await enter(db);
   const syncing = file ? syncWalMeanwhile(`${file}-wal`) : undefined;
   try {
     const result = await work();
@@ -103,8 +138,6 @@ export async function bulkWrite<T>(db: Kysely<DB>, work: () => Promise<T>): Prom
     return result;
   } finally {
     await syncing?.stop();
-    // A PRAGMA takes no bound parameters: both values are the integers SQLite reported above.
-    await sql.raw(`PRAGMA cache_size = ${cacheSize}`).execute(db);
-    await sql.raw(`PRAGMA wal_autocheckpoint = ${autoCheckpoint}`).execute(db);
+    await leave(db);
   }
 }

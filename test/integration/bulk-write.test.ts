@@ -71,6 +71,16 @@ describe('bulk writes (the people import)', () => {
     expect({ autoCheckpoint: await pragma('wal_autocheckpoint'), cacheSize: await pragma('cache_size') }).toEqual({ autoCheckpoint: 1000, cacheSize: -65536 });
   });
 
+  test('a bulk write that starts while another runs: the settings still come back as they were before the first', async () => {
+    const first = bulkWrite(t.db, writeRows);
+    // Let the first one change the settings before the second reads them.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(await pragma('wal_autocheckpoint')).toBe(0);
+    await Promise.all([first, bulkWrite(t.db, writeRows)]);
+    expect({ autoCheckpoint: await pragma('wal_autocheckpoint'), cacheSize: await pragma('cache_size') }).toEqual({ autoCheckpoint: 1000, cacheSize: -65536 });
+  });
+
   test('the checkpoint on a worker thread copies committed pages into the database file, leaving the WAL to truncate', async () => {
     await sql`PRAGMA wal_autocheckpoint = 0`.execute(t.db);
     await writeRows();
