@@ -35,7 +35,8 @@ function schedule(): void {
   setImmediate(wakeNext);
 }
 
-function nextSlice(): Promise<void> {
+/** Lets the event loop run (timers, I/O) before going on: one turn, in the paced jobs' queue. */
+export function nextSlice(): Promise<void> {
   return new Promise((resolve) => {
     waiting.push(resolve);
     schedule();

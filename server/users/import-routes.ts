@@ -6,6 +6,7 @@ import { csvFromRequest } from '../http/upload';
 import { heavy } from '../http/heavy-work';
 import { IMPORT_COLUMNS, parseUserCsv } from './import';
 import { actorOf } from '../http/actor';
+import { renderSlices } from '../http/render-slices';
 
 export function importRoutes(deps: AppDeps): Router {
   const { config } = deps;
@@ -33,10 +34,10 @@ export function importRoutes(deps: AppDeps): Router {
     const { baseUrl } = await deps.settings.current();
     // The links are shown in this answer only (see showLinks in routes.ts): never kept for a redirect.
     res.locals.flash = { kind: 'success', message: `Import done: ${s.created} added, ${s.updated} updated, ${s.unchanged} unchanged.` };
-    res.render('users/import-done', {
-      title: 'Import finished',
-      links: s.links.map((l) => ({ name: l.name, email: l.email, url: `${baseUrl}/password/${l.token}` })),
-    });
+    const links = s.links.map((l) => ({ name: l.name, email: l.email, url: `${baseUrl}/password/${l.token}` }));
+    // Thousands of links: their rows are rendered a slice at a time, so other requests are answered meanwhile.
+    const linkRows = await renderSlices(req.app, 'users/link-rows', 'links', links);
+    res.render('users/import-done', { title: 'Import finished', links, linkRows });
   });
 
   return router;

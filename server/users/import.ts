@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import { readCsv, type RowError } from '../csv';
-import { truncateWal } from '../db/database';
+import { bulkWrite } from '../db/bulk-write';
 import type { DB } from '../db/schema';
 import { Pacer } from '../pacer';
 import type { UnitOfWork } from '../db/unit-of-work';
@@ -52,7 +52,8 @@ export async function parseUserCsv(text: string): Promise<ParsedFile> {
   const pacer = new Pacer();
   const csv = await readCsv(text, IMPORT_REQUIRED, IMPORT_OPTIONAL, IMPORT_MAX_ROWS, pacer);
   const rows: ParsedRow[] = [];
-  const errors = [...csv.errors, ...duplicateProblems(csv.rows), ...cycleProblems(csv.rows)];
+  const pace = () => pacer.pace();
+  const errors = [...csv.errors, ...await duplicateProblems(csv.rows, pace), ...await cycleProblems(csv.rows, pace)];
   const failed = new Set<string>();
   for (const { line, values } of csv.rows) {
     await pacer.pace();
@@ -118,7 +119,7 @@ export async function importUsers(
   // A file whose header is unusable, or whose every row has a problem, has nothing left to check.
   if (file.errors.length && rows.length === 0) return { ok: false, errors: file.errors };
   try {
-    const summary = await uow(async (trx) => {
+    const summary = await bulkWrite(db, () => uow(async (trx) => {
       const users = userStore(trx);
       const s: ImportSummary = { created: 0, updated: 0, unchanged: 0, links: [] };
       // The rows' own problems come first; the database checks below add theirs in the same pass.
@@ -156,8 +157,7 @@ export async function importUsers(
         details: { source, rows: rows.length, created: s.created, updated: s.updated, unchanged: s.unchanged },
       });
       return s;
-    });
-    await truncateWal(db);
+    }));
     return { ok: true, summary };
   } catch (e) {
     if (e instanceof ImportRejected) return { ok: false, errors: e.errors };
