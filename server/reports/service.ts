@@ -87,7 +87,7 @@ export interface ReportPage {
   counts: Record<TrainingStatus, number>;
 }
 
-const emptyCounts = (): Record<TrainingStatus, number> => ({ 'not-started': 0, 'in-progress': 0, completed: 0, 'due-soon': 0, overdue: 0, expired: 0 });
+const emptyCounts = (): Record<TrainingStatus, number> => ({ 'not-started': 0, 'in-progress': 0, completed: 0, 'due-soon': 0, overdue: 0, expired: 0, exempt: 0 });
 
 const SORT_VALUE: Record<ParsedReportQuery['sort'], (r: ReportRow) => string> = {
   name: (r) => r.name.toLowerCase(), employee_id: (r) => r.employeeId ?? '', department: (r) => String(r.departmentId ?? ''),
