@@ -23,6 +23,8 @@ export interface AssignmentRule {
   /** Last day the rule applies; null: open-ended. */
   endsOn: string | null;
   name: string;
+  /** When the rule was made (ISO time): the as-of report leaves out rules made after its day. */
+  createdAt?: string;
 }
 
 /** One thing a person must do, with when and why (the seam other features read). */
@@ -161,4 +163,11 @@ export function audienceWords(a: Audience, departmentName: (id: number) => strin
   if (roles && depts) words += ` in ${depts}`;
   if (a.jobCodes.length) words = `${words === depts ? `${depts} staff` : words} with job code ${list(a.jobCodes, 'or')}`;
   return words;
+}
+
+/** A person's periods: their history rows, or their current facts since the beginning when they have none. */
+export function periodsOf(history: readonly { effective_on: string; department_id: number | null; role: PersonFacts['role']; job_code: string | null }[], current: PersonFacts): PersonPeriod[] {
+  if (history.length === 0) return [{ from: BEGINNING, facts: current }];
+  return [...history].sort((a, b) => (a.effective_on < b.effective_on ? -1 : a.effective_on > b.effective_on ? 1 : 0))
+    .map((h) => ({ from: h.effective_on, facts: { departmentId: h.department_id, role: h.role, jobCode: h.job_code } }));
 }

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import { inChunks } from '../db/chunks';
-import type { AssignmentRow, DB, Exemption, PersonHistoryRow } from '../db/schema';
+import type { AssignmentRow, DB, Exemption, PersonHistoryRow, UserUpdate } from '../db/schema';
 import { parseAudience, type AssignmentRule, type Audience, type TargetRef } from './rules';
 
 export function ruleOf(row: AssignmentRow): AssignmentRule {
   const target: TargetRef = row.target_type === 'policy' ? { type: 'policy', id: row.target_id } : { type: 'course', id: row.target_id };
-  return { id: row.id, name: row.name, target, audience: parseAudience(row.audience), startsOn: row.starts_on, rolloutDays: row.rollout_days, endsOn: row.ends_on };
+  return { id: row.id, name: row.name, target, audience: parseAudience(row.audience), startsOn: row.starts_on, rolloutDays: row.rollout_days, endsOn: row.ends_on, createdAt: row.created_at };
 }
 
 export interface RuleValues {
@@ -49,6 +49,9 @@ export function assignmentStore(db: Kysely<DB>) {
       (await db.insertInto('exemptions').values(row).returning('id').executeTakeFirstOrThrow()).id,
     endExemption: (id: number, until: string, by: number | null, now: string) =>
       db.updateTable('exemptions').set({ until, ended_at: now, ended_by: by }).where('id', '=', id).where('ended_at', 'is', null).executeTakeFirst(),
+    person: (id: number) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+    activeAdmins: async () => Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('role', '=', 'admin').where('status', '=', 'active').executeTakeFirstOrThrow()).n),
+    setPersonFacts: (id: number, v: Pick<UserUpdate, 'department_id' | 'role' | 'job_code' | 'job_title' | 'updated_at'>) => db.updateTable('users').set(v).where('id', '=', id).execute(),
     /** Everyone whose obligations a rule change can move: every person (deactivated ones keep rows too). */
     allUserIds: async () => (await db.selectFrom('users').select('id').orderBy('id').execute()).map((u) => u.id),
   };

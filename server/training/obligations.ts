@@ -1,6 +1,6 @@
 import { addDays } from '../dates';
 import {
-  audienceWords, BEGINNING, ruleStartFor, targetKey, type AssignmentRule, type DepartmentParents, type PersonFacts, type PersonPeriod, type RuleStart, type TargetRef,
+  audienceWords, ruleStartFor, targetKey, type AssignmentRule, type DepartmentParents, type PersonPeriod, type RuleStart, type TargetRef,
 } from '../assignments/rules';
 import type { ExemptionWindow, ObligationStart } from './status';
 
@@ -40,13 +40,6 @@ export interface PersonObligation {
   assignmentIds: number[];
   assignmentNames: string[];
   exemption?: ExemptionWindow & { id: number; approverName: string };
-}
-
-/** A person's periods: their history rows, or their current facts since the beginning when they have none. */
-export function periodsOf(history: readonly { effective_on: string; department_id: number | null; role: PersonFacts['role']; job_code: string | null }[], current: PersonFacts): PersonPeriod[] {
-  if (history.length === 0) return [{ from: BEGINNING, facts: current }];
-  return [...history].sort((a, b) => (a.effective_on < b.effective_on ? -1 : a.effective_on > b.effective_on ? 1 : 0))
-    .map((h) => ({ from: h.effective_on, facts: { departmentId: h.department_id, role: h.role, jobCode: h.job_code } }));
 }
 
 interface Candidate {

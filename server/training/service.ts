@@ -7,9 +7,9 @@ import { createUnitOfWork, type UnitOfWork } from '../db/unit-of-work';
 import { progressStore } from '../learning/store';
 import { dayInZone } from '../dates';
 import { assignmentReason, hireStart, obligationAssignment, startReason, type Assignment, type CyclePolicy } from './status';
-import type { Obligation } from '../assignments/rules';
+import type { Obligation, RuleStart, TargetRef } from '../assignments/rules';
 import { obligationsOn, type PersonObligation } from './obligations';
-import { personFacts } from './rule-book';
+import { personFacts } from '../assignments/rule-book';
 import { addDays } from '../dates';
 import { StatusIndex } from './status-index';
 import { certificatesOf } from '../certificates/service';
@@ -91,6 +91,14 @@ export class Training {
       }
     }
     return out;
+  }
+
+  /** The due date a rule would give, for its preview: from its start, or the annual cycle of the latest completion. */
+  previewDue(target: TargetRef, rs: RuleStart, lastCompletedOn: string | undefined, onDay: string): string {
+    const start = { kind: rs.kind, since: rs.since, rolloutDays: rs.rolloutDays, group: null, hasHireDate: true };
+    const course = target.type === 'course' ? this.courses.find((c) => c.id === target.id) : undefined;
+    if (!course) return addDays(rs.since, rs.kind === 'hire' ? this.config.cycles.onboardingDays : rs.rolloutDays);
+    return obligationAssignment(this.policy(course), onDay, start, lastCompletedOn ? [{ completedOn: lastCompletedOn }] : [], () => false).dueOn;
   }
 
   private async computed(userId: number, course: Course, o: PersonObligation | undefined, onDay: string, db: Kysely<DB>): Promise<Assignment> {

@@ -9,8 +9,8 @@ import { nextRuleChange } from '../assignments/rules';
 import type { Training } from './service';
 import { groupBy } from './group-by';
 import { obligationsOn, type PersonObligation, type RuleBook } from './obligations';
-import { loadRuleBook, personFacts } from './rule-book';
-import { obligationAssignment, reasonFromRow, statusOn, type Assignment, type Thresholds } from './status';
+import { loadRuleBook, personFacts } from '../assignments/rule-book';
+import { factsFromRow, obligationAssignment, sentenceFor, statusOn, type Assignment, type Thresholds } from './status';
 
 export { groupBy };
 
@@ -55,11 +55,12 @@ export class StatusIndex {
     const exempt = row.exempt_from !== null ? { exempt: { from: row.exempt_from, until: row.exempt_until } } : {};
     const thresholds: Thresholds = { kind: row.kind, opensOn: row.opens_on, graceUntil: row.grace_until, validUntil: row.valid_until, started: row.started === 1, ...exempt };
     const status = statusOn(thresholds, this.training.today());
+    const facts = factsFromRow(row, user.hire_date !== null, status);
+    const exemption = row.exempt_from !== null ? { exemption: { from: row.exempt_from, until: row.exempt_until, reason: row.exempt_reason ?? '' } } : {};
     return {
-      cycle: row.cycle, kind: row.kind, dueOn: row.due_on, opensOn: row.opens_on, status, thresholds,
-      reason: reasonFromRow(this.training.policy(course), row, user.hire_date !== null, status, 'your'),
+      cycle: row.cycle, kind: row.kind, dueOn: row.due_on, opensOn: row.opens_on, status, thresholds, facts, ...exemption,
+      reason: sentenceFor(this.training.policy(course), { status, facts, ...exemption }, facts, 'your'),
       ...(row.last_completed_on !== null ? { last: { completedOn: row.last_completed_on, validUntil: row.valid_until } } : {}),
-      ...(row.exempt_from !== null ? { exemption: { from: row.exempt_from, until: row.exempt_until, reason: row.exempt_reason ?? '' } } : {}),
     };
   }
 
@@ -92,12 +93,14 @@ export class StatusIndex {
       await db.deleteFrom('status_recheck').where('user_id', 'in', chunk).execute();
       return [];
     });
-    const next = nextRuleChange(book.rules, today);
-    if (next !== undefined) {
-      for (let i = 0; i < ids.length; i += 200) {
-        await db.insertInto('status_recheck').values(ids.slice(i, i + 200).map((id) => ({ user_id: id, on_day: next }))).execute();
-      }
-    }
+    // The next day each person's obligations change by the calendar alone: a rule starts or ends, or they start work.
+    const ruleChange = nextRuleChange(book.rules, today);
+    const rechecks = users.map((u) => {
+      const start = facts.get(u.id)!.startOn;
+      const on = start > today && (ruleChange === undefined || start < ruleChange) ? start : ruleChange;
+      return on === undefined ? undefined : { user_id: u.id, on_day: on };
+    }).filter((r): r is { user_id: number; on_day: string } => r !== undefined);
+    for (let i = 0; i < rechecks.length; i += 200) await db.insertInto('status_recheck').values(rechecks.slice(i, i + 200)).execute();
     for (const course of this.courses) {
       const mine = users.filter((u) => obligations.get(u.id)!.some((o) => o.target.type === 'course' && o.target.id === course.id));
       if (mine.length === 0) continue;

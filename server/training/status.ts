@@ -61,6 +61,8 @@ export interface Assignment {
   thresholds: Thresholds;
   /** The exemption the person holds, if any (the status is "exempt" while it lasts). */
   exemption?: ExemptionWindow;
+  /** What the sentence is made from, so it can be said to someone else ("their"). */
+  facts?: ReasonFacts;
 }
 
 /** Why an obligation began when it did (assignments/rules.ts ruleStartFor decides it). */
@@ -170,7 +172,7 @@ export function obligationAssignment(
     const thresholds: Thresholds = { kind: 'onboarding', opensOn: start.since, graceUntil: addDays(dueOn, policy.graceDays), validUntil: NO_END, started: startedInCycle('onboarding'), ...exempt };
     const facts: ReasonFacts = hire ? { kind: 'onboarding', dueOn, hasHireDate: start.hasHireDate } : startReason(start, dueOn);
     return withExemption({
-      cycle: 'onboarding', kind: 'onboarding', dueOn, opensOn: start.since, status: statusOn(thresholds, today), thresholds,
+      cycle: 'onboarding', kind: 'onboarding', dueOn, opensOn: start.since, status: statusOn(thresholds, today), thresholds, facts,
       reason: assignmentReason(policy, facts, 'your'),
     });
   }
@@ -183,7 +185,7 @@ export function obligationAssignment(
   const thresholds: Thresholds = { kind: 'annual', opensOn, graceUntil: addDays(dueOn, policy.graceDays), validUntil, started: startedInCycle(cycle), ...exempt };
   const status = statusOn(thresholds, today);
   const facts: ReasonFacts = pushed ? startReason(start, dueOn) : { kind: 'annual', dueOn, lastCompletedOn: last.completedOn, completed: status === 'completed' };
-  return withExemption({ cycle, kind: 'annual', dueOn, opensOn, status, reason: assignmentReason(policy, facts, 'your'), thresholds, last: { completedOn: last.completedOn, validUntil } });
+  return withExemption({ cycle, kind: 'annual', dueOn, opensOn, status, facts, reason: assignmentReason(policy, facts, 'your'), thresholds, last: { completedOn: last.completedOn, validUntil } });
 }
 
 /** What a status-index row keeps of the due date's reason. */
@@ -200,15 +202,19 @@ export interface ReasonRow {
   exempt_reason: string | null;
 }
 
-/** The due-date sentence again from a status-index row, for the person or someone else. */
-export function reasonFromRow(policy: CyclePolicy, row: ReasonRow, hasHireDate: boolean, status: TrainingStatus, audience: Audience): string {
-  if (status === 'exempt' && row.exempt_from !== null) return exemptionReason({ from: row.exempt_from, until: row.exempt_until, reason: row.exempt_reason ?? '' }, audience);
+/** What the due-date sentence is made from, again from a status-index row. */
+export function factsFromRow(row: ReasonRow, hasHireDate: boolean, status: TrainingStatus): ReasonFacts {
   if (row.reason_days !== null && row.reason_on !== null) {
-    const start: ObligationStart = { kind: row.reason_kind, since: row.reason_on, rolloutDays: row.reason_days, group: row.reason_group, hasHireDate };
-    return assignmentReason(policy, startReason(start, row.due_on), audience);
+    return startReason({ kind: row.reason_kind, since: row.reason_on, rolloutDays: row.reason_days, group: row.reason_group, hasHireDate }, row.due_on);
   }
-  if (row.kind === 'onboarding' || row.last_completed_on === null) return assignmentReason(policy, { kind: 'onboarding', dueOn: row.due_on, hasHireDate }, audience);
-  return assignmentReason(policy, { kind: 'annual', dueOn: row.due_on, lastCompletedOn: row.last_completed_on, completed: status === 'completed' }, audience);
+  if (row.kind === 'onboarding' || row.last_completed_on === null) return { kind: 'onboarding', dueOn: row.due_on, hasHireDate };
+  return { kind: 'annual', dueOn: row.due_on, lastCompletedOn: row.last_completed_on, completed: status === 'completed' };
+}
+
+/** The sentence for an assignment, to the person ("your") or to someone else ("their"): the exemption while it lasts, else why the due date is what it is. */
+export function sentenceFor(policy: CyclePolicy, a: Pick<Assignment, 'status' | 'exemption' | 'facts'>, fallback: ReasonFacts, audience: Audience): string {
+  if (a.status === 'exempt' && a.exemption) return exemptionReason(a.exemption, audience);
+  return assignmentReason(policy, a.facts ?? fallback, audience);
 }
 
 /** obligationAssignment for a person obligated from their start (no assignment rules: every course to everyone). */

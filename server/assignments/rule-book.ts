@@ -1,8 +1,14 @@
 import type { Kysely } from 'kysely';
-import { assignmentStore } from '../assignments/store';
 import type { DB, Exemption, PersonHistoryRow, Role } from '../db/schema';
-import { groupBy } from './group-by';
-import { periodsOf, type PersonObligationFacts, type RuleBook } from './obligations';
+import type { PersonObligationFacts, RuleBook } from '../training/obligations';
+import { periodsOf } from './rules';
+import { assignmentStore } from './store';
+
+function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]> {
+  const m = new Map<number, T[]>();
+  for (const it of items) m.set(key(it), [...(m.get(key(it)) ?? []), it]);
+  return m;
+}
 
 /** The organisation's rules as the obligation function reads them, loaded once per refresh or page. */
 export async function loadRuleBook(db: Kysely<DB>, courseIds: readonly string[], onboardingDays: number): Promise<RuleBook> {
