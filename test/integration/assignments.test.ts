@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { addDays } from '../../server/dates';
 import type { User } from '../../server/db/schema';
 import { reasonFor } from '../../server/training/present';
+import { parseUserCsv } from '../../server/users/import';
 import { recordInPerson } from '../../server/training/record';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
@@ -137,5 +138,27 @@ describe('assignments: go-live, transfer, exemption, CSV columns', () => {
     expect(preview.matches).toBe(150);
     expect(preview.dueWithin14).toBe(148);
     expect(preview.sentence).toBe('This rule matches 150 people; 148 would be due within 14 days.');
+  });
+
+  test('the import carries job codes; a job-code rule assigns by them; an import that moves someone records the move in their history', async () => {
+    const file = await parseUserCsv('email,name,department,hire_date,job_code,job_title\r\nrn@riverside.example,Rosa Nurse,Nursing,2012-04-01,RN2,Registered nurse\r\nclerk@riverside.example,Carl Clerk,Nursing,2012-04-01,CLK1,Ward clerk\r\n');
+    expect(file.errors).toEqual([]);
+    await t.services.peopleImporter.run(actor(), file, 'hr.csv');
+    const rn = await t.db.selectFrom('users').selectAll().where('email', '=', 'rn@riverside.example').executeTakeFirstOrThrow();
+    expect([rn.job_code, rn.job_title]).toEqual(['RN2', 'Registered nurse']);
+    const bad = await parseUserCsv('email,name,job_code\r\nx@riverside.example,X,=cmd|calc\r\n');
+    expect(bad.errors.map((e) => e.reason).join(' ')).toContain('Job code may use letters, digits');
+
+    const id = await t.services.assignments.create(actor(), {
+      name: 'RN2 — medication privacy', target: { type: 'course', id: course().id }, audience: { everyone: false, departmentIds: [], roles: [], jobCodes: ['rn2'] },
+      startsOn: TODAY, rolloutDays: 45, endsOn: null,
+    });
+    expect((await csv(`/reports/export.csv?assignment=${id}`)).map((r) => r.email)).toEqual(['rn@riverside.example']);
+
+    const pharmacyFile = await parseUserCsv('email,name,department,hire_date,job_code,job_title\r\nrn@riverside.example,Rosa Nurse,Pharmacy,2012-04-01,PH1,Pharmacist\r\n');
+    await t.services.peopleImporter.run(actor(), pharmacyFile, 'hr2.csv');
+    expect((await csv(`/reports/export.csv?assignment=${id}`)).map((r) => r.email)).toEqual([]);
+    const history = await t.db.selectFrom('person_history').select(['effective_on', 'job_code']).where('user_id', '=', rn.id).orderBy('effective_on').execute();
+    expect(history).toEqual([{ effective_on: '0000-01-01', job_code: 'RN2' }, { effective_on: TODAY, job_code: 'PH1' }]);
   });
 });
