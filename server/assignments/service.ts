@@ -55,8 +55,8 @@ export class Assignments {
   }
 
   /** The seam other features read: what a person must do on a day, due when and why. */
-  obligationsOf(userId: number, onDay?: string): Promise<Obligation[]> {
-    return this.training.obligationsOf(userId, onDay);
+  obligationsOf(userId: number, onDay?: string, audience: 'your' | 'their' = 'your'): Promise<Obligation[]> {
+    return this.training.obligationsOf(userId, onDay, audience);
   }
 
   private async check(v: RuleValues): Promise<void> {
@@ -128,6 +128,22 @@ export class Assignments {
     }
     const sentence = `This rule matches ${matches} ${matches === 1 ? 'person' : 'people'}; ${dueSoon} would be due within 14 days${onDay > today ? ` of its start on ${onDay}` : ''}.`;
     return { matches, dueWithin14: dueSoon, onDay, sentence };
+  }
+
+  /** Every department with its path ("Nursing/ICU"), in path order, for the audience picker. */
+  async departmentChoices(): Promise<{ id: number; path: string }[]> {
+    const rows = await assignmentStore(this.db).departments();
+    const byId = new Map(rows.map((d) => [d.id, d]));
+    const pathOf = (id: number): string => {
+      const names: string[] = [];
+      const seen = new Set<number>();
+      for (let d = byId.get(id); d && !seen.has(d.id); d = d.parent_id === null ? undefined : byId.get(d.parent_id)) {
+        seen.add(d.id);
+        names.unshift(d.name);
+      }
+      return names.join('/');
+    };
+    return rows.map((d) => ({ id: d.id, path: pathOf(d.id), key: d.path_key })).sort((a, b) => a.key.localeCompare(b.key)).map(({ id, path }) => ({ id, path }));
   }
 
   audienceWords(a: Audience, departmentName: (id: number) => string | undefined): string {

@@ -15,7 +15,7 @@ import { StatusIndex } from './status-index';
 import { certificatesOf } from '../certificates/service';
 import { completionStore } from './store';
 import { personTraining, type PersonTraining } from './summary';
-import { sourceInWords, type SourceFacts, type SourceStyle } from './present';
+import { reasonFor, sourceInWords, type SourceFacts, type SourceStyle } from './present';
 
 /** Everything needed to decide assignments: the database, the clock and the organisation's rules. */
 export class Training {
@@ -73,7 +73,7 @@ export class Training {
    * sentence why (courses through the one status function; a policy is due its roll-out days after the
    * obligation began, acknowledgement itself being the policies feature's record).
    */
-  async obligationsOf(userId: number, onDay: string = this.today()): Promise<Obligation[]> {
+  async obligationsOf(userId: number, onDay: string = this.today(), audience: 'your' | 'their' = 'your'): Promise<Obligation[]> {
     const list = await this.personObligations(userId, onDay);
     const out: Obligation[] = [];
     for (const o of list) {
@@ -82,12 +82,12 @@ export class Training {
       const course = o.target.type === 'course' ? this.courses.find((c) => c.id === o.target.id) : undefined;
       if (course) {
         const a = await this.computed(userId, course, o, onDay, this.db);
-        out.push({ ...common, dueOn: a.dueOn, reason: a.reason });
+        out.push({ ...common, dueOn: a.dueOn, reason: audience === 'your' ? a.reason : reasonFor(this.policy(course), a, o.start.hasHireDate, audience) });
       } else if (o.target.type === 'policy') {
         const hire = o.start.kind === 'hire';
         const dueOn = addDays(o.start.since, hire ? this.config.cycles.onboardingDays : o.start.rolloutDays);
         const policy = { ...this.config.cycles, validityDays: 365 };
-        out.push({ ...common, dueOn, reason: assignmentReason(policy, hire ? { kind: 'onboarding', dueOn, hasHireDate: o.start.hasHireDate } : startReason(o.start, dueOn), 'your') });
+        out.push({ ...common, dueOn, reason: assignmentReason(policy, hire ? { kind: 'onboarding', dueOn, hasHireDate: o.start.hasHireDate } : startReason(o.start, dueOn), audience) });
       }
     }
     return out;

@@ -68,6 +68,8 @@ const VISITED: Record<string, string> = {
   'GET /admin/completions/import': 'completions-import',
   'GET /admin/audit': 'audit-log',
   'GET /admin/settings': 'settings',
+  'GET /admin/assignments': 'assignments',
+  'GET /admin/users/:id/assignments': 'person-assignments',
 };
 
 /** Page states that no GET route names on its own: answers to a POST, and the error pages. */
@@ -244,6 +246,8 @@ describe('phones: 320 and 390 px', () => {
     await expect(page.getByRole('link', { name: LONG.manager }).isVisible()).resolves.toBe(true);
     await visit(page, '/admin/audit', 'audit-log');
     await visit(page, '/admin/settings', 'settings');
+    await visit(page, '/admin/assignments', 'assignments');
+    await visit(page, `/admin/users/${learnerId}/assignments`, 'person-assignments');
     await visit(page, '/admin/completions/import', 'completions-import');
     await visit(page, '/admin/import', 'import');
     const header = 'employee_id,email,name,role,department,manager_email,hire_date';

@@ -1,0 +1,76 @@
+import { withSchemaFields } from './schema-fields';
+import { locationOf, must, one } from './types';
+import { asAdmin, course, ids, t, TODAY, uniq } from './world';
+
+// Issue 16: the assignment form (preview or save), ending an assignment, granting and ending an exemption.
+
+export const ASSIGNMENT_VALUES = ['preview', 'save', 'Nursing privacy', 'hipaa-social-media', 'no-such-course', '1', '2', '999999', 'learner', 'admin', 'RN1, RN2', 'RN 1',
+  '=cmd', TODAY, '2026-02-30', '2027-01-01', '60', '0', '731', '-5', '', 'Trained at Lakeside General.', 'On leave until spring.'];
+
+/** An assignment for the routes that need one, made through the service (audited as the test). */
+async function anAssignment(): Promise<number> {
+  return t.services.assignments.create({ id: ids.admin, label: 'test' }, {
+    name: `Spec rule ${uniq()}`, target: { type: 'course', id: course.id }, audience: { everyone: true, departmentIds: [], roles: [], jobCodes: [] },
+    startsOn: '2026-01-01', rolloutDays: 60, endsOn: null,
+  });
+}
+
+export const ASSIGNMENT_SPECS = withSchemaFields({
+  'POST /admin/assignments': {
+    target: asAdmin,
+    values: () => ASSIGNMENT_VALUES,
+    bases: async () => [[['action', uniq() % 2 ? 'save' : 'preview'], ['name', `Rule ${uniq()}`], ['course', course.id], ['department', ''], ['role', 'learner'],
+      ['job_codes', ''], ['starts_on', TODAY], ['rollout_days', '60'], ['ends_on', '']]],
+    effect: async ({ app, res, events }) => {
+      const [created] = one(events, 'assignment.created');
+      if (res.status === 200) {
+        must(!created && res.text.includes('This rule matches'), 'a preview answered 200 without its sentence, or created a rule');
+        return;
+      }
+      must(locationOf(res) === '/admin/assignments', `unexpected redirect ${locationOf(res)}`);
+      must(created, 'a saved assignment was not audited');
+      const row = await app.db.selectFrom('assignments').select('id').where('id', '=', Number(created!.subject_id)).executeTakeFirst();
+      must(row, 'the audited assignment is not stored');
+    },
+    notice: true,
+  },
+  'POST /admin/assignments/:id/end': {
+    target: asAdmin, values: () => [],
+    params: async () => ({ id: String(await anAssignment()) }),
+    effect: async ({ app, res, params, events }) => {
+      must(locationOf(res) === '/admin/assignments', `unexpected redirect ${locationOf(res)}`);
+      must(one(events, 'assignment.ended').length === 1, 'ending an assignment was not audited');
+      const row = await app.db.selectFrom('assignments').select('ends_on').where('id', '=', Number(params.id)).executeTakeFirstOrThrow();
+      must(row.ends_on === TODAY, `the assignment ends on ${row.ends_on}, not today`);
+    },
+    notice: true,
+  },
+  'POST /admin/users/:id/exemptions': {
+    target: asAdmin,
+    values: () => ASSIGNMENT_VALUES,
+    params: async () => ({ id: String(ids.victim) }),
+    bases: async () => [[['assignment', String(await anAssignment())], ['reason', 'Trained at Lakeside General.'], ['until', uniq() % 2 ? '' : '2027-01-01']]],
+    effect: async ({ app, res, params, events }) => {
+      must(locationOf(res) === `/admin/users/${params.id}/assignments`, `unexpected redirect ${locationOf(res)}`);
+      const [granted] = one(events, 'exemption.granted');
+      must(granted, 'a granted exemption was not audited');
+      const id = (JSON.parse(granted!.details) as { exemption: number }).exemption;
+      must(await app.db.selectFrom('exemptions').select('id').where('id', '=', id).where('user_id', '=', Number(params.id)).executeTakeFirst(), 'the audited exemption is not stored for that person');
+    },
+    notice: true,
+  },
+  'POST /admin/exemptions/:id/end': {
+    target: asAdmin, values: () => [],
+    params: async () => {
+      const assignmentId = await anAssignment();
+      return { id: String(await t.services.assignments.grantExemption({ id: ids.admin, label: 'test' }, 'Ann Admin', { userId: ids.victim, assignmentId, reason: 'On leave.', until: null })) };
+    },
+    effect: async ({ app, res, params, events }) => {
+      must(locationOf(res) === `/admin/users/${ids.victim}/assignments`, `unexpected redirect ${locationOf(res)}`);
+      must(one(events, 'exemption.ended').length === 1, 'ending an exemption was not audited');
+      const row = await app.db.selectFrom('exemptions').select('until').where('id', '=', Number(params.id)).executeTakeFirstOrThrow();
+      must(row.until === TODAY, `the exemption lasts until ${row.until}, not today`);
+    },
+    notice: true,
+  },
+});
