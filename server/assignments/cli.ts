@@ -107,6 +107,29 @@ export function addAssignmentCommands(program: Command, withServices: WithServic
       console.log(`Exemption ${id} granted to ${person.email}.`);
     }));
 
+  program.command('people:move').description('record a move to another department, role or job code from a day (today or earlier); obligations follow from that day')
+    .requiredOption('--email <email>', 'the person')
+    .requiredOption('--effective <day>', 'the day the move took effect, YYYY-MM-DD')
+    .option('--department <path>', 'the new department (default: unchanged)')
+    .option('--role <role>', 'the new role (default: unchanged)')
+    .option('--job-code <code>', 'the new job code (default: unchanged; "" clears it)')
+    .option('--job-title <title>', 'the new job title (default: unchanged)')
+    .action(async (o: { email: string; effective: string; department?: string; role?: string; jobCode?: string; jobTitle?: string }) => withServices(async (s) => {
+      const person = (await s.people.page({ search: o.email }, 5, 0)).rows.find((p) => p.email_normalized === o.email.trim().toLowerCase());
+      if (!person) fail('not-found', `No person with the email ${o.email} exists.`);
+      let departmentId = person.department_id;
+      if (o.department !== undefined) {
+        const key = o.department.split('/').map((q) => q.trim().toLowerCase()).join('/');
+        departmentId = (await s.people.departments()).find((x) => x.path_key === key)?.id ?? fail('invalid', `There is no department "${o.department}".`);
+      }
+      const role = o.role === undefined ? person.role : (ROLES as readonly string[]).includes(o.role) ? (o.role as Role) : fail('invalid', `Role must be one of: ${ROLES.join(', ')}.`);
+      const jobCode = o.jobCode === undefined ? person.job_code : o.jobCode.trim() || null;
+      if (jobCode !== null && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(jobCode)) fail('invalid', 'Job code may use letters, digits, ".", "_" and "-" only.');
+      const jobTitle = o.jobTitle === undefined ? person.job_title : o.jobTitle.trim() || null;
+      await s.assignments.move(CLI_ACTOR, person.id, { departmentId, role, jobCode, jobTitle, effectiveOn: day('--effective', o.effective)! });
+      console.log(`Move of ${person.email} recorded from ${o.effective}.`);
+    }));
+
   program.command('exemptions:end').description('end an exemption today: the obligation returns tomorrow with a fresh due date')
     .argument('<id>', 'the exemption id')
     .action(async (id: string) => withServices(async (s) => {

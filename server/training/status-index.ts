@@ -17,6 +17,7 @@ export { groupBy };
 const BATCH = 500;
 /** Bumped when what a row means changes, so the start-up refresh recomputes rows written before (0016: one row per obligation). */
 const ROW_FORMAT = 'obligations-1';
+const NEVER = '9999-12-31';
 
 type RowKey = Pick<StatusIndexRow, 'user_id' | 'course_id'>;
 
@@ -95,10 +96,12 @@ export class StatusIndex {
     });
     // The next day each person's obligations change by the calendar alone: a rule starts or ends, or they start work.
     const ruleChange = nextRuleChange(book.rules, today);
+    // Someone with no obligation and no change coming gets a far-off day: the row says they were looked
+    // at, so start-up does not take them for a person never computed (refreshStale).
     const rechecks = users.map((u) => {
       const start = facts.get(u.id)!.startOn;
       const on = start > today && (ruleChange === undefined || start < ruleChange) ? start : ruleChange;
-      return on === undefined ? undefined : { user_id: u.id, on_day: on };
+      return on !== undefined ? { user_id: u.id, on_day: on } : obligations.get(u.id)!.length === 0 ? { user_id: u.id, on_day: NEVER } : undefined;
     }).filter((r): r is { user_id: number; on_day: string } => r !== undefined);
     for (let i = 0; i < rechecks.length; i += 200) await db.insertInto('status_recheck').values(rechecks.slice(i, i + 200)).execute();
     for (const course of this.courses) {
@@ -171,8 +174,8 @@ export class StatusIndex {
   }
 
   /**
-   * Rows for people who have none yet (a database written before the unit of work existed, restored
-   * from a backup, or people with no obligation at all, who are looked at again), or rows computed
+   * Rows for people who have none yet and were never looked at (a database written before the unit of
+   * work existed, or restored from a backup), or rows computed
    * under other rules (the due-date settings, a course's validity or the row format changed). Run at start-up.
    */
   async refreshStale(db: Kysely<DB>): Promise<number> {
@@ -191,6 +194,7 @@ export class StatusIndex {
     for (;;) {
       const ids = (await db.selectFrom('users').select('users.id').where('users.id', '>', after)
         .where((eb) => eb.not(eb.exists(eb.selectFrom('status_index').select('status_index.user_id').whereRef('status_index.user_id', '=', 'users.id'))))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('status_recheck').select('status_recheck.user_id').whereRef('status_recheck.user_id', '=', 'users.id'))))
         .orderBy('users.id').limit(5000).execute()).map((r) => r.id);
       if (ids.length === 0) return total;
       after = ids[ids.length - 1]!;

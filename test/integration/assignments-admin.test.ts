@@ -67,3 +67,14 @@ test('an exemption is granted on the person page with its reason, shown with the
   const actions = (await t.db.selectFrom('audit_events').select('action').where('action', 'like', 'exemption.%').orderBy('id').execute()).map((r) => r.action);
   expect(actions).toEqual(['exemption.granted', 'exemption.ended']);
 });
+
+test('start-up computes people never looked at, and leaves alone those with no obligation', async () => {
+  // Phil (Pharmacy) has no obligation under the Nursing rule: he has a recheck marker, not rows.
+  expect(await t.training.statusIndex.refreshStale(t.db)).toBe(0);
+  const phil = await t.db.selectFrom('users').select('id').where('email', '=', 'pharm@riverside.example').executeTakeFirstOrThrow();
+  await t.db.deleteFrom('status_recheck').where('user_id', '=', phil.id).execute();
+  await t.db.deleteFrom('status_index').where('user_id', '=', nurse.id).execute();
+  await t.db.deleteFrom('status_recheck').where('user_id', '=', nurse.id).execute();
+  expect(await t.training.statusIndex.refreshStale(t.db)).toBe(2);
+  expect((await t.db.selectFrom('status_index').select('user_id').execute()).map((r) => r.user_id)).toEqual([nurse.id]);
+});

@@ -51,8 +51,20 @@ test('assignments:create previews and creates a department rule; exemptions:gran
   expect(reportFailure(refused)).toBe(1);
   expect(err.at(-1)).toBe('There is no course "no-such-course".');
 
+  // Phil moves to Nursing from yesterday, before the rule started today: he is covered as staff it was rolled out to.
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  await run('people:move', '--email', 'phil@riverside.example', '--department', 'Nursing', '--job-code', 'RN2', '--effective', yesterday);
+  expect(out.at(-1)).toBe(`Move of phil@riverside.example recorded from ${yesterday}.`);
+  const moveRefused = await run('people:move', '--email', 'phil@riverside.example', '--role', 'boss', '--effective', yesterday).catch((e: unknown) => e);
+  expect(reportFailure(moveRefused)).toBe(1);
+  expect(err.at(-1)).toBe('Role must be one of: learner, manager, admin, auditor.');
+
   const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
   try {
+    const moved = await database.db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
+      .select(['status_index.reason_kind', 'status_index.since']).where('users.email', '=', 'phil@riverside.example').executeTakeFirstOrThrow();
+    expect(moved).toEqual({ reason_kind: 'rollout', since: today });
+    await database.db.deleteFrom('status_index').where('user_id', '=', (await database.db.selectFrom('users').select('id').where('email', '=', 'phil@riverside.example').executeTakeFirstOrThrow()).id).execute();
     const rows = await database.db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
       .select(['users.email', 'status_index.assignment_names', 'status_index.exempt_reason']).execute();
     expect(rows).toEqual([{ email: 'nia@riverside.example', assignment_names: 'Nursing privacy', exempt_reason: 'Trained at Lakeside General.' }]);
