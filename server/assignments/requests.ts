@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isRealDate } from '../dates';
-import { NO_FIELDS, type RequestSchemas } from '../http/validate';
+import { NO_FIELDS, rawFormValue, type RequestSchemas } from '../http/validate';
 import { hasControlChars } from '../text';
 
 // The assignment and exemption forms (issue 16). Every value arrives as text; each refusal is a
@@ -29,10 +29,13 @@ export const ruleRequest = z.object({
   ends_on: optionalDay('The end'),
 });
 
+/** Granting an exemption: multipart, as it may carry an evidence file (`file`, read from req.file by the route). */
 export const exemptionRequest = z.object({
+  person: id('That person does not exist.').refine((v) => v !== null, 'That person does not exist.'),
   assignment: id('Choose an assignment from the list.').refine((v) => v !== null, 'Choose the assignment the person is exempt from.'),
   reason: line('The reason', 500).refine((s) => s.length > 0, 'Give the reason, as reports should show it (for example "Trained at Lakeside General in October").'),
   until: optionalDay('The end date'),
+  file: rawFormValue(z.unknown()),
 });
 
 export const ASSIGNMENT_REQUESTS = {
@@ -40,6 +43,7 @@ export const ASSIGNMENT_REQUESTS = {
   'POST /admin/assignments': ruleRequest,
   'POST /admin/assignments/:id/end': NO_FIELDS,
   'GET /admin/users/:id/assignments': NO_FIELDS,
-  'POST /admin/users/:id/exemptions': exemptionRequest,
+  'POST /admin/exemptions': exemptionRequest,
+  'GET /admin/exemptions/:id/evidence': NO_FIELDS,
   'POST /admin/exemptions/:id/end': NO_FIELDS,
 } satisfies RequestSchemas;

@@ -1,11 +1,28 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import type { AppDeps } from '../deps';
 import { fail, RuleError } from '../errors';
+import crypto from 'node:crypto';
 import { actorOf } from '../http/actor';
+import { acceptUpload } from '../http/csrf';
+import { hasControlChars } from '../text';
+import { attachment } from '../http/content-disposition';
 import { can } from '../http/guards';
 import { idParam, parseForm, type FormErrors } from '../http/validate';
 import { exemptionRequest, ruleRequest } from './requests';
 import type { RuleValues } from './service';
+
+const EVIDENCE_TYPES: Record<string, string> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', txt: 'text/plain', csv: 'text/csv' };
+
+/** The uploaded evidence (none when no file was chosen), or why it cannot be kept. */
+function evidenceOf(file: Express.Multer.File | undefined): { name: string; mediaType: string; data: Buffer; sha256: string } | undefined | string {
+  if (!file || file.size === 0) return undefined;
+  const ext = /\.([A-Za-z0-9]{1,5})$/.exec(file.originalname)?.[1]?.toLowerCase() ?? '';
+  const mediaType = EVIDENCE_TYPES[ext];
+  if (!mediaType) return 'The evidence file must be a PDF, PNG, JPEG, text or CSV file.';
+  // The name is kept for the download; control characters and path parts are dropped.
+  const name = (file.originalname.split(/[\\/]/).pop() ?? 'evidence').split(/(?:)/u).filter((c) => !hasControlChars(c)).join('').slice(0, 200) || `evidence.${ext}`;
+  return { name, mediaType, data: file.buffer, sha256: crypto.createHash('sha256').update(file.buffer).digest('hex') };
+}
 
 /** Admin screens for assignment rules (with a preview before saving) and a person's exemptions. */
 export function assignmentRoutes(deps: AppDeps): Router {
@@ -71,8 +88,7 @@ export function assignmentRoutes(deps: AppDeps): Router {
     res.redirect(303, '/admin/assignments');
   });
 
-  const renderPerson = async (req: Request, res: Response, status: number, values: Record<string, string>, errors: FormErrors) => {
-    const id = idParam(req.params.id) ?? fail('not-found', 'That person does not exist.');
+  const renderPerson = async (id: number, res: Response, status: number, values: Record<string, string>, errors: FormErrors) => {
     const person = await deps.people.byId(id) ?? fail('not-found', 'That person does not exist.');
     const [obligations, exemptions, rules] = await Promise.all([assignments.obligationsOf(id, undefined, 'their'), assignments.exemptionsOf(id), assignments.list()]);
     const ruleName = new Map(rules.map((r) => [r.id, r.name]));
@@ -85,21 +101,38 @@ export function assignmentRoutes(deps: AppDeps): Router {
   };
 
   router.get('/admin/users/:id/assignments', admins, async (req, res) => {
-    await renderPerson(req, res, 200, { assignment: '', reason: '', until: '' }, {});
+    await renderPerson(idParam(req.params.id) ?? fail('not-found', 'That person does not exist.'), res, 200, { assignment: '', reason: '', until: '' }, {});
   });
 
-  router.post('/admin/users/:id/exemptions', admins, async (req, res) => {
+  router.post('/admin/exemptions', admins, acceptUpload(deps.config), async (req, res) => {
     const form = parseForm(exemptionRequest, req.body);
-    if (!form.ok) return renderPerson(req, res, 400, form.values, form.errors);
-    const id = idParam(req.params.id) ?? fail('not-found', 'That person does not exist.');
+    // Without a person there is no page to show the form again on: the refusal is the error page's sentence.
+    const id = form.ok ? form.data.person! : idParam(form.values.person) ?? fail('invalid', 'The exemption names no person; open it from the person\'s page.');
+    if (!form.ok) return renderPerson(id, res, 400, form.values, form.errors);
+    const evidence = evidenceOf(req.file);
+    if (typeof evidence === 'string') return renderPerson(id, res, 400, form.values, { file: evidence });
     try {
-      await assignments.grantExemption(actorOf(req.user!, req.ip), req.user!.name, { userId: id, assignmentId: form.data.assignment!, reason: form.data.reason, until: form.data.until });
+      await assignments.grantExemption(actorOf(req.user!, req.ip), req.user!.name, {
+        userId: id, assignmentId: form.data.assignment!, reason: form.data.reason, until: form.data.until, ...(evidence ? { evidence } : {}),
+      });
     } catch (e) {
       if (!(e instanceof RuleError && e.problems)) throw e;
-      return renderPerson(req, res, 400, form.values, e.problems);
+      return renderPerson(id, res, 400, form.values, e.problems);
     }
     req.session.flash = { kind: 'success', message: 'The exemption was granted. Reports show the person as exempt, with the reason.' };
     res.redirect(303, `/admin/users/${id}/assignments`);
+  });
+
+  // The evidence file as it was uploaded, as a download only: never shown inline, so nothing in it runs.
+  router.get('/admin/exemptions/:id/evidence', admins, async (req, res) => {
+    const e = await assignments.exemption(idParam(req.params.id) ?? fail('not-found', 'There is no such exemption.'));
+    if (!e.evidence_data || !e.evidence_name) fail('not-found', 'That exemption has no evidence file.');
+    res.setHeader('Content-Type', e.evidence_type ?? 'application/octet-stream');
+    res.setHeader('Content-Disposition', attachment(e.evidence_name));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.send(Buffer.from(e.evidence_data, 'base64'));
   });
 
   router.post('/admin/exemptions/:id/end', admins, async (req, res) => {

@@ -36,6 +36,7 @@ const EXCLUDED: Record<string, string> = {
   'GET /reports/certificates.zip': 'a ZIP download',
   'GET /reports/evidence.pdf': 'a PDF download',
   'GET /reports/evidence.csv': 'a CSV download',
+  'GET /admin/exemptions/:id/evidence': 'an exemption\'s evidence file, sent as a download',
   'GET /settings/logo': 'the logo image itself; the header that shows it is checked on every page',
   'GET /resume': 'shown once, after signing in again when a form was refused because the session had ended (test/unit/signed-out.test.ts, quiz-answers e2e); otherwise a redirect',
 };

@@ -34,7 +34,8 @@ const RULES: Record<string, Rule> = {
   'GET /admin/settings': 'admin', 'POST /admin/settings': 'admin', 'POST /admin/settings/policy': 'admin', 'POST /admin/settings/logo': 'admin', 'POST /admin/settings/logo/remove': 'admin',
   'POST /admin/users/:id/unlock': 'admin', 'GET /settings/logo': 'public',
   'GET /admin/assignments': 'admin', 'POST /admin/assignments': 'admin', 'POST /admin/assignments/:id/end': 'admin',
-  'GET /admin/users/:id/assignments': 'admin', 'POST /admin/users/:id/exemptions': 'admin', 'POST /admin/exemptions/:id/end': 'admin',
+  'GET /admin/users/:id/assignments': 'admin', 'POST /admin/exemptions': 'admin', 'POST /admin/exemptions/:id/end': 'admin',
+  'GET /admin/exemptions/:id/evidence': 'admin',
 };
 
 type Outcome = 'allowed' | 'sign-in' | 'forbidden' | 'not-found';
@@ -98,7 +99,10 @@ beforeAll(async () => {
   const assignmentId = await t.services.assignments.create(sys, {
     name: 'Everyone', target: { type: 'course', id: course.id }, audience: { everyone: true, departmentIds: [], roles: [], jobCodes: [] }, startsOn: '2026-01-01', rolloutDays: 60, endsOn: null,
   });
-  const exemptionId = await t.services.assignments.grantExemption(sys, 'Test', { userId: Number(params.victimId), assignmentId, reason: 'On leave.', until: null });
+  const exemptionId = await t.services.assignments.grantExemption(sys, 'Test', {
+    userId: Number(params.victimId), assignmentId, reason: 'On leave.', until: null,
+    evidence: { name: 'note.txt', mediaType: 'text/plain', data: Buffer.from('Leave approved.'), sha256: 'x'.repeat(64) },
+  });
   Object.assign(params, { assignmentId: String(assignmentId), exemptionId: String(exemptionId) });
   Object.assign(params, { courseId: course.id, lessonId: course.lessons[0]!.id, sceneId: course.lessons[0]!.scenes[0]!.id, answerId: String(answer.id), code: cert.code, token: 'A'.repeat(43), certId: String(cert.id) });
 });

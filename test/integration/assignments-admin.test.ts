@@ -51,15 +51,32 @@ test('an exemption is granted on the person page with its reason, shown with the
   expect(page.status).toBe(200);
   expect(page.text).toContain('Due 12 Nov 2026: 10 days after this training was rolled out to Nursing on 2 Nov 2026.');
   const [rule] = await t.services.assignments.list();
-  const missing = await admin.post(`/admin/users/${nurse.id}/exemptions`).type('form').send(form(page.text, { assignment: String(rule!.id), reason: ' ', until: '' }));
+  const missing = await admin.post('/admin/exemptions').type('form').send(form(page.text, { person: String(nurse.id), assignment: String(rule!.id), reason: ' ', until: '' }));
   expect(missing.status).toBe(400);
   expect(missing.text).toContain('Give the reason');
-  const granted = await admin.post(`/admin/users/${nurse.id}/exemptions`).type('form').send(form(page.text, { assignment: String(rule!.id), reason: 'Agency nurse, trained by the agency.', until: '' }));
+  const exe = await admin.post('/admin/exemptions').field('_csrf', csrfFrom(page.text)).field('person', String(nurse.id)).field('assignment', String(rule!.id))
+    .field('reason', 'Agency nurse, trained by the agency.').field('until', '').attach('file', Buffer.from('MZ'), { filename: 'tool.exe', contentType: 'application/octet-stream' });
+  expect(exe.status).toBe(400);
+  expect(exe.text).toContain('The evidence file must be a PDF, PNG, JPEG, text or CSV file.');
+  expect(await t.db.selectFrom('exemptions').select('id').execute()).toEqual([]);
+  const pdf = Buffer.from('%PDF-1.4 agency certificate');
+  const granted = await admin.post('/admin/exemptions').field('_csrf', csrfFrom(page.text)).field('person', String(nurse.id)).field('assignment', String(rule!.id))
+    .field('reason', 'Agency nurse, trained by the agency.').field('until', '').attach('file', pdf, { filename: 'agency-certificate.pdf', contentType: 'application/pdf' });
   expect(granted.status).toBe(303);
   const after = await admin.get(`/admin/users/${nurse.id}/assignments`);
   expect(after.text).toContain('Exempt: Agency nurse, trained by the agency. They are exempt until an administrator ends it.');
   const e = await t.db.selectFrom('exemptions').select(['id', 'approver_name']).executeTakeFirstOrThrow();
   expect(e.approver_name).toBe('Ada Admin');
+  expect(after.text).toContain(`href="/admin/exemptions/${e.id}/evidence"`);
+  const file = await admin.get(`/admin/exemptions/${e.id}/evidence`).buffer(true).parse((r, cb) => {
+    const chunks: Buffer[] = [];
+    r.on('data', (c: Buffer) => chunks.push(c));
+    r.on('end', () => cb(null, Buffer.concat(chunks)));
+  });
+  expect(file.status).toBe(200);
+  expect(file.headers['content-disposition']).toContain('attachment');
+  expect(file.headers['content-type']).toBe('application/pdf');
+  expect((file.body as Buffer).equals(pdf)).toBe(true);
   const ended = await admin.post(`/admin/exemptions/${e.id}/end`).type('form').send(form(after.text, {}));
   expect(ended.status).toBe(303);
   const again = await admin.post(`/admin/exemptions/${e.id}/end`).type('form').send(form(after.text, {}));

@@ -45,17 +45,23 @@ export const ASSIGNMENT_SPECS = withSchemaFields({
     },
     notice: true,
   },
-  'POST /admin/users/:id/exemptions': {
+  'POST /admin/exemptions': {
     target: asAdmin,
-    values: () => ASSIGNMENT_VALUES,
-    params: async () => ({ id: String(ids.victim) }),
-    bases: async () => [[['assignment', String(await anAssignment())], ['reason', 'Trained at Lakeside General.'], ['until', uniq() % 2 ? '' : '2027-01-01']]],
-    effect: async ({ app, res, params, events }) => {
-      must(locationOf(res) === `/admin/users/${params.id}/assignments`, `unexpected redirect ${locationOf(res)}`);
+    values: () => [...ASSIGNMENT_VALUES, String(ids.victim)],
+    // Random CSV files as the evidence part (a CSV is accepted evidence); the base sends none or a small one.
+    csv: { columns: ['certificate', 'date'], cells: () => ['Lakeside General', '2026-10-03', '=HYPERLINK("x")', ''], bulkRow: (i) => [`Course ${i}`, '2026-10-03'] },
+    bases: async () => {
+      const fields: [string, string][] = [['person', String(ids.victim)], ['assignment', String(await anAssignment())], ['reason', 'Trained at Lakeside General.'], ['until', uniq() % 2 ? '' : '2027-01-01']];
+      return [fields, [...fields, ['csv', 'certificate,date\r\nLakeside General,2026-10-03\r\n']]];
+    },
+    effect: async ({ app, res, events }) => {
+      must(locationOf(res) === `/admin/users/${ids.victim}/assignments`, `unexpected redirect ${locationOf(res)}`);
       const [granted] = one(events, 'exemption.granted');
       must(granted, 'a granted exemption was not audited');
-      const id = (JSON.parse(granted!.details) as { exemption: number }).exemption;
-      must(await app.db.selectFrom('exemptions').select('id').where('id', '=', id).where('user_id', '=', Number(params.id)).executeTakeFirst(), 'the audited exemption is not stored for that person');
+      const d = JSON.parse(granted!.details) as { exemption: number; sha256?: string };
+      const row = await app.db.selectFrom('exemptions').select(['id', 'evidence_sha256']).where('id', '=', d.exemption).where('user_id', '=', ids.victim).executeTakeFirst();
+      must(row, 'the audited exemption is not stored for that person');
+      must((row!.evidence_sha256 ?? undefined) === d.sha256, 'the audited evidence is not the file kept');
     },
     notice: true,
   },
