@@ -38,6 +38,15 @@ export const exemptionRequest = z.object({
   file: rawFormValue(z.unknown()),
 });
 
+/** A move to another department, role or job code from a day (today or earlier). */
+export const moveRequest = z.object({
+  department: id('Choose a department from the list.'),
+  role: z.enum(['learner', 'manager', 'admin', 'auditor'], 'Role must be one of: learner, manager, admin, auditor.'),
+  job_code: line('The job code', 64).refine((s) => s === '' || /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s), 'Job code may use letters, digits, ".", "_" and "-" only.').transform((s) => s || null),
+  job_title: line('The job title', 200).transform((s) => s || null),
+  effective_on: day('The day of the move'),
+});
+
 export const ASSIGNMENT_REQUESTS = {
   'GET /admin/assignments': NO_FIELDS,
   'POST /admin/assignments': ruleRequest,
@@ -46,4 +55,5 @@ export const ASSIGNMENT_REQUESTS = {
   'POST /admin/exemptions': exemptionRequest,
   'GET /admin/exemptions/:id/evidence': NO_FIELDS,
   'POST /admin/exemptions/:id/end': NO_FIELDS,
+  'POST /admin/users/:id/move': moveRequest,
 } satisfies RequestSchemas;

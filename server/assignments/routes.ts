@@ -8,7 +8,7 @@ import { hasControlChars } from '../text';
 import { attachment } from '../http/content-disposition';
 import { can } from '../http/guards';
 import { idParam, parseForm, type FormErrors } from '../http/validate';
-import { exemptionRequest, ruleRequest } from './requests';
+import { exemptionRequest, moveRequest, ruleRequest } from './requests';
 import type { RuleValues } from './service';
 
 const EVIDENCE_TYPES: Record<string, string> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', txt: 'text/plain', csv: 'text/csv' };
@@ -88,13 +88,16 @@ export function assignmentRoutes(deps: AppDeps): Router {
     res.redirect(303, '/admin/assignments');
   });
 
-  const renderPerson = async (id: number, res: Response, status: number, values: Record<string, string>, errors: FormErrors) => {
+  const renderPerson = async (id: number, res: Response, status: number, values: Record<string, string>, errors: FormErrors, moveValues?: Record<string, string>, moveErrors: FormErrors = {}) => {
     const person = await deps.people.byId(id) ?? fail('not-found', 'That person does not exist.');
+    const move = moveValues ?? {
+      department: person.department_id === null ? '' : String(person.department_id), role: person.role, job_code: person.job_code ?? '', job_title: person.job_title ?? '', effective_on: training.today(),
+    };
     const [obligations, exemptions, rules] = await Promise.all([assignments.obligationsOf(id, undefined, 'their'), assignments.exemptionsOf(id), assignments.list()]);
     const ruleName = new Map(rules.map((r) => [r.id, r.name]));
     const today = training.today();
     res.status(status).render('assignments/person', {
-      title: `Assignments of ${person.name}`, person, values, errors, rules: rules.filter((r) => r.endsOn === null || r.endsOn >= today),
+      title: `Assignments of ${person.name}`, person, values, errors, move, moveErrors, departments: await assignments.departmentChoices(), rules: rules.filter((r) => r.endsOn === null || r.endsOn >= today),
       obligations: obligations.map((o) => ({ ...o, names: o.assignmentIds.map((a) => ruleName.get(a) ?? '').join('; '), title: o.target.type === 'course' ? catalogue.get(o.target.id)?.title ?? o.target.id : `Policy ${o.target.id}` })),
       exemptions: exemptions.map((e) => ({ ...e, assignmentName: ruleName.get(e.assignment_id) ?? '', current: e.ended_at === null && (e.until === null || e.until >= today) })),
     });
@@ -133,6 +136,22 @@ export function assignmentRoutes(deps: AppDeps): Router {
     res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
     res.setHeader('Cache-Control', 'private, no-store');
     res.send(Buffer.from(e.evidence_data, 'base64'));
+  });
+
+  router.post('/admin/users/:id/move', admins, async (req, res) => {
+    const id = idParam(req.params.id) ?? fail('not-found', 'That person does not exist.');
+    const form = parseForm(moveRequest, req.body);
+    const blank = { assignment: '', reason: '', until: '' };
+    if (!form.ok) return renderPerson(id, res, 400, blank, {}, form.values, form.errors);
+    const f = form.data;
+    try {
+      await assignments.move(actorOf(req.user!, req.ip), id, { departmentId: f.department, role: f.role, jobCode: f.job_code, jobTitle: f.job_title, effectiveOn: f.effective_on });
+    } catch (e) {
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      return renderPerson(id, res, 400, blank, {}, form.values, e.problems);
+    }
+    req.session.flash = { kind: 'success', message: `The move was recorded from ${f.effective_on}. Their assignments follow from that day; their records stay.` };
+    res.redirect(303, `/admin/users/${id}/assignments`);
   });
 
   router.post('/admin/exemptions/:id/end', admins, async (req, res) => {

@@ -200,10 +200,10 @@ export class Assignments {
    */
   async move(actor: Actor, userId: number, m: PersonMove): Promise<void> {
     const today = this.training.today();
-    if (m.effectiveOn > today) fail('invalid', 'A move is recorded on or after the day it happens.', { effective_on: 'Choose today or an earlier day.' });
+    if (m.effectiveOn > today) fail('invalid', 'A move is recorded on or after the day it happens.', { effective_on: 'A move is recorded on or after the day it happens: choose today or an earlier day.' });
     const user = await assignmentStore(this.db).person(userId);
     if (!user) fail('not-found', 'That person does not exist.');
-    if (m.effectiveOn < (user.hire_date ?? '0000-01-01')) fail('invalid', 'A move cannot be before the person started.', { effective_on: 'Choose a day after their start.' });
+    if (m.effectiveOn < (user.hire_date ?? '0000-01-01')) fail('invalid', 'A move cannot be before the person started.', { effective_on: 'A move cannot be before the person started: choose a day after their start.' });
     if (user.role === 'admin' && m.role !== 'admin') {
       if (await assignmentStore(this.db).activeAdmins() <= 1) fail('conflict', 'This is the only active admin; make someone else an admin first.');
     }

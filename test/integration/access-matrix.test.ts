@@ -35,7 +35,7 @@ const RULES: Record<string, Rule> = {
   'POST /admin/users/:id/unlock': 'admin', 'GET /settings/logo': 'public',
   'GET /admin/assignments': 'admin', 'POST /admin/assignments': 'admin', 'POST /admin/assignments/:id/end': 'admin',
   'GET /admin/users/:id/assignments': 'admin', 'POST /admin/exemptions': 'admin', 'POST /admin/exemptions/:id/end': 'admin',
-  'GET /admin/exemptions/:id/evidence': 'admin',
+  'GET /admin/exemptions/:id/evidence': 'admin', 'POST /admin/users/:id/move': 'admin',
 };
 
 type Outcome = 'allowed' | 'sign-in' | 'forbidden' | 'not-found';

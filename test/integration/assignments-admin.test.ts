@@ -95,3 +95,17 @@ test('start-up computes people never looked at, and leaves alone those with no o
   expect(await t.training.statusIndex.refreshStale(t.db)).toBe(2);
   expect((await t.db.selectFrom('status_index').select('user_id').execute()).map((r) => r.user_id)).toEqual([nurse.id]);
 });
+
+test('a move recorded on the person page with an earlier day takes them out of the rule from that day, keeping their history', async () => {
+  const page = await admin.get(`/admin/users/${nurse.id}/assignments`);
+  const pharmacy = (await t.services.people.departments()).find((d) => d.name === 'Pharmacy')!;
+  const future = await admin.post(`/admin/users/${nurse.id}/move`).type('form').send(form(page.text, { department: String(pharmacy.id), role: 'learner', job_code: 'PH1', job_title: '', effective_on: '2026-12-01' }));
+  expect(future.status).toBe(400);
+  expect(future.text).toContain('A move is recorded on or after the day it happens: choose today or an earlier day.');
+  const moved = await admin.post(`/admin/users/${nurse.id}/move`).type('form').send(form(page.text, { department: String(pharmacy.id), role: 'learner', job_code: 'PH1', job_title: 'Pharmacist', effective_on: '2026-11-01' }));
+  expect(moved.status).toBe(303);
+  const after = await admin.get(`/admin/users/${nurse.id}/assignments`);
+  expect(after.text).toContain('No assignment applies to them today.');
+  const history = await t.db.selectFrom('person_history').select(['effective_on', 'job_code']).where('user_id', '=', nurse.id).orderBy('effective_on').execute();
+  expect(history).toEqual([{ effective_on: '0000-01-01', job_code: null }, { effective_on: '2026-11-01', job_code: 'PH1' }]);
+});

@@ -65,6 +65,23 @@ export const ASSIGNMENT_SPECS = withSchemaFields({
     },
     notice: true,
   },
+  'POST /admin/users/:id/move': {
+    target: asAdmin,
+    values: () => [...ASSIGNMENT_VALUES, 'manager', 'auditor', 'Registered nurse', '2026-10-01', '2099-01-01'],
+    params: async () => ({ id: String(ids.victim) }),
+    bases: async () => [[['department', ''], ['role', 'learner'], ['job_code', `RN${uniq() % 3}`], ['job_title', 'Registered nurse'], ['effective_on', uniq() % 2 ? TODAY : '2026-10-01']]],
+    effect: async ({ app, res, params, events }) => {
+      must(locationOf(res) === `/admin/users/${params.id}/assignments`, `unexpected redirect ${locationOf(res)}`);
+      const [moved] = one(events, 'user.moved');
+      if (!moved) return;
+      const d = JSON.parse(moved.details) as { effective_on: string; to: { job_code: string | null; role: string } };
+      const user = await app.db.selectFrom('users').select(['job_code', 'role']).where('id', '=', Number(params.id)).executeTakeFirstOrThrow();
+      must(user.job_code === d.to.job_code && user.role === d.to.role, 'the audited move is not the person\'s current facts');
+      const last = await app.db.selectFrom('person_history').select(['effective_on', 'job_code']).where('user_id', '=', Number(params.id)).orderBy('effective_on', 'desc').executeTakeFirstOrThrow();
+      must(last.effective_on === d.effective_on && last.job_code === d.to.job_code, 'the history does not end with the audited move');
+    },
+    notice: true,
+  },
   'POST /admin/exemptions/:id/end': {
     target: asAdmin, values: () => [],
     params: async () => {
