@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { inChunks } from '../db/chunks';
 import type { DB } from '../db/schema';
+import type { PersonObligationFacts } from './obligations';
 import type { PersonPeriod } from './rules';
 import { personFacts } from './rule-book';
 
@@ -8,6 +9,7 @@ export interface PreviewPerson {
   id: number;
   startOn: string;
   periods: readonly PersonPeriod[];
+  facts: PersonObligationFacts;
 }
 
 /** The reads behind a rule's preview: active people with their history, a slice at a time, and their latest completions. */
@@ -21,7 +23,7 @@ export function previewStore(db: Kysely<DB>) {
         if (people.length === 0) return;
         after = people[people.length - 1]!.id;
         const facts = await personFacts(db, people, dayOf);
-        yield people.map((p) => ({ id: p.id, startOn: facts.get(p.id)!.startOn, periods: facts.get(p.id)!.periods }));
+        yield people.map((p) => ({ id: p.id, startOn: facts.get(p.id)!.startOn, periods: facts.get(p.id)!.periods, facts: facts.get(p.id)! }));
       }
     },
     /** Each person's latest completion time of a course (ISO), by person. */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB, Exemption, PersonHistoryRow, Role } from '../db/schema';
-import type { PersonObligationFacts, RuleBook } from '../training/obligations';
+import type { PersonObligationFacts, RuleBook } from './obligations';
 import { periodsOf } from './rules';
 import { assignmentStore } from './store';
 

@@ -6,6 +6,7 @@ import type { DB, Exemption, Role } from '../db/schema';
 import { touch, type UnitOfWork } from '../db/unit-of-work';
 import { fail } from '../errors';
 import type { Training } from '../training/service';
+import { obligationsOn, type PersonObligation } from './obligations';
 import { recordPersonChange } from './history';
 import { audienceWords, ruleStartFor, type AssignmentRule, type Audience, type Obligation, type TargetRef } from './rules';
 import { assignmentStore, type RuleValues } from './store';
@@ -57,6 +58,22 @@ export class Assignments {
   /** The seam other features read: what a person must do on a day, due when and why. */
   obligationsOf(userId: number, onDay?: string, audience: 'your' | 'their' = 'your'): Promise<Obligation[]> {
     return this.training.obligationsOf(userId, onDay, audience);
+  }
+
+  /**
+   * Everyone active who is obligated to a target on a day, a slice at a time, with why and since when
+   * (the seam for features that list or count people per obligation, such as policy acknowledgements).
+   */
+  async *peopleObligatedTo(target: TargetRef, onDay: string = this.training.today()): AsyncGenerator<{ userId: number; obligation: PersonObligation }[]> {
+    const book = await this.training.statusIndex.ruleBook(this.db);
+    for await (const batch of previewStore(this.db).activePeople((iso) => this.training.dayOf(iso))) {
+      const out: { userId: number; obligation: PersonObligation }[] = [];
+      for (const p of batch) {
+        const o = obligationsOn(book, p.facts, onDay).find((x) => x.target.type === target.type && x.target.id === target.id);
+        if (o) out.push({ userId: p.id, obligation: o });
+      }
+      if (out.length) yield out;
+    }
   }
 
   private async check(v: RuleValues): Promise<void> {

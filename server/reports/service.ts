@@ -4,7 +4,7 @@ import { fail } from '../errors';
 import { addDays } from '../dates';
 import type { Training } from '../training/service';
 import { obligationAssignment, type TrainingStatus } from '../training/status';
-import { obligationsOn } from '../training/obligations';
+import { obligationsOn } from '../assignments/obligations';
 import { personFacts } from '../assignments/rule-book';
 import { groupBy } from '../training/status-index';
 import { lessonProgressOf, type LessonProgress } from '../training/lesson-progress';

@@ -8,7 +8,7 @@ import { progressStore } from '../learning/store';
 import { dayInZone } from '../dates';
 import { assignmentReason, hireStart, obligationAssignment, startReason, type Assignment, type CyclePolicy } from './status';
 import type { Obligation, RuleStart, TargetRef } from '../assignments/rules';
-import { obligationsOn, type PersonObligation } from './obligations';
+import { obligationsOn, type PersonObligation } from '../assignments/obligations';
 import { personFacts } from '../assignments/rule-book';
 import { addDays } from '../dates';
 import { StatusIndex } from './status-index';

@@ -8,7 +8,7 @@ import { Pacer } from '../pacer';
 import { nextRuleChange } from '../assignments/rules';
 import type { Training } from './service';
 import { groupBy } from './group-by';
-import { obligationsOn, type PersonObligation, type RuleBook } from './obligations';
+import { obligationsOn, type PersonObligation, type RuleBook } from '../assignments/obligations';
 import { loadRuleBook, personFacts } from '../assignments/rule-book';
 import { factsFromRow, obligationAssignment, sentenceFor, statusOn, type Assignment, type Thresholds } from './status';
 

@@ -161,4 +161,21 @@ describe('assignments: go-live, transfer, exemption, CSV columns', () => {
     const history = await t.db.selectFrom('person_history').select(['effective_on', 'job_code']).where('user_id', '=', rn.id).orderBy('effective_on').execute();
     expect(history).toEqual([{ effective_on: '0000-01-01', job_code: 'RN2' }, { effective_on: TODAY, job_code: 'PH1' }]);
   });
+
+  test('peopleObligatedTo lists who a target binds on a day, with why; obligationsOf gives a person\'s list with due dates', async () => {
+    const seen: { userId: number; kind: string }[] = [];
+    for await (const batch of t.services.assignments.peopleObligatedTo({ type: 'course', id: course().id }, TODAY)) {
+      for (const x of batch) seen.push({ userId: x.userId, kind: x.obligation.start.kind });
+    }
+    // The 300, the admin and the two imported people, all active, all under the everyone rule.
+    expect(seen).toHaveLength(303);
+    expect(seen.find((x) => x.userId === hired[0]!.id)).toEqual({ userId: hired[0]!.id, kind: 'rollout' });
+    expect(seen.find((x) => x.userId === hired[299]!.id)).toEqual({ userId: hired[299]!.id, kind: 'hire' });
+    const mine = await t.services.assignments.obligationsOf(hired[0]!.id, TODAY);
+    expect(mine).toEqual([expect.objectContaining({
+      target: { type: 'course', id: course().id }, since: TODAY, dueOn: addDays(TODAY, 60),
+      reason: 'Due 1 Jan 2027: 60 days after this training was rolled out to everyone on 2 Nov 2026.',
+    })]);
+    expect(await t.services.assignments.obligationsOf(hired[0]!.id, '2026-11-01')).toEqual([]);
+  });
 });

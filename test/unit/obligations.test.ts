@@ -1,6 +1,6 @@
 import type { AssignmentRule, Audience, PersonPeriod } from '../../server/assignments/rules';
 import { BEGINNING } from '../../server/assignments/rules';
-import { obligationsOn, type ExemptionFacts, type PersonObligationFacts, type RuleBook } from '../../server/training/obligations';
+import { obligationsOn, type ExemptionFacts, type PersonObligationFacts, type RuleBook } from '../../server/assignments/obligations';
 import { obligationAssignment, statusOn, type CyclePolicy } from '../../server/training/status';
 
 // The due-date function over assignment rules: roll-out, hire after roll-out, transfers, exemptions and

@@ -1,8 +1,8 @@
 import { addDays } from '../dates';
 import {
   audienceWords, ruleStartFor, targetKey, type AssignmentRule, type DepartmentParents, type PersonPeriod, type RuleStart, type TargetRef,
-} from '../assignments/rules';
-import type { ExemptionWindow, ObligationStart } from './status';
+} from './rules';
+import type { ExemptionWindow, ObligationStart } from '../training/status';
 
 /** An exemption as the obligation rules read it. */
 export interface ExemptionFacts {
