@@ -12,6 +12,7 @@ import { barePage } from './bare-page';
 import { renderToBuffer, sampleCertificate } from './certificate-profile';
 import { measureStalls } from './stalls';
 import { signInOverHttp } from './sign-in';
+import { assignmentRows, measureAssignments } from './assignments';
 
 // npm run bench: the production build on a temp database seeded by demo:seed, measured from this
 // process with autocannon over loopback only. Prints a Markdown table and writes JSON to bench/results/.
@@ -289,6 +290,11 @@ async function main() {
     for (const r of await measureStalls({ seed, startApp, signIn })) {
       record(`10. /healthz during a ${r.what} (${r.seconds.toFixed(1)} s)`, `p50 ${r.stats.p50.toFixed(0)} ms, p99 ${r.stats.p99.toFixed(0)} ms, max ${r.stats.max.toFixed(0)} ms (${r.stats.failures} failed)`, 'p99 < 250 ms', r.stats.p99 < 250 && r.stats.failures === 0);
     }
+
+    // Issue 16: the report and CSV with 3 assignment rules per person (bench/assignments.ts).
+    const assigned = await measureAssignments(PEOPLE, SECONDS);
+    json.assignments = assigned;
+    for (const r of assignmentRows(assigned)) record(r.what, r.value, '', null);
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

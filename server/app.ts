@@ -24,6 +24,7 @@ import { STATUS_LABEL } from './training/status';
 import { teamRoutes } from './users/team-routes';
 import { settingsLocals } from './settings/header-middleware';
 import { settingsRoutes } from './settings/routes';
+import { assignmentRoutes } from './assignments/routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(teamRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(settingsRoutes(deps));
+  app.use(assignmentRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.log, config.env === 'production'));

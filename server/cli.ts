@@ -25,6 +25,7 @@ import { isRealDate } from './dates';
 import { userFields } from './users/fields';
 import { purgeBefore } from './training/retention';
 import { userStore } from './users/store';
+import { addAssignmentCommands } from './assignments/cli';
 
 const CLI_ACTOR = { id: null, label: 'cli' };
 
@@ -49,7 +50,7 @@ async function withDatabase<T>(fn: (database: Database, baseUrl: string) => Prom
 }
 
 /** Like withDatabase, with every service built by compose (the commands that write training records or people). */
-async function withServices<T>(fn: (services: Composed, baseUrl: string) => Promise<T>): Promise<T> {
+export async function withServices<T>(fn: (services: Composed, baseUrl: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const services = compose(config, { database: openPrivately(config.dataDir, config.databasePath), clock: systemClock });
   try {
@@ -115,7 +116,7 @@ export function buildCli(): Command {
     .requiredOption('--name <name>', 'their full name')
     .option('--password-stdin', 'read a password from standard input instead of printing a set-password link')
     .action(async (opts: { email: string; name: string; passwordStdin?: boolean }) => {
-      const fields = userFields.safeParse({ employee_id: '', email: opts.email, name: opts.name, role: 'admin', department: '', manager_email: '', hire_date: '' });
+      const fields = userFields.safeParse({ employee_id: '', email: opts.email, name: opts.name, role: 'admin', department: '', manager_email: '', hire_date: '', job_code: '', job_title: '' });
       if (!fields.success) fail('invalid', fields.error.issues.map((i) => i.message).join(' '));
       await withServices(async ({ uow }, baseUrl) => {
         if (opts.passwordStdin) {
@@ -130,6 +131,7 @@ export function buildCli(): Command {
           const existing = await userStore(trx).byEmail(fields.data.email);
           const { user } = await saveUser(trx, systemClock, CLI_ACTOR, existing, {
             ...fields.data, employee_id: existing?.employee_id ?? null, hire_date: existing?.hire_date ?? null,
+            job_code: existing?.job_code ?? null, job_title: existing?.job_title ?? null,
           });
           return issuePasswordLink(trx, systemClock, CLI_ACTOR, user.id);
         });
@@ -268,6 +270,7 @@ export function buildCli(): Command {
       });
     });
 
+  addAssignmentCommands(program, withServices);
   return program;
 }
 

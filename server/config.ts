@@ -107,6 +107,8 @@ const envSchema = z.object({
   LOCKOUT_MINUTES: intFrom(1, 24 * 60).default(15),
   COURSE_SEQUENTIAL: boolFrom.default(true),
   ONBOARDING_DUE_DAYS: intFrom(1, 365).default(30),
+  /** Days existing staff get when an assignment rolls out (an assignment may set its own). */
+  ROLLOUT_DAYS: intFrom(1, 730).default(60),
   ANNUAL_CYCLE: z.enum(['rolling', 'fixed'], 'must be rolling or fixed').default('rolling'),
   ANNUAL_DUE_DATE: z.string().refine(isMonthDay, 'must be a month and day written MM-DD, such as 01-31').default('01-31'),
   REFRESHER_WINDOW_DAYS: intFrom(0, 180).default(60),
@@ -170,6 +172,8 @@ export interface Config {
   readonly heavyRequests: { readonly max: number; readonly perPerson: number };
   /** Due dates: onboarding days after hire, annual refresher rolling or by a fixed month-day. */
   readonly cycles: { readonly onboardingDays: number; readonly annual: AnnualRule; readonly windowDays: number; readonly graceDays: number };
+  /** Default roll-out window of a new assignment: days after its start that existing staff are due. */
+  readonly rolloutDays: number;
   readonly trustProxy: TrustProxy;
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string; readonly name: string };
 }
@@ -286,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowDays: e.REFRESHER_WINDOW_DAYS,
       graceDays: e.GRACE_DAYS,
     }),
+    rolloutDays: e.ROLLOUT_DAYS,
     trustProxy: e.TRUST_PROXY,
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD
       ? Object.freeze({ email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD, name: e.ADMIN_NAME })

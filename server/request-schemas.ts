@@ -1,3 +1,4 @@
+import { ASSIGNMENT_REQUESTS } from './assignments/requests';
 import { AUDIT_REQUESTS } from './audit/requests';
 import { AUTH_REQUESTS } from './auth/requests';
 import { CERTIFICATE_REQUESTS } from './certificates/requests';
@@ -34,6 +35,7 @@ const FILES: RequestSchemas[] = [
   REPORT_REQUESTS,
   AUDIT_REQUESTS,
   SETTINGS_REQUESTS,
+  ASSIGNMENT_REQUESTS,
 ];
 
 /** The maps merged. A route named in two files would hide one of its schemas, so loading this module fails instead. */

@@ -106,6 +106,12 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'audit.chain-keyed': (d) => `sealed the ${count(d.unkeyedEvents, 'earlier event')} of the audit log with the audit key`,
   'backup.created': (d) => `wrote a backup to ${quoted(d.file)}`,
   'backup.restored': (d) => `restored the database from ${quoted(d.file)}`,
+  'assignment.created': (d) => `created the assignment ${quoted(d.name)} from ${text(d.starts_on)}`,
+  'assignment.edited': () => 'edited an assignment',
+  'assignment.ended': (d) => `ended the assignment ${quoted(d.name)} after ${text(d.last_day)}`,
+  'exemption.granted': (d) => `granted an exemption from ${quoted(d.assignment)}${text(d.until) ? ` until ${text(d.until)}` : ''} (reason: ${quoted(d.reason)})`,
+  'exemption.ended': (d) => `ended an exemption on ${text(d.last_day)}`,
+  'user.moved': (d) => `recorded a move from ${text(d.effective_on)}`,
   'demo.seeded': (d) => `added demonstration data: ${count(d.people, 'person', 'people')}, ${count(d.completions, 'completion')}`,
 };
 

@@ -31,6 +31,9 @@ export interface UsersTable {
   last_login_at: string | null;
   /** 1: an accessibility accommodation, no minimum lesson time for this person. */
   untimed_lessons: Generated<number>;
+  /** HR job code (assignment audiences match it) and its title, both optional (migration 0016). */
+  job_code: Generated<string | null>;
+  job_title: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -201,6 +204,80 @@ export interface StatusIndexTable {
   pace: 'ok' | 'fast' | null;
   policy_key: string;
   updated_at: string;
+  /** 'course' or 'policy' (course_id then holds the policy's slug). */
+  target_type: Generated<'course' | 'policy'>;
+  /** The day the person became obligated, and what the due-date sentence is made from. */
+  since: Generated<string>;
+  reason_kind: Generated<ObligationStartKind>;
+  reason_on: Generated<string | null>;
+  reason_group: Generated<string | null>;
+  /** Set when the due date is the roll-out window from reason_on (a roll-out, a transfer, an exemption's end); null: onboarding or the annual cycle. */
+  reason_days: Generated<number | null>;
+  /** ",3,7,": the assignment rules behind the obligation (empty: the default, every course to everyone). */
+  assignment_ids: Generated<string>;
+  assignment_names: Generated<string>;
+  exemption_id: Generated<number | null>;
+  exempt_from: Generated<string | null>;
+  exempt_until: Generated<string | null>;
+  exempt_reason: Generated<string | null>;
+}
+
+/** Why an obligation began when it did: hired into it, rolled out to existing staff, joined its audience, or an exemption ended. */
+export type ObligationStartKind = 'hire' | 'rollout' | 'joined' | 'returned';
+
+/** An assignment rule (migration 0016): a course or policy for an audience from a day on. */
+export interface AssignmentsTable {
+  id: Generated<number>;
+  name: string;
+  target_type: 'course' | 'policy';
+  target_id: string;
+  /** JSON: {"everyone":bool,"departmentIds":[],"roles":[],"jobCodes":[]}. */
+  audience: string;
+  starts_on: string;
+  rollout_days: number;
+  ends_on: string | null;
+  created_at: string;
+  created_by: number | null;
+  updated_at: string;
+}
+
+/** A person's department, role and job code from a day on (migration 0016). */
+export interface PersonHistoryTable {
+  id: Generated<number>;
+  user_id: number;
+  effective_on: string;
+  department_id: number | null;
+  role: Role;
+  job_code: string | null;
+  recorded_at: string;
+  recorded_by: number | null;
+}
+
+/** A person excused from an assignment, with reason, approver, optional end and evidence file (migration 0016). */
+export interface ExemptionsTable {
+  id: Generated<number>;
+  user_id: number;
+  assignment_id: number;
+  reason: string;
+  starts_on: string;
+  /** Last exempt day; null: until ended by hand. */
+  until: string | null;
+  approved_by: number | null;
+  approver_name: string;
+  evidence_name: string | null;
+  evidence_type: string | null;
+  evidence_sha256: string | null;
+  /** The evidence file as base64 (as the organisation logo is kept, so both engines store it alike). */
+  evidence_data: string | null;
+  created_at: string;
+  ended_at: string | null;
+  ended_by: number | null;
+}
+
+/** The next day a person's obligations change without a write (a rule starting or ending). */
+export interface StatusRecheckTable {
+  user_id: number;
+  on_day: string;
 }
 
 /** Failures in a row per typed e-mail address (keyed hash), known or not. */
@@ -277,6 +354,10 @@ export interface DB {
   organisation_logo: OrganisationLogoTable;
   policy_texts: PolicyTextsTable;
   signed_policy_texts: SignedPolicyTextsTable;
+  assignments: AssignmentsTable;
+  person_history: PersonHistoryTable;
+  exemptions: ExemptionsTable;
+  status_recheck: StatusRecheckTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -291,3 +372,6 @@ export type Attestation = Selectable<AttestationsTable>;
 export type Completion = Selectable<CompletionsTable>;
 export type Certificate = Selectable<CertificatesTable>;
 export type StatusIndexRow = Selectable<StatusIndexTable>;
+export type AssignmentRow = Selectable<AssignmentsTable>;
+export type PersonHistoryRow = Selectable<PersonHistoryTable>;
+export type Exemption = Selectable<ExemptionsTable>;

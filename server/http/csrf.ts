@@ -12,7 +12,7 @@ const UPLOAD_MAX_BYTES = 5 * 1024 * 1024;
  * The only routes that take multipart bodies (CSV uploads, the logo). Each mounts `acceptUpload` after its role
  * check; a multipart body sent anywhere else is refused before a byte of it is read.
  */
-export const UPLOAD_PATHS: ReadonlySet<string> = new Set(['/admin/import', '/admin/completions/import', '/admin/settings/logo']);
+export const UPLOAD_PATHS: ReadonlySet<string> = new Set(['/admin/import', '/admin/completions/import', '/admin/settings/logo', '/admin/exemptions']);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

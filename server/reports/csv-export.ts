@@ -5,6 +5,8 @@ import type { ReportRow } from './store';
 const EXPORT_COLUMNS = [
   'employee_id', 'name', 'email', 'department', 'manager_email', 'role', 'cycle', 'status', 'due_on', 'completed_on',
   'expires_on', 'score', 'certificate_code', 'content_version', 'recorded_by', 'pace',
+  // Issue 16: which course, by which assignment rule(s), the policy version for policy rows, and why exempt.
+  'course_id', 'assignment', 'policy_version', 'exempt_reason',
 ] as const;
 
 // What may stand in front of a formula starter and still be skipped or folded away by a spreadsheet,
@@ -38,6 +40,7 @@ function exportRecord(row: ReportRow, ctx: ExportContext): string[] {
     row.employeeId ?? '', row.name, row.email, ctx.departmentPath(row.departmentId), row.managerEmail ?? '', row.role, row.cycle, row.status, row.dueOn,
     row.completedOn ?? '', row.validUntil ?? '', row.score === null ? '' : String(row.score), row.certificateCode ?? '',
     row.contentHash ? row.contentHash.slice(0, 12) : '', ctx.recordedBy(row), row.pace ?? '',
+    row.courseId, row.assignmentNames, '', row.status === 'exempt' ? row.exemptReason ?? '' : '',
   ];
   return values.map(neutralise);
 }

@@ -17,6 +17,7 @@ const optionalDate = z.preprocess(one, z.string().trim().optional())
 /** The report's query string: every field optional; nonsense is a 400 with a message, never a crash. */
 export const reportQuery = z.object({
   course: optionalText(64),
+  assignment: optionalText(12).refine((s) => s === undefined || /^[1-9]\d{0,11}$/.test(s), 'Unknown assignment.'),
   department: optionalText(12).refine((s) => s === undefined || /^[1-9]\d{0,11}$/.test(s), 'Unknown department.'),
   status: z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(STATUSES, 'Unknown status.')).max(6)),
   role: optionalText(20).refine((s) => s === undefined || (ROLES as readonly string[]).includes(s), 'Unknown role.'),
@@ -34,6 +35,8 @@ export type ReportQuery = z.output<typeof reportQuery>;
 
 export interface ParsedReportQuery {
   courseId: string;
+  /** Only obligations this assignment rule gives. */
+  assignmentId?: number;
   departmentId?: number;
   statuses: TrainingStatus[];
   role?: string;
@@ -60,7 +63,7 @@ export function parseReportQuery(query: unknown, catalogue: Catalogue, today: st
   const raw: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(q)) if (v !== undefined && !(Array.isArray(v) && v.length === 0)) raw[k] = v;
   return {
-    courseId, departmentId: q.department ? Number(q.department) : undefined, statuses: q.status, role: q.role, cycle: q.cycle,
+    courseId, assignmentId: q.assignment ? Number(q.assignment) : undefined, departmentId: q.department ? Number(q.department) : undefined, statuses: q.status, role: q.role, cycle: q.cycle,
     dueFrom: q.due_from, dueTo: q.due_to, asOf: q.as_of, search: q.q, sort: (q.sort as SortKey | undefined) ?? 'name',
     dir: q.dir === 'desc' ? 'desc' : 'asc', page: q.page ? Number(q.page) : 1, raw,
   };

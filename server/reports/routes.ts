@@ -18,7 +18,7 @@ import { certificatesZipFileName, evidenceFileName, reportCsvFileName, type Repo
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
 import { adminEmails, allRowBatches, allRows, PAGE_SIZE, peopleInDepartments, reportCount, reportPage, scopedFilter, teamOverview, type ReportRow } from './service';
 
-const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired'];
+const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired', 'exempt'];
 
 // The export modules (archiver, pdfkit, fonts, render threads) load on first use: together they took
 // about as long to load as the rest of the server, and a server starts more often than anyone
@@ -97,7 +97,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const visible = scope.kind === 'departments' ? depts.ordered.filter((d) => scope.departmentIds.includes(d.id)) : depts.ordered;
     const qs = queryString(parsed.raw);
     res.render('reports/report', {
-      title: 'Training report', course, courses: catalogue.courses, parsed, page, departments: visible, departmentPath, qs,
+      title: 'Training report', course, courses: catalogue.courses, assignments: (await deps.assignments.list()).filter((a) => a.target.type === 'course' && a.target.id === course.id), parsed, page, departments: visible, departmentPath, qs,
       pages: Math.max(1, Math.ceil(page.total / PAGE_SIZE)), statuses: STATUS_ORDER, statusLabel: STATUS_LABEL,
       sortLink: (key: string) => `/reports?${queryString({ ...parsed.raw, sort: key, dir: parsed.sort === key && parsed.dir === 'asc' ? 'desc' : 'asc' })}`,
     });

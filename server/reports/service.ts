@@ -3,7 +3,9 @@ import type { User } from '../db/schema';
 import { fail } from '../errors';
 import { addDays } from '../dates';
 import type { Training } from '../training/service';
-import { assignmentFor, type TrainingStatus } from '../training/status';
+import { obligationAssignment, type TrainingStatus } from '../training/status';
+import { obligationsOn } from '../assignments/obligations';
+import { personFacts } from '../assignments/rule-book';
 import { groupBy } from '../training/status-index';
 import { lessonProgressOf, type LessonProgress } from '../training/lesson-progress';
 import { subtreeIds } from '../users/departments';
@@ -20,7 +22,7 @@ export async function scopedFilter(people: People, viewer: User, query: ParsedRe
   const scope = await people.scopeOf(viewer);
   if (scope.kind === 'self') fail('forbidden', 'Reports are for managers, administrators and auditors.');
   const f: ReportFilter = {
-    courseId: query.courseId, today, statuses: query.statuses, role: query.role, cycle: query.cycle, dueFrom: query.dueFrom, dueTo: query.dueTo, search: query.search,
+    courseId: query.courseId, assignmentId: query.assignmentId, today, statuses: query.statuses, role: query.role, cycle: query.cycle, dueFrom: query.dueFrom, dueTo: query.dueTo, search: query.search,
   };
   if (scope.kind === 'departments') {
     f.scopeDepartmentIds = scope.departmentIds;
@@ -39,13 +41,18 @@ export async function scopedFilter(people: People, viewer: User, query: ParsedRe
 
 /**
  * The report as it stood at the end of a past day, recomputed from the completion history with the
- * same status function: who was employed then, which completions existed and were not yet revoked.
+ * same status function and the assignment rules in force that day: who was employed and obligated
+ * then (their department, role and job code on that day), which completions existed and were not yet
+ * revoked, which exemptions had begun.
  */
 export async function* rowsAsOf(training: Training, course: Course, f: ReportFilter, asOf: string): AsyncGenerator<ReportRow> {
   const store = historyStore(training.db);
   // A generous cut-off in UTC; each timestamp is then judged by its day in the organisation's zone.
   const before = `${addDays(asOf, 2)}T00:00:00.000Z`;
   const by = (iso: string | null) => iso !== null && training.dayOf(iso) <= asOf;
+  // The rules in force that day: those made by then (with none, the default of every course to everyone).
+  const current = await training.statusIndex.ruleBook(training.db);
+  const book = { ...current, rules: current.rules.filter((r) => r.createdAt === undefined || training.dayOf(r.createdAt) <= asOf) };
   let after = 0;
   for (;;) {
     const people = await store.people(f, after, 2000);
@@ -56,14 +63,17 @@ export async function* rowsAsOf(training: Training, course: Course, f: ReportFil
     const certs = groupBy(await store.certificates(completions.map((c) => c.id)), (x) => x.completion_id);
     const completionsBy = groupBy(completions, (c) => c.user_id);
     const startedBy = groupBy(started, (s) => s.user_id);
+    const facts = await personFacts(training.db, people, (iso) => training.dayOf(iso));
     for (const p of people) {
       // The workforce on that day: started by then (hire date, else account creation), not yet deactivated.
       if ((p.hire_date ?? training.dayOf(p.created_at)) > asOf || (p.status === 'deactivated' && by(p.deactivated_at))) continue;
+      const o = obligationsOn(book, facts.get(p.id)!, asOf).find((x) => x.target.type === 'course' && x.target.id === course.id);
+      if (!o || (f.assignmentId !== undefined && !o.assignmentIds.includes(f.assignmentId))) continue;
       const counted = (completionsBy.get(p.id) ?? []).filter((c) => by(c.completed_at)
         && !(certs.get(c.id) ?? []).some((x) => x.status === 'revoked' && by(x.revoked_at)));
       const startedCycles = new Set((startedBy.get(p.id) ?? []).filter((s) => by(s.started_at)).map((s) => s.cycle));
-      const a = assignmentFor(training.policy(course), asOf, p.hire_date ?? training.dayOf(p.created_at), p.hire_date !== null,
-        counted.map((c) => ({ completedOn: training.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
+      const a = obligationAssignment(training.policy(course), asOf, o.start, counted.map((c) => ({ completedOn: training.dayOf(c.completed_at) })),
+        (cycle) => startedCycles.has(cycle), o.exemption);
       const last = counted.reduce<(typeof counted)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
       const cert = last ? (certs.get(last.id) ?? []).filter((x) => by(x.issued_at)).at(-1) : undefined;
       const row: ReportRow = {
@@ -71,6 +81,7 @@ export async function* rowsAsOf(training: Training, course: Course, f: ReportFil
         cycle: a.cycle, dueOn: a.dueOn, completedOn: last ? training.dayOf(last.completed_at) : null, validUntil: last?.valid_until ?? null,
         score: last?.score ?? null, certificateId: cert?.id ?? null, certificateCode: cert?.code ?? null, contentHash: last?.content_hash ?? null,
         source: last?.source ?? null, recordedBy: last?.recorded_by ?? null, graceUntil: a.thresholds.graceUntil, status: a.status, pace: last?.pace ?? null,
+        courseId: course.id, assignmentNames: o.assignmentNames.join('; '), exemptReason: o.exemption?.reason ?? null, exemptUntil: o.exemption?.until ?? null,
       };
       if (f.statuses?.length && !f.statuses.includes(a.status)) continue;
       if (f.cycle && a.cycle !== f.cycle) continue;
@@ -87,7 +98,7 @@ export interface ReportPage {
   counts: Record<TrainingStatus, number>;
 }
 
-const emptyCounts = (): Record<TrainingStatus, number> => ({ 'not-started': 0, 'in-progress': 0, completed: 0, 'due-soon': 0, overdue: 0, expired: 0 });
+const emptyCounts = (): Record<TrainingStatus, number> => ({ 'not-started': 0, 'in-progress': 0, completed: 0, 'due-soon': 0, overdue: 0, expired: 0, exempt: 0 });
 
 const SORT_VALUE: Record<ParsedReportQuery['sort'], (r: ReportRow) => string> = {
   name: (r) => r.name.toLowerCase(), employee_id: (r) => r.employeeId ?? '', department: (r) => String(r.departmentId ?? ''),
@@ -96,6 +107,7 @@ const SORT_VALUE: Record<ParsedReportQuery['sort'], (r: ReportRow) => string> = 
 
 /** One page of the report, its total and the count per status, now or as of a past day. */
 export async function reportPage(training: Training, course: Course, f: ReportFilter, query: ParsedReportQuery): Promise<ReportPage> {
+  await training.statusIndex.refreshDue(training.db);
   const offset = (query.page - 1) * PAGE_SIZE;
   if (!query.asOf) {
     const store = reportStore(training.db);
@@ -133,6 +145,8 @@ export type ReportOrder = Pick<ParsedReportQuery, 'asOf' | 'sort' | 'dir'>;
  * report is recomputed and sorted in memory, as its pages are.
  */
 export async function* allRowBatches(training: Training, course: Course, filter: ReportFilter, order: ReportOrder): AsyncGenerator<ReportRow[]> {
+  // Rules that started or ended since the rows were computed (and people who started work) are caught up first.
+  await training.statusIndex.refreshDue(training.db);
   if (order.asOf) {
     const all: ReportRow[] = [];
     for await (const r of rowsAsOf(training, course, filter, order.asOf)) all.push(r);
@@ -158,6 +172,7 @@ export async function* allRows(training: Training, course: Course, filter: Repor
 
 /** The team page: counts by department and status, and the 25 most overdue people. */
 export async function teamOverview(training: Training, course: Course, filter: ReportFilter) {
+  await training.statusIndex.refreshDue(training.db);
   const store = reportStore(training.db);
   const [groups, overdue] = await Promise.all([
     store.byDepartmentAndStatus(filter),

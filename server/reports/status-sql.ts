@@ -9,6 +9,8 @@ import type { TrainingStatus } from '../training/status';
  */
 export function statusSql(today: string): RawBuilder<TrainingStatus> {
   return sql<TrainingStatus>`(case
+    when status_index.exempt_from is not null and ${today} >= status_index.exempt_from
+      and (status_index.exempt_until is null or ${today} <= status_index.exempt_until) then 'exempt'
     when status_index.kind = 'onboarding' then
       (case when ${today} > status_index.grace_until then 'overdue'
             when status_index.started = 1 then 'in-progress' else 'not-started' end)

@@ -19,6 +19,8 @@ export interface ReportFilter {
   dueTo?: string;
   search?: string;
   userId?: number;
+  /** Only obligations this assignment rule gives. */
+  assignmentId?: number;
 }
 
 export const SORTS = {
@@ -42,7 +44,7 @@ export function reportStore(db: Kysely<DB>) {
   const base = (filter: ReportFilter, outer: 'people' | 'due-dates' = 'people') => {
     const status = statusSql(filter.today);
     let q = (outer === 'people' ? db.selectFrom('users').crossJoin('status_index') : db.selectFrom('status_index').crossJoin('users'))
-      .whereRef('status_index.user_id', '=', 'users.id').where('status_index.course_id', '=', filter.courseId)
+      .whereRef('status_index.user_id', '=', 'users.id').where('status_index.target_type', '=', 'course').where('status_index.course_id', '=', filter.courseId)
       .where('users.status', '=', 'active');
     if (filter.scopeDepartmentIds) {
       const depts = filter.scopeDepartmentIds.length ? filter.scopeDepartmentIds : [-1];
@@ -56,6 +58,8 @@ export function reportStore(db: Kysely<DB>) {
     if (filter.dueFrom) q = q.where('status_index.due_on', '>=', filter.dueFrom);
     if (filter.dueTo) q = q.where('status_index.due_on', '<=', filter.dueTo);
     if (filter.userId !== undefined) q = q.where('users.id', '=', filter.userId);
+    // assignment_ids is ",3,7,": a rule's id between commas matches whole ids only.
+    if (filter.assignmentId !== undefined) q = q.where('status_index.assignment_ids', 'like', `%,${filter.assignmentId},%`);
     if (filter.search) q = q.where((eb) => personMatches(eb, filter.search!));
     return { q, status };
   };
@@ -68,6 +72,8 @@ export function reportStore(db: Kysely<DB>) {
       'status_index.last_valid_until as validUntil', 'status_index.score', 'status_index.certificate_id as certificateId',
       'status_index.certificate_code as certificateCode', 'status_index.content_hash as contentHash', 'status_index.source',
       'status_index.recorded_by as recordedBy', 'status_index.grace_until as graceUntil', 'status_index.pace',
+      'status_index.course_id as courseId', 'status_index.assignment_names as assignmentNames', 'status_index.exempt_reason as exemptReason',
+      'status_index.exempt_until as exemptUntil',
     ]).select(status.as('status'));
   };
 
@@ -104,7 +110,8 @@ export function reportStore(db: Kysely<DB>) {
       const { q, status } = base(filter);
       const rows = await q.select([
         'users.department_id as departmentId', status.as('status'), (eb) => eb.fn.countAll<number>().as('n'),
-        sql<number>`sum(case when status_index.last_valid_until >= ${filter.today} then 1 else 0 end)`.as('compliant'),
+        // Exempt people count neither as compliant nor as overdue.
+        sql<number>`sum(case when status_index.last_valid_until >= ${filter.today} and ${status} <> 'exempt' then 1 else 0 end)`.as('compliant'),
       // "+" keeps SQLite from walking people through the department index to save a sort of a few
       // hundred groups: that index order jumps around the table and is slower (BENCHMARKS.md).
       ]).groupBy([sql`+users.department_id`, status]).execute();
@@ -130,7 +137,7 @@ export function historyStore(db: Kysely<DB>) {
     people: (f: Omit<ReportFilter, 'statuses' | 'cycle' | 'dueFrom' | 'dueTo' | 'today'>, afterId: number, limit: number) => {
       let q = db.selectFrom('users').leftJoin('users as managers', 'managers.id', 'users.manager_id')
         .leftJoin('departments', 'departments.id', 'users.department_id')
-        .select(['users.id', 'users.employee_id', 'users.name', 'users.email', 'users.role', 'users.department_id', 'users.hire_date',
+        .select(['users.id', 'users.employee_id', 'users.name', 'users.email', 'users.role', 'users.department_id', 'users.hire_date', 'users.job_code',
           'users.created_at', 'users.status', 'users.deactivated_at', 'managers.email as manager_email', 'departments.path_key'])
         .where('users.id', '>', afterId);
       if (f.scopeDepartmentIds) {

@@ -1,5 +1,5 @@
 import type { CompletionSource } from '../db/schema';
-import { assignmentReason, type Assignment, type Audience, type CyclePolicy } from './status';
+import { sentenceFor, type Assignment, type Audience, type CyclePolicy, type ReasonFacts } from './status';
 
 /** What it takes to say how a completion came about. */
 export interface SourceFacts {
@@ -46,9 +46,8 @@ export function sourceInWords(c: SourceFacts, style: SourceStyle): string {
 
 /** Why an assignment is due when it is, said to `audience`: the learner ("your") or their manager or an admin ("their"). */
 export function reasonFor(policy: CyclePolicy, assignment: Assignment, hasHireDate: boolean, audience: Audience): string {
-  return assignment.kind === 'annual' && assignment.last
-    ? assignmentReason(policy, {
-      kind: 'annual', dueOn: assignment.dueOn, lastCompletedOn: assignment.last.completedOn, completed: assignment.status === 'completed',
-    }, audience)
-    : assignmentReason(policy, { kind: 'onboarding', dueOn: assignment.dueOn, hasHireDate }, audience);
+  const fallback: ReasonFacts = assignment.kind === 'annual' && assignment.last
+    ? { kind: 'annual', dueOn: assignment.dueOn, lastCompletedOn: assignment.last.completedOn, completed: assignment.status === 'completed' }
+    : { kind: 'onboarding', dueOn: assignment.dueOn, hasHireDate };
+  return sentenceFor(policy, assignment, fallback, audience);
 }

@@ -2,27 +2,31 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
 import type { DB, StatusIndexRow, User } from '../db/schema';
+import { inChunks } from '../db/chunks';
+import { addDays } from '../dates';
 import { Pacer } from '../pacer';
+import { nextRuleChange } from '../assignments/rules';
 import type { Training } from './service';
-import { assignmentFor, assignmentReason, statusOn, type Assignment, type Thresholds } from './status';
+import { groupBy } from './group-by';
+import { obligationsOn, type PersonObligation, type RuleBook } from '../assignments/obligations';
+import { loadRuleBook, personFacts } from '../assignments/rule-book';
+import { factsFromRow, obligationAssignment, sentenceFor, statusOn, type Assignment, type Thresholds } from './status';
+
+export { groupBy };
 
 const BATCH = 500;
+/** Bumped when what a row means changes, so the start-up refresh recomputes rows written before (0016: one row per obligation). */
+const ROW_FORMAT = 'obligations-1';
+const NEVER = '9999-12-31';
 
-export function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]> {
-  const m = new Map<number, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const list = m.get(k);
-    if (list) list.push(it); else m.set(k, [it]);
-  }
-  return m;
-}
+type RowKey = Pick<StatusIndexRow, 'user_id' | 'course_id'>;
 
 /**
- * Keeps the status index (table status_index) in step: for each person and course, the thresholds from the one status
- * function plus the facts reports show. The unit of work (Training.uow) calls refresh() at commit for
- * every person its writes touched (completion, revocation, reissue, a first lesson or quiz start, a new
- * or edited person, a purge); nothing else needs to.
+ * Keeps the status index (table status_index) in step: one row per person and obligation (a course
+ * an assignment rule gives them, or every course when there are no rules), with the thresholds from the
+ * one status function, why the due date is what it is, any exemption, and the facts reports show. The
+ * unit of work (Training.uow) calls refresh() at commit for every person its writes touched; a rule
+ * change touches everyone; rules that start or end on a later day are caught up by refreshDue().
  */
 export class StatusIndex {
   private readonly keys = new Map<string, string>();
@@ -33,7 +37,7 @@ export class StatusIndex {
   policyKey(course: Course): string {
     let key = this.keys.get(course.id);
     if (key === undefined) {
-      key = crypto.createHash('sha256').update(JSON.stringify([this.training.policy(course), this.training.config.timeZone])).digest('hex').slice(0, 16);
+      key = crypto.createHash('sha256').update(JSON.stringify([this.training.policy(course), this.training.config.timeZone, ROW_FORMAT])).digest('hex').slice(0, 16);
       this.keys.set(course.id, key);
     }
     return key;
@@ -45,103 +49,157 @@ export class StatusIndex {
    * the row is missing or was computed under other rules; the caller then computes it from the records.
    */
   async read(db: Kysely<DB>, user: Pick<User, 'id' | 'hire_date'>, course: Course): Promise<Assignment | undefined> {
-    const row = await db.selectFrom('status_index')
-      .select(['cycle', 'kind', 'due_on', 'opens_on', 'grace_until', 'valid_until', 'started', 'last_completed_on', 'policy_key'])
-      .where('user_id', '=', user.id).where('course_id', '=', course.id).executeTakeFirst();
+    const row = await db.selectFrom('status_index').selectAll()
+      .where('user_id', '=', user.id).where('target_type', '=', 'course').where('course_id', '=', course.id).executeTakeFirst();
     if (!row || row.policy_key !== this.policyKey(course)) return undefined;
-    const thresholds: Thresholds = { kind: row.kind, opensOn: row.opens_on, graceUntil: row.grace_until, validUntil: row.valid_until, started: row.started === 1 };
-    const common = { cycle: row.cycle, dueOn: row.due_on, opensOn: row.opens_on, status: statusOn(thresholds, this.training.today()), thresholds };
-    const policy = this.training.policy(course);
-    if (row.kind === 'onboarding') {
-      return { ...common, kind: 'onboarding', reason: assignmentReason(policy, { kind: 'onboarding', dueOn: row.due_on, hasHireDate: user.hire_date !== null }, 'your') };
-    }
-    if (row.last_completed_on === null) return undefined;
+    if (row.kind === 'annual' && row.last_completed_on === null) return undefined;
+    const exempt = row.exempt_from !== null ? { exempt: { from: row.exempt_from, until: row.exempt_until } } : {};
+    const thresholds: Thresholds = { kind: row.kind, opensOn: row.opens_on, graceUntil: row.grace_until, validUntil: row.valid_until, started: row.started === 1, ...exempt };
+    const status = statusOn(thresholds, this.training.today());
+    const facts = factsFromRow(row, user.hire_date !== null, status);
+    const exemption = row.exempt_from !== null ? { exemption: { from: row.exempt_from, until: row.exempt_until, reason: row.exempt_reason ?? '' } } : {};
     return {
-      ...common, kind: 'annual', last: { completedOn: row.last_completed_on, validUntil: row.valid_until },
-      reason: assignmentReason(policy, { kind: 'annual', dueOn: row.due_on, lastCompletedOn: row.last_completed_on, completed: common.status === 'completed' }, 'your'),
+      cycle: row.cycle, kind: row.kind, dueOn: row.due_on, opensOn: row.opens_on, status, thresholds, facts, ...exemption,
+      reason: sentenceFor(this.training.policy(course), { status, facts, ...exemption }, facts, 'your'),
+      ...(row.last_completed_on !== null ? { last: { completedOn: row.last_completed_on, validUntil: row.valid_until } } : {}),
     };
+  }
+
+  /** The rules as they stand, for one refresh. */
+  ruleBook(db: Kysely<DB>): Promise<RuleBook> {
+    return loadRuleBook(db, this.courses.map((c) => c.id), this.training.config.cycles.onboardingDays);
   }
 
   async refresh(db: Kysely<DB>, userIds: readonly number[]): Promise<void> {
     // Batches of a large refresh (an import) are slices: the event loop runs between them.
     const pacer = new Pacer();
+    const book = await this.ruleBook(db);
     for (let i = 0; i < userIds.length; i += BATCH) {
       await pacer.pace();
-      await this.refreshBatch(db, userIds.slice(i, i + BATCH), pacer);
+      await this.refreshBatch(db, book, userIds.slice(i, i + BATCH), pacer);
     }
   }
 
-  private async refreshBatch(db: Kysely<DB>, ids: readonly number[], pacer: Pacer): Promise<void> {
+  private async refreshBatch(db: Kysely<DB>, book: RuleBook, ids: readonly number[], pacer: Pacer): Promise<void> {
     if (ids.length === 0) return;
-    const users = await db.selectFrom('users').select(['id', 'hire_date', 'created_at']).where('id', 'in', ids).execute();
+    const users = await db.selectFrom('users').select(['id', 'hire_date', 'created_at', 'department_id', 'role', 'job_code']).where('id', 'in', ids).execute();
     const now = this.training.clock.now().toISOString();
     const today = this.training.today();
+    const facts = await personFacts(db, users, (iso) => this.training.dayOf(iso));
+    const obligations = new Map<number, PersonObligation[]>(users.map((u) => [u.id, obligationsOn(book, facts.get(u.id)!, today)]));
+    // The rows are rebuilt whole for these people: an obligation they no longer have leaves the index
+    // (their completions stay in the records; the as-of report still finds them on earlier days).
+    await inChunks(ids, async (chunk) => {
+      await db.deleteFrom('status_index').where('user_id', 'in', chunk).where('target_type', '=', 'course').execute();
+      await db.deleteFrom('status_recheck').where('user_id', 'in', chunk).execute();
+      return [];
+    });
+    // The next day each person's obligations change by the calendar alone: a rule starts or ends, or they start work.
+    const ruleChange = nextRuleChange(book.rules, today);
+    // Someone with no obligation and no change coming gets a far-off day: the row says they were looked
+    // at, so start-up does not take them for a person never computed (refreshStale).
+    const rechecks = users.map((u) => {
+      const start = facts.get(u.id)!.startOn;
+      const on = start > today && (ruleChange === undefined || start < ruleChange) ? start : ruleChange;
+      return on !== undefined ? { user_id: u.id, on_day: on } : obligations.get(u.id)!.length === 0 ? { user_id: u.id, on_day: NEVER } : undefined;
+    }).filter((r): r is { user_id: number; on_day: string } => r !== undefined);
+    for (let i = 0; i < rechecks.length; i += 200) await db.insertInto('status_recheck').values(rechecks.slice(i, i + 200)).execute();
     for (const course of this.courses) {
-      const [completions, started, certs] = await Promise.all([
-        db.selectFrom('completions').selectAll().where('course_id', '=', course.id).where('user_id', 'in', ids)
-          .where((eb) => eb.not(eb.exists(eb.selectFrom('certificates').select('certificates.id')
-            .whereRef('certificates.completion_id', '=', 'completions.id').where('certificates.status', '=', 'revoked'))))
-          .execute(),
-        db.selectFrom('lesson_progress').select(['user_id', 'cycle']).distinct().where('course_id', '=', course.id).where('user_id', 'in', ids)
-          .union(db.selectFrom('quiz_attempts').select(['user_id', 'cycle']).where('course_id', '=', course.id).where('user_id', 'in', ids))
-          .execute(),
-        db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
-          .select(['certificates.id', 'certificates.code', 'certificates.completion_id'])
-          .where('completions.course_id', '=', course.id).where('completions.user_id', 'in', ids).where('certificates.status', '=', 'valid').execute(),
-      ]);
-      const key = this.policyKey(course);
-      const byUser = groupBy(completions, (c) => c.user_id);
-      const startedBy = groupBy(started, (s) => s.user_id);
-      const certBy = new Map(certs.map((c) => [c.completion_id, c]));
-      const rows: StatusIndexRow[] = users.map((u) => {
-        const mine = byUser.get(u.id) ?? [];
-        const startedCycles = new Set((startedBy.get(u.id) ?? []).map((s) => s.cycle));
-        const a = assignmentFor(this.training.policy(course), today, u.hire_date ?? this.training.dayOf(u.created_at), u.hire_date !== null,
-          mine.map((c) => ({ completedOn: this.training.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle));
-        const last = mine.reduce<(typeof mine)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
-        const cert = last ? certBy.get(last.id) : undefined;
-        return {
-          user_id: u.id, course_id: course.id, cycle: a.cycle, kind: a.kind, due_on: a.dueOn, opens_on: a.thresholds.opensOn,
-          grace_until: a.thresholds.graceUntil, valid_until: a.thresholds.validUntil, started: a.thresholds.started ? 1 : 0,
-          last_completion_id: last?.id ?? null, last_completed_on: last ? this.training.dayOf(last.completed_at) : null, last_valid_until: last?.valid_until ?? null,
-          score: last?.score ?? null, content_hash: last?.content_hash ?? null, certificate_id: cert?.id ?? null, certificate_code: cert?.code ?? null,
-          source: last?.source ?? null, recorded_by: last?.recorded_by ?? null, pace: last?.pace ?? null, policy_key: key, updated_at: now,
-        };
-      });
-      // Multi-row upsert: every column but the key takes the new row's value ("excluded" in both SQLite and PostgreSQL).
-      const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== 'user_id' && c !== 'course_id') as (keyof StatusIndexRow)[];
-      for (let i = 0; i < rows.length; i += 100) {
+      const mine = users.filter((u) => obligations.get(u.id)!.some((o) => o.target.type === 'course' && o.target.id === course.id));
+      if (mine.length === 0) continue;
+      const rows = await this.courseRows(db, course, mine, obligations, now, today);
+      for (let i = 0; i < rows.length; i += 50) {
         await pacer.pace();
-        await db.insertInto('status_index').values(rows.slice(i, i + 100))
-          .onConflict((oc) => oc.columns(['user_id', 'course_id']).doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)]))))
-          .execute();
+        await db.insertInto('status_index').values(rows.slice(i, i + 50)).execute();
       }
+    }
+  }
+
+  private async courseRows(
+    db: Kysely<DB>, course: Course, users: readonly { id: number }[], obligations: Map<number, PersonObligation[]>, now: string, today: string,
+  ): Promise<StatusIndexRow[]> {
+    const ids = users.map((u) => u.id);
+    const [completions, started, certs] = await Promise.all([
+      db.selectFrom('completions').selectAll().where('course_id', '=', course.id).where('user_id', 'in', ids)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('certificates').select('certificates.id')
+          .whereRef('certificates.completion_id', '=', 'completions.id').where('certificates.status', '=', 'revoked'))))
+        .execute(),
+      db.selectFrom('lesson_progress').select(['user_id', 'cycle']).distinct().where('course_id', '=', course.id).where('user_id', 'in', ids)
+        .union(db.selectFrom('quiz_attempts').select(['user_id', 'cycle']).where('course_id', '=', course.id).where('user_id', 'in', ids))
+        .execute(),
+      db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
+        .select(['certificates.id', 'certificates.code', 'certificates.completion_id'])
+        .where('completions.course_id', '=', course.id).where('completions.user_id', 'in', ids).where('certificates.status', '=', 'valid').execute(),
+    ]);
+    const key = this.policyKey(course);
+    const policy = this.training.policy(course);
+    const byUser = groupBy(completions, (c) => c.user_id);
+    const startedBy = groupBy(started, (s) => s.user_id);
+    const certBy = new Map(certs.map((c) => [c.completion_id, c]));
+    return users.map((u) => {
+      const o = obligations.get(u.id)!.find((x) => x.target.type === 'course' && x.target.id === course.id)!;
+      const mine = byUser.get(u.id) ?? [];
+      const startedCycles = new Set((startedBy.get(u.id) ?? []).map((s) => s.cycle));
+      const a = obligationAssignment(policy, today, o.start, mine.map((c) => ({ completedOn: this.training.dayOf(c.completed_at) })), (cycle) => startedCycles.has(cycle), o.exemption);
+      const last = mine.reduce<(typeof mine)[number] | undefined>((x, c) => (!x || c.completed_at > x.completed_at ? c : x), undefined);
+      const cert = last ? certBy.get(last.id) : undefined;
+      // Whether the due date is the roll-out window from the obligation's start (rather than onboarding or the annual cycle).
+      const fromStart = o.start.kind !== 'hire' && a.dueOn === addDays(o.start.since, o.start.rolloutDays);
+      return {
+        user_id: u.id, target_type: 'course', course_id: course.id, cycle: a.cycle, kind: a.kind, due_on: a.dueOn, opens_on: a.thresholds.opensOn,
+        grace_until: a.thresholds.graceUntil, valid_until: a.thresholds.validUntil, started: a.thresholds.started ? 1 : 0,
+        last_completion_id: last?.id ?? null, last_completed_on: last ? this.training.dayOf(last.completed_at) : null, last_valid_until: last?.valid_until ?? null,
+        score: last?.score ?? null, content_hash: last?.content_hash ?? null, certificate_id: cert?.id ?? null, certificate_code: cert?.code ?? null,
+        source: last?.source ?? null, recorded_by: last?.recorded_by ?? null, pace: last?.pace ?? null, policy_key: key, updated_at: now,
+        since: o.start.since, reason_kind: o.start.kind, reason_on: o.start.since, reason_group: o.start.group, reason_days: fromStart ? o.start.rolloutDays : null,
+        assignment_ids: o.assignmentIds.length ? `,${o.assignmentIds.join(',')},` : '', assignment_names: o.assignmentNames.join('; '),
+        exemption_id: o.exemption?.id ?? null, exempt_from: o.exemption?.from ?? null, exempt_until: o.exemption?.until ?? null, exempt_reason: o.exemption?.reason ?? null,
+      };
+    });
+  }
+
+  /**
+   * People whose obligations changed today without a write (a rule started or ended since their rows
+   * were computed): the reports call this before reading, start-up too.
+   */
+  async refreshDue(db: Kysely<DB>): Promise<number> {
+    const today = this.training.today();
+    let total = 0;
+    for (;;) {
+      const ids = (await db.selectFrom('status_recheck').select('user_id').where('on_day', '<=', today).limit(5000).execute()).map((r) => r.user_id);
+      if (ids.length === 0) return total;
+      await db.transaction().execute((trx) => this.refresh(trx, ids));
+      total += ids.length;
     }
   }
 
   /**
-   * Rows for people who have none yet (a database written before the unit of work existed, or restored
-   * from a backup), or were computed under other rules (the due-date settings or a course's validity
-   * changed). Run at start-up, when the rules are read; two counts decide whether anything is needed.
+   * Rows for people who have none yet and were never looked at (a database written before the unit of
+   * work existed, or restored from a backup), or rows computed
+   * under other rules (the due-date settings, a course's validity or the row format changed). Run at start-up.
    */
   async refreshStale(db: Kysely<DB>): Promise<number> {
-    let total = 0;
-    const people = Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    let total = await this.refreshDue(db);
     for (const course of this.courses) {
       const key = this.policyKey(course);
-      const current = Number((await db.selectFrom('status_index').select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('course_id', '=', course.id).where('policy_key', '=', key).executeTakeFirstOrThrow()).n);
-      if (current === people) continue;
       for (;;) {
-        const ids = (await db.selectFrom('users').select('users.id')
-          .leftJoin('status_index', (j) => j.onRef('status_index.user_id', '=', 'users.id').on('status_index.course_id', '=', course.id))
-          .where((eb) => eb.or([eb('status_index.user_id', 'is', null), eb('status_index.policy_key', '!=', key)]))
-          .limit(5000).execute()).map((r) => r.id);
-        if (ids.length === 0) break;
-        await db.transaction().execute((trx) => this.refresh(trx, ids));
-        total += ids.length;
+        const rows: RowKey[] = await db.selectFrom('status_index').select(['user_id', 'course_id']).distinct()
+          .where('target_type', '=', 'course').where('course_id', '=', course.id).where('policy_key', '!=', key).limit(5000).execute();
+        if (rows.length === 0) break;
+        await db.transaction().execute((trx) => this.refresh(trx, rows.map((r) => r.user_id)));
+        total += rows.length;
       }
     }
-    return total;
+    let after = 0;
+    for (;;) {
+      const ids = (await db.selectFrom('users').select('users.id').where('users.id', '>', after)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('status_index').select('status_index.user_id').whereRef('status_index.user_id', '=', 'users.id'))))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('status_recheck').select('status_recheck.user_id').whereRef('status_recheck.user_id', '=', 'users.id'))))
+        .orderBy('users.id').limit(5000).execute()).map((r) => r.id);
+      if (ids.length === 0) return total;
+      after = ids[ids.length - 1]!;
+      await db.transaction().execute((trx) => this.refresh(trx, ids));
+      total += ids.length;
+    }
   }
 }

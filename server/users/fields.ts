@@ -40,6 +40,10 @@ export const userFields = z.object({
   })),
   manager_email: optional(line('Manager email', 254).pipe(z.email('Manager email is not a valid email address.'))),
   hire_date: optional(z.string().refine(isRealDate, 'Hire date must be a real date written YYYY-MM-DD.')),
+  // Issue 16: assignment rules can name job codes; the title is shown beside it.
+  job_code: optional(line('Job code', 64)
+    .refine((s) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s), 'Job code may use letters, digits, ".", "_" and "-" only.')),
+  job_title: optional(line('Job title', 200)),
 });
 
 export type UserFields = z.output<typeof userFields>;

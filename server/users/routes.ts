@@ -19,7 +19,8 @@ async function formValues(deps: AppDeps, user: User): Promise<Record<string, str
   return {
     employee_id: user.employee_id ?? '', email: user.email, name: user.name, role: user.role,
     department: user.department_id ? depts.byId.get(user.department_id)?.path ?? '' : '',
-    manager_email: manager?.email ?? '', hire_date: user.hire_date ?? '', untimed_lessons: user.untimed_lessons ? 'yes' : '',
+    manager_email: manager?.email ?? '', hire_date: user.hire_date ?? '', job_code: user.job_code ?? '', job_title: user.job_title ?? '',
+    untimed_lessons: user.untimed_lessons ? 'yes' : '',
   };
 }
 
@@ -110,7 +111,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     });
     if (!form.ok) return refuse(form.errors);
     try {
-      const change = await editPerson(deps.uow, clock, actorOf(req.user!, req.ip), user, form.data);
+      const change = await editPerson(deps.uow, clock, actorOf(req.user!, req.ip), user, form.data, deps.config.timeZone);
       req.session.flash = { kind: 'success', message: change === 'unchanged' ? 'Nothing was changed.' : 'Changes saved.' };
       res.redirect(303, `/admin/users/${user.id}`);
     } catch (e) {

@@ -8,17 +8,24 @@ import { issueToken, revokeTokens } from '../auth/tokens';
 import { ensureDepartment } from './departments';
 import type { UserFields } from './fields';
 import { userStore } from './store';
+import { recordPersonChange } from '../assignments/history';
+import { dayInZone } from '../dates';
 
 
-const TRACKED: (keyof User)[] = ['employee_id', 'email', 'name', 'role', 'department_id', 'manager_id', 'hire_date', 'untimed_lessons'];
+const TRACKED: (keyof User)[] = ['employee_id', 'email', 'name', 'role', 'department_id', 'manager_id', 'hire_date', 'job_code', 'job_title', 'untimed_lessons'];
 
 /**
  * Creates or updates one person from validated fields inside the caller's transaction, with its audit
  * events. Throws a RuleError with the field problems (nothing written by the caller's transaction survives) when a rule that
  * needs the database fails: duplicate email or employee ID, unknown manager, removing the last admin.
  */
+/** The person's fields; the job code and title may be left out (the first-admin set-up, the CLI), which keeps what the person has. */
+export type SavedFields = Omit<UserFields, 'job_code' | 'job_title'> & Partial<Pick<UserFields, 'job_code' | 'job_title'>> & { untimed_lessons?: boolean };
+
 export async function saveUser(
-  trx: Kysely<DB>, clock: Clock, actor: Actor, existing: User | undefined, f: UserFields & { untimed_lessons?: boolean },
+  trx: Kysely<DB>, clock: Clock, actor: Actor, existing: User | undefined, f: SavedFields,
+  /** The organisation's zone, for the day a move of department, role or job code takes effect (UTC when the caller has none). */
+  timeZone = 'UTC',
 ): Promise<{ user: User; change: 'created' | 'updated' | 'unchanged' }> {
   const users = userStore(trx);
   // Field name → problem, so the form shows each beside its field.
@@ -51,6 +58,7 @@ export async function saveUser(
   const values = {
     employee_id: f.employee_id, email: f.email, email_normalized: f.email.toLowerCase(), name: f.name, role: f.role,
     department_id: departmentId, manager_id: managerId, hire_date: f.hire_date,
+    job_code: f.job_code === undefined ? existing?.job_code ?? null : f.job_code, job_title: f.job_title === undefined ? existing?.job_title ?? null : f.job_title,
     // Import and the CLI do not carry the accommodation: they keep what the person has.
     untimed_lessons: f.untimed_lessons === undefined ? existing?.untimed_lessons ?? 0 : f.untimed_lessons ? 1 : 0,
   };
@@ -68,6 +76,10 @@ export async function saveUser(
   const changed = TRACKED.filter((k) => existing[k] !== values[k as keyof typeof values]);
   if (changed.length === 0) return { user: existing, change: 'unchanged' };
   const user = await users.update(existing.id, { ...values, updated_at: now });
+  // A new department, role or job code moves the person's assignments from today (a move with another
+  // effective day is recorded from the person's assignments page); the history keeps the earlier facts.
+  await recordPersonChange(trx, user.id, { departmentId: existing.department_id, role: existing.role, jobCode: existing.job_code },
+    { departmentId: user.department_id, role: user.role, jobCode: user.job_code }, dayInZone(clock.now(), timeZone), actor.id, now);
   // A new hire date moves the onboarding due date.
   touch(trx, user.id);
   await appendAudit(trx, clock, actor, {
@@ -83,7 +95,7 @@ export async function saveUser(
 }
 
 /** A new person from the admin screen, with their first set-password link. */
-export async function addPerson(uow: UnitOfWork, clock: Clock, actor: Actor, f: UserFields & { untimed_lessons?: boolean }): Promise<{ user: User; token: string }> {
+export async function addPerson(uow: UnitOfWork, clock: Clock, actor: Actor, f: SavedFields): Promise<{ user: User; token: string }> {
   return uow(async (trx) => {
     const { user } = await saveUser(trx, clock, actor, undefined, f);
     return { user, token: await issuePasswordLink(trx, clock, actor, user.id) };
@@ -92,9 +104,9 @@ export async function addPerson(uow: UnitOfWork, clock: Clock, actor: Actor, f: 
 
 /** Saves an edit of an existing person from the admin screen. */
 export async function editPerson(
-  uow: UnitOfWork, clock: Clock, actor: Actor, existing: User, f: UserFields & { untimed_lessons?: boolean },
+  uow: UnitOfWork, clock: Clock, actor: Actor, existing: User, f: SavedFields, timeZone?: string,
 ): Promise<'updated' | 'unchanged'> {
-  const { change } = await uow((trx) => saveUser(trx, clock, actor, existing, f));
+  const { change } = await uow((trx) => saveUser(trx, clock, actor, existing, f, timeZone));
   return change === 'unchanged' ? 'unchanged' : 'updated';
 }
 

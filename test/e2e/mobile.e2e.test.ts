@@ -37,6 +37,7 @@ const EXCLUDED: Record<string, string> = {
   'GET /reports/certificates.zip': 'a ZIP download',
   'GET /reports/evidence.pdf': 'a PDF download',
   'GET /reports/evidence.csv': 'a CSV download',
+  'GET /admin/exemptions/:id/evidence': 'an exemption\'s evidence file, sent as a download',
   'GET /settings/logo': 'the logo image itself; the header that shows it is checked on every page',
   'GET /resume': 'shown once, after signing in again when a form was refused because the session had ended (test/unit/signed-out.test.ts, quiz-answers e2e); otherwise a redirect',
 };
@@ -69,6 +70,8 @@ const VISITED: Record<string, string> = {
   'GET /admin/completions/import': 'completions-import',
   'GET /admin/audit': 'audit-log',
   'GET /admin/settings': 'settings',
+  'GET /admin/assignments': 'assignments',
+  'GET /admin/users/:id/assignments': 'person-assignments',
 };
 
 /** Page states that no GET route names on its own: answers to a POST, and the error pages. */
@@ -245,6 +248,8 @@ describe('phones: 320 and 390 px', () => {
     await expect(page.getByRole('link', { name: LONG.manager }).isVisible()).resolves.toBe(true);
     await visit(page, '/admin/audit', 'audit-log');
     await visit(page, '/admin/settings', 'settings');
+    await visit(page, '/admin/assignments', 'assignments');
+    await visit(page, `/admin/users/${learnerId}/assignments`, 'person-assignments');
     await visit(page, '/admin/completions/import', 'completions-import');
     await visit(page, '/admin/import', 'import');
     const header = 'employee_id,email,name,role,department,manager_email,hire_date';

@@ -34,6 +34,9 @@ const RULES: Record<string, Rule> = {
   'POST /admin/certificates/:id/reissue': 'admin',
   'GET /admin/settings': 'admin', 'POST /admin/settings': 'admin', 'POST /admin/settings/policy': 'admin', 'POST /admin/settings/logo': 'admin', 'POST /admin/settings/logo/remove': 'admin',
   'POST /admin/users/:id/unlock': 'admin', 'GET /settings/logo': 'public',
+  'GET /admin/assignments': 'admin', 'POST /admin/assignments': 'admin', 'POST /admin/assignments/:id/end': 'admin',
+  'GET /admin/users/:id/assignments': 'admin', 'POST /admin/exemptions': 'admin', 'POST /admin/exemptions/:id/end': 'admin',
+  'GET /admin/exemptions/:id/evidence': 'admin', 'POST /admin/users/:id/move': 'admin',
 };
 
 type Outcome = 'allowed' | 'sign-in' | 'forbidden' | 'not-found';
@@ -92,6 +95,16 @@ beforeAll(async () => {
   const cert = await t.db.selectFrom('certificates').select(['id', 'code']).executeTakeFirstOrThrow();
   // The logo is public (the sign-in page shows it); without one its URL answers 404.
   await t.services.settings.setLogo({ id: null, label: 'test' }, Buffer.from(PLAIN_SVG));
+  // An assignment (everyone, as before any rule) and an exemption of the bystander, for the routes that end them.
+  const sys = { id: null, label: 'test' };
+  const assignmentId = await t.services.assignments.create(sys, {
+    name: 'Everyone', target: { type: 'course', id: course.id }, audience: { everyone: true, departmentIds: [], roles: [], jobCodes: [] }, startsOn: '2026-01-01', rolloutDays: 60, endsOn: null,
+  });
+  const exemptionId = await t.services.assignments.grantExemption(sys, 'Test', {
+    userId: Number(params.victimId), assignmentId, reason: 'On leave.', until: null,
+    evidence: { name: 'note.txt', mediaType: 'text/plain', data: Buffer.from('Leave approved.'), sha256: 'x'.repeat(64) },
+  });
+  Object.assign(params, { assignmentId: String(assignmentId), exemptionId: String(exemptionId) });
   Object.assign(params, { courseId: course.id, lessonId: course.lessons[0]!.id, sceneId: course.lessons[0]!.scenes[0]!.id, answerId: String(answer.id), code: cert.code, token: 'A'.repeat(43), certId: String(cert.id) });
 });
 afterAll(async () => { await t.close(); });
@@ -99,6 +112,7 @@ afterAll(async () => { await t.close(); });
 function urlFor(route: string): string {
   const [method, path] = route.split(' ') as [string, string];
   const idFor = path.startsWith('/certificates') || path.startsWith('/admin/certificates') ? params.certId!
+    : path.startsWith('/admin/assignments/') ? params.assignmentId! : path.startsWith('/admin/exemptions/') ? params.exemptionId!
     : method === 'POST' && path.startsWith('/admin/users/') ? params.victimId! : params.id!;
   let url = path.replace(/:(\w+)/g, (_m, name: string) => (name === 'id' ? idFor : params[name]!));
   if (url.startsWith('/reports/evidence')) url += `?person=${params.id}`;

@@ -41,6 +41,12 @@ describe('hostile input on every form: coverage', () => {
     const logo = await admin.post('/admin/settings/logo').field('_csrf', csrfFrom((await admin.get('/admin/settings')).text))
       .attach('file', Buffer.from(PLAIN_SVG), { filename: 'logo.svg', contentType: 'image/svg+xml' });
     expect(logo.status).toBe(303);
+    // A rule puts its "End today" form on the assignments page; an exemption its own on the person's.
+    const sys = { id: ids.admin, label: 'test' };
+    const assignmentId = await t.services.assignments.create(sys, {
+      name: 'Everyone', target: { type: 'course', id: course.id }, audience: { everyone: true, departmentIds: [], roles: [], jobCodes: [] }, startsOn: '2026-01-01', rolloutDays: 60, endsOn: null,
+    });
+    await t.services.assignments.grantExemption(sys, 'Ann Admin', { userId: ids.victim, assignmentId, reason: 'On leave.', until: null });
     const quiz = await openAttempt();
     const scene = await currentScene();
     // The spot-the-PHI form, on the fixture course's app (the shipped course need not have a spot scene).
@@ -49,6 +55,7 @@ describe('hostile input on every form: coverage', () => {
       [spot.agent, `/courses/${spot.course.id}/lessons/${spot.course.lessons[0]!.id}/play`],
       [admin, '/admin/users/new'], [admin, `/admin/users/${ids.victim}`], [admin, `/admin/users/${ids.goner}`], [admin, `/admin/users/${ids.certHolder}`],
       [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'], [admin, '/admin/settings'],
+      [admin, '/admin/assignments'], [admin, `/admin/users/${ids.victim}/assignments`],
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
       [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}?q=2`],
       [learners.get('attest')!, `/courses/${course.id}/attest/${ids.attestAttempt}`],

@@ -144,7 +144,7 @@ describe('reports', () => {
     const text = (res.body as Buffer).toString('utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const rows = parse(text, { bom: true, columns: true }) as Record<string, string>[];
-    expect(Object.keys(rows[0]!)).toEqual(['employee_id', 'name', 'email', 'department', 'manager_email', 'role', 'cycle', 'status', 'due_on', 'completed_on', 'expires_on', 'score', 'certificate_code', 'content_version', 'recorded_by', 'pace']);
+    expect(Object.keys(rows[0]!)).toEqual(['employee_id', 'name', 'email', 'department', 'manager_email', 'role', 'cycle', 'status', 'due_on', 'completed_on', 'expires_on', 'score', 'certificate_code', 'content_version', 'recorded_by', 'pace', 'course_id', 'assignment', 'policy_version', 'exempt_reason']);
     const byName = new Map(rows.map((r) => [r.name, r]));
     expect(rows).toHaveLength(4);
     expect(byName.get('Dee Done')).toMatchObject({ employee_id: 'E-done', email: 'done@riverside.example', department: 'Nursing/Ward 4', role: 'learner', cycle: 'annual-2027', status: 'completed', due_on: '2027-10-03', completed_on: '2026-10-03', expires_on: '2027-10-03', score: '', recorded_by: 'admin@riverside.example (in person)', pace: '' });

@@ -18,7 +18,7 @@ const row = {
   source: 'quiz', recorded_by: null, pace: 'fast' as const, policy_key: 'rules-v1', updated_at: '2026-11-01T10:00:00.000Z',
 };
 
-describe('migration 0010: the status index table is named status_index', () => {
+describe('migrations 0010 and 0016: the status index table is named status_index, then keyed per obligation', () => {
   let dir: string;
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-status-index-')); });
   afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
@@ -37,7 +37,9 @@ describe('migration 0010: the status index table is named status_index', () => {
       }).execute();
       await old.insertInto('training_status').values(row).execute();
 
-      expect((await migrateToLatest(database.db))[0]).toBe('0010_status_index_name');
+      const to10 = await new Migrator({ db: database.db, provider }).migrateTo('0010_status_index_name');
+      expect(to10.error).toBeUndefined();
+      expect(to10.results?.[0]?.migrationName).toBe('0010_status_index_name');
 
       expect(await database.db.selectFrom('status_index').selectAll().execute()).toEqual([row]);
       const names = (await sql<{ name: string; type: string }>`select name, type from sqlite_master where name like '%status%'`.execute(database.db)).rows;
@@ -49,6 +51,17 @@ describe('migration 0010: the status index table is named status_index', () => {
       const refused = await database.db.insertInto('status_index').values({ ...row, cycle: '2027' }).execute().then(() => 'inserted', (e: unknown) => String((e as { message?: unknown }).message));
       expect(refused).toMatch(/UNIQUE constraint failed: status_index\.user_id, status_index\.course_id/);
       expect(await database.db.selectFrom('status_index').select('cycle').execute()).toEqual([{ cycle: row.cycle }]);
+
+      // Migration 0016: one row per obligation. The row is carried over as a course obligation (the
+      // start-up refresh recomputes it: its policy key is from before), and the key gains the target type.
+      await migrateToLatest(database.db);
+      expect(await database.db.selectFrom('status_index').selectAll().execute()).toEqual([{
+        ...row, target_type: 'course', since: '', reason_kind: 'hire', reason_on: null, reason_group: null, reason_days: null,
+        assignment_ids: '', assignment_names: '', exemption_id: null, exempt_from: null, exempt_until: null, exempt_reason: null,
+      }]);
+      const again = await database.db.insertInto('status_index').values({ ...row, cycle: '2027' }).execute().then(() => 'inserted', (e: unknown) => String((e as { message?: unknown }).message));
+      expect(again).toMatch(/UNIQUE constraint failed: status_index\.user_id, status_index\.target_type, status_index\.course_id/);
+      expect(await database.db.insertInto('status_index').values({ ...row, target_type: 'policy' }).execute().then(() => 'inserted')).toBe('inserted');
     } finally {
       await database.close();
     }

@@ -89,12 +89,12 @@ export const PEOPLE_SPECS = withSchemaFields({
     csv: {
       columns: USER_FIELDS,
       cells: () => USER_VALUES,
-      bulkRow: (i) => [`B${i}`, `bulk${i}@riverside.example`, `Bulk ${i}`, 'learner', 'Bulk', '', ''],
+      bulkRow: (i) => [`B${i}`, `bulk${i}@riverside.example`, `Bulk ${i}`, 'learner', 'Bulk', '', '', i % 2 ? 'RN2' : '', ''],
     },
     bases: async () => {
       const n = uniq();
-      return [[['csv', [USER_FIELDS.join(','), csvLine([`I${n}`, `imp${n}@riverside.example`, `Ida Import ${n}`, 'learner', 'Nursing/ICU', 'victim@riverside.example', '2026-03-01']),
-        csvLine([`J${n}`, `imp${n}b@riverside.example`, `Jo Import ${n}`, 'manager', '', '', ''])].join('\r\n')]]];
+      return [[['csv', [USER_FIELDS.join(','), csvLine([`I${n}`, `imp${n}@riverside.example`, `Ida Import ${n}`, 'learner', 'Nursing/ICU', 'victim@riverside.example', '2026-03-01', 'RN2', 'Registered nurse']),
+        csvLine([`J${n}`, `imp${n}b@riverside.example`, `Jo Import ${n}`, 'manager', '', '', '', '', ''])].join('\r\n')]]];
     },
     effect: async ({ app, res, events, delta }) => {
       must(res.status === 200 && res.text.includes('Import finished'), `a success answered ${res.status} ${locationOf(res)}, not the done page`);

@@ -1,3 +1,4 @@
+import { ASSIGNMENT_SPECS } from './specs-assignments';
 import { AUTH_SPECS } from './specs-auth';
 import { LEARNING_SPECS } from './specs-learning';
 import { PEOPLE_SPECS } from './specs-people';
@@ -6,4 +7,4 @@ import { SETTINGS_SPECS } from './specs-settings';
 import type { Spec } from './types';
 
 /** Every POST route's spec: forms-coverage.test.ts fails when a route has none. */
-export const SPECS: Record<string, Spec> = { ...PEOPLE_SPECS, ...RECORDS_SPECS, ...LEARNING_SPECS, ...AUTH_SPECS, ...SETTINGS_SPECS };
+export const SPECS: Record<string, Spec> = { ...PEOPLE_SPECS, ...RECORDS_SPECS, ...LEARNING_SPECS, ...AUTH_SPECS, ...SETTINGS_SPECS, ...ASSIGNMENT_SPECS };

@@ -1,0 +1,166 @@
+import { Router, type Response } from 'express';
+import type { AppDeps } from '../deps';
+import { fail, RuleError } from '../errors';
+import crypto from 'node:crypto';
+import { actorOf } from '../http/actor';
+import { acceptUpload } from '../http/csrf';
+import { hasControlChars } from '../text';
+import { attachment } from '../http/content-disposition';
+import { can } from '../http/guards';
+import { idParam, parseForm, type FormErrors } from '../http/validate';
+import { exemptionRequest, moveRequest, ruleRequest } from './requests';
+import type { RuleValues } from './service';
+
+const EVIDENCE_TYPES: Record<string, string> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', txt: 'text/plain', csv: 'text/csv' };
+
+/** The uploaded evidence (none when no file was chosen), or why it cannot be kept. */
+function evidenceOf(file: Express.Multer.File | undefined): { name: string; mediaType: string; data: Buffer; sha256: string } | undefined | string {
+  if (!file || file.size === 0) return undefined;
+  const ext = /\.([A-Za-z0-9]{1,5})$/.exec(file.originalname)?.[1]?.toLowerCase() ?? '';
+  const mediaType = EVIDENCE_TYPES[ext];
+  if (!mediaType) return 'The evidence file must be a PDF, PNG, JPEG, text or CSV file.';
+  // The name is kept for the download; control characters and path parts are dropped.
+  const name = (file.originalname.split(/[\\/]/).pop() ?? 'evidence').split(/(?:)/u).filter((c) => !hasControlChars(c)).join('').slice(0, 200) || `evidence.${ext}`;
+  return { name, mediaType, data: file.buffer, sha256: crypto.createHash('sha256').update(file.buffer).digest('hex') };
+}
+
+/** Admin screens for assignment rules (with a preview before saving) and a person's exemptions. */
+export function assignmentRoutes(deps: AppDeps): Router {
+  const { assignments, catalogue, training } = deps;
+  const router = Router();
+  const admins = can('manage-people');
+
+  const departmentNames = async () => {
+    const choices = await assignments.departmentChoices();
+    const paths = new Map(choices.map((d) => [d.id, d.path]));
+    return { choices, name: (id: number) => paths.get(id) };
+  };
+
+  const renderList = async (res: Response, status: number, values: Record<string, string>, errors: FormErrors, preview?: string) => {
+    const { choices, name } = await departmentNames();
+    const rules = (await assignments.list()).map((r) => ({
+      ...r, audienceWords: assignments.audienceWords(r.audience, name),
+      targetTitle: r.target.type === 'course' ? catalogue.get(r.target.id)?.title ?? r.target.id : `Policy ${r.target.id}`,
+      ended: r.endsOn !== null && r.endsOn < training.today(),
+    }));
+    res.status(status).render('assignments/index', {
+      title: 'Assignments', rules, values, errors, preview, courses: catalogue.courses, departments: choices, today: training.today(),
+    });
+  };
+
+  const blank = () => ({
+    action: 'preview', name: '', course: catalogue.courses[0]?.id ?? '', department: '', role: '', job_codes: '',
+    starts_on: training.today(), rollout_days: String(deps.config.rolloutDays), ends_on: '',
+  });
+
+  router.get('/admin/assignments', admins, async (_req, res) => {
+    await renderList(res, 200, blank(), {});
+  });
+
+  router.post('/admin/assignments', admins, async (req, res) => {
+    const form = parseForm(ruleRequest, req.body);
+    if (!form.ok) return renderList(res, 400, form.values, form.errors);
+    const f = form.data;
+    const v: RuleValues = {
+      name: f.name, target: { type: 'course', id: f.course }, startsOn: f.starts_on, rolloutDays: f.rollout_days, endsOn: f.ends_on,
+      audience: {
+        everyone: f.department === null && f.role === '' && f.job_codes.length === 0,
+        departmentIds: f.department === null ? [] : [f.department], roles: f.role ? [f.role] : [], jobCodes: f.job_codes,
+      },
+    };
+    try {
+      if (f.action === 'preview') return await renderList(res, 200, form.values, {}, (await assignments.preview(v)).sentence);
+      await assignments.create(actorOf(req.user!, req.ip), v);
+    } catch (e) {
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      return renderList(res, 400, form.values, e.problems);
+    }
+    req.session.flash = { kind: 'success', message: `The assignment "${f.name}" was saved. Its people's due dates are up to date in the report.` };
+    res.redirect(303, '/admin/assignments');
+  });
+
+  router.post('/admin/assignments/:id/end', admins, async (req, res) => {
+    const id = idParam(req.params.id) ?? fail('not-found', 'There is no such assignment.');
+    const rule = await assignments.get(id);
+    if (rule.endsOn !== null && rule.endsOn <= training.today()) fail('conflict', 'That assignment has already ended.');
+    await assignments.end(actorOf(req.user!, req.ip), id);
+    req.session.flash = { kind: 'success', message: `The assignment "${rule.name}" ends today. People keep their records.` };
+    res.redirect(303, '/admin/assignments');
+  });
+
+  const renderPerson = async (id: number, res: Response, status: number, values: Record<string, string>, errors: FormErrors, moveValues?: Record<string, string>, moveErrors: FormErrors = {}) => {
+    const person = await deps.people.byId(id) ?? fail('not-found', 'That person does not exist.');
+    const move = moveValues ?? {
+      department: person.department_id === null ? '' : String(person.department_id), role: person.role, job_code: person.job_code ?? '', job_title: person.job_title ?? '', effective_on: training.today(),
+    };
+    const [obligations, exemptions, rules] = await Promise.all([assignments.obligationsOf(id, undefined, 'their'), assignments.exemptionsOf(id), assignments.list()]);
+    const ruleName = new Map(rules.map((r) => [r.id, r.name]));
+    const today = training.today();
+    res.status(status).render('assignments/person', {
+      title: `Assignments of ${person.name}`, person, values, errors, move, moveErrors, departments: await assignments.departmentChoices(), rules: rules.filter((r) => r.endsOn === null || r.endsOn >= today),
+      obligations: obligations.map((o) => ({ ...o, names: o.assignmentIds.map((a) => ruleName.get(a) ?? '').join('; '), title: o.target.type === 'course' ? catalogue.get(o.target.id)?.title ?? o.target.id : `Policy ${o.target.id}` })),
+      exemptions: exemptions.map((e) => ({ ...e, assignmentName: ruleName.get(e.assignment_id) ?? '', current: e.ended_at === null && (e.until === null || e.until >= today) })),
+    });
+  };
+
+  router.get('/admin/users/:id/assignments', admins, async (req, res) => {
+    await renderPerson(idParam(req.params.id) ?? fail('not-found', 'That person does not exist.'), res, 200, { assignment: '', reason: '', until: '' }, {});
+  });
+
+  router.post('/admin/exemptions', admins, acceptUpload(deps.config), async (req, res) => {
+    const form = parseForm(exemptionRequest, req.body);
+    // Without a person there is no page to show the form again on: the refusal is the error page's sentence.
+    const id = form.ok ? form.data.person! : idParam(form.values.person) ?? fail('invalid', 'The exemption names no person; open it from the person\'s page.');
+    if (!form.ok) return renderPerson(id, res, 400, form.values, form.errors);
+    const evidence = evidenceOf(req.file);
+    if (typeof evidence === 'string') return renderPerson(id, res, 400, form.values, { file: evidence });
+    try {
+      await assignments.grantExemption(actorOf(req.user!, req.ip), req.user!.name, {
+        userId: id, assignmentId: form.data.assignment!, reason: form.data.reason, until: form.data.until, ...(evidence ? { evidence } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      return renderPerson(id, res, 400, form.values, e.problems);
+    }
+    req.session.flash = { kind: 'success', message: 'The exemption was granted. Reports show the person as exempt, with the reason.' };
+    res.redirect(303, `/admin/users/${id}/assignments`);
+  });
+
+  // The evidence file as it was uploaded, as a download only: never shown inline, so nothing in it runs.
+  router.get('/admin/exemptions/:id/evidence', admins, async (req, res) => {
+    const e = await assignments.exemption(idParam(req.params.id) ?? fail('not-found', 'There is no such exemption.'));
+    if (!e.evidence_data || !e.evidence_name) fail('not-found', 'That exemption has no evidence file.');
+    res.setHeader('Content-Type', e.evidence_type ?? 'application/octet-stream');
+    res.setHeader('Content-Disposition', attachment(e.evidence_name));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.send(Buffer.from(e.evidence_data, 'base64'));
+  });
+
+  router.post('/admin/users/:id/move', admins, async (req, res) => {
+    const id = idParam(req.params.id) ?? fail('not-found', 'That person does not exist.');
+    const form = parseForm(moveRequest, req.body);
+    const blank = { assignment: '', reason: '', until: '' };
+    if (!form.ok) return renderPerson(id, res, 400, blank, {}, form.values, form.errors);
+    const f = form.data;
+    try {
+      await assignments.move(actorOf(req.user!, req.ip), id, { departmentId: f.department, role: f.role, jobCode: f.job_code, jobTitle: f.job_title, effectiveOn: f.effective_on });
+    } catch (e) {
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      return renderPerson(id, res, 400, blank, {}, form.values, e.problems);
+    }
+    req.session.flash = { kind: 'success', message: `The move was recorded from ${f.effective_on}. Their assignments follow from that day; their records stay.` };
+    res.redirect(303, `/admin/users/${id}/assignments`);
+  });
+
+  router.post('/admin/exemptions/:id/end', admins, async (req, res) => {
+    const id = idParam(req.params.id) ?? fail('not-found', 'There is no such exemption.');
+    const e = await assignments.exemption(id);
+    await assignments.endExemption(actorOf(req.user!, req.ip), id);
+    req.session.flash = { kind: 'success', message: 'The exemption ends today; from tomorrow the training is due again, with a fresh due date.' };
+    res.redirect(303, `/admin/users/${e.user_id}/assignments`);
+  });
+
+  return router;
+}

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildCli, reportFailure } from '../../server/cli';
+import { openDatabase } from '../../server/db/database';
+import { dayInZone } from '../../server/dates';
+
+// Scripted set-up of assignments and exemptions through the CLI, against a real database file.
+let dir: string;
+let out: string[];
+let err: string[];
+const saved = { ...process.env };
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-cli-assign-'));
+  process.env.DATA_DIR = dir;
+  process.env.SESSION_SECRET = 'cli-test-secret-long-enough-to-pass-the-check';
+  process.env.BASE_URL = 'https://training.riverside.example';
+  out = [];
+  err = [];
+  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+  jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+  process.env = { ...saved };
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const run = (...args: string[]) => buildCli().parseAsync(['node', 'cli', ...args]);
+
+test('assignments:create previews and creates a department rule; exemptions:grant keeps evidence; all audited as the CLI', async () => {
+  const csv = path.join(dir, 'people.csv');
+  fs.writeFileSync(csv, 'email,name,department,hire_date\r\nnia@riverside.example,Nia Nurse,Nursing/ICU,2012-05-01\r\nphil@riverside.example,Phil Pharm,Pharmacy,2013-01-01\r\n');
+  await run('users:import', csv);
+  out.length = 0;
+  const today = dayInZone(new Date(), 'UTC');
+  const args = ['assignments:create', '--name', 'Nursing privacy', '--course', 'hipaa-social-media', '--department', 'Nursing', '--starts', today, '--rollout-days', '10'];
+  await run(...args, '--preview');
+  expect(out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.']);
+  out.length = 0;
+  await run(...args);
+  expect(out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.', 'Assignment 1 created: Nursing privacy.']);
+
+  const evidence = path.join(dir, 'certificate.txt');
+  fs.writeFileSync(evidence, 'Lakeside General, privacy training, 3 Oct 2026');
+  await run('exemptions:grant', '--email', 'NIA@riverside.example', '--assignment', '1', '--reason', 'Trained at Lakeside General.', '--evidence', evidence);
+  expect(out.at(-1)).toBe('Exemption 1 granted to nia@riverside.example.');
+
+  const refused = await run('assignments:create', '--name', 'x', '--course', 'no-such-course', '--everyone', '--starts', today).catch((e: unknown) => e);
+  expect(reportFailure(refused)).toBe(1);
+  expect(err.at(-1)).toBe('There is no course "no-such-course".');
+
+  // Phil moves to Nursing from yesterday, before the rule started today: he is covered as staff it was rolled out to.
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  await run('people:move', '--email', 'phil@riverside.example', '--department', 'Nursing', '--job-code', 'RN2', '--effective', yesterday);
+  expect(out.at(-1)).toBe(`Move of phil@riverside.example recorded from ${yesterday}.`);
+  const moveRefused = await run('people:move', '--email', 'phil@riverside.example', '--role', 'boss', '--effective', yesterday).catch((e: unknown) => e);
+  expect(reportFailure(moveRefused)).toBe(1);
+  expect(err.at(-1)).toBe('Role must be one of: learner, manager, admin, auditor.');
+
+  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  try {
+    const moved = await database.db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
+      .select(['status_index.reason_kind', 'status_index.since']).where('users.email', '=', 'phil@riverside.example').executeTakeFirstOrThrow();
+    expect(moved).toEqual({ reason_kind: 'rollout', since: today });
+    await database.db.deleteFrom('status_index').where('user_id', '=', (await database.db.selectFrom('users').select('id').where('email', '=', 'phil@riverside.example').executeTakeFirstOrThrow()).id).execute();
+    const rows = await database.db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
+      .select(['users.email', 'status_index.assignment_names', 'status_index.exempt_reason']).execute();
+    expect(rows).toEqual([{ email: 'nia@riverside.example', assignment_names: 'Nursing privacy', exempt_reason: 'Trained at Lakeside General.' }]);
+    const e = await database.db.selectFrom('exemptions').select(['evidence_name', 'evidence_type', 'evidence_data']).executeTakeFirstOrThrow();
+    expect([e.evidence_name, e.evidence_type, Buffer.from(e.evidence_data!, 'base64').toString('utf8')]).toEqual(['certificate.txt', 'text/plain', 'Lakeside General, privacy training, 3 Oct 2026']);
+    const actions = await database.db.selectFrom('audit_events').select(['action', 'actor_label']).where('action', 'in', ['assignment.created', 'exemption.granted']).execute();
+    expect(actions).toEqual([{ action: 'assignment.created', actor_label: 'cli' }, { action: 'exemption.granted', actor_label: 'cli' }]);
+  } finally { await database.close(); }
+});
