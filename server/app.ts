@@ -24,6 +24,8 @@ import { STATUS_LABEL } from './training/status';
 import { teamRoutes } from './users/team-routes';
 import { settingsLocals } from './settings/header-middleware';
 import { settingsRoutes } from './settings/routes';
+import { policyRoutes } from './policies/routes';
+import { policyAdminRoutes } from './policies/admin-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -75,6 +77,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(teamRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(settingsRoutes(deps));
+  app.use(policyRoutes(deps));
+  app.use(policyAdminRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.log, config.env === 'production'));

@@ -22,6 +22,7 @@ import { FirstAdminSetup } from './users/first-admin';
 import { PeopleImporter } from './users/importer';
 import { People } from './users/people';
 import { Settings } from './settings/service';
+import { Policies } from './policies/service';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -70,6 +71,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     setup: new FirstAdminSetup(db, training.uow, clock),
     peopleImporter: new PeopleImporter(db, training.uow, clock),
     settings,
+    policies: new Policies(db, training.uow, clock, training),
     // The organisation as settings say now (name, public address, logo), read at each download.
     certificates: new Certificates(db, training, async () => {
       const [site, logo] = await Promise.all([settings.current(), settings.logoImage()]);

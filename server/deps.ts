@@ -14,6 +14,7 @@ import type { PeopleImporter } from './users/importer';
 import type { People } from './users/people';
 import type { Settings } from './settings/service';
 import type { UnitOfWork } from './db/unit-of-work';
+import type { Policies } from './policies/service';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
@@ -44,6 +45,8 @@ export interface AppDeps {
   certificates: Certificates;
   /** Organisation settings (name, logo, contacts, policy text versions, base URL) over the environment's defaults. */
   settings: Settings;
+  /** Versioned policy documents and their acknowledgements (issue 16). */
+  policies: Policies;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }
