@@ -33,6 +33,9 @@ const RULES: Record<string, Rule> = {
   'POST /admin/certificates/:id/reissue': 'admin',
   'GET /admin/settings': 'admin', 'POST /admin/settings': 'admin', 'POST /admin/settings/policy': 'admin', 'POST /admin/settings/logo': 'admin', 'POST /admin/settings/logo/remove': 'admin',
   'POST /admin/users/:id/unlock': 'admin', 'GET /settings/logo': 'public',
+  'GET /policies/:slug': 'signed-in', 'POST /policies/:slug/acknowledge': 'signed-in',
+  'GET /admin/policies': 'admin-or-auditor', 'GET /admin/policies/:slug': 'admin-or-auditor', 'GET /admin/policies/:slug/versions/:id': 'admin-or-auditor',
+  'GET /admin/policies/:slug/export.csv': 'admin-or-auditor', 'GET /admin/policies/new': 'admin', 'POST /admin/policies': 'admin',
 };
 
 type Outcome = 'allowed' | 'sign-in' | 'forbidden' | 'not-found';
@@ -91,13 +94,16 @@ beforeAll(async () => {
   const cert = await t.db.selectFrom('certificates').select(['id', 'code']).executeTakeFirstOrThrow();
   // The logo is public (the sign-in page shows it); without one its URL answers 404.
   await t.services.settings.setLogo({ id: null, label: 'test' }, Buffer.from(PLAIN_SVG));
+  const policy = await t.services.policies.publish({ id: null, label: 'test' }, { slug: 'conduct', title: 'Conduct', label: '1', text: 'Be kind.', kind: 'material', note: 'First.', minReadSeconds: null });
+  Object.assign(params, { slug: 'conduct', policyVersionId: String(policy.versionId) });
   Object.assign(params, { courseId: course.id, lessonId: course.lessons[0]!.id, sceneId: course.lessons[0]!.scenes[0]!.id, answerId: String(answer.id), code: cert.code, token: 'A'.repeat(43), certId: String(cert.id) });
 });
 afterAll(async () => { await t.close(); });
 
 function urlFor(route: string): string {
   const [method, path] = route.split(' ') as [string, string];
-  const idFor = path.startsWith('/certificates') || path.startsWith('/admin/certificates') ? params.certId!
+  const idFor = path.startsWith('/admin/policies/') ? params.policyVersionId!
+    : path.startsWith('/certificates') || path.startsWith('/admin/certificates') ? params.certId!
     : method === 'POST' && path.startsWith('/admin/users/') ? params.victimId! : params.id!;
   let url = path.replace(/:(\w+)/g, (_m, name: string) => (name === 'id' ? idFor : params[name]!));
   if (url.startsWith('/reports/evidence')) url += `?person=${params.id}`;

@@ -41,11 +41,14 @@ describe('hostile input on every form: coverage', () => {
     const logo = await admin.post('/admin/settings/logo').field('_csrf', csrfFrom((await admin.get('/admin/settings')).text))
       .attach('file', Buffer.from(PLAIN_SVG), { filename: 'logo.svg', contentType: 'image/svg+xml' });
     expect(logo.status).toBe(303);
+    // A published policy puts the read-and-sign form on its page.
+    await t.services.policies.publish({ id: ids.admin, label: 'test' }, { slug: 'coverage-policy', title: 'Coverage', label: '1', text: 'Read me.', kind: 'material', note: 'First.', minReadSeconds: null });
     const quiz = await openAttempt();
     const scene = await currentScene();
     const pages: [Agent, string][] = [
       [admin, '/admin/users/new'], [admin, `/admin/users/${ids.victim}`], [admin, `/admin/users/${ids.goner}`], [admin, `/admin/users/${ids.certHolder}`],
       [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'], [admin, '/admin/settings'],
+      [admin, '/admin/policies/new'], [learners.get('scene')!, '/policies/coverage-policy'],
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
       [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}?q=2`],
       [learners.get('attest')!, `/courses/${course.id}/attest/${ids.attestAttempt}`],
