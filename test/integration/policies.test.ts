@@ -4,6 +4,7 @@ import { policyTextHash } from '../../server/policies/hash';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, html, newAgent, signIn, type Agent } from '../helpers/http';
+import { plainText } from '../helpers/poppler';
 
 // Issue 16: policies people read and sign. An admin previews and publishes versions (material changes
 // and corrections); the learner's dashboard shows what to read and sign, the server holds the minimum
@@ -222,6 +223,24 @@ describe('the exact text, the hash chain and the evidence pack', () => {
     const stored = await t.db.selectFrom('policy_acknowledgements').selectAll().where('user_id', '=', nurse.id).orderBy('id').execute();
     expect(acks.map((a) => [a.name, a.version, a.acknowledgement_sha256])).toEqual([['Nia Okafor', '1', stored[0]!.ack_hash], ['Nia Okafor', '2', stored[1]!.ack_hash]]);
     expect(acks[1]!.text_sha256).toBe(versions[2]!.text_sha256);
+  });
+
+  test('the evidence PDF prints the acknowledgements with their hashes and every version\'s text', async () => {
+    const res = await admin.get(`/reports/evidence.pdf?person=${nurse.id}`).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(res.status).toBe(200);
+    const text = (await plainText(res.body as Buffer)).replace(/\s+/g, ' ');
+    const stored = await t.db.selectFrom('policy_acknowledgements').selectAll().where('user_id', '=', nurse.id).orderBy('id').execute();
+    expect(text).toContain('Policy acknowledgements');
+    expect(text).toContain('Nia Okafor');
+    expect(text).toContain('signed social-media version 2 as "Nia Okafor"');
+    for (const a of stored) expect(text).toContain(a.ack_hash);
+    expect(text).toContain('Social Media Policy, version 1.1 (social-media): correction');
+    expect(text).toContain('Never post photos taken on a ward or in a clinic.');
+    expect(text).toMatch(/End of the evidence: \d+ lines on \d+ pages\./);
   });
 
   test('the hash chain verifies, and shows a version text changed afterwards and an edited signature', async () => {
