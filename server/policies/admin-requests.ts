@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NO_FIELDS, queryText, type RequestSchemas } from '../http/validate';
+import { NO_FIELDS, queryPage, queryText, type RequestSchemas } from '../http/validate';
 import { hasControlChars } from '../text';
 
 // The admin's policy forms (issue 16). Every value arrives as text; each refusal is a sentence shown
@@ -39,11 +39,16 @@ export const newPolicyQuery = z.object({
   slug: queryText(60),
 });
 
+/** The per-policy page's list of people: which page of it. */
+export const signersQuery = z.object({
+  page: queryPage,
+});
+
 export const POLICY_ADMIN_REQUESTS = {
   'GET /admin/policies': NO_FIELDS,
   'GET /admin/policies/new': newPolicyQuery,
   'POST /admin/policies': publishForm,
-  'GET /admin/policies/:slug': NO_FIELDS,
+  'GET /admin/policies/:slug': signersQuery,
   'GET /admin/policies/:slug/versions/:id': NO_FIELDS,
   'GET /admin/policies/:slug/export.csv': NO_FIELDS,
 } satisfies RequestSchemas;

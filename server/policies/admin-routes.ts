@@ -5,12 +5,14 @@ import { actorOf } from '../http/actor';
 import { attachment } from '../http/content-disposition';
 import { can } from '../http/guards';
 import { idParam, parseForm, parseQuery, type FormErrors } from '../http/validate';
-import { newPolicyQuery, publishForm } from './admin-requests';
+import { newPolicyQuery, publishForm, signersQuery } from './admin-requests';
 import { writeVersionsCsv } from './export';
 import { slugParam } from './routes';
 import { minutesAndSeconds } from './service';
 
 type PublishValues = Record<'slug' | 'title' | 'label' | 'text' | 'change_kind' | 'change_note' | 'min_read_seconds', string>;
+
+const SIGNERS_PAGE = 200;
 
 const EMPTY: PublishValues = { slug: '', title: '', label: '', text: '', change_kind: '', change_note: '', min_read_seconds: '' };
 
@@ -73,8 +75,12 @@ export function policyAdminRoutes(deps: AppDeps): Router {
     const state = await policies.state(slug);
     const signers = await policies.signers(slug);
     const signed = signers.filter((s) => s.signed).length;
+    // A page of people at a time (unsigned first): a whole hospital on one page was megabytes of HTML.
+    const query = parseQuery(signersQuery, req.query);
+    const pages = Math.max(1, Math.ceil(signers.length / SIGNERS_PAGE));
+    const page = Math.min(query.ok ? query.data.page : 1, pages);
     res.render('policies/show', {
-      title: state.current.title, state, signers, signed, unsigned: signers.length - signed,
+      title: state.current.title, state, signers: signers.slice((page - 1) * SIGNERS_PAGE, page * SIGNERS_PAGE), signed, unsigned: signers.length - signed, page, pages,
       versions: [...state.versions].reverse(), readTime: (n: number | null) => (n ? minutesAndSeconds(n) : 'none'),
     });
   });
