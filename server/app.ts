@@ -25,6 +25,8 @@ import { teamRoutes } from './users/team-routes';
 import { settingsLocals } from './settings/header-middleware';
 import { settingsRoutes } from './settings/routes';
 import { assignmentRoutes } from './assignments/routes';
+import { policyRoutes } from './policies/routes';
+import { policyAdminRoutes } from './policies/admin-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -77,6 +79,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(auditRoutes(deps));
   app.use(settingsRoutes(deps));
   app.use(assignmentRoutes(deps));
+  app.use(policyRoutes(deps));
+  app.use(policyAdminRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.log, config.env === 'production'));

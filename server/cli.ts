@@ -26,6 +26,8 @@ import { userFields } from './users/fields';
 import { purgeBefore } from './training/retention';
 import { userStore } from './users/store';
 import { addAssignmentCommands } from './assignments/cli';
+import { parseForm } from './http/validate';
+import { publishForm } from './policies/admin-requests';
 
 const CLI_ACTOR = { id: null, label: 'cli' };
 
@@ -225,7 +227,31 @@ export function buildCli(): Command {
       if (!isRealDate(opts.before)) fail('invalid', '--before must be a date written YYYY-MM-DD.');
       await withServices(async ({ training }) => {
         const r = await purgeBefore(training, CLI_ACTOR, opts.before);
-        console.log(`Removed ${r.completions} completions, ${r.certificates} certificates, ${r.attestations} attestations, ${r.attempts} quiz attempts, ${r.answers} answers and ${r.progress} progress records from before ${opts.before}.`);
+        console.log(`Removed ${r.completions} completions, ${r.certificates} certificates, ${r.attestations} attestations, ${r.attempts} quiz attempts, ${r.answers} answers, ${r.progress} progress records, ${r.policyAcknowledgements} policy acknowledgements and ${r.policyVersions} policy versions from before ${opts.before}.`);
+      });
+    });
+
+  program.command('policy:publish').description('publish a new version of a policy people read and sign (Markdown file)')
+    .requiredOption('--file <file>', 'the policy text, Markdown, UTF-8')
+    .requiredOption('--slug <slug>', 'the policy\'s short name (lower-case letters, digits, hyphens); an existing one gets a new version')
+    .requiredOption('--title <title>', 'the policy\'s title')
+    .requiredOption('--label <label>', 'the version label, such as 2 or 2024.1')
+    .option('--material', 'a material change: everyone must sign again (the first version always is)')
+    .option('--correction', 'a correction: signatures of the earlier version still count')
+    .requiredOption('--note <note>', 'what changed and why')
+    .option('--min-read-seconds <n>', 'people cannot sign sooner after opening it')
+    .action(async (opts: { file: string; slug: string; title: string; label: string; material?: boolean; correction?: boolean; note: string; minReadSeconds?: string }) => {
+      if (!!opts.material === !!opts.correction) fail('invalid', 'Say --material (everyone signs again) or --correction (earlier signatures still count), one of them.');
+      const text = readUtf8File(opts.file);
+      const form = parseForm(publishForm, {
+        slug: opts.slug, title: opts.title, label: opts.label, text, change_kind: opts.material ? 'material' : 'correction',
+        change_note: opts.note, min_read_seconds: opts.minReadSeconds ?? '', intent: 'publish',
+      });
+      if (!form.ok) fail('invalid', Object.entries(form.errors).map(([k, m]) => `${k}: ${m}`).join(' '));
+      const d = form.data;
+      await withServices(async ({ policies }) => {
+        const r = await policies.publish(CLI_ACTOR, { slug: d.slug, title: d.title, label: d.label, text: d.text, kind: d.change_kind, note: d.change_note, minReadSeconds: d.min_read_seconds });
+        console.log(`Published ${d.slug} version ${d.label} (${d.change_kind === 'material' ? 'material change: everyone signs again' : 'correction: earlier signatures still count'}), version id ${r.versionId}.`);
       });
     });
 

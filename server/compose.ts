@@ -23,6 +23,7 @@ import { PeopleImporter } from './users/importer';
 import { People } from './users/people';
 import { Settings } from './settings/service';
 import { Assignments } from './assignments/service';
+import { Policies } from './policies/service';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -72,6 +73,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     peopleImporter: new PeopleImporter(db, training.uow, clock),
     settings,
     assignments: new Assignments(db, training.uow, clock, training, catalogue.courses.map((c) => c.id)),
+    policies: new Policies(db, training.uow, clock, training),
     // The organisation as settings say now (name, public address, logo), read at each download.
     certificates: new Certificates(db, training, async () => {
       const [site, logo] = await Promise.all([settings.current(), settings.logoImage()]);

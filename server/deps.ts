@@ -15,6 +15,7 @@ import type { People } from './users/people';
 import type { Settings } from './settings/service';
 import type { UnitOfWork } from './db/unit-of-work';
 import type { Assignments } from './assignments/service';
+import type { Policies } from './policies/service';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
@@ -47,6 +48,8 @@ export interface AppDeps {
   settings: Settings;
   /** Assignment rules, exemptions and moves between audiences (issue 16). */
   assignments: Assignments;
+  /** Versioned policy documents and their acknowledgements (issue 16). */
+  policies: Policies;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

@@ -23,7 +23,9 @@ export function homeRoutes(deps: AppDeps): Router {
       const { track, assignment } = await learning.trackFor(req.user!, course);
       return { course, assignment, state: await learnerCourseState(learning, track, course) };
     }));
-    res.render('home', { title: 'Dashboard', user: req.user, courses });
+    // Issue 16: each policy the person must read and sign, beside the courses.
+    const policyItems = await deps.policies.dashboardItems(req.user!);
+    res.render('home', { title: 'Dashboard', user: req.user, courses, policyItems });
   });
 
   return router;

@@ -7,6 +7,8 @@ import type { RequestSchemas } from './http/validate';
 import { LEARNING_REQUESTS } from './learning/requests';
 import { REPORT_REQUESTS } from './reports/requests';
 import { SETTINGS_REQUESTS } from './settings/requests';
+import { POLICY_REQUESTS } from './policies/requests';
+import { POLICY_ADMIN_REQUESTS } from './policies/admin-requests';
 import { TRAINING_ADMIN_REQUESTS } from './training/admin-requests';
 import { TRAINING_REQUESTS } from './training/requests';
 import { IMPORT_REQUESTS } from './users/import-requests';
@@ -36,6 +38,8 @@ const FILES: RequestSchemas[] = [
   AUDIT_REQUESTS,
   SETTINGS_REQUESTS,
   ASSIGNMENT_REQUESTS,
+  POLICY_REQUESTS,
+  POLICY_ADMIN_REQUESTS,
 ];
 
 /** The maps merged. A route named in two files would hide one of its schemas, so loading this module fails instead. */

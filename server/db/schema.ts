@@ -332,6 +332,52 @@ export interface SignedPolicyTextsTable {
   version: string;
   text_html: string;
   first_signed_at: string;
+/** A policy document (issue 16), named by its slug; its text lives in its versions. */
+export interface PoliciesTable {
+  id: Generated<number>;
+  slug: string;
+  created_at: string;
+  created_by: number | null;
+}
+
+export type PolicyChangeKind = 'material' | 'correction';
+
+/** One published version of a policy: its exact text and that text's hash; never edited. */
+export interface PolicyVersionsTable {
+  id: Generated<number>;
+  policy_id: number;
+  /** 1, 2, 3… in publishing order within the policy (the label is the admin's free text). */
+  seq: number;
+  label: string;
+  title: string;
+  text: string;
+  text_hash: string;
+  change_kind: PolicyChangeKind;
+  change_note: string;
+  min_read_seconds: number | null;
+  published_at: string;
+  published_by: number | null;
+  /** When the next version was published: the last moment this one was in effect. */
+  superseded_at: string | null;
+  /** When acknowledgements of this version stopped counting (the next material version's publication). */
+  acks_lapse_at: string | null;
+}
+
+export interface PolicyReadsTable {
+  user_id: number;
+  policy_version_id: number;
+  opened_at: string;
+}
+
+export interface PolicyAcknowledgementsTable {
+  id: Generated<number>;
+  user_id: number;
+  policy_version_id: number;
+  typed_name: string;
+  opened_at: string;
+  acknowledged_at: string;
+  /** sha256 over the version's text hash and this acknowledgement's facts (policies/hash.ts). */
+  ack_hash: string;
 }
 
 export interface DB {
@@ -358,6 +404,10 @@ export interface DB {
   person_history: PersonHistoryTable;
   exemptions: ExemptionsTable;
   status_recheck: StatusRecheckTable;
+  policies: PoliciesTable;
+  policy_versions: PolicyVersionsTable;
+  policy_reads: PolicyReadsTable;
+  policy_acknowledgements: PolicyAcknowledgementsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -375,3 +425,5 @@ export type StatusIndexRow = Selectable<StatusIndexTable>;
 export type AssignmentRow = Selectable<AssignmentsTable>;
 export type PersonHistoryRow = Selectable<PersonHistoryTable>;
 export type Exemption = Selectable<ExemptionsTable>;
+export type PolicyVersion = Selectable<PolicyVersionsTable>;
+export type PolicyAcknowledgement = Selectable<PolicyAcknowledgementsTable>;

@@ -65,6 +65,7 @@ export const NAVIGATION: readonly NavLink[] = [
   { href: '/admin/audit', label: 'Audit log', needs: 'see-audit' },
   { href: '/admin/import', label: 'Import', needs: 'import-people' },
   { href: '/admin/settings', label: 'Settings', needs: 'manage-settings' },
+  { href: '/admin/policies', label: 'Policies', needs: 'see-audit' },
   { href: '/transcript', label: 'My record', needs: 'learn' },
 ];
 

@@ -12,6 +12,8 @@ import { drawLines, heightOf, wrap } from '../certificates/text-layout';
 import { Pacer } from '../pacer';
 import { sourceInWords } from '../training/present';
 import { groupBy } from '../training/status-index';
+import type { PolicyEvidence } from '../policies/records';
+import { drawPolicySection, policyCsvRows } from './evidence-policies';
 
 export interface EvidenceLine {
   employeeId: string;
@@ -41,6 +43,8 @@ export interface EvidencePack {
   timeZone: string;
   people: number;
   lines: EvidenceLine[];
+  /** Policy versions and these people's acknowledgements (issue 16), after the lines. */
+  policies?: PolicyEvidence;
 }
 
 const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/u;
@@ -119,6 +123,7 @@ export async function writeEvidenceCsv(pack: EvidencePack, out: Writable): Promi
     await pacer.pace();
     csv.write([l.employeeId, l.name, l.email, l.status, l.course, l.cycle, l.completedOn, l.validUntil, l.source, l.score, l.contentVersion, l.attestation, l.certificate].map(neutralise));
   }
+  if (pack.policies) for (const r of policyCsvRows(pack.policies)) csv.write(r[0]!.startsWith('# ') ? r : r.map(neutralise));
   await new Promise<void>((resolve) => { csv.end(() => resolve()); });
 }
 
@@ -248,6 +253,14 @@ export async function writeEvidencePdf(pack: EvidencePack, out: Writable): Promi
   for (const l of pack.lines) {
     await pacer.pace();
     row(cols.map((c) => l[c[1]]), false);
+  }
+  if (pack.policies) {
+    doc.moveDown();
+    drawPolicySection(pack.policies, (text, font, size) => {
+      doc.font(font).fontSize(size);
+      if (doc.y + doc.heightOfString(text, { width: 712 }) > bottom()) newPage();
+      para('P', text, font, size);
+    }, pack.timeZone);
   }
   doc.moveDown();
   doc.font('body').fontSize(10);

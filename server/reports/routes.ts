@@ -177,7 +177,7 @@ export function reportRoutes(deps: AppDeps): Router {
       parsed, about,
       pack: {
         title: 'HIPAA workforce training evidence', scope: scopeLabel, generatedAt: training.clock.now(), generatedBy: `${req.user!.name} <${req.user!.email}>`,
-        ...(await deps.settings.organisation()), timeZone: deps.config.timeZone, people: ids.length, lines,
+        ...(await deps.settings.organisation()), timeZone: deps.config.timeZone, people: ids.length, lines, policies: await deps.policies.evidence(ids),
       },
     };
   };

@@ -22,6 +22,10 @@ export interface PurgeCounts {
   attempts: number;
   answers: number;
   progress: number;
+  /** Policy acknowledgements that stopped counting (a later material change) before the cutoff. */
+  policyAcknowledgements: number;
+  /** Policy versions superseded before the cutoff whose acknowledgements also stopped counting before it. */
+  policyVersions: number;
 }
 
 /**
@@ -63,9 +67,30 @@ export async function purgeBefore(training: Training, actor: Actor, before: stri
     const attempts = Number((await trx.deleteFrom('quiz_attempts').where('started_at', '<', cutoff).where(unreferenced).executeTakeFirst()).numDeletedRows);
     const answers = Number((await trx.deleteFrom('scene_answers').where('answered_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
     const progress = Number((await trx.deleteFrom('lesson_progress').where('updated_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
-    const counts = { completions: ids.length, certificates: certs.length, attestations, attempts, answers, progress };
+    const policy = await purgePolicyRecords(trx, cutoff);
+    const counts = { completions: ids.length, certificates: certs.length, attestations, attempts, answers, progress, ...policy };
     await appendAudit(trx, training.clock, actor, { action: 'retention.purged', details: { before, ...counts } });
     return counts;
   });
 }
 
+
+/**
+ * Policy records (issue 16, migration 0017) past their six years. A version stops being in effect when
+ * the next one is published (superseded_at); a signature of it stops counting only at the next
+ * material change (acks_lapse_at), since a correction carries signatures over. So an acknowledgement
+ * goes six years after it stopped counting, and a version's exact text goes only once it is six years
+ * past both dates and no kept acknowledgement is chained to it. The current version is never purged.
+ * The dates are written by policies/service.ts when a version is published; reading them here keeps
+ * training/ from importing policies/ (which builds on training/).
+ */
+async function purgePolicyRecords(trx: Kysely<DB>, cutoff: string): Promise<{ policyAcknowledgements: number; policyVersions: number }> {
+  const lapsed = trx.selectFrom('policy_versions').select('id').where('acks_lapse_at', '<', cutoff);
+  const policyAcknowledgements = Number((await trx.deleteFrom('policy_acknowledgements').where('policy_version_id', 'in', lapsed).executeTakeFirst()).numDeletedRows);
+  await trx.deleteFrom('policy_reads').where('policy_version_id', 'in', lapsed).execute();
+  const gone = trx.selectFrom('policy_versions').select('policy_versions.id')
+    .where('superseded_at', '<', cutoff).where('acks_lapse_at', '<', cutoff)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('policy_acknowledgements').select('policy_acknowledgements.id').whereRef('policy_acknowledgements.policy_version_id', '=', 'policy_versions.id'))));
+  const policyVersions = Number((await trx.deleteFrom('policy_versions').where('id', 'in', gone).executeTakeFirst()).numDeletedRows);
+  return { policyAcknowledgements, policyVersions };
+}

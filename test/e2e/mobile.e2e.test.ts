@@ -39,6 +39,8 @@ const EXCLUDED: Record<string, string> = {
   'GET /reports/evidence.csv': 'a CSV download',
   'GET /admin/exemptions/:id/evidence': 'an exemption\'s evidence file, sent as a download',
   'GET /settings/logo': 'the logo image itself; the header that shows it is checked on every page',
+  'GET /admin/policies/:slug/versions/:id': 'a policy version\'s exact text as a Markdown download',
+  'GET /admin/policies/:slug/export.csv': 'a CSV download',
   'GET /resume': 'shown once, after signing in again when a form was refused because the session had ended (test/unit/signed-out.test.ts, quiz-answers e2e); otherwise a redirect',
 };
 
@@ -72,10 +74,14 @@ const VISITED: Record<string, string> = {
   'GET /admin/settings': 'settings',
   'GET /admin/assignments': 'assignments',
   'GET /admin/users/:id/assignments': 'person-assignments',
+  'GET /admin/policies': 'policies',
+  'GET /admin/policies/new': 'policy-form',
+  'GET /admin/policies/:slug': 'policy',
+  'GET /policies/:slug': 'policy-read',
 };
 
 /** Page states that no GET route names on its own: answers to a POST, and the error pages. */
-const STATES = ['import-errors', 'import-done', 'error-404', 'setup-gone', 'quiz-question'];
+const STATES = ['import-errors', 'import-done', 'error-404', 'setup-gone', 'quiz-question', 'policy-preview'];
 
 let server: Server;
 let browser: Browser;
@@ -250,6 +256,21 @@ describe('phones: 320 and 390 px', () => {
     await visit(page, '/admin/settings', 'settings');
     await visit(page, '/admin/assignments', 'assignments');
     await visit(page, `/admin/users/${learnerId}/assignments`, 'person-assignments');
+    await visit(page, '/admin/policies/new', 'policy-form');
+    await page.getByLabel('Short name').fill('social-media');
+    await page.getByLabel('Title').fill(`Social media and ${LONG.department}`);
+    await page.getByLabel('Version label').fill('1');
+    await page.getByLabel('Policy text').fill(`# Posting\n\nNever post photos from ${LONG.department}.\n\n- ${unbroken('Nophotosofpatients')}`);
+    await page.getByLabel(/Material change/).check();
+    await page.getByLabel('What changed and why').fill('First version.');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('heading', { name: /^Preview/ }).waitFor();
+    await check(page, 'policy-preview');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.waitForURL('**/admin/policies/social-media');
+    await check(page, 'policy');
+    await visit(page, '/admin/policies', 'policies');
+    await visit(page, '/policies/social-media', 'policy-read');
     await visit(page, '/admin/completions/import', 'completions-import');
     await visit(page, '/admin/import', 'import');
     const header = 'employee_id,email,name,role,department,manager_email,hire_date';

@@ -37,6 +37,9 @@ const RULES: Record<string, Rule> = {
   'GET /admin/assignments': 'admin', 'POST /admin/assignments': 'admin', 'POST /admin/assignments/:id/end': 'admin',
   'GET /admin/users/:id/assignments': 'admin', 'POST /admin/exemptions': 'admin', 'POST /admin/exemptions/:id/end': 'admin',
   'GET /admin/exemptions/:id/evidence': 'admin', 'POST /admin/users/:id/move': 'admin',
+  'GET /policies/:slug': 'signed-in', 'POST /policies/:slug/acknowledge': 'signed-in',
+  'GET /admin/policies': 'admin-or-auditor', 'GET /admin/policies/:slug': 'admin-or-auditor', 'GET /admin/policies/:slug/versions/:id': 'admin-or-auditor',
+  'GET /admin/policies/:slug/export.csv': 'admin-or-auditor', 'GET /admin/policies/new': 'admin', 'POST /admin/policies': 'admin',
 };
 
 type Outcome = 'allowed' | 'sign-in' | 'forbidden' | 'not-found';
@@ -105,13 +108,16 @@ beforeAll(async () => {
     evidence: { name: 'note.txt', mediaType: 'text/plain', data: Buffer.from('Leave approved.'), sha256: 'x'.repeat(64) },
   });
   Object.assign(params, { assignmentId: String(assignmentId), exemptionId: String(exemptionId) });
+  const policy = await t.services.policies.publish({ id: null, label: 'test' }, { slug: 'conduct', title: 'Conduct', label: '1', text: 'Be kind.', kind: 'material', note: 'First.', minReadSeconds: null });
+  Object.assign(params, { slug: 'conduct', policyVersionId: String(policy.versionId) });
   Object.assign(params, { courseId: course.id, lessonId: course.lessons[0]!.id, sceneId: course.lessons[0]!.scenes[0]!.id, answerId: String(answer.id), code: cert.code, token: 'A'.repeat(43), certId: String(cert.id) });
 });
 afterAll(async () => { await t.close(); });
 
 function urlFor(route: string): string {
   const [method, path] = route.split(' ') as [string, string];
-  const idFor = path.startsWith('/certificates') || path.startsWith('/admin/certificates') ? params.certId!
+  const idFor = path.startsWith('/admin/policies/') ? params.policyVersionId!
+    : path.startsWith('/certificates') || path.startsWith('/admin/certificates') ? params.certId!
     : path.startsWith('/admin/assignments/') ? params.assignmentId! : path.startsWith('/admin/exemptions/') ? params.exemptionId!
     : method === 'POST' && path.startsWith('/admin/users/') ? params.victimId! : params.id!;
   let url = path.replace(/:(\w+)/g, (_m, name: string) => (name === 'id' ? idFor : params[name]!));

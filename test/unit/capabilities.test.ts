@@ -63,8 +63,8 @@ describe('capabilities(role)', () => {
     expect(byRole).toEqual({
       learner: ['Dashboard', 'My record'],
       manager: ['Dashboard', 'My team', 'Reports', 'My record'],
-      auditor: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'My record'],
-      admin: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'Import', 'Settings', 'My record'],
+      auditor: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'Policies', 'My record'],
+      admin: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'Import', 'Settings', 'Policies', 'My record'],
     });
   });
 });

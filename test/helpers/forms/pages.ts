@@ -15,6 +15,7 @@ export async function pagesAnswering5xx(): Promise<string[]> {
     courseId: [course.id, 'no-such-course'], lessonId: course.lessons.map((l) => l.id),
     answerId: all('SELECT id FROM scene_answers ORDER BY id DESC LIMIT 3'), attemptId: all('SELECT id FROM quiz_attempts ORDER BY id DESC LIMIT 3'),
     code: all('SELECT code FROM certificates ORDER BY id DESC LIMIT 3'), token: [pwToken, 'A'.repeat(43)],
+    slug: [...all('SELECT slug FROM policies ORDER BY id LIMIT 3'), 'no-such-policy'],
   };
   const people = all('SELECT id FROM users ORDER BY id');
   const certs = all('SELECT id FROM certificates ORDER BY id DESC LIMIT 3');

@@ -1,0 +1,101 @@
+import type { Kysely } from 'kysely';
+import { inChunks } from '../db/chunks';
+import type { DB } from '../db/schema';
+import type { Training } from '../training/service';
+import { acknowledgementHash, policyTextHash } from './hash';
+import { isObligated, policyObligation } from './obligations';
+import { policyStore } from './store';
+import { policyStates, signatureCounts, type PolicyState, type VersionRow } from './versions';
+
+// The records of policies as admins, auditors and evidence packs read them: who has signed the version
+// that counts, the chain check, and every version with its acknowledgements.
+
+export interface SignerRow {
+  userId: number;
+  name: string;
+  email: string;
+  employeeId: string;
+  /** The counted signature: version label and day; null when the person has not signed. */
+  signed: { label: string; on: string } | null;
+  dueOn: string;
+  reason: string;
+}
+
+/** Every obligated person and whether they signed the version that counts now, unsigned first. */
+export async function signersOf(db: Kysely<DB>, training: Training, state: PolicyState): Promise<SignerRow[]> {
+  const store = policyStore(db);
+  const people = (await store.activePeople()).filter(isObligated);
+  const acks = await store.acksOfVersions(state.versions.map((v) => v.id));
+  const labelOf = new Map(state.versions.map((v) => [v.id, v.label]));
+  const counted = new Map<number, { label: string; on: string }>();
+  for (const a of acks) {
+    if (signatureCounts(state, a.policy_version_id)) counted.set(a.user_id, { label: labelOf.get(a.policy_version_id)!, on: training.dayOf(a.acknowledged_at) });
+  }
+  const ctx = { onboardingDays: training.config.cycles.onboardingDays, dayOf: (iso: string) => training.dayOf(iso) };
+  const required = { slug: state.slug, label: state.required.label, publishedOn: training.dayOf(state.required.published_at) };
+  const rows = people.map((p) => {
+    const o = policyObligation(p, required, ctx, 'their');
+    return { userId: p.id, name: p.name, email: p.email, employeeId: p.employee_id ?? '', signed: counted.get(p.id) ?? null, dueOn: o.dueOn, reason: o.reason };
+  });
+  return [...rows.filter((r) => !r.signed), ...rows.filter((r) => r.signed)];
+}
+
+export interface ChainCheck {
+  ok: boolean;
+  versions: number;
+  acknowledgements: number;
+  /** One sentence per broken link, naming the version or acknowledgement. */
+  problems: string[];
+}
+
+/**
+ * Recomputes every version's text hash from its stored text, and every acknowledgement's hash from the
+ * recomputed text hash: a text, title or label changed after publishing, or a signature's facts edited,
+ * shows as a problem.
+ */
+export async function verifyPolicyChain(db: Kysely<DB>): Promise<ChainCheck> {
+  const versions = await policyStore(db).allVersions();
+  const recomputed = new Map<number, string>();
+  const problems: string[] = [];
+  for (const v of versions) {
+    const hash = policyTextHash(v);
+    recomputed.set(v.id, hash);
+    if (hash !== v.text_hash) problems.push(`${v.slug} version ${v.label}: the stored text does not match its hash.`);
+  }
+  const acks = await policyStore(db).acksOfVersions(versions.map((v) => v.id));
+  for (const a of acks) {
+    const textHash = recomputed.get(a.policy_version_id)!;
+    const hash = acknowledgementHash({ textHash, versionId: a.policy_version_id, userId: a.user_id, typedName: a.typed_name, acknowledgedAt: a.acknowledged_at });
+    if (hash !== a.ack_hash) problems.push(`Acknowledgement ${a.id} by ${a.name}: its hash does not match the version text and the signature.`);
+  }
+  return { ok: problems.length === 0, versions: versions.length, acknowledgements: acks.length, problems };
+}
+
+export interface PolicyEvidence {
+  versions: { slug: string; label: string; title: string; kind: string; note: string; publishedAt: string; supersededAt: string; textHash: string; text: string }[];
+  acknowledgements: { employeeId: string; name: string; email: string; slug: string; label: string; signedAs: string; acknowledgedAt: string; textHash: string; ackHash: string }[];
+}
+
+const versionEvidence = (v: VersionRow) => ({
+  slug: v.slug, label: v.label, title: v.title, kind: v.change_kind, note: v.change_note, publishedAt: v.published_at, supersededAt: v.superseded_at ?? '', textHash: v.text_hash, text: v.text,
+});
+
+/** Every policy version (its exact text) and these people's acknowledgements, for an evidence pack. */
+export async function policyEvidence(db: Kysely<DB>, userIds: number[]): Promise<PolicyEvidence> {
+  const rows = await policyStore(db).allVersions();
+  const byId = new Map(rows.map((v) => [v.id, v]));
+  const acks = await inChunks(userIds, (chunk) => policyStore(db).acksOfUsers(chunk));
+  return {
+    versions: rows.map(versionEvidence),
+    acknowledgements: acks.map((a) => {
+      const v = byId.get(a.policy_version_id)!;
+      return { employeeId: a.employee_id ?? '', name: a.name, email: a.email, slug: v.slug, label: v.label, signedAs: a.typed_name, acknowledgedAt: a.acknowledged_at, textHash: v.text_hash, ackHash: a.ack_hash };
+    }),
+  };
+}
+
+/** One policy's versions, oldest first, with their exact text (the admin export). */
+export async function policyVersionsExport(db: Kysely<DB>, slug: string) {
+  const state = policyStates(await policyStore(db).allVersions()).get(slug);
+  return state ? state.versions.map(versionEvidence) : undefined;
+}
