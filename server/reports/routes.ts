@@ -12,7 +12,7 @@ import { departmentTree, subtreeIds } from '../users/departments';
 import { actorOf } from '../http/actor';
 import { inScope } from '../users/scope';
 import { writeCsv } from './csv-export';
-import { evidenceQuery } from './requests';
+import { certificatesZipScope, evidenceQuery } from './requests';
 import type { EvidencePack } from './evidence';
 import { certificatesZipFileName, evidenceFileName, reportCsvFileName, type ReportNameFacts } from './file-names';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
@@ -120,21 +120,35 @@ export function reportRoutes(deps: AppDeps): Router {
   router.get('/reports/certificates.zip', viewers, exporting, async (req, res) => {
     const { writeCertificateZip, ZIP_MAX_CERTIFICATES } = loadZipExport();
     const { parsed, course, filter, nameFacts } = await context(req);
-    const total = parsed.asOf ? undefined : await reportCount(training, filter);
+    const scope = parseQuery(certificatesZipScope, req.query);
+    if (!scope.ok) fail('invalid', scope.message);
+    // Every course: the same filters for each course of the catalogue, each course's certificates in a
+    // folder named for it (one person may hold one of each).
+    const every = scope.data.every_course && catalogue.courses.length > 1;
+    const courses = every ? catalogue.courses : [course];
+    const filterFor = (c: { id: string }) => ({ ...filter, courseId: c.id });
+    let total: number | undefined;
+    if (!parsed.asOf) {
+      total = 0;
+      for (const c of courses) total += await reportCount(training, filterFor(c));
+    }
     if (total !== undefined && total > ZIP_MAX_CERTIFICATES) {
       fail('invalid', `That would be ${total} certificates; narrow the filters to at most ${ZIP_MAX_CERTIFICATES}, for example by department.`);
     }
+    if (every) parsed.raw = { ...parsed.raw, every_course: '1' };
     res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', attachment(certificatesZipFileName(nameFacts)));
+    res.setHeader('Content-Disposition', attachment(certificatesZipFileName(every ? { ...nameFacts, courseId: 'every-course' } : nameFacts)));
     res.setHeader('Cache-Control', 'private, no-store');
     async function* items() {
       let n = 0;
-      for await (const r of allRows(training, course, filter, parsed)) {
-        if (!r.certificateId) continue;
-        if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
-        const cert = (await certificates.byId(r.certificateId))!;
-        const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
-        yield { name: `${safe}-${cert.code}.pdf`, data: await certificates.data(cert) };
+      for (const c of courses) {
+        for await (const r of allRows(training, c, filterFor(c), parsed)) {
+          if (!r.certificateId) continue;
+          if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
+          const cert = (await certificates.byId(r.certificateId))!;
+          const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
+          yield { name: `${every ? `${c.id}/` : ''}${safe}-${cert.code}.pdf`, data: await certificates.data(cert) };
+        }
       }
     }
     await stream(req, res, 'zip', parsed, () => writeCertificateZip(items(), res));
