@@ -11,6 +11,7 @@ import * as m0009 from './0009_sessions_without_links';
 import * as m0010 from './0010_status_index_name';
 import * as m0011 from './0011_quiz_saved_answers';
 import * as m0012 from './0012_settings';
+import * as m0018 from './0018_policy_text_course';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0010_status_index_name': m0010,
   '0011_quiz_saved_answers': m0011,
   '0012_settings': m0012,
+  '0018_policy_text_course': m0018,
 };

@@ -84,7 +84,7 @@ export function reportRoutes(deps: AppDeps): Router {
       percent: d.n ? Math.round((100 * d.compliant) / d.n) : 0,
     })).sort((a, b) => a.name.localeCompare(b.name));
     res.render('reports/team', {
-      title: 'My team', course, total, counts, order: STATUS_ORDER, bars, today,
+      title: 'My team', course, courses: catalogue.courses, total, counts, order: STATUS_ORDER, bars, today,
       overdue: overdue.map((r) => ({ ...r, daysLate: Math.max(0, Math.round((Date.parse(today) - Date.parse(r.graceUntil)) / 86_400_000)) })),
       departmentPath: (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : ''),
     });

@@ -4,8 +4,8 @@ import type { User } from '../../server/db/schema';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { downloadName } from '../helpers/download-name';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
-import { html, newAgent, signIn, type Agent } from '../helpers/http';
-import { completeCourse } from '../helpers/learner';
+import { csrfFrom, html, newAgent, signIn, type Agent } from '../helpers/http';
+import { completeCourse, passCourseQuiz } from '../helpers/learner';
 import { downloadPdf } from '../helpers/pdf';
 import { pdfText } from '../helpers/pdf-text';
 import { storedZipEntries } from '../helpers/zip';
@@ -181,5 +181,60 @@ describe('exports cover every course', () => {
     const text = pdf.text.replace(/\s+/g, ' ');
     expect(text).toContain('2 lines');
     for (const c of [social, frontDesk]) expect(text).toContain(c.policy.title);
+  });
+});
+
+describe('each course signs its own policy', () => {
+  const savePolicy = async (fields: Record<string, string>) => {
+    const page = await admin.get(`/admin/settings?course=${encodeURIComponent(fields.course_id ?? '')}`);
+    return admin.post('/admin/settings/policy').type('form').send({ _csrf: csrfFrom(page.text), ...fields });
+  };
+  const attestPageFor = async (email: string, name: string, course: Course) => {
+    await createPerson(t.db, t.clock, { email, name, hireDate: '2026-11-02' });
+    const agent = newAgent(t.app);
+    await signIn(agent, email, GOOD_PASSWORD);
+    const attemptId = await passCourseQuiz(agent, course, t.clock);
+    return (await agent.get(`/courses/${course.id}/attest/${attemptId}`)).text;
+  };
+
+  test('the settings page edits one course\'s policy at a time, starting from that course\'s file', async () => {
+    const page = (await admin.get(`/admin/settings?course=${frontDesk.id}`)).text;
+    expect(page).toContain(`<input type="hidden" name="course_id" value="${frontDesk.id}">`);
+    expect(page).toContain('value="Front Desk Privacy Policy"');
+    expect(page).toContain(html(`/admin/settings?course=${social.id}`));
+    // An unknown course in the address shows the first course's policy, not an error.
+    expect((await admin.get('/admin/settings?course=nope')).text).toContain(`<input type="hidden" name="course_id" value="${social.id}">`);
+  });
+
+  test('a version saved for the first course is not shown at the second course\'s attestation, and the reverse', async () => {
+    const saved = await savePolicy({ course_id: social.id, policy_title: 'Lakeside Social Media Policy', policy_text: 'No posts about patients.' });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.location).toBe(`/admin/settings?course=${social.id}`);
+    const deskPage = await attestPageFor('desk@riverside.example', 'Dee Desk', frontDesk);
+    expect(deskPage).toContain('Front Desk Privacy Policy');
+    expect(deskPage).not.toContain('Lakeside Social Media Policy');
+
+    expect((await savePolicy({ course_id: frontDesk.id, policy_title: 'Lakeside Front Desk Policy', policy_text: 'Sign-in sheets show names and times.' })).status).toBe(303);
+    const rows = await t.db.selectFrom('policy_texts').select(['version', 'course_id', 'title']).orderBy('version').execute();
+    expect(rows).toEqual([
+      { version: 1, course_id: social.id, title: 'Lakeside Social Media Policy' },
+      { version: 2, course_id: frontDesk.id, title: 'Lakeside Front Desk Policy' },
+    ]);
+    const socialPage = await attestPageFor('soc@riverside.example', 'Sol Social', social);
+    expect(socialPage).toContain('Lakeside Social Media Policy');
+    expect(socialPage).not.toContain('Lakeside Front Desk Policy');
+    const deskAgain = await attestPageFor('desk2@riverside.example', 'Dora Desk', frontDesk);
+    expect(deskAgain).toContain('Sign-in sheets show names and times.');
+    expect(deskAgain).toContain('(version 2)');
+    const audit = await t.db.selectFrom('audit_events').select('details').where('action', '=', 'settings.policy_changed').orderBy('id').execute();
+    expect(audit.map((e) => (JSON.parse(e.details) as { course_id: string }).course_id)).toEqual([social.id, frontDesk.id]);
+  });
+
+  test('a policy for a course that does not exist is refused with a message and saves nothing', async () => {
+    const before = await t.db.selectFrom('policy_texts').select('version').execute();
+    const res = await savePolicy({ course_id: 'no-such-course', policy_title: 'X Policy', policy_text: 'Text.' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('that course was not found');
+    expect(await t.db.selectFrom('policy_texts').select('version').execute()).toEqual(before);
   });
 });
