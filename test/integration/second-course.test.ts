@@ -154,6 +154,18 @@ describe('exports cover every course', () => {
     expect(page).toContain(html(`for ${frontDesk.title}`));
   });
 
+  test('the team page shows each course\'s figures, switches course, and its links keep the course shown', async () => {
+    const page = (await admin.get(`/team?course=${frontDesk.id}`)).text;
+    expect(page).toContain(html(`${frontDesk.title}:`));
+    expect(page).toContain(`<strong aria-current="page">${html(frontDesk.title)}</strong>`);
+    expect(page).toContain(`<a href="/team?course=${social.id}">${html(social.title)}</a>`);
+    expect(page).toContain(html(`/reports?course=${frontDesk.id}&status=overdue&status=expired`));
+    // By course: 3 people in scope (the admin too); the front-desk course done by 2, the first course by 1.
+    const row = (c: Course) => new RegExp(`${html(c.title).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</a></th><td data-label="People">(\\d+)</td><td data-label="Compliant">(\\d+)% \\((\\d+)\\)</td>`).exec(page)?.slice(1);
+    expect(row(frontDesk)).toEqual(['3', '67', '2']);
+    expect(row(social)).toEqual(['3', '33', '1']);
+  });
+
   test('a bad every_course value is read as "this course", never a 500', async () => {
     const res = await bytes(admin, `/reports/certificates.zip?course=${frontDesk.id}&every_course=yes`);
     expect(res.status).toBe(200);
