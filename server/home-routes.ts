@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { requireUser } from './http/guards';
 import type { AppDeps } from './deps';
 import { learnerCourseState } from './learning/progress';
+import { obligatedCourses } from './training/obligations';
 
 /** Mounted before sessions: a health probe must not create sessions or need a cookie. */
 export function healthRoutes(deps: AppDeps): Router {
@@ -19,7 +20,9 @@ export function homeRoutes(deps: AppDeps): Router {
   const router = Router();
   const { learning } = deps;
   router.get('/', requireUser, async (req, res) => {
-    const courses = await Promise.all(deps.catalogue.courses.map(async (course) => {
+    // One card per obligation, each with its status and the sentence saying why it is due when it is.
+    const obligated = await obligatedCourses(deps.catalogue, req.user!, deps.training.today());
+    const courses = await Promise.all(obligated.map(async (course) => {
       const { track, assignment } = await learning.trackFor(req.user!, course);
       return { course, assignment, state: await learnerCourseState(learning, track, course) };
     }));

@@ -77,7 +77,7 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'policy.published': (d) => `published version ${text(d.label)} of the policy ${quoted(d.title)} as a ${text(d.kind) === 'correction' ? 'correction (earlier signatures still count)' : 'material change (everyone signs again)'}`,
   'policy.acknowledged': (d) => `read and signed version ${text(d.label)} of the policy ${quoted(d.policy)}`,
   'policy.exported': (d) => `downloaded every version of the policy ${quoted(d.slug)}`,
-  'settings.policy_changed': (d) => `saved version ${text(d.version)} of the policy ${quoted(d.title)}`,
+  'settings.policy_changed': (d) => `saved version ${text(d.version)} of the policy ${quoted(d.title)}${text(d.course_id) ? ` for the course ${text(d.course_id)}` : ''}`,
   'auth.password_set': () => 'set a password',
   'setup.link_issued': () => 'issued the link to set up the first administrator',
   'user.created': (d) => `added the person${text(d.role) ? ` as ${text(d.role)}` : ''}${text(d.department) ? ` in ${text(d.department)}` : ''}`,

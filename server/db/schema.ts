@@ -318,6 +318,8 @@ export interface OrganisationLogoTable {
 /** Every version of the policy text shown for attestation; a change inserts the next version. */
 export interface PolicyTextsTable {
   version: number;
+  /** The course whose attestation shows this version (migration 0018; earlier versions: hipaa-social-media). */
+  course_id: string | null;
   title: string;
   text: string;
   text_hash: string;

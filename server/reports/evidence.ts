@@ -14,12 +14,15 @@ import { sourceInWords } from '../training/present';
 import { groupBy } from '../training/status-index';
 import type { PolicyEvidence } from '../policies/records';
 import { drawPolicySection, policyCsvRows } from './evidence-policies';
+import { obligatedCourses } from '../training/obligations';
 
 export interface EvidenceLine {
   employeeId: string;
   name: string;
   email: string;
   status: string;
+  /** The course's id, as reports and the CSV name it; empty only for a person with no obligation and no record. */
+  courseId: string;
   course: string;
   cycle: string;
   completedOn: string;
@@ -53,7 +56,11 @@ const PLAIN = /^[\u0020-\u007e\u00a0-\u017f]*$/u;
 /** People looked up per query: a slice of work small enough to let other requests in between. */
 const SLICE = 200;
 
-/** Every completion of the given people, with its attestation and certificates: the record an auditor asks for. */
+/**
+ * Every completion of the given people, with its attestation and certificates: the record an auditor
+ * asks for. Each course a person must take and has no completion of gets a line of its own saying so,
+ * so a pack covers every course, not only the ones done.
+ */
 export async function evidenceLines(training: Training, catalogue: Catalogue, userIds: number[]): Promise<EvidenceLine[]> {
   const { db } = training;
   const pacer = new Pacer();
@@ -87,23 +94,26 @@ export async function evidenceLines(training: Training, catalogue: Catalogue, us
   const attestationById = new Map(attestations.map((a) => [a.id, a]));
   const certificatesBy = groupBy(certificates, (x) => x.completion_id);
   const lines: EvidenceLine[] = [];
+  const today = training.today();
+  const missing = (courseId: string, course: string) => ({
+    courseId, course, cycle: '', completedOn: '', validUntil: '', source: 'no completion on record', score: '', contentVersion: '', attestation: '', certificate: '',
+  });
   for (const p of people) {
     await pacer.pace();
     const mine = completionsBy.get(p.id) ?? [];
     const person = { employeeId: p.employee_id ?? '', name: p.name, email: p.email, status: p.status };
-    if (mine.length === 0) {
-      lines.push({ ...person, course: '', cycle: '', completedOn: '', validUntil: '', source: 'no completion on record', score: '', contentVersion: '', attestation: '', certificate: '' });
-      continue;
-    }
+    const owed = (await obligatedCourses(catalogue, p, today)).filter((course) => !mine.some((c) => c.course_id === course.id));
+    if (mine.length === 0 && owed.length === 0) lines.push({ ...person, ...missing('', '') });
     for (const c of mine) {
       const att = c.attestation_id === null ? undefined : attestationById.get(c.attestation_id);
       lines.push({
-        ...person, course: catalogue.get(c.course_id)?.title ?? c.course_id, cycle: c.cycle, completedOn: training.dayOf(c.completed_at), validUntil: c.valid_until,
+        ...person, courseId: c.course_id, course: catalogue.get(c.course_id)?.title ?? c.course_id, cycle: c.cycle, completedOn: training.dayOf(c.completed_at), validUntil: c.valid_until,
         source: sourceInWords({ source: c.source }, 'evidence'), score: c.score === null ? '' : String(c.score), contentVersion: c.content_hash ? c.content_hash.slice(0, 12) : '',
         attestation: att ? `${att.policy_title} v${att.policy_version}, signed "${att.typed_name}" on ${training.dayOf(att.attested_at)}` : '',
         certificate: (certificatesBy.get(c.id) ?? []).map((x) => `${x.code} (${x.status})`).join('; '),
       });
     }
+    for (const course of owed) lines.push({ ...person, ...missing(course.id, course.title) });
   }
   return lines;
 }
@@ -117,11 +127,11 @@ export async function writeEvidenceCsv(pack: EvidencePack, out: Writable): Promi
   csv.write([`# ${pack.title}: ${pack.scope}`]);
   csv.write([`# ${CITATION}`]);
   csv.write([`# Generated ${pack.generatedAt.toISOString()} by ${pack.generatedBy}`]);
-  csv.write(['employee_id', 'name', 'email', 'account_status', 'course', 'cycle', 'completed_on', 'valid_until', 'source', 'score', 'content_version', 'attestation', 'certificates']);
+  csv.write(['employee_id', 'name', 'email', 'account_status', 'course_id', 'course', 'cycle', 'completed_on', 'valid_until', 'source', 'score', 'content_version', 'attestation', 'certificates']);
   const pacer = new Pacer();
   for (const l of pack.lines) {
     await pacer.pace();
-    csv.write([l.employeeId, l.name, l.email, l.status, l.course, l.cycle, l.completedOn, l.validUntil, l.source, l.score, l.contentVersion, l.attestation, l.certificate].map(neutralise));
+    csv.write([l.employeeId, l.name, l.email, l.status, l.courseId, l.course, l.cycle, l.completedOn, l.validUntil, l.source, l.score, l.contentVersion, l.attestation, l.certificate].map(neutralise));
   }
   if (pack.policies) for (const r of policyCsvRows(pack.policies)) csv.write(r[0]!.startsWith('# ') ? r : r.map(neutralise));
   await new Promise<void>((resolve) => { csv.end(() => resolve()); });

@@ -11,11 +11,17 @@ export const evidenceQuery = z.object({
   department: queryValue(idParam),
 });
 
+/** The certificate ZIP: the report filters, and `every_course=1` for the certificates of every course, a folder each. */
+export const certificatesZipScope = z.object({
+  every_course: queryValue((v) => v === '1'),
+});
+export const certificatesZipQuery = reportQuery.extend(certificatesZipScope.shape);
+
 export const REPORT_REQUESTS = {
   'GET /team': reportQuery,
   'GET /reports': reportQuery,
   'GET /reports/export.csv': reportQuery,
-  'GET /reports/certificates.zip': reportQuery,
+  'GET /reports/certificates.zip': certificatesZipQuery,
   'GET /reports/evidence.pdf': evidenceQuery,
   'GET /reports/evidence.csv': evidenceQuery,
 } satisfies RequestSchemas;

@@ -12,11 +12,11 @@ import { departmentTree, subtreeIds } from '../users/departments';
 import { actorOf } from '../http/actor';
 import { inScope } from '../users/scope';
 import { writeCsv } from './csv-export';
-import { evidenceQuery } from './requests';
+import { certificatesZipScope, evidenceQuery } from './requests';
 import type { EvidencePack } from './evidence';
 import { certificatesZipFileName, evidenceFileName, reportCsvFileName, type ReportNameFacts } from './file-names';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
-import { adminEmails, allRowBatches, allRows, PAGE_SIZE, peopleInDepartments, reportCount, reportPage, scopedFilter, teamOverview, type ReportRow } from './service';
+import { adminEmails, allRowBatches, courseSummaries, allRows, PAGE_SIZE, peopleInDepartments, reportCount, reportPage, scopedFilter, teamOverview, type ReportRow } from './service';
 
 const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired', 'exempt'];
 
@@ -69,6 +69,7 @@ export function reportRoutes(deps: AppDeps): Router {
   router.get('/team', teamViewers, async (req, res) => {
     const { filter, depts, course, today } = await context(req);
     const { groups, overdue } = await teamOverview(training, course, filter);
+    const byCourse = catalogue.courses.length > 1 ? await courseSummaries(training, catalogue.courses, filter) : [];
     const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<TrainingStatus, number>;
     const perDept = new Map<number | null, { departmentId: number | null; n: number; compliant: number }>();
     for (const g of groups) {
@@ -84,7 +85,7 @@ export function reportRoutes(deps: AppDeps): Router {
       percent: d.n ? Math.round((100 * d.compliant) / d.n) : 0,
     })).sort((a, b) => a.name.localeCompare(b.name));
     res.render('reports/team', {
-      title: 'My team', course, total, counts, order: STATUS_ORDER, bars, today,
+      title: 'My team', course, courses: catalogue.courses, byCourse, total, counts, order: STATUS_ORDER, bars, today,
       overdue: overdue.map((r) => ({ ...r, daysLate: Math.max(0, Math.round((Date.parse(today) - Date.parse(r.graceUntil)) / 86_400_000)) })),
       departmentPath: (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : ''),
     });
@@ -120,21 +121,35 @@ export function reportRoutes(deps: AppDeps): Router {
   router.get('/reports/certificates.zip', viewers, exporting, async (req, res) => {
     const { writeCertificateZip, ZIP_MAX_CERTIFICATES } = loadZipExport();
     const { parsed, course, filter, nameFacts } = await context(req);
-    const total = parsed.asOf ? undefined : await reportCount(training, filter);
+    const scope = parseQuery(certificatesZipScope, req.query);
+    if (!scope.ok) fail('invalid', scope.message);
+    // Every course: the same filters for each course of the catalogue, each course's certificates in a
+    // folder named for it (one person may hold one of each).
+    const every = scope.data.every_course && catalogue.courses.length > 1;
+    const courses = every ? catalogue.courses : [course];
+    const filterFor = (c: { id: string }) => ({ ...filter, courseId: c.id });
+    let total: number | undefined;
+    if (!parsed.asOf) {
+      total = 0;
+      for (const c of courses) total += await reportCount(training, filterFor(c));
+    }
     if (total !== undefined && total > ZIP_MAX_CERTIFICATES) {
       fail('invalid', `That would be ${total} certificates; narrow the filters to at most ${ZIP_MAX_CERTIFICATES}, for example by department.`);
     }
+    if (every) parsed.raw = { ...parsed.raw, every_course: '1' };
     res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', attachment(certificatesZipFileName(nameFacts)));
+    res.setHeader('Content-Disposition', attachment(certificatesZipFileName(every ? { ...nameFacts, courseId: 'every-course' } : nameFacts)));
     res.setHeader('Cache-Control', 'private, no-store');
     async function* items() {
       let n = 0;
-      for await (const r of allRows(training, course, filter, parsed)) {
-        if (!r.certificateId) continue;
-        if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
-        const cert = (await certificates.byId(r.certificateId))!;
-        const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
-        yield { name: `${safe}-${cert.code}.pdf`, data: await certificates.data(cert) };
+      for (const c of courses) {
+        for await (const r of allRows(training, c, filterFor(c), parsed)) {
+          if (!r.certificateId) continue;
+          if ((n += 1) > ZIP_MAX_CERTIFICATES) return;
+          const cert = (await certificates.byId(r.certificateId))!;
+          const safe = `${r.employeeId ?? r.userId}-${r.name}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 100);
+          yield { name: `${every ? `${c.id}/` : ''}${safe}-${cert.code}.pdf`, data: await certificates.data(cert) };
+        }
       }
     }
     await stream(req, res, 'zip', parsed, () => writeCertificateZip(items(), res));

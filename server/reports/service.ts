@@ -181,6 +181,21 @@ export async function teamOverview(training: Training, course: Course, filter: R
   return { groups, overdue: await lessonProgressOf(training.db, course, overdue) };
 }
 
+/**
+ * The team page's "by course" table when there are several courses: per course, the people in scope,
+ * how many hold a completion still valid today, and how many are overdue or expired.
+ */
+export async function courseSummaries(training: Training, courses: readonly Course[], filter: ReportFilter) {
+  const store = reportStore(training.db);
+  return Promise.all(courses.map(async (course) => {
+    const groups = await store.byDepartmentAndStatus({ ...filter, courseId: course.id });
+    const total = groups.reduce((n, g) => n + g.n, 0);
+    const compliant = groups.reduce((n, g) => n + g.compliant, 0);
+    const late = groups.filter((g) => g.status === 'overdue' || g.status === 'expired').reduce((n, g) => n + g.n, 0);
+    return { course, total, compliant, late, percent: total ? Math.round((100 * compliant) / total) : 0 };
+  }));
+}
+
 /** How many people a filter matches today. */
 export function reportCount(training: Training, filter: ReportFilter): Promise<number> {
   return reportStore(training.db).count(filter);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PLACEHOLDERS, unknownPlaceholders } from '../content/placeholders';
 import { hasControlChars } from '../text';
-import { NO_FIELDS, rawFormValue, type RequestSchemas } from '../http/validate';
+import { NO_FIELDS, queryText, rawFormValue, type RequestSchemas } from '../http/validate';
 
 // The settings forms' request schemas (issue 14). Every value arrives as text (parseForm); each
 // refusal is a sentence shown beside its field, and nothing is saved unless the whole form passes.
@@ -43,7 +43,14 @@ export const settingsRequest = z.object({
   base_url: emptyOr(line('The address', 300).pipe(baseUrl)),
 });
 
+/** The settings page: which course's attestation policy the policy form edits (an unknown one shows the first). */
+export const settingsPageQuery = z.object({
+  course: queryText(64),
+});
+
 export const policyRequest = z.object({
+  // Which course's attestation shows this text (the route checks it is a course of the catalogue).
+  course_id: line('The course', 64).refine((s) => s.length > 0, 'Choose the course whose policy this is.'),
   policy_title: line('The policy title', 200).refine((s) => s.length > 0, 'Enter the policy\'s title.'),
   policy_text: z.string().max(20_000, 'The policy text is longer than 20,000 characters.')
     .refine((s) => s.trim().length > 0, 'Enter the policy text people read and sign.')
@@ -63,7 +70,7 @@ export const logoRequest = z.object({
 });
 
 export const SETTINGS_REQUESTS = {
-  'GET /admin/settings': NO_FIELDS,
+  'GET /admin/settings': settingsPageQuery,
   'POST /admin/settings': settingsRequest,
   'POST /admin/settings/policy': policyRequest,
   'POST /admin/settings/logo': logoRequest,

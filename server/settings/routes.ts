@@ -4,9 +4,9 @@ import { RuleError } from '../errors';
 import { actorOf } from '../http/actor';
 import { acceptUpload } from '../http/csrf';
 import { can } from '../http/guards';
-import { parseForm, type FormErrors } from '../http/validate';
+import { parseForm, parseQuery, type FormErrors } from '../http/validate';
 import { LOGO_MAX_BYTES } from './logo';
-import { logoRequest, policyRequest, settingsRequest } from './requests';
+import { logoRequest, policyRequest, settingsPageQuery, settingsRequest } from './requests';
 import { SETTING_LABELS, type SettingKey } from './service';
 
 /** A served logo may be rendered as a document when opened directly: no script, no requests, no forms. */
@@ -16,6 +16,8 @@ interface PageState {
   values?: Record<string, string>;
   errors?: FormErrors;
   policy?: { policy_title: string; policy_text: string };
+  /** The course whose attestation policy the policy form edits. */
+  courseId?: string;
   policyErrors?: FormErrors;
   logoError?: string;
 }
@@ -25,22 +27,28 @@ export function settingsRoutes(deps: AppDeps): Router {
   const router = Router();
   const admins = can('manage-settings');
 
+  // Each course has its own policy; the page edits one course's at a time (the first, unless one is chosen).
+  const courseFor = (id: string | undefined) => (id ? catalogue.get(id) : undefined) ?? catalogue.courses[0]!;
+
   const render = async (res: Response, status: number, state: PageState = {}) => {
     const current = await settings.current();
-    const latest = await settings.latestPolicyText();
+    const course = courseFor(state.courseId);
+    const latest = await settings.latestPolicyText(course.id);
     // Before the first version is saved, the form starts from the course file's policy, which is what people sign now.
-    const coursePolicy = catalogue.courses[0]?.policy;
+    const coursePolicy = course.policy;
     res.status(status).render('settings/edit', {
+      policyCourse: course, courses: catalogue.courses,
       title: 'Settings', current, labels: SETTING_LABELS, envBaseUrl: config.baseUrl, logoMaxKb: LOGO_MAX_BYTES / 1024,
       values: state.values ?? current.values, errors: state.errors ?? {},
       policy: state.policy ?? { policy_title: latest?.title ?? coursePolicy?.title ?? '', policy_text: latest?.text ?? coursePolicy?.text ?? '' },
-      policyErrors: state.policyErrors ?? {}, policyVersion: latest?.version ?? null, policyVersions: await settings.policyVersions(),
+      policyErrors: state.policyErrors ?? {}, policyVersion: latest?.version ?? null, policyVersions: await settings.policyVersions(course.id),
       logoError: state.logoError,
     });
   };
 
-  router.get('/admin/settings', admins, async (_req, res) => {
-    await render(res, 200);
+  router.get('/admin/settings', admins, async (req, res) => {
+    const query = parseQuery(settingsPageQuery, req.query);
+    await render(res, 200, { courseId: query.ok ? query.data.course : undefined });
   });
 
   router.post('/admin/settings', admins, async (req, res) => {
@@ -55,14 +63,18 @@ export function settingsRoutes(deps: AppDeps): Router {
 
   router.post('/admin/settings/policy', admins, async (req, res) => {
     const form = parseForm(policyRequest, req.body);
-    if (!form.ok) {
-      return render(res, 400, { policy: { policy_title: form.values.policy_title ?? '', policy_text: form.values.policy_text ?? '' }, policyErrors: form.errors });
+    const course = form.ok ? catalogue.get(form.data.course_id) : undefined;
+    if (!form.ok || !course) {
+      const errors: FormErrors = form.ok ? { course_id: 'Choose one of the courses listed; that course was not found.' } : form.errors;
+      return render(res, 400, {
+        policy: { policy_title: form.values.policy_title ?? '', policy_text: form.values.policy_text ?? '' }, policyErrors: errors, courseId: form.values.course_id,
+      });
     }
-    const version = await settings.savePolicy(actorOf(req.user!, req.ip), form.data.policy_title, form.data.policy_text);
+    const version = await settings.savePolicy(actorOf(req.user!, req.ip), course.id, form.data.policy_title, form.data.policy_text);
     req.session.flash = version
-      ? { kind: 'success', message: `Policy version ${version} saved. People sign it from now on; earlier attestations keep the version they signed.` }
-      : { kind: 'info', message: 'The policy is the same as the latest version; nothing was changed.' };
-    res.redirect(303, '/admin/settings');
+      ? { kind: 'success', message: `Policy version ${version} saved for ${course.title}. People sign it from now on; earlier attestations keep the version they signed.` }
+      : { kind: 'info', message: `The policy is the same as the latest version for ${course.title}; nothing was changed.` };
+    res.redirect(303, `/admin/settings?course=${encodeURIComponent(course.id)}`);
   });
 
   router.post('/admin/settings/logo', admins, acceptUpload(config), async (req: Request, res: Response) => {

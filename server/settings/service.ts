@@ -39,8 +39,8 @@ export interface CurrentSettings {
 }
 
 /**
- * The policy a person is shown and signs: the latest version saved in settings, or the course file's,
- * with its contact placeholders filled from the settings (textHtml is the text as read and signed).
+ * The policy a person is shown and signs: the latest version saved in settings for that course, or the
+ * course file's, with its contact placeholders filled from the settings (textHtml is the text as read and signed).
  */
 export interface ShownPolicy extends Policy {
   /** policy_texts.version when the text came from settings; null for the course file's text. */
@@ -72,7 +72,8 @@ const CACHE_MS = 5_000;
 interface Snapshot {
   at: number;
   current: CurrentSettings;
-  policy: ShownPolicy | null;
+  /** The latest settings version of each course's policy, by course id. */
+  policies: Map<string, ShownPolicy>;
 }
 
 const normalizeText = (s: string) => s.replace(/\r\n?/g, '\n').trim();
@@ -95,21 +96,21 @@ export class Settings {
    * are filled in as a learner reads them (neutral wording where unset, never an admin's marker), so
    * what is hashed and kept with the attestation is the text as signed.
    */
-  async policyFor(course: { policy: Policy }): Promise<ShownPolicy> {
-    const { policy, current } = await this.snapshot();
-    const shown = policy ?? { ...course.policy, settingsVersion: null };
+  async policyFor(course: { id: string; policy: Policy }): Promise<ShownPolicy> {
+    const { policies, current } = await this.snapshot();
+    const shown = policies.get(course.id) ?? { ...course.policy, settingsVersion: null };
     const contacts = contactsOf(current);
     return { ...shown, textHtml: fillContacts(shown.textHtml, contacts, { markUnset: false }), unsetContacts: unsetPlaceholders(shown.text, contacts) };
   }
 
-  /** The saved policy versions, newest first (for the settings page). */
-  async policyVersions() {
-    return settingsStore(this.db).policyVersions();
+  /** A course's saved policy versions, newest first (for the settings page). */
+  async policyVersions(courseId: string) {
+    return settingsStore(this.db).policyVersions(courseId);
   }
 
-  /** The latest policy text saved in settings, if any, as the form shows it. */
-  async latestPolicyText() {
-    return settingsStore(this.db).latestPolicy();
+  /** The latest policy text saved in settings for a course, if any, as the form shows it. */
+  async latestPolicyText(courseId: string) {
+    return settingsStore(this.db).latestPolicy(courseId);
   }
 
   /**
@@ -192,21 +193,22 @@ export class Settings {
   }
 
   /**
-   * Saves the policy text shown for attestation as a new version; the same title and text as the latest
-   * version is no change. Attestations already signed keep the version they name.
+   * Saves the policy text shown at a course's attestation as a new version; the same title and text as
+   * that course's latest version is no change. Attestations already signed keep the version they name.
+   * Versions of every course share one sequence of numbers (the route checks the course exists).
    */
-  async savePolicy(actor: Actor, title: string, text: string): Promise<number | undefined> {
+  async savePolicy(actor: Actor, courseId: string, title: string, text: string): Promise<number | undefined> {
     const version = await this.uow(async (trx) => {
       const store = settingsStore(trx);
-      const latest = await store.latestPolicy();
+      const latest = await store.latestPolicy(courseId);
       const body = normalizeText(text);
       if (latest && latest.title === title && latest.text === body) return undefined;
-      const next = (latest?.version ?? 0) + 1;
+      const next = (await store.lastVersion()) + 1;
       const textHash = crypto.createHash('sha256').update(`${title}\n${next}\n${body}`).digest('hex');
-      await store.insertPolicy({ version: next, title, text: body, text_hash: textHash, created_at: this.clock.now().toISOString(), created_by: actor.id });
+      await store.insertPolicy({ version: next, course_id: courseId, title, text: body, text_hash: textHash, created_at: this.clock.now().toISOString(), created_by: actor.id });
       await appendAudit(trx, this.clock, actor, {
         action: 'settings.policy_changed', subjectType: 'policy', subjectId: next,
-        details: { version: next, previous: latest?.version ?? null, title, text_hash: textHash, characters: body.length },
+        details: { version: next, course_id: courseId, previous: latest?.version ?? null, title, text_hash: textHash, characters: body.length },
       });
       return next;
     });
@@ -247,7 +249,7 @@ export class Settings {
       base_url: rows.get('base_url') ?? '',
     };
     const logo = await store.logoInfo();
-    const latest = await store.latestPolicy();
+    const latest = await store.latestPolicies();
     return {
       at: Date.now(),
       current: {
@@ -259,9 +261,9 @@ export class Settings {
         logo: logo ? { type: logo.media_type === 'image/png' ? 'png' : 'svg', sha256: logo.sha256 } : null,
         values,
       },
-      policy: latest
-        ? { title: latest.title, version: String(latest.version), text: latest.text, textHtml: renderMarkdown(latest.text), settingsVersion: latest.version }
-        : null,
+      policies: new Map(latest.filter((p) => p.course_id !== null).map((p) => [p.course_id!, {
+        title: p.title, version: String(p.version), text: p.text, textHtml: renderMarkdown(p.text), settingsVersion: p.version,
+      }])),
     };
   }
 }

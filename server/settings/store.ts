@@ -17,10 +17,17 @@ export function settingsStore(db: Kysely<DB>) {
         .onConflict((oc) => oc.column('id').doUpdateSet({ ...row })).execute(),
     removeLogo: () => db.deleteFrom('organisation_logo').where('id', '=', 1).executeTakeFirst(),
 
-    latestPolicy: () => db.selectFrom('policy_texts').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst(),
-    policyVersions: () => db.selectFrom('policy_texts').select(['version', 'title', 'created_at', 'created_by']).orderBy('version', 'desc').execute(),
+    /** The latest version of each course's policy text (one row per course that has one). */
+    latestPolicies: () => db.selectFrom('policy_texts').selectAll()
+      .where('version', 'in', db.selectFrom('policy_texts').select((eb) => eb.fn.max('version').as('latest')).groupBy('course_id'))
+      .execute(),
+    latestPolicy: (courseId: string) => db.selectFrom('policy_texts').selectAll().where('course_id', '=', courseId).orderBy('version', 'desc').limit(1).executeTakeFirst(),
+    /** The highest version of any course: versions are numbered in one sequence. */
+    lastVersion: async () => (await db.selectFrom('policy_texts').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst())?.v ?? 0,
+    policyVersions: (courseId: string) => db.selectFrom('policy_texts').select(['version', 'title', 'created_at', 'created_by'])
+      .where('course_id', '=', courseId).orderBy('version', 'desc').execute(),
     /** The next version; the primary key refuses a second writer that read the same latest version. */
-    insertPolicy: (row: { version: number; title: string; text: string; text_hash: string; created_at: string; created_by: number | null }) =>
+    insertPolicy: (row: { version: number; course_id: string; title: string; text: string; text_hash: string; created_at: string; created_by: number | null }) =>
       db.insertInto('policy_texts').values(row).execute(),
   };
 }

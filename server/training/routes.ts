@@ -6,6 +6,7 @@ import { idParam, parseForm } from '../http/validate';
 import { actorOf } from '../http/actor';
 import { finishWithAttestation, policyHash } from './finish';
 import { sourceInWords } from './present';
+import { obligatedCourses } from './obligations';
 import { attestForm } from './requests';
 import { STATUS_LABEL } from './status';
 
@@ -61,7 +62,8 @@ export function trainingRoutes(deps: AppDeps): Router {
   router.get('/transcript', requireUser, async (req, res) => {
     const user = req.user!;
     const { completions, certificates } = await training.recordOf(user.id);
-    const assignments = await Promise.all(catalogue.courses.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) })));
+    const obligated = await obligatedCourses(catalogue, user, training.today());
+    const assignments = await Promise.all(obligated.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) })));
     res.render('training/transcript', {
       title: 'Your training record', person: user, certificates, assignments, statusLabel: STATUS_LABEL,
       completions: completions.map((c) => ({ ...c, result: sourceInWords({ source: c.source, score: c.score }, 'result') })),

@@ -5,6 +5,7 @@ import { certificatesOf } from '../certificates/service';
 import { reasonFor, sourceInWords } from './present';
 import { completionStore } from './store';
 import { lessonProgressOf } from './lesson-progress';
+import { obligatedCourses } from './obligations';
 
 /** A person's training as the transcript and the admin and manager person pages show it. */
 export async function personTraining(training: Training, catalogue: Catalogue, user: User) {
@@ -13,11 +14,11 @@ export async function personTraining(training: Training, catalogue: Catalogue, u
     certificatesOf(training.db, user.id),
     training.db.selectFrom('quiz_attempts').select(['id', 'course_id', 'cycle', 'started_at', 'submitted_at', 'score', 'passed', 'content_hash'])
       .where('user_id', '=', user.id).orderBy('id', 'desc').execute(),
-    Promise.all(catalogue.courses.map(async (course) => {
+    obligatedCourses(catalogue, user, training.today()).then((courses) => Promise.all(courses.map(async (course) => {
       const assignment = await training.currentAssignment(user, course);
       const [row] = await lessonProgressOf(training.db, course, [{ userId: user.id, cycle: assignment.cycle, status: assignment.status }]);
       return { course, assignment, progress: row!.progress };
-    })),
+    }))),
   ]);
   return {
     // Said to the person's manager or an admin: "their start date".

@@ -120,9 +120,10 @@ describe('browser journeys', () => {
     await check(page, 'sign-in');
     await signIn(page, 'newhire@riverside.example', PASSWORD);
     await expect(page.getByText('Not started').first().isVisible()).resolves.toBe(true);
-    await expect(page.getByText(`Due ${formatDay(addDays(today, 30))}: 30 days after your start date.`).isVisible()).resolves.toBe(true);
+    // One card per course: each says why it is due (the same sentence for a new hire).
+    await expect(page.getByText(`Due ${formatDay(addDays(today, 30))}: 30 days after your start date.`).first().isVisible()).resolves.toBe(true);
     await check(page, 'dashboard');
-    await page.getByRole('link', { name: /^Start/ }).click();
+    await page.getByRole('link', { name: `Start ${course.title}`, exact: true }).click();
     await check(page, 'course');
     for (const [i, lesson] of course.lessons.entries()) {
       await page.goto(`${server.baseUrl}/courses/${course.id}/lessons/${lesson.id}`);

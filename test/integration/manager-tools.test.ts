@@ -153,11 +153,12 @@ describe('the CSV export', () => {
   test('is named for its filters and day, and keeps ISO dates (YYYY-MM-DD) for spreadsheets', async () => {
     const dept = await nursingIcu();
     const csv = await binary(manager, `/reports/export.csv?department=${dept}&status=overdue`);
-    expect(downloadName(csv.headers['content-disposition']).utf8).toBe(`training-report-Nursing-ICU-overdue-${TODAY}.csv`);
+    // With several courses in the catalogue the name says which course the report is about.
+    expect(downloadName(csv.headers['content-disposition']).utf8).toBe(`training-report-${t.catalogue.courses[0]!.id}-Nursing-ICU-overdue-${TODAY}.csv`);
     const rows = parse((csv.body as Buffer).toString('utf8'), { bom: true, columns: true }) as Record<string, string>[];
     expect(rows.map((r) => [r.name, r.due_on])).toEqual([['Hal Halfway', '2026-07-01']]);
     const all = await binary(manager, '/reports/export.csv');
-    expect(downloadName(all.headers['content-disposition']).utf8).toBe(`training-report-all-${TODAY}.csv`);
+    expect(downloadName(all.headers['content-disposition']).utf8).toBe(`training-report-${t.catalogue.courses[0]!.id}-${TODAY}.csv`);
   });
 });
 

@@ -1,6 +1,6 @@
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
-import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
+import { csrfFrom, html, newAgent, signIn, type Agent } from '../helpers/http';
 import { PLAIN_SVG, solidPng } from '../helpers/images';
 import { completeCourse, passCourseQuiz } from '../helpers/learner';
 import { downloadPdf } from '../helpers/pdf';
@@ -226,14 +226,14 @@ describe('policy text versions', () => {
   test('a policy change makes a new version: the next attestation signs it, earlier attestations keep theirs, and the change is audited', async () => {
     const course = t.catalogue.courses[0]!;
     const save = async (title: string, text: string) =>
-      admin.post('/admin/settings/policy').type('form').send({ _csrf: await tokenOn(admin), policy_title: title, policy_text: text });
+      admin.post('/admin/settings/policy').type('form').send({ _csrf: await tokenOn(admin), course_id: course.id, policy_title: title, policy_text: text });
     const bad = await save('Lakeside Privacy Policy', '   ');
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('Enter the policy text');
     expect(await t.db.selectFrom('policy_texts').selectAll().execute()).toEqual([]);
 
     expect((await save('Lakeside Privacy Policy', 'Version one.\r\n\r\nNo photos of patients.')).status).toBe(303);
-    expect((await admin.get('/admin/settings')).text).toContain('Policy version 1 saved.');
+    expect((await admin.get('/admin/settings')).text).toContain(html(`Policy version 1 saved for ${course.title}.`));
     const first = await createPerson(t.db, t.clock, { email: 'first@riverside.example', name: 'Fern First' });
     const a = newAgent(t.app);
     await signIn(a, 'first@riverside.example', GOOD_PASSWORD);

@@ -37,11 +37,13 @@ export const SETTINGS_SPECS = withSchemaFields({
   },
   'POST /admin/settings/policy': {
     target: asAdmin,
-    values: () => ['Lakeside Privacy Policy', 'No photos of patients.', '**Bold** and\n\n- a list', '<script>alert(1)</script>', ' ', ''],
-    bases: async () => [[['policy_title', 'Lakeside Privacy Policy'], ['policy_text', `Version ${uniq()}.\n\nNo photos of patients.`]]],
+    values: () => ['Lakeside Privacy Policy', 'No photos of patients.', '**Bold** and\n\n- a list', '<script>alert(1)</script>', ' ', '', 'minimum-necessary-front-desk', 'no-such-course'],
+    bases: async () => [[['course_id', 'hipaa-social-media'], ['policy_title', 'Lakeside Privacy Policy'], ['policy_text', `Version ${uniq()}.\n\nNo photos of patients.`]]],
     effect: async ({ app, res, events }) => {
-      must(locationOf(res) === '/admin/settings', `unexpected redirect ${locationOf(res)}`);
       const [changed] = one(events, 'settings.policy_changed');
+      const course = changed ? (JSON.parse(changed.details) as { course_id: string }).course_id : '';
+      must(!changed || locationOf(res) === `/admin/settings?course=${course}`, `unexpected redirect ${locationOf(res)} after saving a policy for ${course}`);
+      must(/^\/admin\/settings\?course=(hipaa-social-media|minimum-necessary-front-desk)$/.test(locationOf(res)), `unexpected redirect ${locationOf(res)}`);
       if (!changed) return;
       const version = (JSON.parse(changed.details) as { version: number }).version;
       const latest = await app.db.selectFrom('policy_texts').select('version').orderBy('version', 'desc').executeTakeFirstOrThrow();
