@@ -21,7 +21,7 @@ export function homeRoutes(deps: AppDeps): Router {
   const { learning } = deps;
   router.get('/', requireUser, async (req, res) => {
     // One card per obligation, each with its status and the sentence saying why it is due when it is.
-    const obligated = await obligatedCourses(deps.catalogue, req.user!, deps.training.today());
+    const obligated = await obligatedCourses(deps.training, deps.catalogue, req.user!, deps.training.today());
     const courses = await Promise.all(obligated.map(async (course) => {
       const { track, assignment } = await learning.trackFor(req.user!, course);
       return { course, assignment, state: await learnerCourseState(learning, track, course) };

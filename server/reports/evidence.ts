@@ -102,7 +102,7 @@ export async function evidenceLines(training: Training, catalogue: Catalogue, us
     await pacer.pace();
     const mine = completionsBy.get(p.id) ?? [];
     const person = { employeeId: p.employee_id ?? '', name: p.name, email: p.email, status: p.status };
-    const owed = (await obligatedCourses(catalogue, p, today)).filter((course) => !mine.some((c) => c.course_id === course.id));
+    const owed = (await obligatedCourses(training, catalogue, p, today)).filter((course) => !mine.some((c) => c.course_id === course.id));
     if (mine.length === 0 && owed.length === 0) lines.push({ ...person, ...missing('', '') });
     for (const c of mine) {
       const att = c.attestation_id === null ? undefined : attestationById.get(c.attestation_id);

@@ -1,34 +1,18 @@
 import type { Catalogue, Course } from '../content/catalogue';
 import type { User } from '../db/schema';
+import type { Training } from './service';
 
-// THE ADAPTER between "several courses" (dashboard, evidence packs, certificate ZIP) and the assignment
-// rules of issue 16, which another branch builds in server/assignments/ (s16-core). This is the one
-// file to change when that branch is merged: replace the body of obligationsFor with the assignments
-// service's obligationsOf(user.id, onDay) (its Obligation has the same `target`). Nothing else here
-// knows how obligations are decided.
+// What "several courses" (dashboard, transcript, person pages, evidence packs) asks of the assignment
+// rules of issue 16: which courses a person must take on a day. The rules decide
+// (Training.personObligations, over server/assignments/); with no rules at all that is every course,
+// as before issue 16.
 
-/** What an obligation is about: a course, or a policy to read and sign (policy id = policies.slug). */
-export type TargetRef = { type: 'course'; id: string } | { type: 'policy'; id: string };
-
-/** One thing a person must do; core's Obligation carries more (due date, reason, exemption). */
-export interface ObligationTarget {
-  target: TargetRef;
-}
-
-/**
- * The person's obligations on a day. Before assignment rules exist, every person is obligated to
- * every course of the catalogue, in catalogue order (the app's behaviour before issue 16).
- */
-export async function obligationsFor(catalogue: Catalogue, _user: Pick<User, 'id'>, _onDay: string): Promise<ObligationTarget[]> {
-  return catalogue.courses.map((c) => ({ target: { type: 'course', id: c.id } }));
-}
-
-/** The courses among a person's obligations, in the order the obligations come. */
-export async function obligatedCourses(catalogue: Catalogue, user: Pick<User, 'id'>, onDay: string): Promise<Course[]> {
+/** The courses among a person's obligations on a day, in the order the obligations come (exempt ones included: they show as exempt). */
+export async function obligatedCourses(training: Pick<Training, 'personObligations'>, catalogue: Catalogue, user: Pick<User, 'id'>, onDay: string): Promise<Course[]> {
   const out: Course[] = [];
-  for (const { target } of await obligationsFor(catalogue, user, onDay)) {
+  for (const { target } of await training.personObligations(user.id, onDay)) {
     const course = target.type === 'course' ? catalogue.get(target.id) : undefined;
-    if (course) out.push(course);
+    if (course && !out.includes(course)) out.push(course);
   }
   return out;
 }

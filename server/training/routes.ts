@@ -62,7 +62,7 @@ export function trainingRoutes(deps: AppDeps): Router {
   router.get('/transcript', requireUser, async (req, res) => {
     const user = req.user!;
     const { completions, certificates } = await training.recordOf(user.id);
-    const obligated = await obligatedCourses(catalogue, user, training.today());
+    const obligated = await obligatedCourses(training, catalogue, user, training.today());
     const assignments = await Promise.all(obligated.map(async (course) => ({ course, assignment: await training.currentAssignment(user, course) })));
     res.render('training/transcript', {
       title: 'Your training record', person: user, certificates, assignments, statusLabel: STATUS_LABEL,

@@ -14,7 +14,7 @@ export async function personTraining(training: Training, catalogue: Catalogue, u
     certificatesOf(training.db, user.id),
     training.db.selectFrom('quiz_attempts').select(['id', 'course_id', 'cycle', 'started_at', 'submitted_at', 'score', 'passed', 'content_hash'])
       .where('user_id', '=', user.id).orderBy('id', 'desc').execute(),
-    obligatedCourses(catalogue, user, training.today()).then((courses) => Promise.all(courses.map(async (course) => {
+    obligatedCourses(training, catalogue, user, training.today()).then((courses) => Promise.all(courses.map(async (course) => {
       const assignment = await training.currentAssignment(user, course);
       const [row] = await lessonProgressOf(training.db, course, [{ userId: user.id, cycle: assignment.cycle, status: assignment.status }]);
       return { course, assignment, progress: row!.progress };
