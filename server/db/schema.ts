@@ -334,6 +334,8 @@ export interface SignedPolicyTextsTable {
   version: string;
   text_html: string;
   first_signed_at: string;
+}
+
 /** A policy document (issue 16), named by its slug; its text lives in its versions. */
 export interface PoliciesTable {
   id: Generated<number>;
