@@ -28,6 +28,12 @@ export interface RuleBook {
   rules: readonly AssignmentRule[];
   /** With no rules at all, every course to everyone from their start (the behaviour before assignments). */
   defaultCourseIds: readonly string[];
+  /**
+   * With no rules at all, every published policy to everyone too. Once any rule exists only rules
+   * assign, courses and policies alike: a first rule never leaves a second course (or a policy) due from
+   * everyone's hire date, which is the day-one-overdue report issue 16 set out to end.
+   */
+  defaultPolicyIds: readonly string[];
   parents: DepartmentParents;
   departmentName(id: number): string | undefined;
   onboardingDays: number;
@@ -69,8 +75,12 @@ function candidateFor(rule: AssignmentRule, rs: RuleStart, person: PersonObligat
 export function obligationsOn(book: RuleBook, person: PersonObligationFacts, onDay: string): PersonObligation[] {
   if (onDay < person.startOn) return [];
   if (book.rules.length === 0) {
-    return book.defaultCourseIds.map((id) => ({
-      target: { type: 'course', id }, assignmentIds: [], assignmentNames: [],
+    const targets: TargetRef[] = [
+      ...book.defaultCourseIds.map((id): TargetRef => ({ type: 'course', id })),
+      ...book.defaultPolicyIds.map((id): TargetRef => ({ type: 'policy', id })),
+    ];
+    return targets.map((target) => ({
+      target, assignmentIds: [], assignmentNames: [],
       start: { kind: 'hire', since: person.startOn, rolloutDays: 0, group: null, hasHireDate: person.hasHireDate },
     }));
   }

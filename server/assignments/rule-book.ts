@@ -13,10 +13,10 @@ function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]
 /** The organisation's rules as the obligation function reads them, loaded once per refresh or page. */
 export async function loadRuleBook(db: Kysely<DB>, courseIds: readonly string[], onboardingDays: number): Promise<RuleBook> {
   const store = assignmentStore(db);
-  const [rules, departments] = await Promise.all([store.rules(), store.departments()]);
+  const [rules, departments, policyIds] = await Promise.all([store.rules(), store.departments(), store.publishedPolicySlugs()]);
   const names = new Map(departments.map((d) => [d.id, d.name]));
   return {
-    rules, defaultCourseIds: courseIds, onboardingDays,
+    rules, defaultCourseIds: courseIds, defaultPolicyIds: policyIds, onboardingDays,
     parents: new Map(departments.map((d) => [d.id, d.parent_id])),
     departmentName: (id) => names.get(id),
   };

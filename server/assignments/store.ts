@@ -36,6 +36,10 @@ export function assignmentStore(db: Kysely<DB>) {
       name: v.name, target_type: v.target.type, target_id: v.target.id, audience: JSON.stringify(v.audience), starts_on: v.startsOn,
       rollout_days: v.rolloutDays, ends_on: v.endsOn, updated_at: now,
     }).where('id', '=', id).execute(),
+    /** Policies with at least one published version (the default targets when there are no rules). */
+    publishedPolicySlugs: async (): Promise<string[]> => (await db.selectFrom('policies').select('slug')
+      .where((eb) => eb.exists(eb.selectFrom('policy_versions').select('policy_versions.id').whereRef('policy_versions.policy_id', '=', 'policies.id')))
+      .orderBy('slug').execute()).map((r) => r.slug),
     departments: () => db.selectFrom('departments').select(['id', 'name', 'parent_id', 'path_key']).execute(),
     historyOf: (userIds: readonly number[]): Promise<PersonHistoryRow[]> =>
       inChunks(userIds, (chunk) => db.selectFrom('person_history').selectAll().where('user_id', 'in', chunk).orderBy('effective_on').orderBy('id').execute()),

@@ -1,30 +1,24 @@
 import { addDays, formatDay } from '../dates';
+import type { PersonObligation } from '../assignments/obligations';
+import { exemptionReason, statusOn, type Thresholds, type TrainingStatus } from '../training/status';
 
-// THE ADAPTER to issue 16's obligations seam (see s16-design.md "The seam: obligations"). Until the
-// assignments service (server/assignments/, s16-core) lands, every active person is obligated to every
-// published policy, due like onboarding: `onboardingDays` after the later of their start and the day
-// the version they must sign was published. At merge this file is the one to swap: obligationsOf(userId,
-// day) filtered to `target.type === 'policy'` gives the Obligation below, and peopleObligatedTo(target,
-// day) replaces isObligated.
+// When a person must sign a policy, and the sentence that says why. Whether they must sign it at all
+// is the assignment rules' answer (Training.personObligations: with no rules, every published policy
+// to everyone; once rules exist, the rules that name the policy). The date counts from the later of
+// the day the obligation began and the day the version they must sign was published: a material change
+// gives everyone who signed before a fresh window, as a roll-out does.
 
-export type TargetRef = { type: 'course'; id: string } | { type: 'policy'; id: string };
-
-/** The shape core's Obligation has, for a policy target. */
+/** A person's obligation to sign a policy: the version, its due date and why. */
 export interface PolicyObligation {
   assignmentIds: number[];
   target: { type: 'policy'; id: string };
   since: string;
   dueOn: string;
   reason: string;
+  exemption?: { from: string; until: string | null; reason: string; id: number };
 }
 
-export interface ObligatedPerson {
-  status: string;
-  hire_date: string | null;
-  created_at: string;
-}
-
-/** What the adapter needs to know about a policy: its slug and the version a person must sign now. */
+/** What the due date needs to know about a policy: its slug and the version a person must sign now. */
 export interface RequiredVersion {
   slug: string;
   label: string;
@@ -32,25 +26,46 @@ export interface RequiredVersion {
   publishedOn: string;
 }
 
-export interface ObligationContext {
+export interface DueSettings {
   onboardingDays: number;
-  /** The organisation's day of an instant (Training.dayOf). */
-  dayOf(iso: string): string;
+  graceDays: number;
 }
 
-/** Whether this person must acknowledge policies at all (today: every active person). */
-export function isObligated(person: ObligatedPerson): boolean {
-  return person.status === 'active';
+/** The due date of a policy obligation, with the sentence that explains it to the person ("your") or to others ("their"). */
+export function policyObligation(o: PersonObligation, required: RequiredVersion, s: DueSettings, audience: 'your' | 'their' = 'your'): PolicyObligation {
+  const hire = o.start.kind === 'hire';
+  const days = hire ? s.onboardingDays : o.start.rolloutDays;
+  const afterVersion = required.publishedOn > o.start.since;
+  const since = afterVersion ? required.publishedOn : o.start.since;
+  const dueOn = addDays(since, days);
+  const due = `Due ${formatDay(dueOn)}: ${days} days after`;
+  const who = audience === 'your' ? 'you' : 'they';
+  const reason = afterVersion
+    ? `${due} version ${required.label} was published on ${formatDay(required.publishedOn)}.`
+    : hire ? `${due} ${audience} ${o.start.hasHireDate ? 'start date' : 'account was created'}.`
+      : o.start.kind === 'rollout' ? `${due} this policy was rolled out to ${o.start.group ?? 'your organisation'} on ${formatDay(since)}.`
+        : o.start.kind === 'joined' ? `${due} ${who} joined ${o.start.group ?? 'your organisation'} on ${formatDay(since)}.`
+          : `Due ${formatDay(dueOn)}: ${days} days from ${formatDay(since)}, the day after ${audience} exemption ended.`;
+  const exemption = o.exemption ? { exemption: { from: o.exemption.from, until: o.exemption.until, reason: o.exemption.reason, id: o.exemption.id } } : {};
+  return { assignmentIds: o.assignmentIds, target: { type: 'policy', id: required.slug }, since, dueOn, reason, ...exemption };
 }
 
-/** The person's obligation to sign this policy version, with its due date and the sentence that explains it. */
-export function policyObligation(person: ObligatedPerson, required: RequiredVersion, ctx: ObligationContext, audience: 'your' | 'their' = 'your'): PolicyObligation {
-  const start = person.hire_date ?? ctx.dayOf(person.created_at);
-  const fromStart = start >= required.publishedOn;
-  const since = fromStart ? start : required.publishedOn;
-  const dueOn = addDays(since, ctx.onboardingDays);
-  const reason = fromStart
-    ? `Due ${formatDay(dueOn)}: ${ctx.onboardingDays} days after ${audience} ${person.hire_date ? 'start date' : 'account was created'}.`
-    : `Due ${formatDay(dueOn)}: ${ctx.onboardingDays} days after version ${required.label} was published on ${formatDay(required.publishedOn)}.`;
-  return { assignmentIds: [], target: { type: 'policy', id: required.slug }, since, dueOn, reason };
+/**
+ * The thresholds of a policy obligation, so the one status function (and its SQL twin) reads it as it
+ * reads a course: signed → completed (until a material change, which refreshes every row); else not
+ * started, in progress once the page was opened, overdue after the due date plus grace; exempt while
+ * an exemption lasts.
+ */
+export function policyThresholds(p: PolicyObligation, signed: boolean, opened: boolean, s: DueSettings): Thresholds {
+  const NEVER = '9999-12-31';
+  const exempt = p.exemption ? { exempt: { from: p.exemption.from, until: p.exemption.until } } : {};
+  return signed
+    ? { kind: 'annual', opensOn: NEVER, graceUntil: NEVER, validUntil: NEVER, started: true, ...exempt }
+    : { kind: 'onboarding', opensOn: p.since, graceUntil: addDays(p.dueOn, s.graceDays), validUntil: NEVER, started: opened, ...exempt };
+}
+
+/** The status on a day, and the sentence for it (the exemption's while it lasts). */
+export function policyStatus(p: PolicyObligation, signed: boolean, opened: boolean, s: DueSettings, today: string, audience: 'your' | 'their' = 'your'): { status: TrainingStatus; reason: string } {
+  const status = statusOn(policyThresholds(p, signed, opened, s), today);
+  return { status, reason: status === 'exempt' && p.exemption ? exemptionReason(p.exemption, audience) : p.reason };
 }

@@ -3,9 +3,11 @@ import { inChunks } from '../db/chunks';
 import type { DB } from '../db/schema';
 import type { Training } from '../training/service';
 import { acknowledgementHash, policyTextHash } from './hash';
-import { isObligated, policyObligation } from './obligations';
+import { policyObligation, policyStatus } from './obligations';
+import { obligationFromRow } from './status-rows';
+import type { TrainingStatus } from '../training/status';
 import { policyStore } from './store';
-import { policyStates, signatureCounts, type PolicyState, type VersionRow } from './versions';
+import { policyStates, type PolicyState, type VersionRow } from './versions';
 
 // The records of policies as admins, auditors and evidence packs read them: who has signed the version
 // that counts, the chain check, and every version with its acknowledgements.
@@ -17,25 +19,26 @@ export interface SignerRow {
   employeeId: string;
   /** The counted signature: version label and day; null when the person has not signed. */
   signed: { label: string; on: string } | null;
+  status: TrainingStatus;
   dueOn: string;
+  /** Why the due date is what it is (or the exemption), said to an admin. */
   reason: string;
 }
 
-/** Every obligated person and whether they signed the version that counts now, unsigned first. */
+/**
+ * Everyone the rules oblige to sign the policy, from the status index (kept in step by every rule
+ * change, move, publication and signature), unsigned first.
+ */
 export async function signersOf(db: Kysely<DB>, training: Training, state: PolicyState): Promise<SignerRow[]> {
-  const store = policyStore(db);
-  const people = (await store.activePeople()).filter(isObligated);
-  const acks = await store.acksOfVersions(state.versions.map((v) => v.id));
-  const labelOf = new Map(state.versions.map((v) => [v.id, v.label]));
-  const counted = new Map<number, { label: string; on: string }>();
-  for (const a of acks) {
-    if (signatureCounts(state, a.policy_version_id)) counted.set(a.user_id, { label: labelOf.get(a.policy_version_id)!, on: training.dayOf(a.acknowledged_at) });
-  }
-  const ctx = { onboardingDays: training.config.cycles.onboardingDays, dayOf: (iso: string) => training.dayOf(iso) };
+  await training.statusIndex.refreshDue(db);
+  const today = training.today();
+  const settings = { onboardingDays: training.config.cycles.onboardingDays, graceDays: training.config.cycles.graceDays };
   const required = { slug: state.slug, label: state.required.label, publishedOn: training.dayOf(state.required.published_at) };
-  const rows = people.map((p) => {
-    const o = policyObligation(p, required, ctx, 'their');
-    return { userId: p.id, name: p.name, email: p.email, employeeId: p.employee_id ?? '', signed: counted.get(p.id) ?? null, dueOn: o.dueOn, reason: o.reason };
+  const rows = (await policyStore(db).obligationRows(state.slug)).map((r) => {
+    const signed = r.last_completed_on !== null;
+    const p = policyObligation(obligationFromRow(r, r.hire_date !== null), required, settings, 'their');
+    const { status, reason } = policyStatus(p, signed, r.started === 1, settings, today, 'their');
+    return { userId: r.user_id, name: r.name, email: r.email, employeeId: r.employee_id ?? '', signed: signed ? { label: r.cycle, on: r.last_completed_on! } : null, status, dueOn: p.dueOn, reason };
   });
   return [...rows.filter((r) => !r.signed), ...rows.filter((r) => r.signed)];
 }

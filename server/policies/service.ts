@@ -2,14 +2,15 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import { renderMarkdown } from '../content/markdown';
-import { addDays } from '../dates';
 import type { DB, PolicyChangeKind, User } from '../db/schema';
-import type { UnitOfWork } from '../db/unit-of-work';
+import { touch, type UnitOfWork } from '../db/unit-of-work';
 import { fail } from '../errors';
 import { sameName, storedSignature } from '../training/names';
 import type { Training } from '../training/service';
 import { acknowledgementHash, normalizePolicyText, policyTextHash } from './hash';
-import { isObligated, policyObligation, type PolicyObligation } from './obligations';
+import { policyObligation, policyStatus, type DueSettings, type PolicyObligation } from './obligations';
+import { policyStatusRows } from './status-rows';
+import type { TrainingStatus } from '../training/status';
 import { policyEvidence, policyVersionsExport, signersOf, verifyPolicyChain, type ChainCheck, type PolicyEvidence, type SignerRow } from './records';
 import { policyStore } from './store';
 import { policyStates, signatureCounts, type PolicyState } from './versions';
@@ -28,8 +29,10 @@ export interface PublishInput {
 export interface PolicyDashboardItem {
   slug: string;
   heading: string;
-  status: 'completed' | 'not-started' | 'overdue';
+  status: TrainingStatus;
   obligation: PolicyObligation;
+  /** The sentence shown: why it is due when it is, or the exemption. */
+  reason: string;
   signedOn: string | null;
 }
 
@@ -48,7 +51,14 @@ export interface ReadingPage {
 
 /** Versioned policy documents and their acknowledgements (issue 16). */
 export class Policies {
-  constructor(private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly training: Training) {}
+  constructor(private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly training: Training) {
+    // Policy obligations get status-index rows like courses, so reports and counts read them alike.
+    training.statusIndex.addTargetRows('policy', (trx, users, obligations, now) => policyStatusRows(trx, training, users, obligations, now));
+  }
+
+  private get settings(): DueSettings {
+    return { onboardingDays: this.training.config.cycles.onboardingDays, graceDays: this.training.config.cycles.graceDays };
+  }
 
   /** Every policy's state, by slug (a handful of policies, a few versions each). */
   async states(db: Kysely<DB> = this.db): Promise<Map<string, PolicyState>> {
@@ -124,7 +134,11 @@ export class Policies {
         change_note: input.note, min_read_seconds: input.minReadSeconds, published_at: now, published_by: actor.id,
       });
       await store.supersede(policyId, seq, now);
-      if (input.kind === 'material') await store.lapseAcknowledgements(policyId, seq, now);
+      if (input.kind === 'material') {
+        await store.lapseAcknowledgements(policyId, seq, now);
+        // Everyone's row of this policy moves (a new version to sign, or a policy new to the default targets).
+        touch(trx, await store.allUserIds());
+      }
       await appendAudit(trx, this.clock, actor, {
         action: 'policy.published', subjectType: 'policy', subjectId: input.slug,
         details: { slug: input.slug, title: input.title, label: input.label, version_id: id, kind: input.kind, note: input.note, text_hash: textHash, previous: latest?.label ?? null, min_read_seconds: input.minReadSeconds },
@@ -133,28 +147,35 @@ export class Policies {
     });
   }
 
-  private obligationOf(user: Pick<User, 'status' | 'hire_date' | 'created_at'>, state: PolicyState, audience: 'your' | 'their' = 'your'): PolicyObligation {
+  /** The person's obligation to sign this policy today under the rules, or null when no rule gives it to them. */
+  private async obligationOf(user: Pick<User, 'id' | 'status'>, state: PolicyState, audience: 'your' | 'their' = 'your'): Promise<PolicyObligation | null> {
+    if (user.status !== 'active') return null;
+    const o = (await this.training.personObligations(user.id)).find((x) => x.target.type === 'policy' && x.target.id === state.slug);
+    if (!o) return null;
     const t = this.training;
-    return policyObligation(user, { slug: state.slug, label: state.required.label, publishedOn: t.dayOf(state.required.published_at) },
-      { onboardingDays: t.config.cycles.onboardingDays, dayOf: (iso) => t.dayOf(iso) }, audience);
+    return policyObligation(o, { slug: state.slug, label: state.required.label, publishedOn: t.dayOf(state.required.published_at) }, this.settings, audience);
   }
 
-  /** Each published policy the person must sign, with its status and sentence, for the dashboard. */
+  /** Each policy the rules give the person, with its status and sentence, for the dashboard. */
   async dashboardItems(user: User): Promise<PolicyDashboardItem[]> {
-    if (!isObligated(user)) return [];
-    const [states, acks] = await Promise.all([this.states(), policyStore(this.db).acksOfUser(user.id)]);
+    if (user.status !== 'active') return [];
+    const [states, acks, obligations] = await Promise.all([this.states(), policyStore(this.db).acksOfUser(user.id), this.training.personObligations(user.id)]);
+    const reads = await policyStore(this.db).readsOfUsers([user.id]);
     const today = this.training.today();
-    const grace = this.training.config.cycles.graceDays;
-    return [...states.values()].map((state) => {
-      const obligation = this.obligationOf(user, state);
+    const out: PolicyDashboardItem[] = [];
+    for (const o of obligations) {
+      const state = o.target.type === 'policy' ? states.get(o.target.id) : undefined;
+      if (!state) continue;
+      const obligation = policyObligation(o, { slug: state.slug, label: state.required.label, publishedOn: this.training.dayOf(state.required.published_at) }, this.settings);
       const signed = acks.find((a) => signatureCounts(state, a.policy_version_id));
-      // Late as onboarding is: after the due date plus the grace days.
-      const late = today > addDays(obligation.dueOn, grace);
-      return {
-        slug: state.slug, heading: `Read and sign: ${state.current.title} v${state.current.label}`, obligation,
-        status: signed ? 'completed' : late ? 'overdue' : 'not-started', signedOn: signed ? this.training.dayOf(signed.acknowledged_at) : null,
-      };
-    });
+      const opened = reads.some((r) => state.versions.some((v) => v.id === r.policy_version_id && v.seq >= state.required.seq));
+      const { status, reason } = policyStatus(obligation, signed !== undefined, opened, this.settings, today);
+      out.push({
+        slug: state.slug, heading: `Read and sign: ${state.current.title} v${state.current.label}`, obligation, status, reason,
+        signedOn: signed ? this.training.dayOf(signed.acknowledged_at) : null,
+      });
+    }
+    return out;
   }
 
   /**
@@ -165,12 +186,18 @@ export class Policies {
     const state = await this.state(slug);
     const v = state.current;
     const signed = (await policyStore(this.db).acksOfUser(user.id)).find((a) => signatureCounts(state, a.policy_version_id));
-    if (!signed) await policyStore(this.db).recordRead(user.id, v.id, this.clock.now().toISOString());
+    if (!signed && !(await policyStore(this.db).readOf(user.id, v.id))) {
+      // The first opening: the reading time runs from it, and the person's row shows "in progress".
+      await this.uow(async (trx) => {
+        await policyStore(trx).recordRead(user.id, v.id, this.clock.now().toISOString());
+        touch(trx, user.id);
+      });
+    }
     const signedVersion = signed ? state.versions.find((x) => x.id === signed.policy_version_id) : undefined;
     return {
       slug, title: v.title, label: v.label, versionId: v.id, html: renderMarkdown(v.text), minReadSeconds: v.min_read_seconds,
       signed: signed && signedVersion ? { label: signedVersion.label, at: signed.acknowledged_at } : null,
-      obligation: isObligated(user) ? this.obligationOf(user, state) : null,
+      obligation: await this.obligationOf(user, state),
     };
   }
 
@@ -208,6 +235,7 @@ export class Policies {
       const ackHash = acknowledgementHash({ textHash: v.text_hash, versionId: v.id, userId: user.id, typedName: typed, acknowledgedAt: at });
       const inserted = await store.insertAck({ user_id: user.id, policy_version_id: v.id, typed_name: typed, opened_at: read.opened_at, acknowledged_at: at, ack_hash: ackHash });
       if (!inserted) return { created: false, ackHash: (await store.acksOfUser(user.id)).find((a) => a.policy_version_id === v.id)!.ack_hash };
+      touch(trx, user.id);
       await appendAudit(trx, this.clock, actor, {
         action: 'policy.acknowledged', subjectType: 'user', subjectId: user.id,
         details: { policy: slug, label: v.label, version_id: v.id, text_hash: v.text_hash, ack_hash: ackHash, read_seconds: waited },

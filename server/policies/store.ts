@@ -27,6 +27,14 @@ export function policyStore(db: Kysely<DB>) {
       .values({ user_id: userId, policy_version_id: versionId, opened_at: at })
       .onConflict((oc) => oc.columns(['user_id', 'policy_version_id']).doNothing()).execute(),
 
+    /** Which versions these people have opened (the status index's "in progress"). */
+    readsOfUsers: (userIds: readonly number[]) => db.selectFrom('policy_reads').select(['user_id', 'policy_version_id'])
+      .where('user_id', 'in', userIds.length ? [...userIds] : [-1]).execute(),
+    /** Acknowledgements of these people (no join: the status index refresh reads only these columns). */
+    acksOfPeople: (userIds: readonly number[]) => db.selectFrom('policy_acknowledgements').select(['user_id', 'policy_version_id', 'acknowledged_at'])
+      .where('user_id', 'in', userIds.length ? [...userIds] : [-1]).execute(),
+    /** Everyone, for a material change (every row of the policy's obligations is recomputed). */
+    allUserIds: async () => (await db.selectFrom('users').select('id').orderBy('id').execute()).map((u) => u.id),
     acksOfUser: (userId: number) => db.selectFrom('policy_acknowledgements').selectAll().where('user_id', '=', userId).execute(),
     insertAck: (row: { user_id: number; policy_version_id: number; typed_name: string; opened_at: string; acknowledged_at: string; ack_hash: string }) =>
       db.insertInto('policy_acknowledgements').values(row)
@@ -41,9 +49,11 @@ export function policyStore(db: Kysely<DB>) {
       .selectAll('policy_acknowledgements').select(['users.name', 'users.email', 'users.employee_id'])
       .where('user_id', 'in', userIds).orderBy('policy_acknowledgements.id').execute(),
 
-    /** Active people, for the obligation adapter (obligations.ts) and the who-has-signed page. */
-    activePeople: () => db.selectFrom('users').select(['id', 'name', 'email', 'employee_id', 'hire_date', 'created_at', 'status'])
-      .where('status', '=', 'active').orderBy('name').orderBy('id').execute(),
+    /** The status rows of one policy's obligations, for active people, by name. */
+    obligationRows: (slug: string) => db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
+      .selectAll('status_index').select(['users.name', 'users.email', 'users.employee_id', 'users.hire_date'])
+      .where('status_index.target_type', '=', 'policy').where('status_index.course_id', '=', slug).where('users.status', '=', 'active')
+      .orderBy('users.name').orderBy('users.id').execute(),
   };
 }
 

@@ -21,6 +21,11 @@ const NEVER = '9999-12-31';
 
 type RowKey = Pick<StatusIndexRow, 'user_id' | 'course_id'>;
 
+/** Builds the rows of another kind of obligation (policies) for people whose obligations are known. */
+export type TargetRowBuilder = (
+  db: Kysely<DB>, users: readonly { id: number }[], obligations: ReadonlyMap<number, readonly PersonObligation[]>, now: string,
+) => Promise<StatusIndexRow[]>;
+
 /**
  * Keeps the status index (table status_index) in step: one row per person and obligation (a course
  * an assignment rule gives them, or every course when there are no rules), with the thresholds from the
@@ -30,6 +35,8 @@ type RowKey = Pick<StatusIndexRow, 'user_id' | 'course_id'>;
  */
 export class StatusIndex {
   private readonly keys = new Map<string, string>();
+  /** Row builders for obligations other than courses, registered by their feature (policies: compose). */
+  private readonly others = new Map<'policy', TargetRowBuilder>();
 
   constructor(private readonly training: Training, private readonly courses: readonly Course[]) {}
 
@@ -65,6 +72,14 @@ export class StatusIndex {
     };
   }
 
+  /**
+   * Lets a feature keep its obligations' rows in the index (policies do), without training depending on
+   * it: the refresh computes everyone's obligations once and hands the feature its targets.
+   */
+  addTargetRows(type: 'policy', build: TargetRowBuilder): void {
+    this.others.set(type, build);
+  }
+
   /** The rules as they stand, for one refresh. */
   ruleBook(db: Kysely<DB>): Promise<RuleBook> {
     return loadRuleBook(db, this.courses.map((c) => c.id), this.training.config.cycles.onboardingDays);
@@ -90,7 +105,7 @@ export class StatusIndex {
     // The rows are rebuilt whole for these people: an obligation they no longer have leaves the index
     // (their completions stay in the records; the as-of report still finds them on earlier days).
     await inChunks(ids, async (chunk) => {
-      await db.deleteFrom('status_index').where('user_id', 'in', chunk).where('target_type', '=', 'course').execute();
+      await db.deleteFrom('status_index').where('user_id', 'in', chunk).where('target_type', 'in', ['course', ...this.others.keys()]).execute();
       await db.deleteFrom('status_recheck').where('user_id', 'in', chunk).execute();
       return [];
     });
@@ -107,11 +122,18 @@ export class StatusIndex {
     for (const course of this.courses) {
       const mine = users.filter((u) => obligations.get(u.id)!.some((o) => o.target.type === 'course' && o.target.id === course.id));
       if (mine.length === 0) continue;
-      const rows = await this.courseRows(db, course, mine, obligations, now, today);
-      for (let i = 0; i < rows.length; i += 50) {
-        await pacer.pace();
-        await db.insertInto('status_index').values(rows.slice(i, i + 50)).execute();
-      }
+      await this.insertRows(db, await this.courseRows(db, course, mine, obligations, now, today), pacer);
+    }
+    for (const [type, build] of this.others) {
+      const mine = users.filter((u) => obligations.get(u.id)!.some((o) => o.target.type === type));
+      if (mine.length) await this.insertRows(db, await build(db, mine, obligations, now), pacer);
+    }
+  }
+
+  private async insertRows(db: Kysely<DB>, rows: readonly StatusIndexRow[], pacer: Pacer): Promise<void> {
+    for (let i = 0; i < rows.length; i += 50) {
+      await pacer.pace();
+      await db.insertInto('status_index').values(rows.slice(i, i + 50)).execute();
     }
   }
 

@@ -18,7 +18,7 @@ const rule = (id: number, audience: Audience, over: Partial<AssignmentRule> = {}
   id, name: `Rule ${id}`, target: { type: 'course', id: 'privacy' }, audience, startsOn: '2026-12-02', rolloutDays: 60, endsOn: null, ...over,
 });
 const book = (rules: AssignmentRule[]): RuleBook => ({
-  rules, defaultCourseIds: ['privacy'], onboardingDays: 30,
+  rules, defaultCourseIds: ['privacy'], defaultPolicyIds: [], onboardingDays: 30,
   parents: new Map<number, number | null>([[NURSING, null], [ICU, NURSING], [PHARMACY, null]]), departmentName: (id) => names.get(id),
 });
 const inDept = (departmentId: number, from = BEGINNING): PersonPeriod => ({ from, facts: { departmentId, role: 'learner', jobCode: 'RN2' } });
