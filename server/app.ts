@@ -20,6 +20,7 @@ import { trainingRoutes } from './training/routes';
 import { certificateRoutes } from './certificates/routes';
 import { trainingAdminRoutes } from './training/admin-routes';
 import { reportRoutes } from './reports/routes';
+import { policyReportRoutes } from './reports/policy-routes';
 import { STATUS_LABEL } from './training/status';
 import { teamRoutes } from './users/team-routes';
 import { settingsLocals } from './settings/header-middleware';
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(adminUserRoutes(deps));
   app.use(importRoutes(deps));
   app.use(reportRoutes(deps));
+  app.use(policyReportRoutes(deps));
   app.use(teamRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(settingsRoutes(deps));

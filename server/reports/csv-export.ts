@@ -40,7 +40,8 @@ function exportRecord(row: ReportRow, ctx: ExportContext): string[] {
     row.employeeId ?? '', row.name, row.email, ctx.departmentPath(row.departmentId), row.managerEmail ?? '', row.role, row.cycle, row.status, row.dueOn,
     row.completedOn ?? '', row.validUntil ?? '', row.score === null ? '' : String(row.score), row.certificateCode ?? '',
     row.contentHash ? row.contentHash.slice(0, 12) : '', ctx.recordedBy(row), row.pace ?? '',
-    row.courseId, row.assignmentNames, '', row.status === 'exempt' ? row.exemptReason ?? '' : '',
+    // A policy's report: course_id holds the policy's slug, and policy_version (empty for courses) the version signed or to sign.
+    row.courseId, row.assignmentNames, row.targetType === 'policy' ? row.cycle : '', row.status === 'exempt' ? row.exemptReason ?? '' : '',
   ];
   return values.map(neutralise);
 }

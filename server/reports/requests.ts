@@ -17,7 +17,12 @@ export const certificatesZipScope = z.object({
 });
 export const certificatesZipQuery = reportQuery.extend(certificatesZipScope.shape);
 
+/** A policy's report: the course report's filters but the course (the policy is in the path), the cycle and "as of". */
+export const policyReportQuery = reportQuery.omit({ course: true, cycle: true, as_of: true });
+
 export const REPORT_REQUESTS = {
+  'GET /reports/policies/:slug': policyReportQuery,
+  'GET /reports/policies/:slug/export.csv': policyReportQuery,
   'GET /team': reportQuery,
   'GET /reports': reportQuery,
   'GET /reports/export.csv': reportQuery,

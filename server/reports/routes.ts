@@ -98,7 +98,7 @@ export function reportRoutes(deps: AppDeps): Router {
     const visible = scope.kind === 'departments' ? depts.ordered.filter((d) => scope.departmentIds.includes(d.id)) : depts.ordered;
     const qs = queryString(parsed.raw);
     res.render('reports/report', {
-      title: 'Training report', course, courses: catalogue.courses, assignments: (await deps.assignments.list()).filter((a) => a.target.type === 'course' && a.target.id === course.id), parsed, page, departments: visible, departmentPath, qs,
+      title: 'Training report', course, courses: catalogue.courses, policies: [...(await deps.policies.states()).values()].map((p) => ({ slug: p.slug, title: p.current.title })), assignments: (await deps.assignments.list()).filter((a) => a.target.type === 'course' && a.target.id === course.id), parsed, page, departments: visible, departmentPath, qs,
       pages: Math.max(1, Math.ceil(page.total / PAGE_SIZE)), statuses: STATUS_ORDER, statusLabel: STATUS_LABEL,
       sortLink: (key: string) => `/reports?${queryString({ ...parsed.raw, sort: key, dir: parsed.sort === key && parsed.dir === 'asc' ? 'desc' : 'asc' })}`,
     });

@@ -81,7 +81,7 @@ export async function* rowsAsOf(training: Training, course: Course, f: ReportFil
         cycle: a.cycle, dueOn: a.dueOn, completedOn: last ? training.dayOf(last.completed_at) : null, validUntil: last?.valid_until ?? null,
         score: last?.score ?? null, certificateId: cert?.id ?? null, certificateCode: cert?.code ?? null, contentHash: last?.content_hash ?? null,
         source: last?.source ?? null, recordedBy: last?.recorded_by ?? null, graceUntil: a.thresholds.graceUntil, status: a.status, pace: last?.pace ?? null,
-        courseId: course.id, assignmentNames: o.assignmentNames.join('; '), exemptReason: o.exemption?.reason ?? null, exemptUntil: o.exemption?.until ?? null,
+        courseId: course.id, targetType: 'course', assignmentNames: o.assignmentNames.join('; '), exemptReason: o.exemption?.reason ?? null, exemptUntil: o.exemption?.until ?? null,
       };
       if (f.statuses?.length && !f.statuses.includes(a.status)) continue;
       if (f.cycle && a.cycle !== f.cycle) continue;
@@ -128,6 +128,16 @@ export async function reportPage(training: Training, course: Course, f: ReportFi
   return { rows: await lessonProgressOf(training.db, course, all.slice(offset, offset + PAGE_SIZE)), total: all.length, counts };
 }
 
+/** One page of a policy's report (today's, from the status index), its total and the count per status. */
+export async function policyReportPage(training: Training, f: ReportFilter, query: ParsedReportQuery): Promise<Omit<ReportPage, 'rows'> & { rows: ReportRow[] }> {
+  await training.statusIndex.refreshDue(training.db);
+  const store = reportStore(training.db);
+  const [rows, byStatus] = await Promise.all([store.page(f, query.sort, query.dir, PAGE_SIZE, (query.page - 1) * PAGE_SIZE), store.byStatus({ ...f, statuses: undefined })]);
+  const counts = emptyCounts();
+  for (const s of byStatus) counts[s.status] = s.n;
+  return { rows, total: byStatus.filter((s) => !f.statuses?.length || f.statuses.includes(s.status)).reduce((n, s) => n + s.n, 0), counts };
+}
+
 const BATCH = 2000;
 
 /** The comparator of the "as of" report's pages, which are sorted in memory. */
@@ -154,6 +164,11 @@ export async function* allRowBatches(training: Training, course: Course, filter:
     for (let i = 0; i < all.length; i += BATCH) yield all.slice(i, i + BATCH);
     return;
   }
+  yield* currentRowBatches(training, filter, order);
+}
+
+/** The report as the status index has it now, in batches, in the page's order (courses and policies alike). */
+export async function* currentRowBatches(training: Training, filter: ReportFilter, order: Pick<ReportOrder, 'sort' | 'dir'>): AsyncGenerator<ReportRow[]> {
   const store = reportStore(training.db);
   const ids = await store.sortedIds(filter, order.sort, order.dir);
   for (let i = 0; i < ids.length; i += BATCH) {

@@ -5,7 +5,10 @@ import type { TrainingStatus } from '../training/status';
 import { statusSql } from './status-sql';
 
 export interface ReportFilter {
+  /** The course's id, or the policy's slug when targetType is 'policy'. */
   courseId: string;
+  /** Courses unless said otherwise: a policy's report reads its acknowledgement rows. */
+  targetType?: 'course' | 'policy';
   today: string;
   /** Departments the viewer may see (undefined: all). */
   scopeDepartmentIds?: number[];
@@ -44,7 +47,7 @@ export function reportStore(db: Kysely<DB>) {
   const base = (filter: ReportFilter, outer: 'people' | 'due-dates' = 'people') => {
     const status = statusSql(filter.today);
     let q = (outer === 'people' ? db.selectFrom('users').crossJoin('status_index') : db.selectFrom('status_index').crossJoin('users'))
-      .whereRef('status_index.user_id', '=', 'users.id').where('status_index.target_type', '=', 'course').where('status_index.course_id', '=', filter.courseId)
+      .whereRef('status_index.user_id', '=', 'users.id').where('status_index.target_type', '=', filter.targetType ?? 'course').where('status_index.course_id', '=', filter.courseId)
       .where('users.status', '=', 'active');
     if (filter.scopeDepartmentIds) {
       const depts = filter.scopeDepartmentIds.length ? filter.scopeDepartmentIds : [-1];
@@ -72,7 +75,7 @@ export function reportStore(db: Kysely<DB>) {
       'status_index.last_valid_until as validUntil', 'status_index.score', 'status_index.certificate_id as certificateId',
       'status_index.certificate_code as certificateCode', 'status_index.content_hash as contentHash', 'status_index.source',
       'status_index.recorded_by as recordedBy', 'status_index.grace_until as graceUntil', 'status_index.pace',
-      'status_index.course_id as courseId', 'status_index.assignment_names as assignmentNames', 'status_index.exempt_reason as exemptReason',
+      'status_index.course_id as courseId', 'status_index.target_type as targetType', 'status_index.assignment_names as assignmentNames', 'status_index.exempt_reason as exemptReason',
       'status_index.exempt_until as exemptUntil',
     ]).select(status.as('status'));
   };

@@ -41,6 +41,7 @@ const EXCLUDED: Record<string, string> = {
   'GET /settings/logo': 'the logo image itself; the header that shows it is checked on every page',
   'GET /admin/policies/:slug/versions/:id': 'a policy version\'s exact text as a Markdown download',
   'GET /admin/policies/:slug/export.csv': 'a CSV download',
+  'GET /reports/policies/:slug/export.csv': 'a CSV download',
   'GET /resume': 'shown once, after signing in again when a form was refused because the session had ended (test/unit/signed-out.test.ts, quiz-answers e2e); otherwise a redirect',
 };
 
@@ -78,6 +79,7 @@ const VISITED: Record<string, string> = {
   'GET /admin/policies/new': 'policy-form',
   'GET /admin/policies/:slug': 'policy',
   'GET /policies/:slug': 'policy-read',
+  'GET /reports/policies/:slug': 'policy-report',
 };
 
 /** Page states that no GET route names on its own: answers to a POST, and the error pages. */
@@ -271,6 +273,7 @@ describe('phones: 320 and 390 px', () => {
     await check(page, 'policy');
     await visit(page, '/admin/policies', 'policies');
     await visit(page, '/policies/social-media', 'policy-read');
+    await visit(page, '/reports/policies/social-media', 'policy-report');
     await visit(page, '/admin/completions/import', 'completions-import');
     await visit(page, '/admin/import', 'import');
     const header = 'employee_id,email,name,role,department,manager_email,hire_date';

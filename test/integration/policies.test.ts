@@ -45,6 +45,15 @@ const signedCell = async (name: string) => {
   return row?.[1];
 };
 
+/** A person's line in the policy report's CSV (the same columns as a course's), parsed back. */
+const reportLine = async (name: string) => {
+  const res = await admin.get('/reports/policies/social-media/export.csv');
+  expect(res.status).toBe(200);
+  const rows = parse(res.text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+  const row = rows.find((r) => r.name === name);
+  return row && { status: row.status, course_id: row.course_id, policy_version: row.policy_version, cycle: row.cycle, completed_on: row.completed_on, due_on: row.due_on };
+};
+
 /** Moves the clock on by whole days; sessions idle that long have ended, so both sign in again. */
 const daysLater = async (days: number) => {
   t.clock.advance(days * 86_400_000);
@@ -150,6 +159,7 @@ describe('publishing and signing', () => {
     expect(card?.heading).toBe('Read and sign: Social Media Policy v1.1');
     expect(card?.line).toBe('Completed Signed on 2 Nov 2026.');
     expect(await signedCell('Nia Okafor')).toBe('Version 1 on 2 Nov 2026');
+    expect(await reportLine('Nia Okafor')).toEqual({ status: 'completed', course_id: 'social-media', policy_version: '1', cycle: '1', completed_on: '2026-11-02', due_on: expect.any(String) });
     const page = (await learner.get('/policies/social-media')).text;
     expect(page).toContain('You signed version 1 on');
     expect(page).not.toContain('name="typed_name"');
@@ -169,10 +179,18 @@ describe('publishing and signing', () => {
     expect(card?.heading).toBe('Read and sign: Social Media Policy v2');
     expect(card?.line).toBe('Not started Due 4 Dec 2026: 30 days after version 2 was published on 4 Nov 2026.');
     expect(await signedCell('Nia Okafor')).toBe('Not signed');
+    expect(await reportLine('Nia Okafor')).toEqual({ status: 'not-started', course_id: 'social-media', policy_version: '2', cycle: '2', completed_on: '', due_on: '2026-12-04' });
+    // With no assignment rules everyone active must sign: after a material change nobody has.
+    const active = (await t.db.selectFrom('users').select('id').where('status', '=', 'active').execute()).length;
+    const reportPage = (await admin.get('/reports/policies/social-media?status=not-started')).text;
+    expect(reportPage).toContain('Nia Okafor');
+    expect(reportPage).toContain(`<span class="count-chip">Not started: ${active}</span>`);
+    expect(reportPage).not.toContain('count-chip">Completed');
     // The old signature is kept, and now counts for nothing.
     expect(await t.db.selectFrom('policy_acknowledgements').select('policy_version_id').execute()).toHaveLength(1);
     expect((await sign()).status).toBe(303);
     expect(await signedCell('Nia Okafor')).toBe('Version 2 on 4 Nov 2026');
+    expect(await reportLine('Nia Okafor')).toMatchObject({ status: 'completed', policy_version: '2', completed_on: '2026-11-04' });
     expect((await t.db.selectFrom('policy_versions').select(['label', 'superseded_at', 'acks_lapse_at']).orderBy('seq').execute()).map((v) => [v.label, !!v.superseded_at, !!v.acks_lapse_at]))
       .toEqual([['1', true, true], ['1.1', true, true], ['2', false, false]]);
   });
