@@ -93,12 +93,19 @@ export function assignmentRoutes(deps: AppDeps): Router {
     const move = moveValues ?? {
       department: person.department_id === null ? '' : String(person.department_id), role: person.role, job_code: person.job_code ?? '', job_title: person.job_title ?? '', effective_on: training.today(),
     };
-    const [obligations, exemptions, rules] = await Promise.all([assignments.obligationsOf(id, undefined, 'their'), assignments.exemptionsOf(id), assignments.list()]);
+    const [all, exemptions, rules, policyDue, policyStates] = await Promise.all([
+      assignments.obligationsOf(id, undefined, 'their'), assignments.exemptionsOf(id), assignments.list(), deps.policies.obligationsFor(person, 'their'), deps.policies.states(),
+    ]);
+    // A policy's due date counts from the version to sign too (a material change gives a fresh window): the policies feature says it.
+    const obligations = all.map((o) => {
+      const p = o.target.type === 'policy' ? policyDue.get(o.target.id) : undefined;
+      return p ? { ...o, since: p.since, dueOn: p.dueOn, reason: p.reason } : o;
+    });
     const ruleName = new Map(rules.map((r) => [r.id, r.name]));
     const today = training.today();
     res.status(status).render('assignments/person', {
       title: `Assignments of ${person.name}`, person, values, errors, move, moveErrors, departments: await assignments.departmentChoices(), rules: rules.filter((r) => r.endsOn === null || r.endsOn >= today),
-      obligations: obligations.map((o) => ({ ...o, names: o.assignmentIds.map((a) => ruleName.get(a) ?? '').join('; '), title: o.target.type === 'course' ? catalogue.get(o.target.id)?.title ?? o.target.id : `Policy ${o.target.id}` })),
+      obligations: obligations.map((o) => ({ ...o, names: o.assignmentIds.map((a) => ruleName.get(a) ?? '').join('; '), title: o.target.type === 'course' ? catalogue.get(o.target.id)?.title ?? o.target.id : `Policy: ${policyStates.get(o.target.id)?.current.title ?? o.target.id}` })),
       exemptions: exemptions.map((e) => ({ ...e, assignmentName: ruleName.get(e.assignment_id) ?? '', current: e.ended_at === null && (e.until === null || e.until >= today) })),
     });
   };

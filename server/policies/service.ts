@@ -156,6 +156,16 @@ export class Policies {
     return policyObligation(o, { slug: state.slug, label: state.required.label, publishedOn: t.dayOf(state.required.published_at) }, this.settings, audience);
   }
 
+  /** The person's policy obligations today with due dates counted from the version to sign, by slug (the admin's person page). */
+  async obligationsFor(user: Pick<User, 'id' | 'status'>, audience: 'your' | 'their' = 'your'): Promise<Map<string, PolicyObligation>> {
+    const out = new Map<string, PolicyObligation>();
+    for (const state of (await this.states()).values()) {
+      const o = await this.obligationOf(user, state, audience);
+      if (o) out.set(state.slug, o);
+    }
+    return out;
+  }
+
   /** Each policy the rules give the person, with its status and sentence, for the dashboard. */
   async dashboardItems(user: User): Promise<PolicyDashboardItem[]> {
     if (user.status !== 'active') return [];

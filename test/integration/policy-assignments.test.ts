@@ -66,6 +66,10 @@ describe('a policy given by assignment rules', () => {
     await t.services.policies.publish(actor(), { slug: 'conduct', title: 'Code of conduct', label: '2', text: 'Be kind. Be discreet.', kind: 'material', note: 'Discretion.', minReadSeconds: null });
     expect(await card('nia@riverside.example')).toBe('Not started Due 11 Jan 2027: 60 days after version 2 was published on 12 Nov 2026.');
     expect((await report()).map((r) => [r.name, r.policy_version, r.due_on])).toEqual([['Nia Okafor', '2', '2027-01-11']]);
+    // The admin's page of her assignments says the same, to an admin.
+    const person = (await (await signedIn('admin@riverside.example')).get(`/admin/users/${nurse.id}/assignments`)).text;
+    expect(person).toContain('Policy: Code of conduct');
+    expect(person).toContain('Due 11 Jan 2027: 60 days after version 2 was published on 12 Nov 2026.');
   });
 
   test('an exemption shows as exempt, with its reason, in the report and on the dashboard; a fresh window after it ends', async () => {
