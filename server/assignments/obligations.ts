@@ -18,6 +18,8 @@ export interface ExemptionFacts {
 export interface PersonObligationFacts {
   /** Hire date, else the day the account was created. */
   startOn: string;
+  /** The day the person's record was added (account created, e.g. by an import). */
+  addedOn: string;
   hasHireDate: boolean;
   periods: readonly PersonPeriod[];
   exemptions: readonly ExemptionFacts[];
@@ -57,6 +59,12 @@ interface Candidate {
 function candidateFor(rule: AssignmentRule, rs: RuleStart, person: PersonObligationFacts, book: RuleBook, onDay: string): Candidate {
   const group = rs.kind === 'hire' ? null : audienceWords(rule.audience, (id) => book.departmentName(id));
   let start: ObligationStart = { kind: rs.kind, since: rs.since, rolloutDays: rs.rolloutDays, group, hasHireDate: person.hasHireDate };
+  // Nobody's window starts before their record exists: someone imported after the roll-out with a hire
+  // date from 2010 (or a new hire entered weeks late) gets the full window from the day they were added,
+  // never an obligation already overdue on their first day in the system.
+  if (person.addedOn > rs.since) {
+    start = { kind: 'added', since: person.addedOn, rolloutDays: rs.kind === 'hire' ? book.onboardingDays : rs.rolloutDays, group, hasHireDate: person.hasHireDate };
+  }
   const mine = person.exemptions.filter((e) => e.assignmentId === rule.id && e.startsOn <= onDay && (e.until === null || e.until >= rs.since));
   const covering = mine.find((e) => e.until === null || e.until >= onDay);
   // The latest exemption that ended: the obligation came back the day after, with a fresh due date.

@@ -39,7 +39,7 @@ export async function personFacts(db: Kysely<DB>, people: readonly PersonRow[], 
   const historyBy = groupBy<PersonHistoryRow>(history, (h) => h.user_id);
   const exemptionsBy = groupBy<Exemption>(exemptions, (e) => e.user_id);
   return new Map(people.map((p) => [p.id, {
-    startOn: p.hire_date ?? dayOf(p.created_at), hasHireDate: p.hire_date !== null,
+    startOn: p.hire_date ?? dayOf(p.created_at), addedOn: dayOf(p.created_at), hasHireDate: p.hire_date !== null,
     periods: periodsOf(historyBy.get(p.id) ?? [], { departmentId: p.department_id, role: p.role, jobCode: p.job_code }),
     exemptions: (exemptionsBy.get(p.id) ?? []).map((e) => ({ id: e.id, assignmentId: e.assignment_id, reason: e.reason, startsOn: e.starts_on, until: e.until, approverName: e.approver_name })),
   }]));

@@ -223,7 +223,8 @@ export interface StatusIndexTable {
 }
 
 /** Why an obligation began when it did: hired into it, rolled out to existing staff, joined its audience, or an exemption ended. */
-export type ObligationStartKind = 'hire' | 'rollout' | 'joined' | 'returned';
+/** 'added': the person's record was added after their window would have begun (an import after the roll-out): the window counts from then. */
+export type ObligationStartKind = 'hire' | 'rollout' | 'joined' | 'returned' | 'added';
 
 /** An assignment rule (migration 0016): a course or policy for an audience from a day on. */
 export interface AssignmentsTable {

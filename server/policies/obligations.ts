@@ -44,6 +44,7 @@ export function policyObligation(o: PersonObligation, required: RequiredVersion,
     ? `${due} version ${required.label} was published on ${formatDay(required.publishedOn)}.`
     : hire ? `${due} ${audience} ${o.start.hasHireDate ? 'start date' : 'account was created'}.`
       : o.start.kind === 'rollout' ? `${due} this policy was rolled out to ${o.start.group ?? 'your organisation'} on ${formatDay(since)}.`
+        : o.start.kind === 'added' ? `${due} ${audience} record was added on ${formatDay(since)}, after this policy was rolled out.`
         : o.start.kind === 'joined' ? `${due} ${who} joined ${o.start.group ?? 'your organisation'} on ${formatDay(since)}.`
           : `Due ${formatDay(dueOn)}: ${days} days from ${formatDay(since)}, the day after ${audience} exemption ended.`;
   const exemption = o.exemption ? { exemption: { from: o.exemption.from, until: o.exemption.until, reason: o.exemption.reason, id: o.exemption.id } } : {};

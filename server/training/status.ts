@@ -114,14 +114,15 @@ export type ReasonFacts =
   | { kind: 'onboarding'; dueOn: string; hasHireDate: boolean }
   | { kind: 'annual'; dueOn: string; lastCompletedOn: string; /** Up to date: the date is the next one, not one to act on now. */ completed?: boolean }
   /** Roll-out to staff employed before it, joining an audience, or returning from an exemption: counted from `on`. */
-  | (StartFacts & { kind: 'rollout' }) | (StartFacts & { kind: 'joined' }) | (StartFacts & { kind: 'returned' });
+  | (StartFacts & { kind: 'rollout' }) | (StartFacts & { kind: 'joined' }) | (StartFacts & { kind: 'returned' }) | (StartFacts & { kind: 'added' });
 
 interface StartFacts { dueOn: string; on: string; days: number; group: string | null }
 
 /** The sentence that tells why a due date is what it is, to the learner ("your") or to someone else ("their"). */
 export function assignmentReason(policy: CyclePolicy, a: ReasonFacts, audience: Audience): string {
-  if (a.kind === 'rollout' || a.kind === 'joined' || a.kind === 'returned') {
+  if (a.kind === 'rollout' || a.kind === 'joined' || a.kind === 'returned' || a.kind === 'added') {
     const group = a.group ?? 'your organisation';
+    if (a.kind === 'added') return `Due ${formatDay(a.dueOn)}: ${a.days} days after ${audience} record was added on ${formatDay(a.on)}, after this training was rolled out.`;
     if (a.kind === 'rollout') return `Due ${formatDay(a.dueOn)}: ${a.days} days after this training was rolled out to ${group} on ${formatDay(a.on)}.`;
     if (a.kind === 'joined') return `Due ${formatDay(a.dueOn)}: ${a.days} days after ${audience === 'your' ? 'you' : 'they'} joined ${group} on ${formatDay(a.on)}.`;
     return `Due ${formatDay(a.dueOn)}: ${a.days} days from ${formatDay(a.on)}, the day after ${audience} exemption ended.`;
@@ -138,6 +139,7 @@ export function assignmentReason(policy: CyclePolicy, a: ReasonFacts, audience: 
 export function startReason(start: ObligationStart, dueOn: string): ReasonFacts {
   const facts: StartFacts = { dueOn, on: start.since, days: start.rolloutDays, group: start.group };
   if (start.kind === 'returned') return { ...facts, kind: 'returned' };
+  if (start.kind === 'added') return { ...facts, kind: 'added' };
   return start.kind === 'joined' ? { ...facts, kind: 'joined' } : { ...facts, kind: 'rollout' };
 }
 

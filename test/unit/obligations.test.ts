@@ -22,7 +22,8 @@ const book = (rules: AssignmentRule[]): RuleBook => ({
   parents: new Map<number, number | null>([[NURSING, null], [ICU, NURSING], [PHARMACY, null]]), departmentName: (id) => names.get(id),
 });
 const inDept = (departmentId: number, from = BEGINNING): PersonPeriod => ({ from, facts: { departmentId, role: 'learner', jobCode: 'RN2' } });
-const person = (startOn: string, periods: PersonPeriod[], exemptions: ExemptionFacts[] = []): PersonObligationFacts => ({ startOn, hasHireDate: true, periods, exemptions });
+/** A person whose record was added on their start date unless said otherwise (addedOn: an import weeks or years later). */
+const person = (startOn: string, periods: PersonPeriod[], exemptions: ExemptionFacts[] = [], addedOn = startOn): PersonObligationFacts => ({ startOn, addedOn, hasHireDate: true, periods, exemptions });
 
 /** The one obligation for the course on a day, with status and sentence from the due-date function. */
 function due(b: RuleBook, p: PersonObligationFacts, today: string, completions: string[] = []) {
@@ -51,6 +52,27 @@ describe('obligations and due dates under assignment rules', () => {
     expect(due(b, p, '2027-02-01')!.status).toBe('overdue');
     // Before the rule starts there is nothing to do.
     expect(due(b, p, '2026-12-01')).toBeUndefined();
+  });
+
+  test('imported after the roll-out with a 2010 hire date: the window counts from the day the record was added, never overdue on day one', () => {
+    const b = book([rule(1, nursing)]);
+    // Added on 1 Apr 2027, after the roll-out's window (due 31 Jan 2027) had passed.
+    const p = person('2010-05-03', [inDept(NURSING)], [], '2027-04-01');
+    expect(due(b, p, '2027-04-01')).toEqual({
+      since: '2027-04-01', dueOn: '2027-05-31', status: 'not-started', ids: [1],
+      reason: 'Due 31 May 2027: 60 days after your record was added on 1 Apr 2027, after this training was rolled out.',
+    });
+    // Added during the window: still the full window from the day they were added.
+    expect(due(b, person('2010-05-03', [inDept(NURSING)], [], '2026-12-20'), '2026-12-20')!.dueOn).toBe('2027-02-18');
+    // Added before the roll-out: the roll-out decides, as for everyone else.
+    expect(due(b, person('2010-05-03', [inDept(NURSING)], [], '2026-11-01'), '2026-12-02')!.dueOn).toBe('2027-01-31');
+  });
+
+  test('a new hire entered weeks after their start date gets the onboarding days from the day they were added', () => {
+    const b = book([rule(1, nursing)]);
+    expect(due(b, person('2027-01-04', [inDept(NURSING)], [], '2027-02-15'), '2027-02-15')).toMatchObject({
+      since: '2027-02-15', dueOn: '2027-03-17', status: 'not-started', reason: 'Due 17 Mar 2027: 30 days after your record was added on 15 Feb 2027, after this training was rolled out.',
+    });
   });
 
   test('roll-out reaches sub-departments and names the audience as the rule does', () => {
