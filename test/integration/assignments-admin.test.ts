@@ -23,7 +23,7 @@ const form = (page: string, fields: Record<string, string>) => ({ _csrf: csrfFro
 test('the assignments page says the default, previews a rule without saving it, then saves it', async () => {
   const page = await admin.get('/admin/assignments');
   expect(page.status).toBe(200);
-  expect(page.text).toContain('No assignment rules yet, so every course falls to everyone');
+  expect(page.text).toContain('No assignment rules yet, so every course and every published policy falls to everyone');
   const nursing = (await t.services.people.departments()).find((d) => d.name === 'Nursing')!;
   const fields = { name: 'Nursing privacy', course: t.catalogue.courses[0]!.id, department: String(nursing.id), role: '', job_codes: '', starts_on: '2026-11-02', rollout_days: '10', ends_on: '' };
   const preview = await admin.post('/admin/assignments').type('form').send(form(page.text, { ...fields, action: 'preview' }));
