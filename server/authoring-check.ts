@@ -49,11 +49,11 @@ const NAMED = 8;
 const some = (names: readonly string[]): string => (names.length > NAMED ? `${names.slice(0, NAMED).join(', ')} and ${names.length - NAMED} more` : names.join(', '));
 
 function markerLine(label: string, rows: MarkerRow[], sides: [string, string]): string[] {
-  const [any, ...words] = rows;
-  if (!any) return [];
+  const [overall, ...words] = rows;
+  if (!overall) return [];
   const detail = words.map((r) => `${r.marker} ${percent(r.right).toFixed(0)}/${percent(r.wrong).toFixed(0)}`).join(', ');
   return [
-    `  ${label}: any marker in ${pct(any.right)} of ${sides[0]} (${any.right.count} of ${any.right.of}) vs ${pct(any.wrong)} of ${sides[1]} (${any.wrong.count} of ${any.wrong.of}), gap ${any.gap.toFixed(1)} points [≤ ${AUTHORING_LIMITS.markerGap}]  ${verdict(rows.every((r) => round(r.gap, 1) <= AUTHORING_LIMITS.markerGap))}`,
+    `  ${label} — any marker in ${pct(overall.right)} of ${sides[0]} (${overall.right.count} of ${overall.right.of}) vs ${pct(overall.wrong)} of ${sides[1]} (${overall.wrong.count} of ${overall.wrong.of}), gap ${overall.gap.toFixed(1)} points [≤ ${AUTHORING_LIMITS.markerGap}]  ${verdict(rows.every((r) => round(r.gap, 1) <= AUTHORING_LIMITS.markerGap))}`,
     ...(detail ? [`      per word, % of ${sides[0]}/${sides[1]}: ${detail}`] : []),
   ];
 }

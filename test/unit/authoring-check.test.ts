@@ -24,8 +24,8 @@ describe('content:check authoring limits', () => {
     const text = report.lines.join('\n');
     expect(text).toMatch(/Key strictly the longest choice: 3 of 12 single-answer items, 25\.0% \[≤ 35%\] {2}ok/);
     expect(text).toMatch(/Key length ÷ next-longest choice: largest 1\.08× .*0 items over \[≤ 1\.25×\] {2}ok/);
-    expect(text).toMatch(/Marker words in quiz choices: any marker in 0\.0% of keys .* gap 0\.0 points \[≤ 10\] {2}ok/);
-    expect(text).toMatch(/Marker words in lesson choices: .* {2}ok/);
+    expect(text).toMatch(/Marker words in quiz choices — any marker in 0\.0% of keys .* gap 0\.0 points \[≤ 10\] {2}ok/);
+    expect(text).toMatch(/Marker words in lesson choices — .* {2}ok/);
     expect(text).toMatch(/Test-wise non-reader .*passes \d+\.\d% of 1000 drawn quizzes of 12 at 80%.*\[< 5%\] {2}ok/);
     expect(text).toMatch(/Reading level .*per lesson: one \d\.\d, two \d\.\d, three \d\.\d, four \d\.\d \[≤ 9\.0\] {2}ok/);
     // Per lesson: keys of items 4, 8 and 12 are the longest, so lesson one has none of them.
