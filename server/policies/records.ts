@@ -75,6 +75,8 @@ export async function verifyPolicyChain(db: Kysely<DB>): Promise<ChainCheck> {
 }
 
 export interface PolicyEvidence {
+  /** What the rules require of these people and they have not signed (the version to sign, status, due date and why). */
+  outstanding: { employeeId: string; name: string; email: string; slug: string; label: string; status: string; dueOn: string; reason: string }[];
   versions: { slug: string; label: string; title: string; kind: string; note: string; publishedAt: string; supersededAt: string; textHash: string; text: string }[];
   acknowledgements: { employeeId: string; name: string; email: string; slug: string; label: string; signedAs: string; acknowledgedAt: string; textHash: string; ackHash: string }[];
 }
@@ -83,12 +85,26 @@ const versionEvidence = (v: VersionRow) => ({
   slug: v.slug, label: v.label, title: v.title, kind: v.change_kind, note: v.change_note, publishedAt: v.published_at, supersededAt: v.superseded_at ?? '', textHash: v.text_hash, text: v.text,
 });
 
-/** Every policy version (its exact text) and these people's acknowledgements, for an evidence pack. */
-export async function policyEvidence(db: Kysely<DB>, userIds: number[]): Promise<PolicyEvidence> {
+/** Every policy version (its exact text), these people's acknowledgements and what they have not signed, for an evidence pack. */
+export async function policyEvidence(db: Kysely<DB>, training: Training, userIds: number[]): Promise<PolicyEvidence> {
   const rows = await policyStore(db).allVersions();
   const byId = new Map(rows.map((v) => [v.id, v]));
   const acks = await inChunks(userIds, (chunk) => policyStore(db).acksOfUsers(chunk));
+  await training.statusIndex.refreshDue(db);
+  const states = policyStates(rows);
+  const today = training.today();
+  const settings = { onboardingDays: training.config.cycles.onboardingDays, graceDays: training.config.cycles.graceDays };
+  const unsigned = (await inChunks(userIds, (chunk) => policyStore(db).unsignedRows(chunk)))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.user_id - b.user_id || (a.course_id < b.course_id ? -1 : 1)));
+  const outstanding = unsigned.flatMap((r) => {
+    const state = states.get(r.course_id);
+    if (!state) return [];
+    const p = policyObligation(obligationFromRow(r, r.hire_date !== null), { slug: state.slug, label: state.required.label, publishedOn: training.dayOf(state.required.published_at) }, settings, 'their');
+    const { status, reason } = policyStatus(p, false, r.started === 1, settings, today, 'their');
+    return [{ employeeId: r.employee_id ?? '', name: r.name, email: r.email, slug: state.slug, label: state.required.label, status, dueOn: p.dueOn, reason }];
+  });
   return {
+    outstanding,
     versions: rows.map(versionEvidence),
     acknowledgements: acks.map((a) => {
       const v = byId.get(a.policy_version_id)!;

@@ -81,7 +81,7 @@ export class Policies {
 
   /** Every version's exact text and these people's acknowledgements, for an evidence pack. */
   async evidence(userIds: number[]): Promise<PolicyEvidence> {
-    return policyEvidence(this.db, userIds);
+    return policyEvidence(this.db, this.training, userIds);
   }
 
   /** One version's exact text as published. */

@@ -49,6 +49,11 @@ export function policyStore(db: Kysely<DB>) {
       .selectAll('policy_acknowledgements').select(['users.name', 'users.email', 'users.employee_id'])
       .where('user_id', 'in', userIds).orderBy('policy_acknowledgements.id').execute(),
 
+    /** Unsigned policy obligations of these people (status-index rows), for evidence packs. */
+    unsignedRows: (userIds: readonly number[]) => db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
+      .selectAll('status_index').select(['users.name', 'users.email', 'users.employee_id', 'users.hire_date'])
+      .where('status_index.target_type', '=', 'policy').where('status_index.last_completed_on', 'is', null)
+      .where('status_index.user_id', 'in', userIds.length ? [...userIds] : [-1]).execute(),
     /** The status rows of one policy's obligations, for active people, by name. */
     obligationRows: (slug: string) => db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
       .selectAll('status_index').select(['users.name', 'users.email', 'users.employee_id', 'users.hire_date'])

@@ -8,6 +8,8 @@ export const POLICY_VERSION_HEADER = ['policy', 'version', 'title', 'change', 'n
 export const POLICY_ACK_HEADER = ['employee_id', 'name', 'email', 'policy', 'version', 'signed_as', 'acknowledged_at', 'text_sha256', 'acknowledgement_sha256'] as const;
 export const POLICY_VERSIONS_MARK = '# Policy versions (the sha256 covers the title, the version and the exact text)';
 export const POLICY_ACKS_MARK = '# Policy acknowledgements (each sha256 chains the version text hash to the signature)';
+export const POLICY_OUTSTANDING_HEADER = ['employee_id', 'name', 'email', 'policy', 'version_to_sign', 'status', 'due_on', 'reason'] as const;
+export const POLICY_OUTSTANDING_MARK = '# Policy signatures outstanding (what the assignment rules require and is not signed)';
 
 /** The section's CSV rows, marker lines included, in the order they are written. */
 export function policyCsvRows(p: PolicyEvidence): string[][] {
@@ -16,6 +18,8 @@ export function policyCsvRows(p: PolicyEvidence): string[][] {
     ...p.versions.map((v) => [v.slug, v.label, v.title, v.kind, v.note, v.publishedAt, v.supersededAt, v.textHash, v.text]),
     [POLICY_ACKS_MARK], [...POLICY_ACK_HEADER],
     ...p.acknowledgements.map((a) => [a.employeeId, a.name, a.email, a.slug, a.label, a.signedAs, a.acknowledgedAt, a.textHash, a.ackHash]),
+    [POLICY_OUTSTANDING_MARK], [...POLICY_OUTSTANDING_HEADER],
+    ...p.outstanding.map((o) => [o.employeeId, o.name, o.email, o.slug, o.label, o.status, o.dueOn, o.reason]),
   ];
 }
 
@@ -29,6 +33,10 @@ export function drawPolicySection(p: PolicyEvidence, block: Block, timeZone: str
   if (p.acknowledgements.length === 0) block('No one in this pack has signed a policy.', 'body', 9);
   for (const a of p.acknowledgements) {
     block(`${a.name}${a.employeeId ? ` (${a.employeeId})` : ''} signed ${a.slug} version ${a.label} as "${a.signedAs}" on ${formatDateTime(a.acknowledgedAt, timeZone)}. Text sha256 ${a.textHash}; acknowledgement sha256 ${a.ackHash}.`, 'body', 8);
+  }
+  if (p.outstanding.length) {
+    block('Policy signatures outstanding', 'bold', 12);
+    for (const o of p.outstanding) block(`${o.name}${o.employeeId ? ` (${o.employeeId})` : ''} has not signed ${o.slug} version ${o.label} (${o.status}). ${o.reason}`, 'body', 8);
   }
   block('Policy versions', 'bold', 12);
   for (const v of p.versions) {

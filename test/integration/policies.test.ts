@@ -237,7 +237,13 @@ describe('the exact text, the hash chain and the evidence pack', () => {
     expect(versions.map((v) => [v.policy, v.version, v.change])).toEqual([['social-media', '1', 'material'], ['social-media', '1.1', 'correction'], ['social-media', '2', 'material'], ['social-media', '3', 'material']]);
     expect(versions[0]!.text).toBe('# Posting at work\n\nNever post photos taken on a ward.');
     const ackHeader = records[acksAt + 1]!;
-    const acks = records.slice(acksAt + 2).map((r) => Object.fromEntries(ackHeader.map((h, i) => [h, r[i]])));
+    const outstandingAt = at('# Policy signatures outstanding');
+    const acks = records.slice(acksAt + 2, outstandingAt).map((r) => Object.fromEntries(ackHeader.map((h, i) => [h, r[i]])));
+    // Version 3 was a material change she has not signed: the pack says so, with the version to sign and why.
+    const outHeader = records[outstandingAt + 1]!;
+    const outstanding = records.slice(outstandingAt + 2).map((r) => Object.fromEntries(outHeader.map((h, i) => [h, r[i]])));
+    expect(outstanding.map((o) => [o.name, o.policy, o.version_to_sign, o.status])).toEqual([['Nia Okafor', 'social-media', '3', 'not-started']]);
+    expect(outstanding[0]!.reason).toMatch(/^Due \d+ \w+ 2026: 30 days after version 3 was published on \d+ Nov 2026\.$/);
     const stored = await t.db.selectFrom('policy_acknowledgements').selectAll().where('user_id', '=', nurse.id).orderBy('id').execute();
     expect(acks.map((a) => [a.name, a.version, a.acknowledgement_sha256])).toEqual([['Nia Okafor', '1', stored[0]!.ack_hash], ['Nia Okafor', '2', stored[1]!.ack_hash]]);
     expect(acks[1]!.text_sha256).toBe(versions[2]!.text_sha256);
@@ -256,6 +262,7 @@ describe('the exact text, the hash chain and the evidence pack', () => {
     expect(text).toContain('Nia Okafor');
     expect(text).toContain('signed social-media version 2 as "Nia Okafor"');
     for (const a of stored) expect(text).toContain(a.ack_hash);
+    expect(text).toMatch(/Policy signatures outstanding Nia Okafor \(E\d+\) has not signed social-media version 3 \(not-started\)\. Due \d+ \w+ 2026: 30 days after version 3 was published/);
     expect(text).toContain('Social Media Policy, version 1.1 (social-media): correction');
     expect(text).toContain('Never post photos taken on a ward or in a clinic.');
     expect(text).toMatch(/End of the evidence: \d+ lines on \d+ pages\./);
