@@ -183,3 +183,14 @@ test('a rule made before versions existed keeps its earlier values: its first ed
   expect(await asOf('2026-11-05')).toEqual([nina.email]);
   expect(await asOf('2026-11-10')).toEqual([phil.email]);
 });
+
+test('only administrators may open or send the edit form', async () => {
+  await createPerson(t.db, t.clock, { email: 'mia@riverside.example', role: 'manager', name: 'Mia Manager', department: 'Nursing' });
+  const manager = newAgent(t.app);
+  await signIn(manager, 'mia@riverside.example', GOOD_PASSWORD);
+  expect((await manager.get(`/admin/assignments/${ruleId}/edit`)).status).toBe(403);
+  const token = csrfFrom((await manager.get('/team')).text);
+  const before = await ruleRow();
+  expect((await manager.post(`/admin/assignments/${ruleId}/edit`).type('form').send({ _csrf: token, ...fields({ name: 'Taken over' }) })).status).toBe(403);
+  expect(await ruleRow()).toEqual(before);
+});
