@@ -64,6 +64,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
   const settings = new Settings(db, training.uow, clock, config);
   const opened = database;
+  const policies = new Policies(db, training.uow, clock, training);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
     auth: new Auth(db, training.uow, clock, {
@@ -72,8 +73,10 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     setup: new FirstAdminSetup(db, training.uow, clock),
     peopleImporter: new PeopleImporter(db, training.uow, clock),
     settings,
-    assignments: new Assignments(db, training.uow, clock, training, catalogue.courses.map((c) => c.id)),
-    policies: new Policies(db, training.uow, clock, training),
+    // A rule may target a course or a published policy (by slug), named by its current title.
+    assignments: new Assignments(db, training.uow, clock, training, catalogue.courses.map((c) => c.id),
+      async () => new Map([...(await policies.states()).values()].map((p) => [p.slug, p.current.title]))),
+    policies,
     // The organisation as settings say now (name, public address, logo), read at each download.
     certificates: new Certificates(db, training, async () => {
       const [site, logo] = await Promise.all([settings.current(), settings.logoImage()]);

@@ -6,7 +6,7 @@ import type { Composed } from '../compose';
 import { isRealDate } from '../dates';
 import { ROLES, type Role } from '../db/schema';
 import { fail } from '../errors';
-import type { Audience, TargetRef } from './rules';
+import type { AssignmentRule, Audience, TargetRef } from './rules';
 import type { RuleValues } from './store';
 
 // Scripted set-up of assignments and exemptions (issue 16): the same service as the admin screens,
@@ -45,6 +45,21 @@ async function ruleValues(s: Composed, o: RuleOptions): Promise<RuleValues> {
   return { name: o.name.trim(), target, audience, startsOn: day('--starts', o.starts)!, rolloutDays, endsOn: day('--ends', o.ends) };
 }
 
+interface EditOptions extends Partial<RuleOptions> { openEnded?: boolean }
+
+/** An edit's values: those given, the rule's own for the rest (the audience is replaced only when one of its options is given). */
+async function editedValues(s: Composed, rule: AssignmentRule, o: EditOptions): Promise<RuleValues> {
+  if (o.ends !== undefined && o.openEnded) fail('invalid', 'Give either --ends <day> or --open-ended, not both.');
+  const targetGiven = o.course !== undefined || o.policy !== undefined;
+  const audienceGiven = o.everyone !== undefined || o.department !== undefined || o.role !== undefined || o.jobCode !== undefined;
+  const v = await ruleValues(s, {
+    name: o.name ?? rule.name, starts: o.starts ?? rule.startsOn, rolloutDays: o.rolloutDays ?? String(rule.rolloutDays), ends: o.ends ?? (o.openEnded ? undefined : rule.endsOn ?? undefined),
+    ...(targetGiven ? { course: o.course, policy: o.policy } : rule.target.type === 'course' ? { course: rule.target.id } : { policy: rule.target.id }),
+    ...(audienceGiven ? { everyone: o.everyone, department: o.department, role: o.role, jobCode: o.jobCode } : { everyone: true }),
+  });
+  return audienceGiven ? v : { ...v, audience: rule.audience };
+}
+
 export function addAssignmentCommands(program: Command, withServices: WithServices): void {
   program.command('assignments:list').description('list the assignment rules')
     .action(async () => withServices(async (s) => {
@@ -74,6 +89,29 @@ export function addAssignmentCommands(program: Command, withServices: WithServic
       if (o.preview) return;
       const id = await s.assignments.create(CLI_ACTOR, v);
       console.log(`Assignment ${id} created: ${v.name}.`);
+    }));
+
+  program.command('assignments:edit').description('change an assignment from today; options not given keep their values (--preview: only count who it would match)')
+    .argument('<id>', 'the assignment id')
+    .option('--name <name>', 'what the assignment is called in reports')
+    .option('--course <id>', 'the course to assign instead')
+    .option('--policy <slug>', 'the published policy to assign instead')
+    .option('--everyone', 'everyone (replaces the audience)')
+    .option('--department <path>', 'a department with its sub-departments (repeatable; replaces the audience)', many)
+    .option('--role <role>', 'a role (repeatable; replaces the audience)', many)
+    .option('--job-code <code>', 'a job code (repeatable; replaces the audience)', many)
+    .option('--starts <day>', 'first day, YYYY-MM-DD')
+    .option('--rollout-days <n>', 'days existing staff have after the start')
+    .option('--ends <day>', 'last day, YYYY-MM-DD')
+    .option('--open-ended', 'remove the last day')
+    .option('--preview', 'print how many people it would match and how many would be due within 14 days; change nothing')
+    .action(async (id: string, o: EditOptions) => withServices(async (s) => {
+      const rule = await s.assignments.get(Number(id) || 0);
+      const v = await editedValues(s, rule, o);
+      console.log((await s.assignments.preview(v)).sentence);
+      if (o.preview) return;
+      await s.assignments.edit(CLI_ACTOR, rule.id, v);
+      console.log(`Assignment ${rule.id} changed from today: ${v.name}.`);
     }));
 
   program.command('assignments:end').description('end an assignment after a day (default today); records are kept')

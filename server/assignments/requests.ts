@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { isRealDate } from '../dates';
 import { NO_FIELDS, rawFormValue, type RequestSchemas } from '../http/validate';
 import { hasControlChars } from '../text';
+import type { TargetRef } from './rules';
 
-// The assignment and exemption forms (issue 16). Every value arrives as text; each refusal is a
+// The assignment (new and edit) and exemption forms (issue 16). Every value arrives as text; each refusal is a
 // sentence beside its field and nothing is saved unless the whole form passes.
 
 const line = (label: string, max: number) => z.string()
@@ -18,7 +19,10 @@ const id = (message: string) => z.string().trim().refine((s) => s === '' || /^[1
 export const ruleRequest = z.object({
   action: z.enum(['preview', 'save'], 'Choose Preview or Save.'),
   name: line('The name', 200).refine((s) => s.length > 0, 'Name the assignment, as reports should show it.'),
-  course: line('The course', 64).refine((s) => s.length > 0, 'Choose a course.'),
+  // "course:<id>" or "policy:<slug>": one list offers both (a policy's slug may equal a course's id).
+  target: line('The course or policy', 200).refine((s) => s.length > 0, 'Choose a course or a policy.')
+    .refine((s) => s === '' || /^(course|policy):[^\s:]+$/.test(s), 'Choose a course or a policy from the list.')
+    .transform((s): TargetRef => (s.startsWith('policy:') ? { type: 'policy', id: s.slice(7) } : { type: 'course', id: s.slice(7) })),
   department: id('Choose a department from the list.'),
   role: z.enum(['', 'learner', 'manager', 'admin', 'auditor'], 'Role must be one of: learner, manager, admin, auditor, or empty.'),
   job_codes: line('Job codes', 500).transform((s) => s.split(',').map((c) => c.trim()).filter((c) => c.length > 0))
@@ -50,6 +54,8 @@ export const moveRequest = z.object({
 export const ASSIGNMENT_REQUESTS = {
   'GET /admin/assignments': NO_FIELDS,
   'POST /admin/assignments': ruleRequest,
+  'GET /admin/assignments/:id/edit': NO_FIELDS,
+  'POST /admin/assignments/:id/edit': ruleRequest,
   'POST /admin/assignments/:id/end': NO_FIELDS,
   'GET /admin/users/:id/assignments': NO_FIELDS,
   'POST /admin/exemptions': exemptionRequest,

@@ -9,7 +9,29 @@ import { attachment } from '../http/content-disposition';
 import { can } from '../http/guards';
 import { idParam, parseForm, type FormErrors } from '../http/validate';
 import { exemptionRequest, moveRequest, ruleRequest } from './requests';
+import type { AssignmentRule, TargetRef } from './rules';
 import type { RuleValues } from './service';
+
+type RuleForm = { name: string; target: TargetRef; department: number | null; role: '' | AssignmentRule['audience']['roles'][number]; job_codes: string[]; starts_on: string; rollout_days: number; ends_on: string | null };
+
+/** The rule the form describes: with no department, role or job code, everyone. */
+function ruleValuesOf(f: RuleForm): RuleValues {
+  return {
+    name: f.name, target: f.target, startsOn: f.starts_on, rolloutDays: f.rollout_days, endsOn: f.ends_on,
+    audience: {
+      everyone: f.department === null && f.role === '' && f.job_codes.length === 0,
+      departmentIds: f.department === null ? [] : [f.department], roles: f.role ? [f.role] : [], jobCodes: f.job_codes,
+    },
+  };
+}
+
+/** The form's fields for a saved rule (the edit page's starting values). */
+function formValuesOf(r: AssignmentRule): Record<string, string> {
+  return {
+    action: 'preview', name: r.name, target: `${r.target.type}:${r.target.id}`, department: r.audience.departmentIds[0] === undefined ? '' : String(r.audience.departmentIds[0]),
+    role: r.audience.roles[0] ?? '', job_codes: r.audience.jobCodes.join(', '), starts_on: r.startsOn, rollout_days: String(r.rolloutDays), ends_on: r.endsOn ?? '',
+  };
+}
 
 const EVIDENCE_TYPES: Record<string, string> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', txt: 'text/plain', csv: 'text/csv' };
 
@@ -36,20 +58,45 @@ export function assignmentRoutes(deps: AppDeps): Router {
     return { choices, name: (id: number) => paths.get(id) };
   };
 
+  /** The form's list of targets (courses, then published policies) and a title for any target, even one no longer offered. */
+  const targetChoices = async () => {
+    const policies = await assignments.policyChoices();
+    const policyTitle = new Map(policies.map((p) => [p.slug, p.title]));
+    return {
+      options: [
+        ...catalogue.courses.map((c) => ({ value: `course:${c.id}`, label: `Course: ${c.title}` })),
+        ...policies.map((p) => ({ value: `policy:${p.slug}`, label: `Policy: ${p.title}` })),
+      ],
+      title: (t: TargetRef) => (t.type === 'course' ? catalogue.get(t.id)?.title ?? t.id : `Policy: ${policyTitle.get(t.id) ?? t.id}`),
+    };
+  };
+
   const renderList = async (res: Response, status: number, values: Record<string, string>, errors: FormErrors, preview?: string) => {
-    const { choices, name } = await departmentNames();
+    const [{ choices, name }, targets] = await Promise.all([departmentNames(), targetChoices()]);
     const rules = (await assignments.list()).map((r) => ({
-      ...r, audienceWords: assignments.audienceWords(r.audience, name),
-      targetTitle: r.target.type === 'course' ? catalogue.get(r.target.id)?.title ?? r.target.id : `Policy ${r.target.id}`,
+      ...r, audienceWords: assignments.audienceWords(r.audience, name), targetTitle: targets.title(r.target),
       ended: r.endsOn !== null && r.endsOn < training.today(),
+      // A course rule's people are in the course report; a policy's signers on the policy's page.
+      href: r.target.type === 'course' ? `/reports?course=${encodeURIComponent(r.target.id)}&assignment=${r.id}` : `/admin/policies/${encodeURIComponent(r.target.id)}`,
     }));
     res.status(status).render('assignments/index', {
-      title: 'Assignments', rules, values, errors, preview, courses: catalogue.courses, departments: choices, today: training.today(),
+      title: 'Assignments', rules, values, errors, preview, targets: targets.options, departments: choices, today: training.today(),
+    });
+  };
+
+  const renderEdit = async (res: Response, rule: AssignmentRule, status: number, values: Record<string, string>, errors: FormErrors, preview?: string) => {
+    const [{ choices, name }, targets, versions] = await Promise.all([departmentNames(), targetChoices(), assignments.versionsOf(rule.id)]);
+    const a = rule.audience;
+    res.status(status).render('assignments/edit', {
+      title: `Edit ${rule.name}`, rule, values, errors, preview, targets: targets.options, departments: choices,
+      audienceWords: assignments.audienceWords(a, name), targetTitle: targets.title(rule.target), createdOn: rule.createdAt ? training.dayOf(rule.createdAt) : rule.startsOn,
+      narrowed: a.departmentIds.length > 1 || a.roles.length > 1,
+      versions: versions.map((v) => ({ ...v, audienceWords: assignments.audienceWords(v.audience, name), targetTitle: targets.title(v.target) })),
     });
   };
 
   const blank = () => ({
-    action: 'preview', name: '', course: catalogue.courses[0]?.id ?? '', department: '', role: '', job_codes: '',
+    action: 'preview', name: '', target: catalogue.courses[0] ? `course:${catalogue.courses[0].id}` : '', department: '', role: '', job_codes: '',
     starts_on: training.today(), rollout_days: String(deps.config.rolloutDays), ends_on: '',
   });
 
@@ -61,13 +108,7 @@ export function assignmentRoutes(deps: AppDeps): Router {
     const form = parseForm(ruleRequest, req.body);
     if (!form.ok) return renderList(res, 400, form.values, form.errors);
     const f = form.data;
-    const v: RuleValues = {
-      name: f.name, target: { type: 'course', id: f.course }, startsOn: f.starts_on, rolloutDays: f.rollout_days, endsOn: f.ends_on,
-      audience: {
-        everyone: f.department === null && f.role === '' && f.job_codes.length === 0,
-        departmentIds: f.department === null ? [] : [f.department], roles: f.role ? [f.role] : [], jobCodes: f.job_codes,
-      },
-    };
+    const v = ruleValuesOf(f);
     try {
       if (f.action === 'preview') return await renderList(res, 200, form.values, {}, (await assignments.preview(v)).sentence);
       await assignments.create(actorOf(req.user!, req.ip), v);
@@ -76,6 +117,28 @@ export function assignmentRoutes(deps: AppDeps): Router {
       return renderList(res, 400, form.values, e.problems);
     }
     req.session.flash = { kind: 'success', message: `The assignment "${f.name}" was saved. Its people's due dates are up to date in the report.` };
+    res.redirect(303, '/admin/assignments');
+  });
+
+  router.get('/admin/assignments/:id/edit', admins, async (req, res) => {
+    const rule = await assignments.get(idParam(req.params.id) ?? fail('not-found', 'There is no such assignment.'));
+    await renderEdit(res, rule, 200, formValuesOf(rule), {});
+  });
+
+  // The same fields as a new rule, previewed before saving; the change takes effect today, audited with before and after.
+  router.post('/admin/assignments/:id/edit', admins, async (req, res) => {
+    const rule = await assignments.get(idParam(req.params.id) ?? fail('not-found', 'There is no such assignment.'));
+    const form = parseForm(ruleRequest, req.body);
+    if (!form.ok) return renderEdit(res, rule, 400, form.values, form.errors);
+    const v = ruleValuesOf(form.data);
+    try {
+      if (form.data.action === 'preview') return await renderEdit(res, rule, 200, form.values, {}, (await assignments.preview(v)).sentence);
+      await assignments.edit(actorOf(req.user!, req.ip), rule.id, v);
+    } catch (e) {
+      if (!(e instanceof RuleError && e.problems)) throw e;
+      return renderEdit(res, rule, 400, form.values, e.problems);
+    }
+    req.session.flash = { kind: 'success', message: `The assignment "${v.name}" was changed from today. Its people's due dates are up to date in the report; reports as of earlier days keep its earlier values.` };
     res.redirect(303, '/admin/assignments');
   });
 

@@ -11,6 +11,8 @@ import { recordPersonChange } from './history';
 import { audienceWords, ruleStartFor, type AssignmentRule, type Audience, type Obligation, type TargetRef } from './rules';
 import { assignmentStore, type RuleValues } from './store';
 import { previewStore } from './preview-store';
+import { keepFirstVersion, ruleOfVersion } from './versions';
+import { versionStore } from './versions-store';
 
 export interface EvidenceFile {
   name: string;
@@ -45,7 +47,17 @@ export interface PersonMove {
 
 /** Assignment rules, exemptions and moves between audiences: every change audited, every person it can move refreshed at commit. */
 export class Assignments {
-  constructor(private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly training: Training, private readonly courseIds: readonly string[]) {}
+  /**
+   * `policyTitles`: each published policy's title by slug, the policies a rule may target (from the
+   * policies feature, passed in by compose so neither folder imports the other).
+   */
+  constructor(private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly training: Training, private readonly courseIds: readonly string[],
+    private readonly policyTitles: () => Promise<ReadonlyMap<string, string>> = async () => new Map()) {}
+
+  /** The published policies a rule may target, by title. */
+  async policyChoices(): Promise<{ slug: string; title: string }[]> {
+    return [...(await this.policyTitles()).entries()].map(([slug, title]) => ({ slug, title })).sort((a, b) => a.title.localeCompare(b.title) || a.slug.localeCompare(b.slug));
+  }
 
   list(): Promise<AssignmentRule[]> {
     return assignmentStore(this.db).rules();
@@ -53,6 +65,11 @@ export class Assignments {
 
   async get(id: number): Promise<AssignmentRule> {
     return (await assignmentStore(this.db).rule(id)) ?? fail('not-found', 'There is no such assignment.');
+  }
+
+  /** Every version of a rule, oldest first, with the day each took effect (none for a rule made before versions and never changed). */
+  async versionsOf(id: number): Promise<(AssignmentRule & { effectiveOn: string; change: string })[]> {
+    return (await versionStore(this.db).of(id)).map((v) => ({ ...ruleOfVersion(v), effectiveOn: v.effective_on, change: v.change }));
   }
 
   /** The seam other features read: what a person must do on a day, due when and why. */
@@ -77,7 +94,10 @@ export class Assignments {
   }
 
   private async check(v: RuleValues): Promise<void> {
-    if (v.target.type === 'course' && !this.courseIds.includes(v.target.id)) fail('invalid', `There is no course "${v.target.id}".`, { target: 'Choose a course from the list.' });
+    if (v.target.type === 'course' && !this.courseIds.includes(v.target.id)) fail('invalid', `There is no course "${v.target.id}".`, { target: 'Choose a course or a policy from the list.' });
+    if (v.target.type === 'policy' && !(await this.policyTitles()).has(v.target.id)) {
+      fail('invalid', `There is no published policy "${v.target.id}".`, { target: 'Choose a course or a published policy from the list.' });
+    }
     if (!v.audience.everyone && v.audience.departmentIds.length + v.audience.roles.length + v.audience.jobCodes.length === 0) {
       fail('invalid', 'Choose who the assignment is for: everyone, or departments, roles or job codes.', { audience: 'Choose who the assignment is for.' });
     }
@@ -94,7 +114,9 @@ export class Assignments {
   async create(actor: Actor, v: RuleValues): Promise<number> {
     await this.check(v);
     return this.uow(async (trx) => {
-      const id = await assignmentStore(trx).insertRule(v, actor.id, this.clock.now().toISOString());
+      const now = this.clock.now().toISOString();
+      const id = await assignmentStore(trx).insertRule(v, actor.id, now);
+      await versionStore(trx).insert(id, v, this.training.today(), 'created', actor.id, now);
       await this.touchEveryone(trx);
       await appendAudit(trx, this.clock, actor, { action: 'assignment.created', subjectType: 'assignment', subjectId: id, details: ruleDetails(v) });
       return id;
@@ -105,9 +127,13 @@ export class Assignments {
     const before = await this.get(id);
     await this.check(v);
     await this.uow(async (trx) => {
-      await assignmentStore(trx).updateRule(id, v, this.clock.now().toISOString());
+      const now = this.clock.now().toISOString();
+      await keepFirstVersion(trx, before, (iso) => this.training.dayOf(iso), now);
+      await assignmentStore(trx).updateRule(id, v, now);
+      // In force from today: the as-of report answers for earlier days with the values they had.
+      await versionStore(trx).insert(id, v, this.training.today(), 'edited', actor.id, now);
       await this.touchEveryone(trx);
-      await appendAudit(trx, this.clock, actor, { action: 'assignment.edited', subjectType: 'assignment', subjectId: id, details: { before: ruleDetails(before), after: ruleDetails(v) } });
+      await appendAudit(trx, this.clock, actor, { action: 'assignment.edited', subjectType: 'assignment', subjectId: id, details: { before: ruleDetails(before), after: ruleDetails(v), effective_on: this.training.today() } });
     });
   }
 
@@ -116,7 +142,13 @@ export class Assignments {
     const rule = await this.get(id);
     if (lastDay < rule.startsOn) fail('invalid', 'The assignment cannot end before it starts.');
     await this.uow(async (trx) => {
-      await assignmentStore(trx).updateRule(id, { ...rule, endsOn: lastDay }, this.clock.now().toISOString());
+      const now = this.clock.now().toISOString();
+      const today = this.training.today();
+      await keepFirstVersion(trx, rule, (iso) => this.training.dayOf(iso), now);
+      await assignmentStore(trx).updateRule(id, { ...rule, endsOn: lastDay }, now);
+      // An end for an earlier last day (the CLI's --on) takes effect the day after it, not only from today.
+      const nextDay = addDays(lastDay, 1);
+      await versionStore(trx).insert(id, { ...rule, endsOn: lastDay }, nextDay < today ? nextDay : today, 'ended', actor.id, now);
       await this.touchEveryone(trx);
       await appendAudit(trx, this.clock, actor, { action: 'assignment.ended', subjectType: 'assignment', subjectId: id, details: { name: rule.name, last_day: lastDay } });
     });

@@ -110,7 +110,10 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'backup.created': (d) => `wrote a backup to ${quoted(d.file)}`,
   'backup.restored': (d) => `restored the database from ${quoted(d.file)}`,
   'assignment.created': (d) => `created the assignment ${quoted(d.name)} from ${text(d.starts_on)}`,
-  'assignment.edited': () => 'edited an assignment',
+  'assignment.edited': (d) => {
+    const after = typeof d.after === 'object' && d.after !== null ? d.after as Details : {};
+    return `edited the assignment ${quoted(after.name)}${text(d.effective_on) ? ` from ${text(d.effective_on)}` : ''}`;
+  },
   'assignment.ended': (d) => `ended the assignment ${quoted(d.name)} after ${text(d.last_day)}`,
   'exemption.granted': (d) => `granted an exemption from ${quoted(d.assignment)}${text(d.until) ? ` until ${text(d.until)}` : ''} (reason: ${quoted(d.reason)})`,
   'exemption.ended': (d) => `ended an exemption on ${text(d.last_day)}`,

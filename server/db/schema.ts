@@ -242,6 +242,26 @@ export interface AssignmentsTable {
   updated_at: string;
 }
 
+export type AssignmentChange = 'first' | 'created' | 'edited' | 'ended';
+
+/** Every value an assignment rule has had, from the day it took effect (migration 0019); never updated. */
+export interface AssignmentVersionsTable {
+  id: Generated<number>;
+  assignment_id: number;
+  effective_on: string;
+  /** 'first': the values a rule made before versions existed had until its first change. */
+  change: AssignmentChange;
+  name: string;
+  target_type: 'course' | 'policy';
+  target_id: string;
+  audience: string;
+  starts_on: string;
+  rollout_days: number;
+  ends_on: string | null;
+  recorded_at: string;
+  recorded_by: number | null;
+}
+
 /** A person's department, role and job code from a day on (migration 0016). */
 export interface PersonHistoryTable {
   id: Generated<number>;
@@ -406,6 +426,7 @@ export interface DB {
   policy_texts: PolicyTextsTable;
   signed_policy_texts: SignedPolicyTextsTable;
   assignments: AssignmentsTable;
+  assignment_versions: AssignmentVersionsTable;
   person_history: PersonHistoryTable;
   exemptions: ExemptionsTable;
   status_recheck: StatusRecheckTable;
@@ -428,6 +449,7 @@ export type Completion = Selectable<CompletionsTable>;
 export type Certificate = Selectable<CertificatesTable>;
 export type StatusIndexRow = Selectable<StatusIndexTable>;
 export type AssignmentRow = Selectable<AssignmentsTable>;
+export type AssignmentVersionRow = Selectable<AssignmentVersionsTable>;
 export type PersonHistoryRow = Selectable<PersonHistoryTable>;
 export type Exemption = Selectable<ExemptionsTable>;
 export type PolicyVersion = Selectable<PolicyVersionsTable>;

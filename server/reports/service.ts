@@ -6,6 +6,7 @@ import type { Training } from '../training/service';
 import { obligationAssignment, type TrainingStatus } from '../training/status';
 import { obligationsOn } from '../assignments/obligations';
 import { personFacts } from '../assignments/rule-book';
+import { rulesOn } from '../assignments/versions';
 import { groupBy } from '../training/status-index';
 import { lessonProgressOf, type LessonProgress } from '../training/lesson-progress';
 import { subtreeIds } from '../users/departments';
@@ -50,9 +51,9 @@ export async function* rowsAsOf(training: Training, course: Course, f: ReportFil
   // A generous cut-off in UTC; each timestamp is then judged by its day in the organisation's zone.
   const before = `${addDays(asOf, 2)}T00:00:00.000Z`;
   const by = (iso: string | null) => iso !== null && training.dayOf(iso) <= asOf;
-  // The rules in force that day: those made by then (with none, the default of every course to everyone).
+  // The rules in force that day, each with the values of its version then (with none, the default of every course to everyone).
   const current = await training.statusIndex.ruleBook(training.db);
-  const book = { ...current, rules: current.rules.filter((r) => r.createdAt === undefined || training.dayOf(r.createdAt) <= asOf) };
+  const book = { ...current, rules: await rulesOn(training.db, current.rules, asOf, (iso) => training.dayOf(iso)) };
   let after = 0;
   for (;;) {
     const people = await store.people(f, after, 2000);

@@ -74,6 +74,7 @@ const VISITED: Record<string, string> = {
   'GET /admin/audit': 'audit-log',
   'GET /admin/settings': 'settings',
   'GET /admin/assignments': 'assignments',
+  'GET /admin/assignments/:id/edit': 'assignment-edit',
   'GET /admin/users/:id/assignments': 'person-assignments',
   'GET /admin/policies': 'policies',
   'GET /admin/policies/new': 'policy-form',
@@ -287,6 +288,13 @@ describe('phones: 320 and 390 px', () => {
     await page.getByRole('button', { name: 'Import' }).click();
     await page.getByRole('heading', { name: 'Import finished' }).waitFor();
     await check(page, 'import-done');
+    // Last, as a rule replaces the default of every course to everyone: one saved with a long name, then its edit page (and versions).
+    await visit(page, '/admin/assignments', 'assignments');
+    await page.getByLabel('Name').fill(`Privacy for ${LONG.department}`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL('**/admin/assignments');
+    const edit = (await page.getByRole('link', { name: /^Edit/ }).first().getAttribute('href'))!;
+    await visit(page, edit, 'assignment-edit');
     await page.context().close();
   });
 

@@ -25,7 +25,7 @@ test('the assignments page says the default, previews a rule without saving it, 
   expect(page.status).toBe(200);
   expect(page.text).toContain('No assignment rules yet, so every course and every published policy falls to everyone');
   const nursing = (await t.services.people.departments()).find((d) => d.name === 'Nursing')!;
-  const fields = { name: 'Nursing privacy', course: t.catalogue.courses[0]!.id, department: String(nursing.id), role: '', job_codes: '', starts_on: '2026-11-02', rollout_days: '10', ends_on: '' };
+  const fields = { name: 'Nursing privacy', target: `course:${t.catalogue.courses[0]!.id}`, department: String(nursing.id), role: '', job_codes: '', starts_on: '2026-11-02', rollout_days: '10', ends_on: '' };
   const preview = await admin.post('/admin/assignments').type('form').send(form(page.text, { ...fields, action: 'preview' }));
   expect(preview.status).toBe(200);
   expect(preview.text).toContain('This rule matches 1 person; 1 would be due within 14 days.');

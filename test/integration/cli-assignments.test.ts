@@ -74,3 +74,40 @@ test('assignments:create previews and creates a department rule; exemptions:gran
     expect(actions).toEqual([{ action: 'assignment.created', actor_label: 'cli' }, { action: 'exemption.granted', actor_label: 'cli' }]);
   } finally { await database.close(); }
 });
+
+test('assignments:create takes a published policy and refuses one never published; assignments:edit changes a rule from today, keeping what it is not given', async () => {
+  const csv = path.join(dir, 'people.csv');
+  fs.writeFileSync(csv, 'email,name,department,hire_date\r\nnia@riverside.example,Nia Nurse,Nursing/ICU,2012-05-01\r\nphil@riverside.example,Phil Pharm,Pharmacy,2013-01-01\r\n');
+  await run('users:import', csv);
+  const today = dayInZone(new Date(), 'UTC');
+  const refused = await run('assignments:create', '--name', 'Phones', '--policy', 'phones', '--everyone', '--starts', today).catch((e: unknown) => e);
+  expect(reportFailure(refused)).toBe(1);
+  expect(err.at(-1)).toBe('There is no published policy "phones".');
+  const policy = path.join(dir, 'phones.md');
+  fs.writeFileSync(policy, '# Phones on the ward\n\nNo photos of patients.\n');
+  await run('policy:publish', '--file', policy, '--slug', 'phones', '--title', 'Phones on the ward', '--label', '1', '--material', '--note', 'First version.');
+  out.length = 0;
+  await run('assignments:create', '--name', 'Phones', '--policy', 'phones', '--department', 'Nursing', '--starts', today, '--rollout-days', '10');
+  expect(out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.', 'Assignment 1 created: Phones.']);
+
+  const bad = await run('assignments:edit', '1', '--ends', '2020-01-01').catch((e: unknown) => e);
+  expect(reportFailure(bad)).toBe(1);
+  expect(err.at(-1)).toBe('The assignment cannot end before it starts.');
+  out.length = 0;
+  await run('assignments:edit', '1', '--department', 'Pharmacy', '--preview');
+  expect(out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.']);
+  await run('assignments:edit', '1', '--name', 'Phones — all staff', '--rollout-days', '20');
+  expect(out.at(-1)).toBe('Assignment 1 changed from today: Phones — all staff.');
+
+  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  try {
+    const rule = await database.db.selectFrom('assignments').selectAll().executeTakeFirstOrThrow();
+    const nursing = await database.db.selectFrom('departments').select('id').where('name', '=', 'Nursing').executeTakeFirstOrThrow();
+    // Given a name and roll-out days only: the target and audience (Nursing, not the previewed Pharmacy) stay.
+    expect([rule.name, rule.target_type, rule.target_id, rule.rollout_days, JSON.parse(rule.audience)]).toEqual(['Phones — all staff', 'policy', 'phones', 20, { everyone: false, departmentIds: [nursing.id], roles: [], jobCodes: [] }]);
+    const versions = await database.db.selectFrom('assignment_versions').select(['change', 'name', 'rollout_days']).orderBy('id').execute();
+    expect(versions).toEqual([{ change: 'created', name: 'Phones', rollout_days: 10 }, { change: 'edited', name: 'Phones — all staff', rollout_days: 20 }]);
+    const actions = await database.db.selectFrom('audit_events').select(['action', 'actor_label']).where('action', 'like', 'assignment.%').orderBy('id').execute();
+    expect(actions).toEqual([{ action: 'assignment.created', actor_label: 'cli' }, { action: 'assignment.edited', actor_label: 'cli' }]);
+  } finally { await database.close(); }
+});

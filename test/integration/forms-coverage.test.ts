@@ -57,7 +57,7 @@ describe('hostile input on every form: coverage', () => {
       [spot.agent, `/courses/${spot.course.id}/lessons/${spot.course.lessons[0]!.id}/play`],
       [admin, '/admin/users/new'], [admin, `/admin/users/${ids.victim}`], [admin, `/admin/users/${ids.goner}`], [admin, `/admin/users/${ids.certHolder}`],
       [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'], [admin, '/admin/settings'],
-      [admin, '/admin/assignments'], [admin, `/admin/users/${ids.victim}/assignments`],
+      [admin, '/admin/assignments'], [admin, `/admin/assignments/${assignmentId}/edit`], [admin, `/admin/users/${ids.victim}/assignments`],
       [admin, '/admin/policies/new'], [learners.get('scene')!, '/policies/coverage-policy'],
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
       [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}?q=2`],

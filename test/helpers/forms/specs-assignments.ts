@@ -2,9 +2,12 @@ import { withSchemaFields } from './schema-fields';
 import { locationOf, must, one } from './types';
 import { asAdmin, course, ids, t, TODAY, uniq } from './world';
 
-// Issue 16: the assignment form (preview or save), ending an assignment, granting and ending an exemption.
+// Issue 16: the assignment form (preview or save, new or edit), ending an assignment, granting and ending an exemption.
 
-export const ASSIGNMENT_VALUES = ['preview', 'save', 'Nursing privacy', 'hipaa-social-media', 'no-such-course', '1', '2', '999999', 'learner', 'admin', 'RN1, RN2', 'RN 1',
+const POLICY = 'forms-rule-policy';
+
+export const ASSIGNMENT_VALUES = ['preview', 'save', 'Nursing privacy', 'hipaa-social-media', 'no-such-course', 'course:hipaa-social-media', 'course:no-such-course', `policy:${POLICY}`,
+  'policy:no-such-policy', 'policy:', 'course', '1', '2', '999999', 'learner', 'admin', 'RN1, RN2', 'RN 1',
   '=cmd', TODAY, '2026-02-30', '2027-01-01', '60', '0', '731', '-5', '', 'Trained at Lakeside General.', 'On leave until spring.'];
 
 /** An assignment for the routes that need one, made through the service (audited as the test). */
@@ -15,12 +18,26 @@ async function anAssignment(): Promise<number> {
   });
 }
 
+/** A published policy a rule may target, published once through the service. */
+async function aPolicy(): Promise<string> {
+  if (!(await t.services.assignments.policyChoices()).some((p) => p.slug === POLICY)) {
+    await t.services.policies.publish({ id: ids.admin, label: 'test' }, { slug: POLICY, title: 'Phones on the ward', label: '1', text: 'No photos of patients.', kind: 'material', note: 'First.', minReadSeconds: null });
+  }
+  return `policy:${POLICY}`;
+}
+
+/** The form of a rule, valid as it stands: a course or (every other run) a published policy. */
+async function ruleBase(): Promise<[string, string][]> {
+  const n = uniq();
+  return [['action', n % 2 ? 'save' : 'preview'], ['name', `Rule ${n}`], ['target', n % 3 === 0 ? await aPolicy() : `course:${course.id}`], ['department', ''], ['role', 'learner'],
+    ['job_codes', ''], ['starts_on', TODAY], ['rollout_days', '60'], ['ends_on', '']];
+}
+
 export const ASSIGNMENT_SPECS = withSchemaFields({
   'POST /admin/assignments': {
     target: asAdmin,
     values: () => ASSIGNMENT_VALUES,
-    bases: async () => [[['action', uniq() % 2 ? 'save' : 'preview'], ['name', `Rule ${uniq()}`], ['course', course.id], ['department', ''], ['role', 'learner'],
-      ['job_codes', ''], ['starts_on', TODAY], ['rollout_days', '60'], ['ends_on', '']]],
+    bases: async () => [await ruleBase()],
     effect: async ({ app, res, events }) => {
       const [created] = one(events, 'assignment.created');
       if (res.status === 200) {
@@ -29,8 +46,32 @@ export const ASSIGNMENT_SPECS = withSchemaFields({
       }
       must(locationOf(res) === '/admin/assignments', `unexpected redirect ${locationOf(res)}`);
       must(created, 'a saved assignment was not audited');
-      const row = await app.db.selectFrom('assignments').select('id').where('id', '=', Number(created!.subject_id)).executeTakeFirst();
+      const row = await app.db.selectFrom('assignments').select(['id', 'target_type', 'target_id']).where('id', '=', Number(created!.subject_id)).executeTakeFirst();
       must(row, 'the audited assignment is not stored');
+      must(row!.target_type !== 'policy' || row!.target_id === POLICY, `a rule targets the unpublished policy ${row!.target_id}`);
+      const versions = await app.db.selectFrom('assignment_versions').select('change').where('assignment_id', '=', row!.id).execute();
+      must(versions.length === 1 && versions[0]!.change === 'created', 'a new rule was not stored as its first version');
+    },
+    notice: true,
+  },
+  'POST /admin/assignments/:id/edit': {
+    target: asAdmin,
+    values: () => ASSIGNMENT_VALUES,
+    params: async () => ({ id: String(await anAssignment()) }),
+    bases: async () => [await ruleBase()],
+    effect: async ({ app, res, params, events }) => {
+      const [edited] = one(events, 'assignment.edited');
+      if (res.status === 200) {
+        must(!edited && res.text.includes('This rule matches'), 'a preview of an edit answered 200 without its sentence, or changed the rule');
+        return;
+      }
+      must(locationOf(res) === '/admin/assignments', `unexpected redirect ${locationOf(res)}`);
+      must(edited && edited.subject_id === params.id, 'a saved edit was not audited on its rule');
+      const after = (JSON.parse(edited!.details) as { after: { name: string; target: string } }).after;
+      const row = await app.db.selectFrom('assignments').select(['name', 'target_type', 'target_id']).where('id', '=', Number(params.id)).executeTakeFirstOrThrow();
+      must(row.name === after.name && `${row.target_type}:${row.target_id}` === after.target, 'the rule is not what the audit says it was changed to');
+      const last = await app.db.selectFrom('assignment_versions').select(['change', 'name', 'effective_on']).where('assignment_id', '=', Number(params.id)).orderBy('id', 'desc').executeTakeFirstOrThrow();
+      must(last.change === 'edited' && last.name === row.name && last.effective_on === TODAY, 'the edit was not stored as a version in force from today');
     },
     notice: true,
   },
