@@ -16,7 +16,7 @@ import { certificatesZipScope, evidenceQuery } from './requests';
 import type { EvidencePack } from './evidence';
 import { certificatesZipFileName, evidenceFileName, reportCsvFileName, type ReportNameFacts } from './file-names';
 import { parseReportQuery, queryString, type ParsedReportQuery } from './filters';
-import { adminEmails, allRowBatches, courseSummaries, allRows, PAGE_SIZE, peopleInDepartments, reportCount, reportPage, scopedFilter, teamOverview, type ReportRow } from './service';
+import { adminEmails, allRowBatches, courseSummaries, policySummaries, allRows, PAGE_SIZE, peopleInDepartments, reportCount, reportPage, scopedFilter, teamOverview, type ReportRow } from './service';
 
 const STATUS_ORDER: TrainingStatus[] = ['completed', 'due-soon', 'in-progress', 'not-started', 'overdue', 'expired', 'exempt'];
 
@@ -70,6 +70,8 @@ export function reportRoutes(deps: AppDeps): Router {
     const { filter, depts, course, today } = await context(req);
     const { groups, overdue } = await teamOverview(training, course, filter);
     const byCourse = catalogue.courses.length > 1 ? await courseSummaries(training, catalogue.courses, filter) : [];
+    const published = [...(await deps.policies.states()).values()].map((p) => ({ slug: p.slug, title: p.current.title }));
+    const byPolicy = (await policySummaries(training, published, filter)).filter((p) => p.total > 0);
     const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<TrainingStatus, number>;
     const perDept = new Map<number | null, { departmentId: number | null; n: number; compliant: number }>();
     for (const g of groups) {
@@ -85,7 +87,7 @@ export function reportRoutes(deps: AppDeps): Router {
       percent: d.n ? Math.round((100 * d.compliant) / d.n) : 0,
     })).sort((a, b) => a.name.localeCompare(b.name));
     res.render('reports/team', {
-      title: 'My team', course, courses: catalogue.courses, byCourse, total, counts, order: STATUS_ORDER, bars, today,
+      title: 'My team', course, courses: catalogue.courses, byCourse, byPolicy, total, counts, order: STATUS_ORDER, bars, today,
       overdue: overdue.map((r) => ({ ...r, daysLate: Math.max(0, Math.round((Date.parse(today) - Date.parse(r.graceUntil)) / 86_400_000)) })),
       departmentPath: (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : ''),
     });

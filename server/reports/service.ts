@@ -212,6 +212,20 @@ export async function courseSummaries(training: Training, courses: readonly Cour
   }));
 }
 
+/**
+ * The team page's "policies" table: per published policy, the people in scope the rules oblige to sign
+ * it, how many have signed the version that counts, and how many are overdue.
+ */
+export async function policySummaries(training: Training, policies: readonly { slug: string; title: string }[], filter: ReportFilter) {
+  const store = reportStore(training.db);
+  return Promise.all(policies.map(async (p) => {
+    const groups = await store.byStatus({ ...filter, statuses: undefined, courseId: p.slug, targetType: 'policy' });
+    const n = (s: TrainingStatus) => groups.find((g) => g.status === s)?.n ?? 0;
+    const total = groups.reduce((sum, g) => sum + g.n, 0);
+    return { ...p, total, signed: n('completed'), overdue: n('overdue'), percent: total ? Math.round((100 * n('completed')) / total) : 0 };
+  }));
+}
+
 /** How many people a filter matches today. */
 export function reportCount(training: Training, filter: ReportFilter): Promise<number> {
   return reportStore(training.db).count(filter);

@@ -56,6 +56,9 @@ describe('a policy given by assignment rules', () => {
       .toEqual([['Nia Okafor', 'not-started', 'conduct', '1', 'Nursing conduct', '2027-01-01']]);
     expect(await card('nia@riverside.example')).toBe('Not started Due 1 Jan 2027: 60 days after this policy was rolled out to Nursing on 2 Nov 2026.');
     expect(await card('paz@riverside.example')).toBeUndefined();
+    // The team page counts the policy's audience: one person, nobody signed, nobody overdue yet.
+    const team = (await (await signedIn('admin@riverside.example')).get('/team')).text;
+    expect(team).toMatch(/<h2 id="by-policy">Policies to sign<\/h2>[\s\S]*?<a href="\/reports\/policies\/conduct">Code of conduct<\/a><\/th><td data-label="People">1<\/td><td data-label="Signed">0% \(0\)<\/td>/);
     // The pharmacist may still read it, but nothing is due.
     const page = (await (await signedIn('paz@riverside.example')).get('/policies/conduct')).text;
     expect(page).not.toContain('rolled out');
