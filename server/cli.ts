@@ -175,7 +175,7 @@ export function buildCli(): Command {
       for (const f of failures) console.error(`warning: ${f}`);
     });
 
-  program.command('demo:seed').description('add demo departments and people in every training status (for trying out and benchmarks)')
+  program.command('demo:seed').description('add demo departments and people in every training status of every course (for trying out and benchmarks)')
     .option('--people <n>', 'how many people', '500')
     .option('--seed <n>', 'random seed; a different seed adds a different set of people', '1')
     .option('--password-stdin', 'read a password for the demo admin, managers and first learners from standard input')
@@ -189,8 +189,8 @@ export function buildCli(): Command {
       if (!Number.isInteger(seed) || seed < 1) fail('invalid', '--seed must be a positive whole number.');
       const password = opts.passwordStdin ? readStdin() : undefined;
       await withServices(async ({ training, catalogue }) => {
-        const r = await seedDemo(training, catalogue.courses[0]!, { people, seed, password, signInLearners });
-        console.log(`Seeded ${r.people} people and ${r.completions} completions in ${r.seconds.toFixed(1)} s.`);
+        const r = await seedDemo(training, catalogue.courses, { people, seed, password, signInLearners });
+        console.log(`Seeded ${r.people} people and ${r.completions} completions of ${r.courses === 1 ? '1 course' : `${r.courses} courses`} in ${r.seconds.toFixed(1)} s.`);
         for (const a of r.accounts) console.log(`${a.role}\t${a.email}`);
       });
     });

@@ -10,7 +10,10 @@ import { nextAnnual } from '../training/status';
 import { ensureDepartment } from '../users/departments';
 
 // Demo data for trying the product and for the benchmarks: a department tree, managers, and people in
-// every training status. Bulk inserts in one transaction (this module is its own small store).
+// every training status of every course given. Bulk inserts in one transaction (this module is its own
+// small store). With no assignment rule every person must take every course (issue 16), so each course
+// gets its own completions: a demo of several courses shows every status for each of them. Rules made
+// later decide who must take what; the completions stay records either way.
 
 const FIRST = ['Amara', 'Ben', 'Chen', 'Dana', 'Eve', 'Farah', 'Gus', 'Hana', 'Ivan', 'José', 'Kai', 'Lena', 'Mo', 'Nguyễn', 'Olu', 'Priya', 'Rosa', 'Sam', 'Tomás', 'Zoë'];
 const LAST = ['Adeyemi', 'Brooks', 'Díaz', 'Evans', 'Fischer', 'Gómez', 'Haddad', 'Ivanova', 'Kowalski', 'Łukasiewicz', 'Mensah', 'Nakamura', 'Okafor', 'Patel', 'Rivera', 'Smith', 'Tran', 'Weber'];
@@ -28,7 +31,9 @@ export interface SeedOptions {
 
 export interface SeedResult {
   people: number;
+  /** Completions of all the courses together. */
   completions: number;
+  courses: number;
   accounts: { email: string; role: Role }[];
   seconds: number;
 }
@@ -38,7 +43,7 @@ function rng(seed: number) {
   return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
 }
 
-export async function seedDemo(training: Training, course: Course, options: SeedOptions): Promise<SeedResult> {
+export async function seedDemo(training: Training, courses: readonly Course[], options: SeedOptions): Promise<SeedResult> {
   const started = Date.now();
   const rand = rng(options.seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
@@ -73,36 +78,38 @@ export async function seedDemo(training: Training, course: Course, options: Seed
     for (const r of rows) if (r.sign && hash) accounts.push({ email: r.email, role: r.role });
     const ids = (await trx.selectFrom('users').select(['id', 'hire_date', 'email']).where('email', 'like', `%@${domain}`).orderBy('id').execute());
 
-    // About 70% have completed at some point (some long ago, so every status appears).
+    // For each course, about 70% have completed it at some point (some long ago, so every status appears).
     let completions = 0;
-    const policy = training.policy(course);
-    const batch: { user: number; on: string }[] = [];
-    for (const u of ids) {
-      if (rand() > 0.7) continue;
-      const on = addDays(today, -Math.floor(rand() * Math.min(500, Math.max(1, Date.parse(today) / 86_400_000 - Date.parse(u.hire_date!) / 86_400_000))));
-      if (on < u.hire_date!) continue;
-      batch.push({ user: u.id, on });
-    }
-    for (let i = 0; i < batch.length; i += 300) {
-      const chunk = batch.slice(i, i + 300);
-      const inserted = await trx.insertInto('completions').values(chunk.map((c) => ({
-        user_id: c.user, course_id: course.id, cycle: `imported-${c.on}`, due_on: null, content_hash: course.contentHash, attempt_id: null,
-        attestation_id: null, score: 80 + Math.floor(rand() * 21), completed_at: `${c.on}T15:00:00.000Z`, valid_until: nextAnnual(policy, c.on).validUntil,
-        source: 'quiz' as const, recorded_by: null, details: '{"demo":true}', created_at: now,
-      }))).onConflict((oc) => oc.doNothing()).returning(['id', 'user_id']).execute();
-      await trx.insertInto('certificates').values(inserted.map((c) => {
-        const code = newCertificateCode();
-        return { completion_id: c.id, code, code_hash: codeHash(code), learner_name: 'demo', course_title: course.title, course_version: course.version, issued_at: now };
-      })).execute();
-      completions += inserted.length;
+    for (const course of courses) {
+      const policy = training.policy(course);
+      const batch: { user: number; on: string }[] = [];
+      for (const u of ids) {
+        if (rand() > 0.7) continue;
+        const on = addDays(today, -Math.floor(rand() * Math.min(500, Math.max(1, Date.parse(today) / 86_400_000 - Date.parse(u.hire_date!) / 86_400_000))));
+        if (on < u.hire_date!) continue;
+        batch.push({ user: u.id, on });
+      }
+      for (let i = 0; i < batch.length; i += 300) {
+        const chunk = batch.slice(i, i + 300);
+        const inserted = await trx.insertInto('completions').values(chunk.map((c) => ({
+          user_id: c.user, course_id: course.id, cycle: `imported-${c.on}`, due_on: null, content_hash: course.contentHash, attempt_id: null,
+          attestation_id: null, score: 80 + Math.floor(rand() * 21), completed_at: `${c.on}T15:00:00.000Z`, valid_until: nextAnnual(policy, c.on).validUntil,
+          source: 'quiz' as const, recorded_by: null, details: '{"demo":true}', created_at: now,
+        }))).onConflict((oc) => oc.doNothing()).returning(['id', 'user_id']).execute();
+        await trx.insertInto('certificates').values(inserted.map((c) => {
+          const code = newCertificateCode();
+          return { completion_id: c.id, code, code_hash: codeHash(code), learner_name: 'demo', course_title: course.title, course_version: course.version, issued_at: now };
+        })).execute();
+        completions += inserted.length;
+      }
     }
     // Learner names on certificates as they were at issue.
     await trx.updateTable('certificates').set((eb) => ({
       learner_name: eb.selectFrom('completions').innerJoin('users', 'users.id', 'completions.user_id').select('users.name').whereRef('completions.id', '=', 'certificates.completion_id'),
     })).where('learner_name', '=', 'demo').execute();
     touch(trx, ids.map((u) => u.id));
-    await appendAudit(trx, training.clock, SYSTEM_ACTOR, { action: 'demo.seeded', details: { people: ids.length, completions, seed: options.seed } });
+    await appendAudit(trx, training.clock, SYSTEM_ACTOR, { action: 'demo.seeded', details: { people: ids.length, completions, courses: courses.map((c) => c.id), seed: options.seed } });
     return { people: ids.length, completions };
   });
-  return { ...result, accounts, seconds: (Date.now() - started) / 1000 };
+  return { ...result, courses: courses.length, accounts, seconds: (Date.now() - started) / 1000 };
 }

@@ -1,8 +1,11 @@
 import type { Writable } from 'node:stream';
 import type { ReportRow } from './store';
 
-/** The export's columns, in order; README documents each. */
-const EXPORT_COLUMNS = [
+/**
+ * The export's columns, in order; README documents each. A new column goes at the end: hospitals import
+ * this file into spreadsheets that read the columns by position.
+ */
+export const EXPORT_COLUMNS = [
   'employee_id', 'name', 'email', 'department', 'manager_email', 'role', 'cycle', 'status', 'due_on', 'completed_on',
   'expires_on', 'score', 'certificate_code', 'content_version', 'recorded_by', 'pace',
   // Issue 16: which course, by which assignment rule(s), the policy version for policy rows, and why exempt.

@@ -120,6 +120,16 @@ export async function evidenceLines(training: Training, catalogue: Catalogue, us
 
 export const CITATION = 'Training of the workforce is documented as required by 45 CFR 164.530(b)(2), and this documentation is retained for six years as required by 45 CFR 164.530(j).';
 
+/**
+ * The evidence CSV's columns, in order; README lists them. Columns keep their places and new ones go at
+ * the end (course_id came with issue 16), so a spreadsheet or script that reads an earlier pack's
+ * columns by position reads this one the same.
+ */
+export const EVIDENCE_COLUMNS = [
+  'employee_id', 'name', 'email', 'account_status', 'course', 'cycle', 'completed_on', 'valid_until', 'source', 'score', 'content_version', 'attestation', 'certificates',
+  'course_id',
+] as const;
+
 export async function writeEvidenceCsv(pack: EvidencePack, out: Writable): Promise<void> {
   const csv = stringify({ record_delimiter: '\r\n' });
   csv.pipe(out);
@@ -127,11 +137,11 @@ export async function writeEvidenceCsv(pack: EvidencePack, out: Writable): Promi
   csv.write([`# ${pack.title}: ${pack.scope}`]);
   csv.write([`# ${CITATION}`]);
   csv.write([`# Generated ${pack.generatedAt.toISOString()} by ${pack.generatedBy}`]);
-  csv.write(['employee_id', 'name', 'email', 'account_status', 'course_id', 'course', 'cycle', 'completed_on', 'valid_until', 'source', 'score', 'content_version', 'attestation', 'certificates']);
+  csv.write([...EVIDENCE_COLUMNS]);
   const pacer = new Pacer();
   for (const l of pack.lines) {
     await pacer.pace();
-    csv.write([l.employeeId, l.name, l.email, l.status, l.courseId, l.course, l.cycle, l.completedOn, l.validUntil, l.source, l.score, l.contentVersion, l.attestation, l.certificate].map(neutralise));
+    csv.write([l.employeeId, l.name, l.email, l.status, l.course, l.cycle, l.completedOn, l.validUntil, l.source, l.score, l.contentVersion, l.attestation, l.certificate, l.courseId].map(neutralise));
   }
   if (pack.policies) for (const r of policyCsvRows(pack.policies)) csv.write(r[0]!.startsWith('# ') ? r : r.map(neutralise));
   await new Promise<void>((resolve) => { csv.end(() => resolve()); });

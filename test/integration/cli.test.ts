@@ -91,17 +91,28 @@ describe('operator CLI', () => {
 });
 
 describe('demo:seed', () => {
-  test('seeds a department tree and people in every training status, with sign-in accounts when given a password', async () => {
+  test('seeds a department tree and people in every training status of every course', async () => {
     await run('demo:seed', '--people', '300', '--seed', '7');
-    expect(out[0]).toMatch(/^Seeded 300 people and \d+ completions in [\d.]+ s\.$/);
+    expect(out[0]).toMatch(/^Seeded 300 people and \d+ completions of 2 courses in [\d.]+ s\.$/);
     const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
     try {
-      const statuses = await database.db.selectFrom('status_index').select('cycle').execute();
-      expect(statuses).toHaveLength(300);
       const depts = await database.db.selectFrom('departments').select('path_key').execute();
       expect(depts.length).toBe(40);
-      const counted = await database.db.selectFrom('status_index').select([statusSql(dayInZone(new Date(), 'America/New_York')).as('s'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy('s').execute();
-      expect(new Set(counted.map((c) => c.s))).toEqual(new Set(['completed', 'due-soon', 'expired', 'overdue', 'not-started']));
+      // No assignment rule: every person must take both shipped courses, so each course has a status row
+      // per person, and each course's completions put its people in every status.
+      const today = dayInZone(new Date(), 'America/New_York');
+      const counted = await database.db.selectFrom('status_index').where('target_type', '=', 'course')
+        .select(['course_id', statusSql(today).as('s'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['course_id', 's']).execute();
+      const byCourse = new Map<string, Map<string, number>>();
+      for (const c of counted) byCourse.set(c.course_id, (byCourse.get(c.course_id) ?? new Map<string, number>()).set(c.s, Number(c.n)));
+      expect([...byCourse.keys()].sort()).toEqual(['hipaa-social-media', 'minimum-necessary-front-desk']);
+      for (const [course, statuses] of byCourse) {
+        expect([course, [...statuses.values()].reduce((a, b) => a + b, 0)]).toEqual([course, 300]);
+        expect([course, new Set(statuses.keys())]).toEqual([course, new Set(['completed', 'due-soon', 'expired', 'overdue', 'not-started'])]);
+      }
+      const completions = await database.db.selectFrom('completions').select(['course_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('course_id').execute();
+      expect(completions.map((c) => c.course_id).sort()).toEqual(['hipaa-social-media', 'minimum-necessary-front-desk']);
+      expect(completions.reduce((a, c) => a + Number(c.n), 0)).toBe(Number(/and (\d+) completions/.exec(out[0]!)![1]));
     } finally { await database.close(); }
     await expect(run('demo:seed', '--people', 'lots')).rejects.toThrow(/--people must be a whole number/);
   });

@@ -164,8 +164,12 @@ describe('contacts in course text', () => {
   });
 
   test('a policy saved in settings may use the placeholders; an unknown one is refused and nothing is saved', async () => {
-    const save = async (text: string) => admin.post('/admin/settings/policy').type('form')
-      .send({ _csrf: csrfFrom((await admin.get('/admin/settings')).text), policy_title: 'Lakeside Policy', policy_text: text });
+    // Each course has its own policy (issue 16): the form names its course in a hidden course_id field.
+    const save = async (text: string, fields: Record<string, string> = { course_id: course.id }) => admin.post('/admin/settings/policy').type('form')
+      .send({ _csrf: csrfFrom((await admin.get(`/admin/settings?course=${course.id}`)).text), policy_title: 'Lakeside Policy', policy_text: text, ...fields });
+    const noCourse = await save('Call {{hotline}} today.', {});
+    expect(noCourse.status).toBe(400);
+    expect(noCourse.text).toContain('Choose the course whose policy this is.');
     const bad = await save('Call {{privacy_oficer_phone}} today.');
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('Unknown placeholder {{privacy_oficer_phone}}');

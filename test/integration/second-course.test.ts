@@ -29,6 +29,17 @@ async function bytes(agent: Agent, url: string): Promise<{ status: number; body:
   return { status: res.status, body: res.body as Buffer, headers: res.headers as Record<string, string> };
 }
 
+/**
+ * Signs the admin in on a fresh agent. Lessons have a minimum reading time and the helpers move the
+ * clock on by it: the learners' work in between takes longer than the 30-minute idle limit, which signs
+ * out an admin who sent no request meanwhile, as it would in a browser.
+ */
+async function adminSignsIn(): Promise<void> {
+  admin = newAgent(t.app);
+  const res = await signIn(admin, 'admin@riverside.example', GOOD_PASSWORD);
+  expect([res.status, res.headers.location]).toEqual([303, '/']);
+}
+
 const csvRows = (b: Buffer) => parse(b.toString('utf8'), { bom: true, columns: true, relax_column_count: true, from_line: 4 }) as Record<string, string>[];
 
 beforeAll(async () => {
@@ -37,8 +48,7 @@ beforeAll(async () => {
   frontDesk = t.catalogue.get('minimum-necessary-front-desk')!;
   social = t.catalogue.get('hipaa-social-media')!;
   await createPerson(t.db, t.clock, { email: 'admin@riverside.example', role: 'admin', name: 'Ada Admin', hireDate: '2020-01-01' });
-  admin = newAgent(t.app);
-  await signIn(admin, 'admin@riverside.example', GOOD_PASSWORD);
+  await adminSignsIn();
   const user = await createPerson(t.db, t.clock, { email: 'tam@riverside.example', name: 'Tamar Okonjo', hireDate: '2026-11-02', department: 'Front Desk', employeeId: 'FD-7' });
   const agent = newAgent(t.app);
   await signIn(agent, 'tam@riverside.example', GOOD_PASSWORD);
@@ -126,6 +136,10 @@ describe('exports cover every course', () => {
     await signIn(agent, 'raf@riverside.example', GOOD_PASSWORD);
     await completeCourse(agent, frontDesk, 'Rafe Lindholm', t.clock);
     expect(other.id).toBeGreaterThan(learner.user.id);
+    // Three courses' lessons (over 40 minutes of reading) later, the idle admin's session has ended.
+    const idle = await admin.get('/reports');
+    expect([idle.status, idle.headers.location]).toEqual([303, '/login?next=%2Freports']);
+    await adminSignsIn();
   });
 
   test('the certificate ZIP for every course has a folder per course, each PDF for its course', async () => {
@@ -176,7 +190,15 @@ describe('exports cover every course', () => {
     const dept = (await t.db.selectFrom('departments').select('id').where('name', '=', 'Front Desk').executeTakeFirstOrThrow()).id;
     const csv = await bytes(admin, `/reports/evidence.csv?department=${dept}`);
     expect(csv.status).toBe(200);
-    const rows = csvRows(csv.body);
+    const all = csvRows(csv.body);
+    // The policy section (issue 16) follows the lines, under a "# Policy versions" line; no policy is
+    // published here, so it holds only its two marker lines and their headers.
+    const section = all.findIndex((r) => r.employee_id!.startsWith('# Policy versions'));
+    expect(all.slice(section).map((r) => r.employee_id)).toEqual([
+      '# Policy versions (the sha256 covers the title, the version and the exact text)', 'policy',
+      '# Policy acknowledgements (each sha256 chains the version text hash to the signature)', 'employee_id',
+    ]);
+    const rows = all.slice(0, section);
     const lines = rows.map((r) => [r.name, r.course_id, r.course, r.source, r.attestation?.split(',')[0]]);
     expect(lines).toEqual(expect.arrayContaining([
       ['Tamar Okonjo', frontDesk.id, frontDesk.title, 'quiz', `${frontDesk.policy.title} v${frontDesk.policy.version}`],
@@ -197,6 +219,8 @@ describe('exports cover every course', () => {
 });
 
 describe('each course signs its own policy', () => {
+  // Each test has learners take a course, which moves the clock past the admin's idle limit.
+  beforeEach(adminSignsIn);
   const savePolicy = async (fields: Record<string, string>) => {
     const page = await admin.get(`/admin/settings?course=${encodeURIComponent(fields.course_id ?? '')}`);
     return admin.post('/admin/settings/policy').type('form').send({ _csrf: csrfFrom(page.text), ...fields });

@@ -33,7 +33,7 @@ describe.each(RULES)('assignment from the status index ($name)', ({ env }) => {
   beforeAll(async () => {
     t = await buildTestApp(env);
     course = t.catalogue.courses[0]!;
-    await seedDemo(t.training, course, { people: 400, seed: 11 });
+    await seedDemo(t.training, [course], { people: 400, seed: 11 });
     // Some people have begun this cycle (in progress), and a few have no hire date.
     const some = (await t.db.selectFrom('users').select(['id', 'hire_date', 'created_at']).where('id', '<=', 90).execute()).filter((u) => u.id % 3 === 0);
     const first = course.lessons[0]!;

@@ -77,7 +77,7 @@ describe('one request stalls everyone (issue 12)', () => {
         managers.push(email);
       }
       nursingId = (await t.db.selectFrom('departments').select('id').where('path_key', '=', 'evidence ward').executeTakeFirstOrThrow()).id;
-      const seeded = await seedDemo(t.training, t.catalogue.courses[0]!, { people: DEPARTMENT_PEOPLE, seed: 12 });
+      const seeded = await seedDemo(t.training, [t.catalogue.courses[0]!], { people: DEPARTMENT_PEOPLE, seed: 12 });
       await t.db.updateTable('users').set({ department_id: nursingId }).where('email', 'like', '%@demo12.example').execute();
       expect(seeded.people).toBe(DEPARTMENT_PEOPLE);
       firstPersonId = (await t.db.selectFrom('users').select('id').where('department_id', '=', nursingId).orderBy('id').executeTakeFirstOrThrow()).id;
