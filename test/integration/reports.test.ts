@@ -207,6 +207,8 @@ describe('reports', () => {
       ['policy', 'version', 'title', 'change', 'note', 'published_at', 'superseded_at', 'text_sha256', 'text'],
       ['# Policy acknowledgements (each sha256 chains the version text hash to the signature)'],
       ['employee_id', 'name', 'email', 'policy', 'version', 'signed_as', 'acknowledged_at', 'text_sha256', 'acknowledgement_sha256'],
+      ['# Policy signatures outstanding (what the assignment rules require and is not signed)'],
+      ['employee_id', 'name', 'email', 'policy', 'version_to_sign', 'status', 'due_on', 'reason'],
     ]);
     expect(lines.find((l) => l[1] === 'Lou Late')![8]).toBe('no completion on record');
     const events = await t.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.exported').orderBy('id', 'desc').limit(2).execute();

@@ -192,11 +192,12 @@ describe('exports cover every course', () => {
     expect(csv.status).toBe(200);
     const all = csvRows(csv.body);
     // The policy section (issue 16) follows the lines, under a "# Policy versions" line; no policy is
-    // published here, so it holds only its two marker lines and their headers.
+    // published here, so it holds only its three marker lines and their headers.
     const section = all.findIndex((r) => r.employee_id!.startsWith('# Policy versions'));
     expect(all.slice(section).map((r) => r.employee_id)).toEqual([
       '# Policy versions (the sha256 covers the title, the version and the exact text)', 'policy',
       '# Policy acknowledgements (each sha256 chains the version text hash to the signature)', 'employee_id',
+      '# Policy signatures outstanding (what the assignment rules require and is not signed)', 'employee_id',
     ]);
     const rows = all.slice(0, section);
     const lines = rows.map((r) => [r.name, r.course_id, r.course, r.source, r.attestation?.split(',')[0]]);
