@@ -27,10 +27,9 @@ export function policyReportRoutes(deps: AppDeps): Router {
   const router = Router();
   const viewers = can('see-reports');
 
-  const context = async (slug: string, query: unknown, user: Express.User) => {
+  const context = async (slug: string, checked: ReturnType<typeof parseQuery<typeof policyReportQuery>>, user: Express.User) => {
     if (!SLUG.test(slug)) fail('not-found', 'There is no such policy.');
     const state = await policies.state(slug);
-    const checked = parseQuery(policyReportQuery, query);
     if (!checked.ok) fail('invalid', `The report filters could not be used: ${checked.message}`);
     const today = training.today();
     const parsed = { ...parseReportQuery(checked.data, deps.catalogue, today), courseId: slug };
@@ -40,7 +39,7 @@ export function policyReportRoutes(deps: AppDeps): Router {
   };
 
   router.get('/reports/policies/:slug', viewers, async (req, res) => {
-    const { state, parsed, filter, depts, departmentPath } = await context(String(req.params.slug), req.query, req.user!);
+    const { state, parsed, filter, depts, departmentPath } = await context(String(req.params.slug), parseQuery(policyReportQuery, req.query), req.user!);
     const page = await policyReportPage(training, filter, parsed);
     const qs = queryString(parsed.raw);
     const scope = await deps.people.scopeOf(req.user!);
@@ -53,7 +52,7 @@ export function policyReportRoutes(deps: AppDeps): Router {
   });
 
   router.get('/reports/policies/:slug/export.csv', viewers, heavy(deps.heavyWork, 'export'), async (req, res) => {
-    const { state, parsed, filter, departmentPath } = await context(String(req.params.slug), req.query, req.user!);
+    const { state, parsed, filter, departmentPath } = await context(String(req.params.slug), parseQuery(policyReportQuery, req.query), req.user!);
     const admins = await adminEmails(training);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', attachment(`policy-${state.slug}-${training.today()}.csv`));

@@ -34,6 +34,8 @@ const RULES: Record<string, Rule> = {
   'POST /admin/certificates/:id/reissue': 'admin',
   'GET /admin/settings': 'admin', 'POST /admin/settings': 'admin', 'POST /admin/settings/policy': 'admin', 'POST /admin/settings/logo': 'admin', 'POST /admin/settings/logo/remove': 'admin',
   'POST /admin/users/:id/unlock': 'admin', 'GET /settings/logo': 'public',
+  'GET /reports/policies/:slug': 'staff', 'GET /reports/policies/:slug/export.csv': 'staff',
+  'GET /admin/assignments/:id/edit': 'admin', 'POST /admin/assignments/:id/edit': 'admin',
   'GET /admin/assignments': 'admin', 'POST /admin/assignments': 'admin', 'POST /admin/assignments/:id/end': 'admin',
   'GET /admin/users/:id/assignments': 'admin', 'POST /admin/exemptions': 'admin', 'POST /admin/exemptions/:id/end': 'admin',
   'GET /admin/exemptions/:id/evidence': 'admin', 'POST /admin/users/:id/move': 'admin',
