@@ -35,6 +35,11 @@ export interface Preview {
   sentence: string;
 }
 
+/** How long a rule change waits for everyone's rows (milliseconds; by default until all are done). */
+export interface RuleChangeOptions {
+  waitMs?: number;
+}
+
 export interface PersonMove {
   departmentId: number | null;
   role: Role;
@@ -86,40 +91,74 @@ export class Assignments {
     if (v.endsOn !== null && v.endsOn < v.startsOn) fail('invalid', 'The assignment cannot end before it starts.', { ends_on: 'End on or after the start.' });
   }
 
-  /** Touches everyone: a rule can add or remove any person's obligation. */
-  private async touchEveryone(trx: Kysely<DB>): Promise<void> {
-    touch(trx, await assignmentStore(trx).allUserIds());
+  /**
+   * A rule can add or remove any person's obligation: everyone's rows are marked stale in the rule's
+   * unit of work (so the rule and the marks commit together), and recomputed after it, a slice per
+   * transaction (StatusIndex.refreshDue). At 100,000 people that is many short writes with the event
+   * loop free between them, not one long one; a crash part-way is finished by the next start-up.
+   */
+  private async markEveryone(trx: Kysely<DB>): Promise<void> {
+    await this.training.statusIndex.markEveryoneStale(trx);
   }
 
-  async create(actor: Actor, v: RuleValues): Promise<number> {
+  /**
+   * After a rule change commits: recomputes everyone's rows, waiting at most `waitMs` (by default until
+   * done). Resolves with whether every row is up to date; if not, the catch-up goes on meanwhile and
+   * the report pages say their figures are being updated.
+   */
+  private async catchUp(waitMs: number): Promise<boolean> {
+    const run = this.training.statusIndex.refreshDue(this.db);
+    if (waitMs === Infinity) {
+      await run;
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), waitMs); });
+    try {
+      return await Promise.race([run.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async create(actor: Actor, v: RuleValues, opts: RuleChangeOptions = {}): Promise<number> {
+    return (await this.createWithStatus(actor, v, opts)).id;
+  }
+
+  /** create(), also saying whether everyone's rows were recomputed within `waitMs`. */
+  async createWithStatus(actor: Actor, v: RuleValues, opts: RuleChangeOptions = {}): Promise<{ id: number; upToDate: boolean }> {
     await this.check(v);
-    return this.uow(async (trx) => {
-      const id = await assignmentStore(trx).insertRule(v, actor.id, this.clock.now().toISOString());
-      await this.touchEveryone(trx);
-      await appendAudit(trx, this.clock, actor, { action: 'assignment.created', subjectType: 'assignment', subjectId: id, details: ruleDetails(v) });
-      return id;
+    const id = await this.uow(async (trx) => {
+      const inserted = await assignmentStore(trx).insertRule(v, actor.id, this.clock.now().toISOString());
+      await this.markEveryone(trx);
+      await appendAudit(trx, this.clock, actor, { action: 'assignment.created', subjectType: 'assignment', subjectId: inserted, details: ruleDetails(v) });
+      return inserted;
     });
+    return { id, upToDate: await this.catchUp(opts.waitMs ?? Infinity) };
   }
 
-  async edit(actor: Actor, id: number, v: RuleValues): Promise<void> {
+  /** Changes a rule; resolves with whether everyone's rows were recomputed within `waitMs`. */
+  async edit(actor: Actor, id: number, v: RuleValues, opts: RuleChangeOptions = {}): Promise<boolean> {
     const before = await this.get(id);
     await this.check(v);
     await this.uow(async (trx) => {
       await assignmentStore(trx).updateRule(id, v, this.clock.now().toISOString());
-      await this.touchEveryone(trx);
+      await this.markEveryone(trx);
       await appendAudit(trx, this.clock, actor, { action: 'assignment.edited', subjectType: 'assignment', subjectId: id, details: { before: ruleDetails(before), after: ruleDetails(v) } });
     });
+    return this.catchUp(opts.waitMs ?? Infinity);
   }
 
   /** Ends a rule after a day (today by default): people keep their records, the obligation stops. */
-  async end(actor: Actor, id: number, lastDay: string = this.training.today()): Promise<void> {
+  async end(actor: Actor, id: number, lastDay: string = this.training.today(), opts: RuleChangeOptions = {}): Promise<boolean> {
     const rule = await this.get(id);
     if (lastDay < rule.startsOn) fail('invalid', 'The assignment cannot end before it starts.');
     await this.uow(async (trx) => {
       await assignmentStore(trx).updateRule(id, { ...rule, endsOn: lastDay }, this.clock.now().toISOString());
-      await this.touchEveryone(trx);
+      await this.markEveryone(trx);
       await appendAudit(trx, this.clock, actor, { action: 'assignment.ended', subjectType: 'assignment', subjectId: id, details: { name: rule.name, last_day: lastDay } });
     });
+    return this.catchUp(opts.waitMs ?? Infinity);
   }
 
   /** "This rule matches 412 people; 37 would be due within 14 days", for the rule as typed, before saving. */
