@@ -43,6 +43,11 @@ export class StatusIndex {
   /** The catch-up running now, if any: every caller joins it rather than starting another. */
   private catching: Promise<number> | undefined;
   private stopping = false;
+  /**
+   * Counts markEveryoneStale calls: a catch-up that finds nobody stale ends only if no marking began
+   * meanwhile (a rule saved just as it was finishing would otherwise join a run about to stop).
+   */
+  private marks = 0;
 
   constructor(private readonly training: Training, private readonly courses: readonly Course[]) {}
 
@@ -178,6 +183,7 @@ export class StatusIndex {
    * is done leaves the marks, and the next start-up (refreshStale) finishes.
    */
   async markEveryoneStale(db: Kysely<DB>): Promise<void> {
+    this.marks += 1;
     const today = this.training.today();
     const pacer = new Pacer();
     const top = (await db.selectFrom('users').select((eb) => eb.fn.max('id').as('top')).executeTakeFirst())?.top ?? 0;
@@ -240,6 +246,8 @@ export class StatusIndex {
     let total = 0;
     // At least one slice once started: a stop asked for meanwhile takes effect after it.
     do {
+      // Read before the slice waits for the connection: marks made since are committed by the time it reads.
+      const marks = this.marks;
       const done = await db.transaction().execute(async (trx) => {
         // Read inside the slice's transaction: a write since (which refreshed someone itself) is seen.
         const ids = (await trx.selectFrom('status_recheck').select('user_id').where('on_day', '<=', this.training.today())
@@ -247,7 +255,7 @@ export class StatusIndex {
         if (ids.length > 0) await this.refresh(trx, ids);
         return ids.length;
       });
-      if (done === 0) break;
+      if (done === 0 && marks === this.marks) break;
       total += done;
       await nextSlice();
     } while (!this.stopping);
