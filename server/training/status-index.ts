@@ -35,8 +35,9 @@ type RowKey = Pick<StatusIndexRow, 'user_id' | 'course_id'>;
  * Keeps the status index (table status_index) in step: one row per person and obligation (a course
  * an assignment rule gives them, or every course when there are no rules), with the thresholds from the
  * one status function, why the due date is what it is, any exemption, and the facts reports show. The
- * unit of work (Training.uow) calls refresh() at commit for every person its writes touched; a rule
- * change touches everyone; rules that start or end on a later day are caught up by refreshDue().
+ * unit of work (Training.uow) calls refresh() at commit for every person its writes touched. A rule
+ * change marks everyone stale instead (markEveryoneStale) and refreshDue() recomputes them after the
+ * commit, a slice per transaction, as it does for rules that start or end on a later day.
  */
 export class StatusIndex {
   private readonly keys = new Map<string, string>();
