@@ -84,6 +84,8 @@ export async function evidenceLines(training: Training, catalogue: Catalogue, us
   // department read in one go held the event loop for all of it: read a slice, then let others in.
   for (const ids of chunksOf(userIds, SLICE)) {
     const rows = await slice(ids);
+    // The obligations are a slice's worth of work of their own: let others in before them too.
+    await pacer.pace();
     for (const [id, courses] of await coursesOf(ids)) owedBy.set(id, courses);
     people.push(...rows.people);
     completions.push(...rows.completions);
