@@ -68,13 +68,18 @@ export class StatusIndex {
    * the row is missing or was computed under other rules; the caller then computes it from the records.
    */
   async read(db: Kysely<DB>, user: Pick<User, 'id' | 'hire_date'>, course: Course): Promise<Assignment | undefined> {
+    const today = this.training.today();
+    // A person marked stale (a rule changed and the catch-up has not reached them) is computed afresh.
     const row = await db.selectFrom('status_index').selectAll()
-      .where('user_id', '=', user.id).where('target_type', '=', 'course').where('course_id', '=', course.id).executeTakeFirst();
+      .where('user_id', '=', user.id).where('target_type', '=', 'course').where('course_id', '=', course.id)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('status_recheck').select('status_recheck.user_id')
+        .where('status_recheck.user_id', '=', user.id).where('status_recheck.on_day', '<=', today))))
+      .executeTakeFirst();
     if (!row || row.policy_key !== this.policyKey(course)) return undefined;
     if (row.kind === 'annual' && row.last_completed_on === null) return undefined;
     const exempt = row.exempt_from !== null ? { exempt: { from: row.exempt_from, until: row.exempt_until } } : {};
     const thresholds: Thresholds = { kind: row.kind, opensOn: row.opens_on, graceUntil: row.grace_until, validUntil: row.valid_until, started: row.started === 1, ...exempt };
-    const status = statusOn(thresholds, this.training.today());
+    const status = statusOn(thresholds, today);
     const facts = factsFromRow(row, user.hire_date !== null, status);
     const exemption = row.exempt_from !== null ? { exemption: { from: row.exempt_from, until: row.exempt_until, reason: row.exempt_reason ?? '' } } : {};
     return {

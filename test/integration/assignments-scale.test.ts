@@ -96,6 +96,15 @@ test('a catch-up stopped after one slice: pages say they are being updated, and 
   expect(done.length).toBeGreaterThan(0);
   expect(done.length).toBeLessThan(nurses.size);
 
+  // A person's own pages never show a stale row: someone the catch-up has not reached is computed afresh.
+  const waiting = (await t.db.selectFrom('users').selectAll().where('id', 'in', [...nurses].filter((n) => !done.includes(n))).limit(1).execute())[0]!;
+  const courseOf = t.catalogue.get(course)!;
+  const stale = await t.db.selectFrom('status_index').select(['due_on', 'assignment_names']).where('user_id', '=', waiting.id).where('course_id', '=', course).executeTakeFirstOrThrow();
+  expect(stale.assignment_names).toBe('Everyone privacy');
+  const shown = await t.training.currentAssignment(waiting, courseOf);
+  expect(shown).toEqual(await t.training.assignment(waiting, courseOf));
+  expect(shown.dueOn).not.toBe(stale.due_on);
+
   // The pages read the rows as they are and say an update is under way; the numbers are the people left.
   const report = await admin.get(`/reports?course=${course}`);
   expect(report.status).toBe(200);
