@@ -10,14 +10,14 @@ export interface HealthStats {
 const INTERVAL_MS = 20;
 
 /**
- * Probes `${base}/healthz` one request at a time, every 20 ms, as a load balancer's health check
+ * Probes `${base}/healthz` (or another page, with a session cookie) one request at a time, every 20 ms, as a load balancer's health check
  * would. A probe's latency is counted from when it was due, not from when the timer finally fired:
  * if the event loop (ours, shared with the server in a test) was blocked, the probe was late by that
  * much and the lateness counts. A probe that took longer than the interval also stands for the probes
  * a fixed-rate checker would have sent meanwhile (each waiting a little less), so one long stall weighs
  * in the percentiles as much as it would for a real checker, instead of as one sample.
  */
-export function pollHealth(base: string): { stop(): Promise<HealthStats> } {
+export function pollHealth(base: string, path = '/healthz', cookie?: string): { stop(): Promise<HealthStats> } {
   const samples: number[] = [];
   let failures = 0;
   let running = true;
@@ -25,7 +25,7 @@ export function pollHealth(base: string): { stop(): Promise<HealthStats> } {
     let due = performance.now();
     while (running) {
       try {
-        const res = await fetch(`${base}/healthz`);
+        const res = await fetch(`${base}${path}`, cookie ? { headers: { cookie } } : {});
         await res.arrayBuffer();
         if (res.status !== 200) failures += 1;
       } catch {

@@ -13,6 +13,7 @@ import { renderToBuffer, sampleCertificate } from './certificate-profile';
 import { measureStalls } from './stalls';
 import { signInOverHttp } from './sign-in';
 import { assignmentRows, measureAssignments } from './assignments';
+import { memoryMb, resetPeakRss } from './process-memory';
 
 // npm run bench: the production build on a temp database seeded by demo:seed, measured from this
 // process with autocannon over loopback only. Prints a Markdown table and writes JSON to bench/results/.
@@ -134,23 +135,6 @@ function durableCommitsPerSecond(file: string): number {
   } finally {
     probe.sqlite.close();
     for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-  }
-}
-
-/** Memory of a process from /proc, in MB: peak resident (VmHWM), and the current private (anonymous) and file-backed parts. */
-function memoryMb(pid: number): { peak: number; anon: number; file: number } {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 'NaN') / 1024;
-  return { peak: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') };
-}
-
-/** Starts a new peak-RSS measurement for a process (Linux: writing 5 to clear_refs resets VmHWM). */
-function resetPeakRss(pid: number): boolean {
-  try {
-    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -51,6 +51,8 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(force);
+      // A catch-up after a rule change stops after its current slice; start-up finishes the rest.
+      await services.training.statusIndex.stop();
       await services.close();
       log.info('stopped');
     })();

@@ -46,6 +46,14 @@ function evidenceOf(file: Express.Multer.File | undefined): { name: string; medi
   return { name, mediaType, data: file.buffer, sha256: crypto.createHash('sha256').update(file.buffer).digest('hex') };
 }
 
+/**
+ * How long saving a rule waits for everyone's due dates to be recomputed before answering: a small
+ * organisation's are done by then; a large one's go on, a slice at a time, while the admin moves on.
+ */
+const SAVE_WAIT_MS = 2000;
+const UP_TO_DATE = "Its people's due dates are up to date in the report.";
+const UPDATING = "Its people's due dates are being updated; the report says so until they are all done.";
+
 /** Admin screens for assignment rules (with a preview before saving) and a person's exemptions. */
 export function assignmentRoutes(deps: AppDeps): Router {
   const { assignments, catalogue, training } = deps;
@@ -109,14 +117,15 @@ export function assignmentRoutes(deps: AppDeps): Router {
     if (!form.ok) return renderList(res, 400, form.values, form.errors);
     const f = form.data;
     const v = ruleValuesOf(f);
+    let upToDate: boolean;
     try {
       if (f.action === 'preview') return await renderList(res, 200, form.values, {}, (await assignments.preview(v)).sentence);
-      await assignments.create(actorOf(req.user!, req.ip), v);
+      upToDate = (await assignments.createWithStatus(actorOf(req.user!, req.ip), v, { waitMs: SAVE_WAIT_MS })).upToDate;
     } catch (e) {
       if (!(e instanceof RuleError && e.problems)) throw e;
       return renderList(res, 400, form.values, e.problems);
     }
-    req.session.flash = { kind: 'success', message: `The assignment "${f.name}" was saved. Its people's due dates are up to date in the report.` };
+    req.session.flash = { kind: 'success', message: `The assignment "${f.name}" was saved. ${upToDate ? UP_TO_DATE : UPDATING}` };
     res.redirect(303, '/admin/assignments');
   });
 
@@ -146,8 +155,8 @@ export function assignmentRoutes(deps: AppDeps): Router {
     const id = idParam(req.params.id) ?? fail('not-found', 'There is no such assignment.');
     const rule = await assignments.get(id);
     if (rule.endsOn !== null && rule.endsOn <= training.today()) fail('conflict', 'That assignment has already ended.');
-    await assignments.end(actorOf(req.user!, req.ip), id);
-    req.session.flash = { kind: 'success', message: `The assignment "${rule.name}" ends today. People keep their records.` };
+    const upToDate = await assignments.end(actorOf(req.user!, req.ip), id, undefined, { waitMs: SAVE_WAIT_MS });
+    req.session.flash = { kind: 'success', message: `The assignment "${rule.name}" ends today. People keep their records. ${upToDate ? UP_TO_DATE : UPDATING}` };
     res.redirect(303, '/admin/assignments');
   });
 

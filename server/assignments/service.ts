@@ -37,6 +37,11 @@ export interface Preview {
   sentence: string;
 }
 
+/** How long a rule change waits for everyone's rows (milliseconds; by default until all are done). */
+export interface RuleChangeOptions {
+  waitMs?: number;
+}
+
 export interface PersonMove {
   departmentId: number | null;
   role: Role;
@@ -106,24 +111,45 @@ export class Assignments {
     if (v.endsOn !== null && v.endsOn < v.startsOn) fail('invalid', 'The assignment cannot end before it starts.', { ends_on: 'End on or after the start.' });
   }
 
-  /** Touches everyone: a rule can add or remove any person's obligation. */
-  private async touchEveryone(trx: Kysely<DB>): Promise<void> {
-    touch(trx, await assignmentStore(trx).allUserIds());
+  /**
+   * A rule can add or remove any person's obligation: everyone's rows are marked stale in the rule's
+   * unit of work (so the rule and the marks commit together), and recomputed after it, a slice per
+   * transaction (StatusIndex.refreshDue). At 100,000 people that is many short writes with the event
+   * loop free between them, not one long one; a crash part-way is finished by the next start-up.
+   */
+  private async markEveryone(trx: Kysely<DB>): Promise<void> {
+    await this.training.statusIndex.markEveryoneStale(trx);
   }
 
-  async create(actor: Actor, v: RuleValues): Promise<number> {
+  /**
+   * After a rule change commits: recomputes everyone's rows, waiting at most `waitMs` (by default until
+   * done). Resolves with whether every row is up to date; if not, the catch-up goes on meanwhile and
+   * the report pages say their figures are being updated.
+   */
+  private catchUp(waitMs: number): Promise<boolean> {
+    return this.training.statusIndex.settle(this.db, waitMs);
+  }
+
+  async create(actor: Actor, v: RuleValues, opts: RuleChangeOptions = {}): Promise<number> {
+    return (await this.createWithStatus(actor, v, opts)).id;
+  }
+
+  /** create(), also saying whether everyone's rows were recomputed within `waitMs`. */
+  async createWithStatus(actor: Actor, v: RuleValues, opts: RuleChangeOptions = {}): Promise<{ id: number; upToDate: boolean }> {
     await this.check(v);
-    return this.uow(async (trx) => {
+    const id = await this.uow(async (trx) => {
       const now = this.clock.now().toISOString();
       const id = await assignmentStore(trx).insertRule(v, actor.id, now);
       await versionStore(trx).insert(id, v, this.training.today(), 'created', actor.id, now);
-      await this.touchEveryone(trx);
+      await this.markEveryone(trx);
       await appendAudit(trx, this.clock, actor, { action: 'assignment.created', subjectType: 'assignment', subjectId: id, details: ruleDetails(v) });
       return id;
     });
+    return { id, upToDate: await this.catchUp(opts.waitMs ?? Infinity) };
   }
 
-  async edit(actor: Actor, id: number, v: RuleValues): Promise<void> {
+  /** Changes a rule; resolves with whether everyone's rows were recomputed within `waitMs`. */
+  async edit(actor: Actor, id: number, v: RuleValues, opts: RuleChangeOptions = {}): Promise<boolean> {
     const before = await this.get(id);
     await this.check(v);
     await this.uow(async (trx) => {
@@ -132,13 +158,14 @@ export class Assignments {
       await assignmentStore(trx).updateRule(id, v, now);
       // In force from today: the as-of report answers for earlier days with the values they had.
       await versionStore(trx).insert(id, v, this.training.today(), 'edited', actor.id, now);
-      await this.touchEveryone(trx);
+      await this.markEveryone(trx);
       await appendAudit(trx, this.clock, actor, { action: 'assignment.edited', subjectType: 'assignment', subjectId: id, details: { before: ruleDetails(before), after: ruleDetails(v), effective_on: this.training.today() } });
     });
+    return this.catchUp(opts.waitMs ?? Infinity);
   }
 
   /** Ends a rule after a day (today by default): people keep their records, the obligation stops. */
-  async end(actor: Actor, id: number, lastDay: string = this.training.today()): Promise<void> {
+  async end(actor: Actor, id: number, lastDay: string = this.training.today(), opts: RuleChangeOptions = {}): Promise<boolean> {
     const rule = await this.get(id);
     if (lastDay < rule.startsOn) fail('invalid', 'The assignment cannot end before it starts.');
     await this.uow(async (trx) => {
@@ -149,9 +176,10 @@ export class Assignments {
       // An end for an earlier last day (the CLI's --on) takes effect the day after it, not only from today.
       const nextDay = addDays(lastDay, 1);
       await versionStore(trx).insert(id, { ...rule, endsOn: lastDay }, nextDay < today ? nextDay : today, 'ended', actor.id, now);
-      await this.touchEveryone(trx);
+      await this.markEveryone(trx);
       await appendAudit(trx, this.clock, actor, { action: 'assignment.ended', subjectType: 'assignment', subjectId: id, details: { name: rule.name, last_day: lastDay } });
     });
+    return this.catchUp(opts.waitMs ?? Infinity);
   }
 
   /** "This rule matches 412 people; 37 would be due within 14 days", for the rule as typed, before saving. */

@@ -56,7 +56,5 @@ export function assignmentStore(db: Kysely<DB>) {
     person: (id: number) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
     activeAdmins: async () => Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('role', '=', 'admin').where('status', '=', 'active').executeTakeFirstOrThrow()).n),
     setPersonFacts: (id: number, v: Pick<UserUpdate, 'department_id' | 'role' | 'job_code' | 'job_title' | 'updated_at'>) => db.updateTable('users').set(v).where('id', '=', id).execute(),
-    /** Everyone whose obligations a rule change can move: every person (deactivated ones keep rows too). */
-    allUserIds: async () => (await db.selectFrom('users').select('id').orderBy('id').execute()).map((u) => u.id),
   };
 }

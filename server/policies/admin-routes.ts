@@ -53,10 +53,12 @@ export function policyAdminRoutes(deps: AppDeps): Router {
     // The preview shows the text exactly as people will read it; nothing is saved.
     if (form.data.intent === 'preview') return renderForm(res, 200, values, {}, policies.preview(form.data.text));
     const d = form.data;
+    let upToDate: boolean;
     try {
-      await policies.publish(actorOf(req.user!, req.ip), {
+      // The page waits a moment for everyone's rows; a large organisation's finish after the redirect.
+      upToDate = (await policies.publish(actorOf(req.user!, req.ip), {
         slug: d.slug, title: d.title, label: d.label, text: d.text, kind: d.change_kind, note: d.change_note, minReadSeconds: d.min_read_seconds,
-      });
+      }, { waitMs: 2000 })).upToDate;
     } catch (e) {
       if (e instanceof RuleError && e.problems) return renderForm(res, 400, values, { ...e.problems }, null);
       throw e;
@@ -67,6 +69,7 @@ export function policyAdminRoutes(deps: AppDeps): Router {
         ? `Version ${d.label} of ${d.title} is published. Everyone must read and sign it.`
         : `Version ${d.label} of ${d.title} is published as a correction. Signatures of earlier versions still count.`,
     };
+    if (!upToDate) req.session.flash.message += ' Who must sign is still being updated for everyone; the figures below will follow in a moment.';
     res.redirect(303, `/admin/policies/${d.slug}`);
   });
 

@@ -30,7 +30,7 @@ export interface SignerRow {
  * change, move, publication and signature), unsigned first.
  */
 export async function signersOf(db: Kysely<DB>, training: Training, state: PolicyState): Promise<SignerRow[]> {
-  await training.statusIndex.refreshDue(db);
+  await training.statusIndex.freshen(db);
   const today = training.today();
   const settings = { onboardingDays: training.config.cycles.onboardingDays, graceDays: training.config.cycles.graceDays };
   const required = { slug: state.slug, label: state.required.label, publishedOn: training.dayOf(state.required.published_at) };

@@ -106,9 +106,9 @@ export class Policies {
    * Publishes a new version. The first version of a policy is always what people must sign; after it,
    * a material change asks everyone to sign again and a correction keeps their signatures.
    */
-  async publish(actor: Actor, input: PublishInput): Promise<{ versionId: number; seq: number }> {
+  async publish(actor: Actor, input: PublishInput, opts: { waitMs?: number } = {}): Promise<{ versionId: number; seq: number; upToDate: boolean }> {
     const text = normalizePolicyText(input.text);
-    return this.uow(async (trx) => {
+    const published = await this.uow(async (trx) => {
       const store = policyStore(trx);
       const now = this.clock.now().toISOString();
       const policy = await store.bySlug(input.slug);
@@ -136,8 +136,9 @@ export class Policies {
       await store.supersede(policyId, seq, now);
       if (input.kind === 'material') {
         await store.lapseAcknowledgements(policyId, seq, now);
-        // Everyone's row of this policy moves (a new version to sign, or a policy new to the default targets).
-        touch(trx, await store.allUserIds());
+        // Everyone's row of this policy moves (a new version to sign, or a policy new to the default targets):
+        // marked stale with the version, recomputed after the commit a slice at a time, as a rule change is.
+        await this.training.statusIndex.markEveryoneStale(trx);
       }
       await appendAudit(trx, this.clock, actor, {
         action: 'policy.published', subjectType: 'policy', subjectId: input.slug,
@@ -145,6 +146,7 @@ export class Policies {
       });
       return { versionId: id, seq };
     });
+    return { ...published, upToDate: await this.training.statusIndex.settle(this.db, opts.waitMs) };
   }
 
   /** The person's obligation to sign this policy today under the rules, or null when no rule gives it to them. */

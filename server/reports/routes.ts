@@ -68,7 +68,7 @@ export function reportRoutes(deps: AppDeps): Router {
 
   router.get('/team', teamViewers, async (req, res) => {
     const { filter, depts, course, today } = await context(req);
-    const { groups, overdue } = await teamOverview(training, course, filter);
+    const { groups, overdue, updating } = await teamOverview(training, course, filter);
     const byCourse = catalogue.courses.length > 1 ? await courseSummaries(training, catalogue.courses, filter) : [];
     const published = [...(await deps.policies.states()).values()].map((p) => ({ slug: p.slug, title: p.current.title }));
     const byPolicy = (await policySummaries(training, published, filter)).filter((p) => p.total > 0);
@@ -87,7 +87,7 @@ export function reportRoutes(deps: AppDeps): Router {
       percent: d.n ? Math.round((100 * d.compliant) / d.n) : 0,
     })).sort((a, b) => a.name.localeCompare(b.name));
     res.render('reports/team', {
-      title: 'My team', course, courses: catalogue.courses, byCourse, byPolicy, total, counts, order: STATUS_ORDER, bars, today,
+      title: 'My team', course, courses: catalogue.courses, byCourse, byPolicy, total, counts, order: STATUS_ORDER, bars, today, updating,
       overdue: overdue.map((r) => ({ ...r, daysLate: Math.max(0, Math.round((Date.parse(today) - Date.parse(r.graceUntil)) / 86_400_000)) })),
       departmentPath: (id: number | null) => (id ? depts.byId.get(id)?.path ?? '' : ''),
     });

@@ -97,6 +97,8 @@ export interface ReportPage {
   rows: (ReportRow & { progress: LessonProgress })[];
   total: number;
   counts: Record<TrainingStatus, number>;
+  /** People whose rows are still being recomputed after a rule change (0: the figures are current). */
+  updating: number;
 }
 
 const emptyCounts = (): Record<TrainingStatus, number> => ({ 'not-started': 0, 'in-progress': 0, completed: 0, 'due-soon': 0, overdue: 0, expired: 0, exempt: 0 });
@@ -108,16 +110,17 @@ const SORT_VALUE: Record<ParsedReportQuery['sort'], (r: ReportRow) => string> = 
 
 /** One page of the report, its total and the count per status, now or as of a past day. */
 export async function reportPage(training: Training, course: Course, f: ReportFilter, query: ParsedReportQuery): Promise<ReportPage> {
-  await training.statusIndex.refreshDue(training.db);
   const offset = (query.page - 1) * PAGE_SIZE;
   if (!query.asOf) {
+    // A few stale people are recomputed first; after a rule change over many, the page says so instead of waiting.
+    const updating = await training.statusIndex.freshen(training.db);
     const store = reportStore(training.db);
     // One grouped count gives both the per-status figures and the total for the chosen statuses.
     const [rows, byStatus] = await Promise.all([store.page(f, query.sort, query.dir, PAGE_SIZE, offset), store.byStatus({ ...f, statuses: undefined })]);
     const counts = emptyCounts();
     for (const s of byStatus) counts[s.status] = s.n;
     const total = byStatus.filter((s) => !f.statuses?.length || f.statuses.includes(s.status)).reduce((n, s) => n + s.n, 0);
-    return { rows: await lessonProgressOf(training.db, course, rows), total, counts };
+    return { rows: await lessonProgressOf(training.db, course, rows), total, counts, updating };
   }
   const all: ReportRow[] = [];
   const counts = emptyCounts();
@@ -126,17 +129,18 @@ export async function reportPage(training: Training, course: Course, f: ReportFi
     if (!f.statuses?.length || f.statuses.includes(r.status)) all.push(r);
   }
   all.sort(asOfOrder(query));
-  return { rows: await lessonProgressOf(training.db, course, all.slice(offset, offset + PAGE_SIZE)), total: all.length, counts };
+  // The past is recomputed from the records and the rules in force then: never stale.
+  return { rows: await lessonProgressOf(training.db, course, all.slice(offset, offset + PAGE_SIZE)), total: all.length, counts, updating: 0 };
 }
 
 /** One page of a policy's report (today's, from the status index), its total and the count per status. */
 export async function policyReportPage(training: Training, f: ReportFilter, query: ParsedReportQuery): Promise<Omit<ReportPage, 'rows'> & { rows: ReportRow[] }> {
-  await training.statusIndex.refreshDue(training.db);
+  const updating = await training.statusIndex.freshen(training.db);
   const store = reportStore(training.db);
   const [rows, byStatus] = await Promise.all([store.page(f, query.sort, query.dir, PAGE_SIZE, (query.page - 1) * PAGE_SIZE), store.byStatus({ ...f, statuses: undefined })]);
   const counts = emptyCounts();
   for (const s of byStatus) counts[s.status] = s.n;
-  return { rows, total: byStatus.filter((s) => !f.statuses?.length || f.statuses.includes(s.status)).reduce((n, s) => n + s.n, 0), counts };
+  return { rows, total: byStatus.filter((s) => !f.statuses?.length || f.statuses.includes(s.status)).reduce((n, s) => n + s.n, 0), counts, updating };
 }
 
 const BATCH = 2000;
@@ -156,7 +160,8 @@ export type ReportOrder = Pick<ParsedReportQuery, 'asOf' | 'sort' | 'dir'>;
  * report is recomputed and sorted in memory, as its pages are.
  */
 export async function* allRowBatches(training: Training, course: Course, filter: ReportFilter, order: ReportOrder): AsyncGenerator<ReportRow[]> {
-  // Rules that started or ended since the rows were computed (and people who started work) are caught up first.
+  // Rules that started, ended or changed since the rows were computed (and people who started work) are
+  // caught up first: an export waits for the whole catch-up, so it is never part old, part new.
   await training.statusIndex.refreshDue(training.db);
   if (order.asOf) {
     const all: ReportRow[] = [];
@@ -188,13 +193,13 @@ export async function* allRows(training: Training, course: Course, filter: Repor
 
 /** The team page: counts by department and status, and the 25 most overdue people. */
 export async function teamOverview(training: Training, course: Course, filter: ReportFilter) {
-  await training.statusIndex.refreshDue(training.db);
+  const updating = await training.statusIndex.freshen(training.db);
   const store = reportStore(training.db);
   const [groups, overdue] = await Promise.all([
     store.byDepartmentAndStatus(filter),
     store.page({ ...filter, statuses: ['overdue', 'expired'] }, 'due_on', 'asc', 25, 0),
   ]);
-  return { groups, overdue: await lessonProgressOf(training.db, course, overdue) };
+  return { groups, overdue: await lessonProgressOf(training.db, course, overdue), updating };
 }
 
 /**

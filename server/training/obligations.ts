@@ -1,5 +1,6 @@
 import type { Catalogue, Course } from '../content/catalogue';
 import type { User } from '../db/schema';
+import type { PersonObligation } from '../assignments/obligations';
 import type { Training } from './service';
 
 // What "several courses" (dashboard, transcript, person pages, evidence packs) asks of the assignment
@@ -7,12 +8,26 @@ import type { Training } from './service';
 // (Training.personObligations, over server/assignments/); with no rules at all that is every course,
 // as before issue 16.
 
-/** The courses among a person's obligations on a day, in the order the obligations come (exempt ones included: they show as exempt). */
-export async function obligatedCourses(training: Pick<Training, 'personObligations'>, catalogue: Catalogue, user: Pick<User, 'id'>, onDay: string): Promise<Course[]> {
+/** The courses among obligations, in the order the obligations come (exempt ones included: they show as exempt). */
+function coursesAmong(catalogue: Catalogue, obligations: readonly PersonObligation[]): Course[] {
   const out: Course[] = [];
-  for (const { target } of await training.personObligations(user.id, onDay)) {
+  for (const { target } of obligations) {
     const course = target.type === 'course' ? catalogue.get(target.id) : undefined;
     if (course && !out.includes(course)) out.push(course);
   }
   return out;
+}
+
+/** The courses among a person's obligations on a day. */
+export async function obligatedCourses(training: Pick<Training, 'personObligations'>, catalogue: Catalogue, user: Pick<User, 'id'>, onDay: string): Promise<Course[]> {
+  return coursesAmong(catalogue, await training.personObligations(user.id, onDay));
+}
+
+/**
+ * obligatedCourses for a slice of people at a time (evidence packs): the rules read once for all the
+ * slices, each slice's people in a few queries.
+ */
+export function obligatedCoursesReader(training: Pick<Training, 'obligationsReader'>, catalogue: Catalogue, onDay: string): (userIds: readonly number[]) => Promise<Map<number, Course[]>> {
+  const read = training.obligationsReader(onDay);
+  return async (userIds) => new Map([...await read(userIds)].map(([id, obligations]) => [id, coursesAmong(catalogue, obligations)]));
 }

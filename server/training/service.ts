@@ -8,7 +8,8 @@ import { progressStore } from '../learning/store';
 import { dayInZone } from '../dates';
 import { assignmentReason, hireStart, obligationAssignment, startReason, type Assignment, type CyclePolicy } from './status';
 import type { Obligation, RuleStart, TargetRef } from '../assignments/rules';
-import { obligationsOn, type PersonObligation } from '../assignments/obligations';
+import { obligationsOn, type PersonObligation, type RuleBook } from '../assignments/obligations';
+import { chunksOf } from '../db/chunks';
 import { personFacts } from '../assignments/rule-book';
 import { addDays } from '../dates';
 import { StatusIndex } from './status-index';
@@ -66,6 +67,24 @@ export class Training {
     if (!user) return [];
     const [book, facts] = await Promise.all([this.statusIndex.ruleBook(db), personFacts(db, [user], (iso) => this.dayOf(iso))]);
     return obligationsOn(book, facts.get(user.id)!, onDay);
+  }
+
+  /**
+   * personObligations for many people: the rules are read once (on first use), each call's people in a
+   * few queries, so a pack over a department does not read the rule book and history person by person.
+   */
+  obligationsReader(onDay: string = this.today(), db: Kysely<DB> = this.db): (userIds: readonly number[]) => Promise<Map<number, PersonObligation[]>> {
+    let book: Promise<RuleBook> | undefined;
+    return async (userIds) => {
+      const out = new Map<number, PersonObligation[]>();
+      for (const ids of chunksOf(userIds)) {
+        const users = await db.selectFrom('users').select(['id', 'hire_date', 'created_at', 'department_id', 'role', 'job_code']).where('id', 'in', ids).execute();
+        book ??= this.statusIndex.ruleBook(db);
+        const [rules, facts] = await Promise.all([book, personFacts(db, users, (iso) => this.dayOf(iso))]);
+        for (const u of users) out.set(u.id, obligationsOn(rules, facts.get(u.id)!, onDay));
+      }
+      return out;
+    };
   }
 
   /**

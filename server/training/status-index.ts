@@ -4,7 +4,7 @@ import type { Course } from '../content/catalogue';
 import type { DB, StatusIndexRow, User } from '../db/schema';
 import { inChunks } from '../db/chunks';
 import { addDays } from '../dates';
-import { Pacer } from '../pacer';
+import { nextSlice, Pacer } from '../pacer';
 import { nextRuleChange } from '../assignments/rules';
 import type { Training } from './service';
 import { groupBy } from './group-by';
@@ -15,6 +15,16 @@ import { factsFromRow, obligationAssignment, sentenceFor, statusOn, type Assignm
 export { groupBy };
 
 const BATCH = 500;
+/**
+ * People recomputed per transaction when catching up (after a rule change, every person): each slice
+ * commits on its own, so other requests' queries take the connection in between instead of waiting
+ * for the whole organisation.
+ */
+const CATCH_UP_SLICE = 500;
+/** Ids per statement when marking everyone stale. */
+const MARK_RANGE = 2000;
+/** A page waits for a catch-up this small; a larger one runs on while the page says it is under way. */
+const WAIT_FOR_AT_MOST = 2000;
 /** Bumped when what a row means changes, so the start-up refresh recomputes rows written before (0016: one row per obligation). */
 const ROW_FORMAT = 'obligations-1';
 const NEVER = '9999-12-31';
@@ -30,13 +40,22 @@ export type TargetRowBuilder = (
  * Keeps the status index (table status_index) in step: one row per person and obligation (a course
  * an assignment rule gives them, or every course when there are no rules), with the thresholds from the
  * one status function, why the due date is what it is, any exemption, and the facts reports show. The
- * unit of work (Training.uow) calls refresh() at commit for every person its writes touched; a rule
- * change touches everyone; rules that start or end on a later day are caught up by refreshDue().
+ * unit of work (Training.uow) calls refresh() at commit for every person its writes touched. A rule
+ * change marks everyone stale instead (markEveryoneStale) and refreshDue() recomputes them after the
+ * commit, a slice per transaction, as it does for rules that start or end on a later day.
  */
 export class StatusIndex {
   private readonly keys = new Map<string, string>();
   /** Row builders for obligations other than courses, registered by their feature (policies: compose). */
   private readonly others = new Map<'policy', TargetRowBuilder>();
+  /** The catch-up running now, if any: every caller joins it rather than starting another. */
+  private catching: Promise<number> | undefined;
+  private stopping = false;
+  /**
+   * Counts markEveryoneStale calls: a catch-up that finds nobody stale ends only if no marking began
+   * meanwhile (a rule saved just as it was finishing would otherwise join a run about to stop).
+   */
+  private marks = 0;
 
   constructor(private readonly training: Training, private readonly courses: readonly Course[]) {}
 
@@ -56,13 +75,18 @@ export class StatusIndex {
    * the row is missing or was computed under other rules; the caller then computes it from the records.
    */
   async read(db: Kysely<DB>, user: Pick<User, 'id' | 'hire_date'>, course: Course): Promise<Assignment | undefined> {
+    const today = this.training.today();
+    // A person marked stale (a rule changed and the catch-up has not reached them) is computed afresh.
     const row = await db.selectFrom('status_index').selectAll()
-      .where('user_id', '=', user.id).where('target_type', '=', 'course').where('course_id', '=', course.id).executeTakeFirst();
+      .where('user_id', '=', user.id).where('target_type', '=', 'course').where('course_id', '=', course.id)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('status_recheck').select('status_recheck.user_id')
+        .where('status_recheck.user_id', '=', user.id).where('status_recheck.on_day', '<=', today))))
+      .executeTakeFirst();
     if (!row || row.policy_key !== this.policyKey(course)) return undefined;
     if (row.kind === 'annual' && row.last_completed_on === null) return undefined;
     const exempt = row.exempt_from !== null ? { exempt: { from: row.exempt_from, until: row.exempt_until } } : {};
     const thresholds: Thresholds = { kind: row.kind, opensOn: row.opens_on, graceUntil: row.grace_until, validUntil: row.valid_until, started: row.started === 1, ...exempt };
-    const status = statusOn(thresholds, this.training.today());
+    const status = statusOn(thresholds, today);
     const facts = factsFromRow(row, user.hire_date !== null, status);
     const exemption = row.exempt_from !== null ? { exemption: { from: row.exempt_from, until: row.exempt_until, reason: row.exempt_reason ?? '' } } : {};
     return {
@@ -181,18 +205,110 @@ export class StatusIndex {
   }
 
   /**
-   * People whose obligations changed today without a write (a rule started or ended since their rows
-   * were computed): the reports call this before reading, start-up too.
+   * Marks every person's rows stale from today, inside the caller's transaction (a rule change, which
+   * can give or take an obligation from anyone). Cheap beside recomputing them: the rule commits at
+   * once and the catch-up (refreshDue) recomputes the rows a slice per transaction. A crash before it
+   * is done leaves the marks, and the next start-up (refreshStale) finishes.
    */
-  async refreshDue(db: Kysely<DB>): Promise<number> {
+  async markEveryoneStale(db: Kysely<DB>): Promise<void> {
+    this.marks += 1;
     const today = this.training.today();
-    let total = 0;
-    for (;;) {
-      const ids = (await db.selectFrom('status_recheck').select('user_id').where('on_day', '<=', today).limit(5000).execute()).map((r) => r.user_id);
-      if (ids.length === 0) return total;
-      await db.transaction().execute((trx) => this.refresh(trx, ids));
-      total += ids.length;
+    const pacer = new Pacer();
+    const top = (await db.selectFrom('users').select((eb) => eb.fn.max('id').as('top')).executeTakeFirst())?.top ?? 0;
+    for (let after = 0; after < top; after += MARK_RANGE) {
+      await db.insertInto('status_recheck').columns(['user_id', 'on_day'])
+        .expression(db.selectFrom('users').select((eb) => ['id', eb.val(today).as('on_day')]).where('id', '>', after).where('id', '<=', after + MARK_RANGE))
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ on_day: today }))
+        .execute();
+      await pacer.pace();
     }
+  }
+
+  /** How many people's rows wait to be recomputed today. */
+  async staleCount(db: Kysely<DB>): Promise<number> {
+    const row = await db.selectFrom('status_recheck').select((eb) => eb.fn.countAll<number>().as('n')).where('on_day', '<=', this.training.today()).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Recomputes everyone marked stale up to today (a rule changed, started or ended since their rows
+   * were computed), a slice per transaction with a turn of the event loop between: the CSV export and
+   * start-up wait for it; callers at the same time share one run. Resolves with the people recomputed.
+   */
+  refreshDue(db: Kysely<DB>): Promise<number> {
+    if (!this.catching) {
+      const run = this.catchUp(db).finally(() => { this.catching = undefined; });
+      // Nobody may be waiting (a rule saved over a large organisation): a failure leaves the marks for
+      // the next reader or start-up to retry, and must not end the process as an unhandled rejection.
+      run.catch(() => undefined);
+      this.catching = run;
+    }
+    return this.catching;
+  }
+
+  /**
+   * Before a page reads the index: a few stale people are recomputed now (the page waits); more (a
+   * rule change over a large organisation) are left to the catch-up, started if need be, and the page
+   * is told how many are still to do so it can say its figures are being updated.
+   */
+  /**
+   * After a change that marked many people stale commits: recomputes them, waiting at most `waitMs`
+   * (by default until done). Resolves with whether every row is up to date; if not, the catch-up goes
+   * on and the report pages say their figures are being updated.
+   */
+  async settle(db: Kysely<DB>, waitMs = Infinity): Promise<boolean> {
+    const run = this.refreshDue(db);
+    if (waitMs === Infinity) {
+      await run;
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), waitMs); });
+    try {
+      return await Promise.race([run.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async freshen(db: Kysely<DB>): Promise<number> {
+    const pending = await this.staleCount(db);
+    if (pending === 0) return 0;
+    const run = this.refreshDue(db);
+    if (pending > WAIT_FOR_AT_MOST) return pending;
+    await run;
+    return 0;
+  }
+
+  /**
+   * Stops the catch-up after the slice it is in (shutdown): that slice commits, the rest stays marked
+   * for the next start-up. Nothing catches up on this index afterwards.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.catching?.catch(() => undefined);
+  }
+
+  private async catchUp(db: Kysely<DB>): Promise<number> {
+    if (this.stopping) return 0;
+    let total = 0;
+    // At least one slice once started: a stop asked for meanwhile takes effect after it.
+    do {
+      // Read before the slice waits for the connection: marks made since are committed by the time it reads.
+      const marks = this.marks;
+      const done = await db.transaction().execute(async (trx) => {
+        // Read inside the slice's transaction: a write since (which refreshed someone itself) is seen.
+        // No order: the day index yields the first slice at once, where sorting would read every stale row each time.
+        const ids = (await trx.selectFrom('status_recheck').select('user_id').where('on_day', '<=', this.training.today())
+          .limit(CATCH_UP_SLICE).execute()).map((r) => r.user_id);
+        if (ids.length > 0) await this.refresh(trx, ids);
+        return ids.length;
+      });
+      if (done === 0 && marks === this.marks) break;
+      total += done;
+      await nextSlice();
+    } while (!this.stopping);
+    return total;
   }
 
   /**
