@@ -91,7 +91,7 @@ async function saveRuleOverHttp(base: string, admin: string, learner: string, fi
   const today = /name="starts_on"[^>]*value="(\d{4}-\d{2}-\d{2})"/.exec(form)?.[1] ?? /value="(\d{4}-\d{2}-\d{2})"[^>]*name="starts_on"/.exec(form)?.[1];
   if (!today) throw new Error('the assignments page has no start date');
   const body = new URLSearchParams({
-    _csrf: csrfIn(form), action: 'save', name: 'Everyone refresher', course: COURSE, department: '', role: '', job_codes: '', starts_on: today, rollout_days: '90', ends_on: '',
+    _csrf: csrfIn(form), action: 'save', name: 'Everyone refresher', target: `course:${COURSE}`, department: '', role: '', job_codes: '', starts_on: today, rollout_days: '90', ends_on: '',
   });
   const healthz = pollHealth(base);
   const page = pollHealth(base, '/', learner);

@@ -50,7 +50,7 @@ test('a rule saved over 3,000 people: every status row names it right afterwards
   expect(everyone).toBe(PEOPLE + 1);
   const page = await admin.get('/admin/assignments');
   const saved = await admin.post('/admin/assignments').type('form').send({
-    _csrf: csrfFrom(page.text), action: 'save', name: 'Everyone privacy', course: t.catalogue.courses[0]!.id,
+    _csrf: csrfFrom(page.text), action: 'save', name: 'Everyone privacy', target: `course:${t.catalogue.courses[0]!.id}`,
     department: '', role: '', job_codes: '', starts_on: '2026-11-02', rollout_days: '60', ends_on: '',
   });
   expect(saved.status).toBe(303);
