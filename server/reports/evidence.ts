@@ -24,6 +24,8 @@ export interface EvidenceLine {
   /** The course's id, as reports and the CSV name it; empty only for a person with no obligation and no record. */
   courseId: string;
   course: string;
+  /** The assignment rule(s) that give the person this course today, `; `-separated; empty when none does (or no rules exist). */
+  assignment: string;
   cycle: string;
   completedOn: string;
   validUntil: string;
@@ -75,7 +77,7 @@ export async function evidenceLines(training: Training, catalogue: Catalogue, us
   const today = training.today();
   // The courses each person must take, read with their slice: the rules once, a few queries per slice.
   const coursesOf = obligatedCoursesReader(training, catalogue, today);
-  const owedBy = new Map<number, Course[]>();
+  const owedBy = new Map<number, { course: Course; assignment: string }[]>();
   const people: Rows<'people'> = [];
   const completions: Rows<'completions'> = [];
   const attestations: Rows<'attestations'> = [];
@@ -101,25 +103,27 @@ export async function evidenceLines(training: Training, catalogue: Catalogue, us
   const attestationById = new Map(attestations.map((a) => [a.id, a]));
   const certificatesBy = groupBy(certificates, (x) => x.completion_id);
   const lines: EvidenceLine[] = [];
-  const missing = (courseId: string, course: string) => ({
-    courseId, course, cycle: '', completedOn: '', validUntil: '', source: 'no completion on record', score: '', contentVersion: '', attestation: '', certificate: '',
+  const missing = (courseId: string, course: string, assignment: string) => ({
+    courseId, course, assignment, cycle: '', completedOn: '', validUntil: '', source: 'no completion on record', score: '', contentVersion: '', attestation: '', certificate: '',
   });
   for (const p of people) {
     await pacer.pace();
     const mine = completionsBy.get(p.id) ?? [];
     const person = { employeeId: p.employee_id ?? '', name: p.name, email: p.email, status: p.status };
-    const owed = (owedBy.get(p.id) ?? []).filter((course) => !mine.some((c) => c.course_id === course.id));
-    if (mine.length === 0 && owed.length === 0) lines.push({ ...person, ...missing('', '') });
+    const obligated = owedBy.get(p.id) ?? [];
+    const assignmentOf = (courseId: string) => obligated.find((o) => o.course.id === courseId)?.assignment ?? '';
+    const owed = obligated.filter((o) => !mine.some((c) => c.course_id === o.course.id));
+    if (mine.length === 0 && owed.length === 0) lines.push({ ...person, ...missing('', '', '') });
     for (const c of mine) {
       const att = c.attestation_id === null ? undefined : attestationById.get(c.attestation_id);
       lines.push({
-        ...person, courseId: c.course_id, course: catalogue.get(c.course_id)?.title ?? c.course_id, cycle: c.cycle, completedOn: training.dayOf(c.completed_at), validUntil: c.valid_until,
+        ...person, courseId: c.course_id, course: catalogue.get(c.course_id)?.title ?? c.course_id, assignment: assignmentOf(c.course_id), cycle: c.cycle, completedOn: training.dayOf(c.completed_at), validUntil: c.valid_until,
         source: sourceInWords({ source: c.source }, 'evidence'), score: c.score === null ? '' : String(c.score), contentVersion: c.content_hash ? c.content_hash.slice(0, 12) : '',
         attestation: att ? `${att.policy_title} v${att.policy_version}, signed "${att.typed_name}" on ${training.dayOf(att.attested_at)}` : '',
         certificate: (certificatesBy.get(c.id) ?? []).map((x) => `${x.code} (${x.status})`).join('; '),
       });
     }
-    for (const course of owed) lines.push({ ...person, ...missing(course.id, course.title) });
+    for (const o of owed) lines.push({ ...person, ...missing(o.course.id, o.course.title, o.assignment) });
   }
   return lines;
 }
@@ -133,7 +137,7 @@ export const CITATION = 'Training of the workforce is documented as required by 
  */
 export const EVIDENCE_COLUMNS = [
   'employee_id', 'name', 'email', 'account_status', 'course', 'cycle', 'completed_on', 'valid_until', 'source', 'score', 'content_version', 'attestation', 'certificates',
-  'course_id',
+  'course_id', 'assignment',
 ] as const;
 
 export async function writeEvidenceCsv(pack: EvidencePack, out: Writable): Promise<void> {
@@ -147,7 +151,7 @@ export async function writeEvidenceCsv(pack: EvidencePack, out: Writable): Promi
   const pacer = new Pacer();
   for (const l of pack.lines) {
     await pacer.pace();
-    csv.write([l.employeeId, l.name, l.email, l.status, l.course, l.cycle, l.completedOn, l.validUntil, l.source, l.score, l.contentVersion, l.attestation, l.certificate, l.courseId].map(neutralise));
+    csv.write([l.employeeId, l.name, l.email, l.status, l.course, l.cycle, l.completedOn, l.validUntil, l.source, l.score, l.contentVersion, l.attestation, l.certificate, l.courseId, l.assignment].map(neutralise));
   }
   if (pack.policies) for (const r of policyCsvRows(pack.policies)) csv.write(r[0]!.startsWith('# ') ? r : r.map(neutralise));
   await new Promise<void>((resolve) => { csv.end(() => resolve()); });

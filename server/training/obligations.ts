@@ -27,7 +27,13 @@ export async function obligatedCourses(training: Pick<Training, 'personObligatio
  * obligatedCourses for a slice of people at a time (evidence packs): the rules read once for all the
  * slices, each slice's people in a few queries.
  */
-export function obligatedCoursesReader(training: Pick<Training, 'obligationsReader'>, catalogue: Catalogue, onDay: string): (userIds: readonly number[]) => Promise<Map<number, Course[]>> {
+export function obligatedCoursesReader(
+  training: Pick<Training, 'obligationsReader'>, catalogue: Catalogue, onDay: string,
+): (userIds: readonly number[]) => Promise<Map<number, { course: Course; assignment: string }[]>> {
   const read = training.obligationsReader(onDay);
-  return async (userIds) => new Map([...await read(userIds)].map(([id, obligations]) => [id, coursesAmong(catalogue, obligations)]));
+  return async (userIds) => new Map([...await read(userIds)].map(([id, obligations]) => [id, coursesAmong(catalogue, obligations).map((course) => ({
+    course,
+    // The rules that give it, as the report CSV's `assignment` column names them.
+    assignment: obligations.find((o) => o.target.type === 'course' && o.target.id === course.id)?.assignmentNames.join('; ') ?? '',
+  }))]));
 }

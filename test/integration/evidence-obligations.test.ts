@@ -45,6 +45,10 @@ test('a department evidence pack lists for each person exactly the courses their
   const missing = new Map<string, string[]>();
   for (const r of rows) if (r.source === 'no completion on record') missing.set(r.email!, [...(missing.get(r.email!) ?? []), r.course_id!]);
   expect(missing.size).toBe(PEOPLE);
+  // The assignment column names the rule that gives each line's course.
+  const ruleOf = new Map(rows.filter((r) => r.source === 'no completion on record').map((r) => [r.course_id!, new Set<string>()]));
+  for (const r of rows) if (r.source === 'no completion on record') ruleOf.get(r.course_id!)!.add(r.assignment!);
+  expect(Object.fromEntries([...ruleOf].map(([c, names]) => [c, [...names]]))).toEqual({ [first!.id]: ['All staff'], [second!.id]: ['Nursing only'] });
 
   const people = await t.db.selectFrom('users').select(['id', 'email']).where('email', 'like', 'h%@riverside.example').execute();
   expect(people).toHaveLength(PEOPLE);

@@ -186,19 +186,19 @@ describe('reports', () => {
     expect(lines[0]![0]).toContain('Department: Nursing (including sub-departments)');
     expect(lines[1]![0]).toContain('164.530(b)(2)');
     expect(lines[2]![0]).toMatch(/Generated .* by Ada Admin <admin@riverside\.example>/);
-    // Columns read by position, as a spreadsheet import made before issue 16 does: course_id was added at the end.
-    expect(lines[3]).toEqual(['employee_id', 'name', 'email', 'account_status', 'course', 'cycle', 'completed_on', 'valid_until', 'source', 'score', 'content_version', 'attestation', 'certificates', 'course_id']);
+    // Columns read by position, as a spreadsheet import made before issue 16 does: course_id and assignment were added at the end.
+    expect(lines[3]).toEqual(['employee_id', 'name', 'email', 'account_status', 'course', 'cycle', 'completed_on', 'valid_until', 'source', 'score', 'content_version', 'attestation', 'certificates', 'course_id', 'assignment']);
     // With no assignment rule every course falls to everyone: each person has a line per course, sorted by
     // name, the completion first; then the policy section, empty here (no policy published).
     const [social, desk] = t.catalogue.courses.map((c) => [c.id, c.title] as const);
     const none = (id: string | null, name: string, email: string, [courseId, title]: readonly [string, string]) =>
-      [id ?? '', name, email, 'active', title, '', '', '', 'no completion on record', '', '', '', '', courseId];
+      [id ?? '', name, email, 'active', title, '', '', '', 'no completion on record', '', '', '', '', courseId, ''];
     const deeCertificate = await t.db.selectFrom('certificates').innerJoin('completions', 'completions.id', 'certificates.completion_id')
       .select('certificates.code').where('completions.user_id', '=', people.done!.id).executeTakeFirstOrThrow();
     const nora = (await t.db.selectFrom('users').select('employee_id').where('email', '=', 'nurse.mgr@riverside.example').executeTakeFirstOrThrow()).employee_id;
     expect(lines.slice(4)).toEqual([
       none('E-busy', 'Bo Busy', 'busy@riverside.example', social!), none('E-busy', 'Bo Busy', 'busy@riverside.example', desk!),
-      ['E-done', 'Dee Done', 'done@riverside.example', 'active', social![1], 'onboarding', '2026-10-03', '2027-10-03', 'in-person', '', '', '', `${deeCertificate.code} (valid)`, social![0]],
+      ['E-done', 'Dee Done', 'done@riverside.example', 'active', social![1], 'onboarding', '2026-10-03', '2027-10-03', 'in-person', '', '', '', `${deeCertificate.code} (valid)`, social![0], ''],
       none('E-done', 'Dee Done', 'done@riverside.example', desk!),
       none('E-fresh', 'Fay Fresh', 'fresh@riverside.example', social!), none('E-fresh', 'Fay Fresh', 'fresh@riverside.example', desk!),
       none('E-late', 'Lou Late', 'late@riverside.example', social!), none('E-late', 'Lou Late', 'late@riverside.example', desk!),

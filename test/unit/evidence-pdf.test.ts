@@ -16,7 +16,7 @@ const scripts = Object.keys(SCRIPTS) as ScriptName[];
 function line(i: number, length = 12 + (i % 5) * 9): EvidenceLine {
   const name = inventName(scripts[i % scripts.length]!, length, i + 1);
   return {
-    employeeId: `E${1000 + i}`, name, email: `person${i}@riverside.example`, status: 'active', courseId: 'hipaa-social-media', course: 'HIPAA & social media', cycle: '2026',
+    employeeId: `E${1000 + i}`, name, email: `person${i}@riverside.example`, status: 'active', courseId: 'hipaa-social-media', course: 'HIPAA & social media', assignment: 'Everyone', cycle: '2026',
     completedOn: '2026-11-02', validUntil: '2027-11-02', source: 'quiz', score: '92', contentVersion: 'cccccccccccc',
     attestation: `Social Media Policy v1.0, signed "${name}" on 2026-11-02`, certificate: `PR-7KQ4-M2XD-9WTA-${String(i).padStart(4, '0')} (valid)`,
   };
