@@ -8,6 +8,8 @@ import { migrateToLatest } from './db/migrate';
 import { createLogger } from './http/logging';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How often the outbox is checked for due messages (and retries whose back-off has passed). */
+const OUTBOX_INTERVAL_MS = 60_000;
 
 export async function start(config: Config): Promise<{ server: http.Server; stop: () => Promise<void> }> {
   const log = createLogger(config.logLevel);
@@ -41,6 +43,8 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, baseUrl: org.baseUrl, database: config.databasePath }, 'Privacy Rounds is listening');
+  if (services.outboxSender.configured) services.outboxSender.start(OUTBOX_INTERVAL_MS);
+  else log.warn('SMTP_URL is not set: e-mail waits in the outbox (Admin → Outbox) until it is.');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
