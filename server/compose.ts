@@ -25,6 +25,7 @@ import { Settings } from './settings/service';
 import { Assignments } from './assignments/service';
 import { Policies } from './policies/service';
 import { OutboxSender } from './notifications/sender';
+import { Outbox } from './notifications/service';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -87,6 +88,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),
     outboxSender,
+    outbox: new Outbox(db, training.uow, clock),
     async close() {
       sessions.stop();
       await outboxSender.stop();
