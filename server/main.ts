@@ -5,6 +5,7 @@ import { ensureFirstAdmin } from './users/first-admin';
 import { compose } from './compose';
 import { baseUrlWarnings, ConfigError, configWarnings, loadConfig, loadEnvFile, type Config } from './config';
 import { migrateToLatest } from './db/migrate';
+import { startBounceListener, type BounceListener } from './notifications/bounces';
 import { createLogger } from './http/logging';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -45,6 +46,8 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   log.info({ port, baseUrl: org.baseUrl, database: config.databasePath }, 'Privacy Rounds is listening');
   if (services.outboxSender.configured) services.outboxSender.start(OUTBOX_INTERVAL_MS);
   else log.warn('SMTP_URL is not set: e-mail waits in the outbox (Admin → Outbox) until it is.');
+  const bounces: BounceListener | undefined = config.mail.bouncePort === undefined ? undefined
+    : await startBounceListener({ port: config.mail.bouncePort, host: config.host, mail: config.mail, uow: services.uow, clock, log });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -55,6 +58,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(force);
+      await bounces?.close();
       await services.close();
       log.info('stopped');
     })();

@@ -29,6 +29,10 @@ export function outboxStore(db: Kysely<DB>) {
     undeliverable: async (addresses: readonly string[]) => addresses.length === 0 ? new Set<string>() : new Set(
       (await db.selectFrom('mail_addresses').select('address').where('address', 'in', addresses.map((a) => a.toLowerCase())).execute()).map((r) => r.address),
     ),
+    byMessageId: (messageId: string) => db.selectFrom('outbox').selectAll().where('message_id', '=', messageId).executeTakeFirst(),
+    /** A bounce of a message's main recipient after it was sent: the message did not arrive after all. */
+    bounced: (id: number, lastError: string, toBounced: boolean) => db.updateTable('outbox')
+      .set(toBounced ? { state: 'undeliverable', last_error: lastError } : { last_error: lastError }).where('id', '=', id).execute(),
     byId: (id: number) => db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst(),
     /**
      * The admin's retry: a message that failed, was undeliverable or waits for its back-off goes again now,
