@@ -45,7 +45,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, baseUrl: org.baseUrl, database: config.databasePath }, 'Privacy Rounds is listening');
   if (services.outboxSender.configured) services.outboxSender.start(OUTBOX_INTERVAL_MS);
-  else log.warn('SMTP_URL is not set: e-mail waits in the outbox (Admin → Outbox) until it is.');
+  else log.info('SMTP_URL is not set: e-mail waits in the outbox (Admin → Outbox) until it is.');
   const bounces: BounceListener | undefined = config.mail.bouncePort === undefined ? undefined
     : await startBounceListener({ port: config.mail.bouncePort, host: config.host, mail: config.mail, uow: services.uow, clock, log });
 
