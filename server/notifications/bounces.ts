@@ -31,6 +31,8 @@ export async function startBounceListener(opts: {
     // Mail servers relay bounces in plain SMTP to this internal port; no sign-in is asked of them.
     disabledCommands: ['STARTTLS', 'AUTH'],
     size: MAX_MESSAGE_BYTES,
+    // Bounces trickle in; a flood of connections is not a mail server relaying them.
+    maxClients: 20,
     logger: false,
     banner: 'Privacy Rounds bounce listener',
     onRcptTo(address, _session, cb) {
