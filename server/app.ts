@@ -28,6 +28,7 @@ import { settingsRoutes } from './settings/routes';
 import { assignmentRoutes } from './assignments/routes';
 import { policyRoutes } from './policies/routes';
 import { policyAdminRoutes } from './policies/admin-routes';
+import { outboxAdminRoutes } from './notifications/admin-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(assignmentRoutes(deps));
   app.use(policyRoutes(deps));
   app.use(policyAdminRoutes(deps));
+  app.use(outboxAdminRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.log, config.env === 'production'));

@@ -24,6 +24,8 @@ import { People } from './users/people';
 import { Settings } from './settings/service';
 import { Assignments } from './assignments/service';
 import { Policies } from './policies/service';
+import { OutboxSender } from './notifications/sender';
+import { Outbox } from './notifications/service';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -37,7 +39,9 @@ export interface Composed extends AppDeps {
   database: Database;
   /** For start-up steps, the CLI and tests; routes get services instead (AppDeps has no database). */
   db: Kysely<DB>;
-  /** Stops the session sweeper and closes the database. */
+  /** Sends the outbox over SMTP (issue 17); main starts its timer, the CLI and tests run it by hand. */
+  outboxSender: OutboxSender;
+  /** Stops the session sweeper and the outbox sender, and closes the database. */
   close(): Promise<void>;
 }
 
@@ -65,6 +69,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const settings = new Settings(db, training.uow, clock, config);
   const opened = database;
   const policies = new Policies(db, training.uow, clock, training);
+  const outboxSender = new OutboxSender(db, training.uow, clock, config.mail, config.orgName, log);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
     auth: new Auth(db, training.uow, clock, {
@@ -85,8 +90,11 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),
+    outboxSender,
+    outbox: new Outbox(db, training.uow, clock),
     async close() {
       sessions.stop();
+      await outboxSender.stop();
       await opened.close();
     },
   };

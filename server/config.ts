@@ -81,6 +81,16 @@ const trustProxyRule = z.string().trim().transform((raw, ctx): TrustProxy => {
   return Object.freeze(entries);
 });
 
+/** SMTP_URL: nodemailer reads the rest (user, password, port, tls.* options); only the scheme and a host are checked here. */
+function isSmtpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** false: no proxy; a number: that many hops in front; a list: the proxies' addresses and ranges. */
 export type TrustProxy = false | number | readonly string[];
 
@@ -123,6 +133,9 @@ const envSchema = z.object({
   DB_SYNCHRONOUS: z.enum(['full', 'normal'], 'must be full or normal').default('full'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: trustProxyRule.default(false),
+  SMTP_URL: z.string().trim().refine(isSmtpUrl, 'must be an smtp:// or smtps:// address such as smtp://user:password@mail.example.org:587').optional(),
+  MAIL_FROM: z.email('must be an e-mail address such as training@example.org').optional(),
+  SMTP_BOUNCE_PORT: intFrom(1, 65535).optional(),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_NAME: z.string().trim().min(1).max(200).default('Administrator'),
@@ -175,7 +188,19 @@ export interface Config {
   /** Default roll-out window of a new assignment: days after its start that existing staff are due. */
   readonly rolloutDays: number;
   readonly trustProxy: TrustProxy;
+  /** E-mail (issue 17): without smtpUrl nothing is sent and messages wait in the outbox. */
+  readonly mail: MailConfig;
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string; readonly name: string };
+}
+
+export interface MailConfig {
+  /** SMTP_URL, with its password: never logged or shown. */
+  readonly smtpUrl?: string;
+  /** MAIL_FROM: the From address; its domain also names Message-IDs and the bounce (VERP) addresses. */
+  readonly from: string;
+  readonly domain: string;
+  /** SMTP_BOUNCE_PORT: where the bounce listener takes delivery status notifications; off when unset. */
+  readonly bouncePort?: number;
 }
 
 /**
@@ -250,8 +275,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  if (e.SMTP_URL !== undefined && e.MAIL_FROM === undefined) {
+    throw new ConfigError('Invalid configuration:\n  MAIL_FROM: must be set with SMTP_URL (the address e-mail comes from, such as training@example.org)');
+  }
   const dataDir = path.resolve(projectRoot, e.DATA_DIR);
   const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  // Without MAIL_FROM (and so without SMTP) messages still get a From and Message-ID domain while they wait.
+  const mailFrom = e.MAIL_FROM ?? `privacy-rounds@${new URL(baseUrl).hostname}`;
   return Object.freeze({
     env: e.NODE_ENV,
     port: e.PORT,
@@ -292,6 +322,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     rolloutDays: e.ROLLOUT_DAYS,
     trustProxy: e.TRUST_PROXY,
+    mail: Object.freeze({
+      ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
+      from: mailFrom,
+      domain: mailFrom.slice(mailFrom.lastIndexOf('@') + 1).toLowerCase(),
+      ...(e.SMTP_BOUNCE_PORT ? { bouncePort: e.SMTP_BOUNCE_PORT } : {}),
+    }),
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD
       ? Object.freeze({ email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD, name: e.ADMIN_NAME })
       : undefined,

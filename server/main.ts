@@ -5,9 +5,12 @@ import { ensureFirstAdmin } from './users/first-admin';
 import { compose } from './compose';
 import { baseUrlWarnings, ConfigError, configWarnings, loadConfig, loadEnvFile, type Config } from './config';
 import { migrateToLatest } from './db/migrate';
+import { startBounceListener, type BounceListener } from './notifications/bounces';
 import { createLogger } from './http/logging';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How often the outbox is checked for due messages (and retries whose back-off has passed). */
+const OUTBOX_INTERVAL_MS = 60_000;
 
 export async function start(config: Config): Promise<{ server: http.Server; stop: () => Promise<void> }> {
   const log = createLogger(config.logLevel);
@@ -41,6 +44,10 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, baseUrl: org.baseUrl, database: config.databasePath }, 'Privacy Rounds is listening');
+  if (services.outboxSender.configured) services.outboxSender.start(OUTBOX_INTERVAL_MS);
+  else log.info('SMTP_URL is not set: e-mail waits in the outbox (Admin → Outbox) until it is.');
+  const bounces: BounceListener | undefined = config.mail.bouncePort === undefined ? undefined
+    : await startBounceListener({ port: config.mail.bouncePort, host: config.host, mail: config.mail, uow: services.uow, clock, log });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -53,6 +60,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
       clearTimeout(force);
       // A catch-up after a rule change stops after its current slice; start-up finishes the rest.
       await services.training.statusIndex.stop();
+      await bounces?.close();
       await services.close();
       log.info('stopped');
     })();

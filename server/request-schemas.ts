@@ -9,6 +9,7 @@ import { REPORT_REQUESTS } from './reports/requests';
 import { SETTINGS_REQUESTS } from './settings/requests';
 import { POLICY_REQUESTS } from './policies/requests';
 import { POLICY_ADMIN_REQUESTS } from './policies/admin-requests';
+import { OUTBOX_ADMIN_REQUESTS } from './notifications/admin-requests';
 import { TRAINING_ADMIN_REQUESTS } from './training/admin-requests';
 import { TRAINING_REQUESTS } from './training/requests';
 import { IMPORT_REQUESTS } from './users/import-requests';
@@ -40,6 +41,7 @@ const FILES: RequestSchemas[] = [
   ASSIGNMENT_REQUESTS,
   POLICY_REQUESTS,
   POLICY_ADMIN_REQUESTS,
+  OUTBOX_ADMIN_REQUESTS,
 ];
 
 /** The maps merged. A route named in two files would hide one of its schemas, so loading this module fails instead. */

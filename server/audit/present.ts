@@ -71,6 +71,7 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'auth.device_forgotten': (d) => `had a browser forgotten after ${count(d.failures, 'failed attempt')} on it`,
   'auth.logout': () => 'signed out',
   'auth.unlocked': (d) => `unlocked sign-in after ${count(d.failures, 'failed attempt')}`,
+  'outbox.retried': (d) => `sent e-mail message ${text(d.message)} (${text(d.stage)}) to ${text(d.to)} again, which was ${text(d.was)}`,
   'settings.updated': (d) => `changed the settings: ${changesIn(d).join(', ') || 'nothing'}`,
   'settings.logo_changed': (d) => `uploaded a new ${text(d.type).toUpperCase() || 'image'} logo (${text(d.bytes) || '?'} bytes)`,
   'settings.logo_removed': () => 'removed the logo',

@@ -66,6 +66,7 @@ export const NAVIGATION: readonly NavLink[] = [
   { href: '/admin/import', label: 'Import', needs: 'import-people' },
   { href: '/admin/settings', label: 'Settings', needs: 'manage-settings' },
   { href: '/admin/policies', label: 'Policies', needs: 'see-audit' },
+  { href: '/admin/outbox', label: 'Outbox', needs: 'manage-settings' },
   { href: '/transcript', label: 'My record', needs: 'learn' },
 ];
 

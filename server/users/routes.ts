@@ -97,6 +97,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     res.render('users/show', {
       title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, signIn: await signInOf(user),
       departments: departmentTree(await deps.people.departments()).ordered, events, training: await training.personTraining(deps.catalogue, user),
+      mailProblem: await deps.outbox.addressProblem(user.email),
     });
   });
 
@@ -108,6 +109,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       departments: departmentTree(await deps.people.departments()).ordered,
       events: await deps.auditLog.aboutPerson(user.id),
       training: await training.personTraining(deps.catalogue, user),
+      mailProblem: await deps.outbox.addressProblem(user.email),
     });
     if (!form.ok) return refuse(form.errors);
     try {

@@ -77,6 +77,7 @@ const VISITED: Record<string, string> = {
   'GET /admin/assignments/:id/edit': 'assignment-edit',
   'GET /admin/users/:id/assignments': 'person-assignments',
   'GET /admin/policies': 'policies',
+  'GET /admin/outbox': 'outbox',
   'GET /admin/policies/new': 'policy-form',
   'GET /admin/policies/:slug': 'policy',
   'GET /policies/:slug': 'policy-read',
@@ -256,6 +257,7 @@ describe('phones: 320 and 390 px', () => {
     await visit(page, '/reports', 'report');
     await expect(page.getByRole('link', { name: LONG.manager }).isVisible()).resolves.toBe(true);
     await visit(page, '/admin/audit', 'audit-log');
+    await visit(page, '/admin/outbox', 'outbox');
     await visit(page, '/admin/settings', 'settings');
     await visit(page, '/admin/assignments', 'assignments');
     await visit(page, `/admin/users/${learnerId}/assignments`, 'person-assignments');

@@ -1,4 +1,5 @@
 import { buildTestApp, type TestApp } from '../helpers/app';
+import { enqueue } from '../../server/notifications/outbox';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
 import { PLAIN_SVG } from '../helpers/images';
@@ -42,6 +43,7 @@ const RULES: Record<string, Rule> = {
   'GET /policies/:slug': 'signed-in', 'POST /policies/:slug/acknowledge': 'signed-in',
   'GET /admin/policies': 'admin-or-auditor', 'GET /admin/policies/:slug': 'admin-or-auditor', 'GET /admin/policies/:slug/versions/:id': 'admin-or-auditor',
   'GET /admin/policies/:slug/export.csv': 'admin-or-auditor', 'GET /admin/policies/new': 'admin', 'POST /admin/policies': 'admin',
+  'GET /admin/outbox': 'admin', 'POST /admin/outbox/:id/retry': 'admin',
 };
 
 type Outcome = 'allowed' | 'sign-in' | 'forbidden' | 'not-found';
@@ -112,6 +114,10 @@ beforeAll(async () => {
   Object.assign(params, { assignmentId: String(assignmentId), exemptionId: String(exemptionId) });
   const policy = await t.services.policies.publish({ id: null, label: 'test' }, { slug: 'conduct', title: 'Conduct', label: '1', text: 'Be kind.', kind: 'material', note: 'First.', minReadSeconds: null });
   Object.assign(params, { slug: 'conduct', policyVersionId: String(policy.versionId) });
+  // A message that failed, for the outbox's Retry button.
+  await t.uow((trx) => enqueue(trx, [{ key: 'matrix:1', userId: null, to: 'subject@riverside.example', stage: 'due-soon', subject: 'Due', text: 'Due.', html: '<p>Due.</p>' }], t.clock.now()));
+  const outboxRow = await t.db.updateTable('outbox').set({ state: 'failed' }).where('key', '=', 'matrix:1').returning('id').executeTakeFirstOrThrow();
+  params.outboxId = String(outboxRow.id);
   Object.assign(params, { courseId: course.id, lessonId: course.lessons[0]!.id, sceneId: course.lessons[0]!.scenes[0]!.id, answerId: String(answer.id), code: cert.code, token: 'A'.repeat(43), certId: String(cert.id) });
 });
 afterAll(async () => { await t.close(); });
@@ -120,6 +126,7 @@ function urlFor(route: string): string {
   const [method, path] = route.split(' ') as [string, string];
   const idFor = path.startsWith('/admin/policies/') ? params.policyVersionId!
     : path.startsWith('/certificates') || path.startsWith('/admin/certificates') ? params.certId!
+    : path.startsWith('/admin/outbox/') ? params.outboxId!
     : path.startsWith('/admin/assignments/') ? params.assignmentId! : path.startsWith('/admin/exemptions/') ? params.exemptionId!
     : method === 'POST' && path.startsWith('/admin/users/') ? params.victimId! : params.id!;
   let url = path.replace(/:(\w+)/g, (_m, name: string) => (name === 'id' ? idFor : params[name]!));

@@ -49,6 +49,8 @@ describe('hostile input on every form: coverage', () => {
     await t.services.assignments.grantExemption(sys, 'Ann Admin', { userId: ids.victim, assignmentId, reason: 'On leave.', until: null });
     // A published policy puts the read-and-sign form on its page.
     await t.services.policies.publish({ id: ids.admin, label: 'test' }, { slug: 'coverage-policy', title: 'Coverage', label: '1', text: 'Read me.', kind: 'material', note: 'First.', minReadSeconds: null });
+    // A failed message puts its Retry form on the outbox page.
+    await SPECS['POST /admin/outbox/:id/retry']!.params!();
     const quiz = await openAttempt();
     const scene = await currentScene();
     // The spot-the-PHI form, on the fixture course's app (the shipped course need not have a spot scene).
@@ -58,7 +60,7 @@ describe('hostile input on every form: coverage', () => {
       [admin, '/admin/users/new'], [admin, `/admin/users/${ids.victim}`], [admin, `/admin/users/${ids.goner}`], [admin, `/admin/users/${ids.certHolder}`],
       [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'], [admin, '/admin/settings'],
       [admin, '/admin/assignments'], [admin, `/admin/assignments/${assignmentId}/edit`], [admin, `/admin/users/${ids.victim}/assignments`],
-      [admin, '/admin/policies/new'], [learners.get('scene')!, '/policies/coverage-policy'],
+      [admin, '/admin/policies/new'], [admin, '/admin/outbox'], [learners.get('scene')!, '/policies/coverage-policy'],
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
       [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}?q=2`],
       [learners.get('attest')!, `/courses/${course.id}/attest/${ids.attestAttempt}`],

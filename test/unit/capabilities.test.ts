@@ -64,7 +64,7 @@ describe('capabilities(role)', () => {
       learner: ['Dashboard', 'My record'],
       manager: ['Dashboard', 'My team', 'Reports', 'My record'],
       auditor: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'Policies', 'My record'],
-      admin: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'Import', 'Settings', 'Policies', 'My record'],
+      admin: ['Dashboard', 'My team', 'Reports', 'People', 'Departments', 'Audit log', 'Import', 'Settings', 'Policies', 'Outbox', 'My record'],
     });
   });
 });

@@ -62,4 +62,15 @@ describe('config', () => {
     expect(c.secureCookies).toBe(true);
     expect(c.baseUrl).toBe('https://training.riverside.example');
   });
+
+  test('e-mail: nothing is sent without SMTP_URL, MAIL_FROM is required with it, and only smtp:// or smtps:// is taken', () => {
+    const none = loadConfig({ DATA_DIR: dir, BASE_URL: 'https://training.riverside.example' });
+    expect(none.mail).toEqual({ from: 'privacy-rounds@training.riverside.example', domain: 'training.riverside.example' });
+    const set = loadConfig({ DATA_DIR: dir, SMTP_URL: 'smtps://u:p@mail.riverside.example:465', MAIL_FROM: 'Training@Riverside.example', SMTP_BOUNCE_PORT: '2525' });
+    expect(set.mail).toEqual({ smtpUrl: 'smtps://u:p@mail.riverside.example:465', from: 'Training@Riverside.example', domain: 'riverside.example', bouncePort: 2525 });
+    expect(() => loadConfig({ DATA_DIR: dir, SMTP_URL: 'smtp://mail.riverside.example' })).toThrow(/MAIL_FROM: must be set with SMTP_URL/);
+    expect(() => loadConfig({ DATA_DIR: dir, SMTP_URL: 'http://mail.riverside.example', MAIL_FROM: 'a@b.example' })).toThrow(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ address/);
+    expect(() => loadConfig({ DATA_DIR: dir, SMTP_URL: 'smtp://x', MAIL_FROM: 'not an address' })).toThrow(/MAIL_FROM: must be an e-mail address/);
+    expect(() => loadConfig({ DATA_DIR: dir, SMTP_BOUNCE_PORT: '70000' })).toThrow(/SMTP_BOUNCE_PORT/);
+  });
 });

@@ -1,4 +1,5 @@
 import { accountKey, accountKeySecret } from '../../../server/auth/throttle';
+import { enqueue } from '../../../server/notifications/outbox';
 import { newAgent, signIn } from '../http';
 import { PLAIN_SVG, solidPng } from '../images';
 import { withSchemaFields } from './schema-fields';
@@ -87,6 +88,24 @@ export const SETTINGS_SPECS = withSchemaFields({
       if (!one(events, 'auth.unlocked').length) return;
       const key = accountKey(accountKeySecret(app.config.sessionSecret), 'victim@riverside.example');
       must(!(await app.db.selectFrom('sign_in_throttle').select('failures').where('account_key', '=', key).executeTakeFirst()), 'an unlock was audited but the failures are still counted');
+    },
+    notice: true,
+  },
+  // Issue 17: the outbox's Retry button, on a message that failed (made for each run).
+  'POST /admin/outbox/:id/retry': {
+    target: asAdmin, values: () => [],
+    params: async () => {
+      const key = `forms-retry:${uniq()}`;
+      await t.uow((trx) => enqueue(trx, [{ key, userId: ids.victim, to: 'victim@riverside.example', stage: 'due-soon', subject: 'Due', text: 'Due.', html: '<p>Due.</p>' }], t.clock.now()));
+      const row = await t.db.updateTable('outbox').set({ state: 'failed', last_error: 'the mail server refused it for good (554).' }).where('key', '=', key).returning('id').executeTakeFirstOrThrow();
+      return { id: String(row.id) };
+    },
+    effect: async ({ app, res, params, events }) => {
+      must(locationOf(res) === `/admin/outbox#message-${params.id}`, `unexpected redirect ${locationOf(res)}`);
+      const [retried] = one(events, 'outbox.retried');
+      must(retried, 'a retry was answered with success but not audited');
+      const row = await app.db.selectFrom('outbox').select(['state', 'attempts']).where('id', '=', Number(params.id)).executeTakeFirstOrThrow();
+      must(row.state === 'queued' && row.attempts === 0, `after a retry the message is ${row.state} with ${row.attempts} attempts`);
     },
     notice: true,
   },

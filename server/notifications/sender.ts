@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock';
+import type { MailConfig } from '../config';
+import type { DB, OutboxTable } from '../db/schema';
+import type { UnitOfWork } from '../db/unit-of-work';
+import { asSmtpFailure, describeFailure, isPermanent, type SmtpFailure } from './smtp-errors';
+import { outboxStore } from './store';
+
+type OutboxRow = Selectable<OutboxTable>;
+
+export interface SenderOptions {
+  /** Rows claimed at once. */
+  batchSize?: number;
+  /** How long a claim holds; a sender that dies mid-batch lets its rows go after this. */
+  leaseMs?: number;
+  /** Each wait on the SMTP server (connect, greeting, each reply). */
+  timeoutMs?: number;
+  /** Attempts before a temporarily failing message is given up as 'failed' (an admin may retry it). */
+  maxAttempts?: number;
+}
+
+/** Waits after the 1st, 2nd, … failed attempt; the last repeats. About a day in all before 'failed'. */
+const BACKOFF_MINUTES = [1, 5, 15, 60, 180, 360, 720];
+
+export interface SendReport {
+  claimed: number;
+  sent: number;
+  retrying: number;
+  failed: number;
+  undeliverable: number;
+}
+
+const lower = (a: string) => a.toLowerCase();
+
+/** The VERP return address of one message: a bounce names the message it belongs to. */
+export function bounceAddress(mail: MailConfig, messageId: string): string {
+  const at = mail.from.lastIndexOf('@');
+  return `${mail.from.slice(0, at)}+b-${messageId}@${mail.domain}`;
+}
+
+/** The message's key back from a VERP return address, or undefined when it is not one of ours. */
+export function messageIdOfBounceAddress(mail: MailConfig, address: string): string | undefined {
+  const m = /\+b-([0-9a-f]{32})@([^@]+)$/i.exec(address.trim());
+  return m && m[2]!.toLowerCase() === mail.domain ? m[1]!.toLowerCase() : undefined;
+}
+
+/**
+ * Sends what the outbox holds, at least once per message. A crash between the SMTP server's "250 OK"
+ * and the row's update sends the message again when the lease runs out; the opposite choice (mark it
+ * sent first) would lose it instead, and a missed training reminder costs more than a duplicate, which
+ * carries the same Message-ID so mail clients can fold it away.
+ */
+export class OutboxSender {
+  private transport: ReturnType<typeof nodemailer.createTransport> | undefined;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<SendReport> | undefined;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
+    private readonly mail: MailConfig,
+    private readonly orgName: string,
+    private readonly log: Logger,
+    options: SenderOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 20;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    // A send may wait on three replies (connect, greeting, data) before it gives up; the lease outlasts that.
+    this.leaseMs = Math.max(options.leaseMs ?? 10 * 60_000, this.timeoutMs * 4);
+    this.maxAttempts = options.maxAttempts ?? 8;
+  }
+
+  /** False without SMTP_URL: messages stay queued (admins see them) until it is set. */
+  get configured(): boolean {
+    return this.mail.smtpUrl !== undefined;
+  }
+
+  private transporter() {
+    if (!this.mail.smtpUrl) throw new Error('SMTP_URL is not set.');
+    // TLS certificates are verified (Node's default); smtps:// is TLS from the start, smtp:// upgrades with STARTTLS when offered.
+    this.transport ??= nodemailer.createTransport({
+      url: this.mail.smtpUrl, pool: true, maxConnections: 1,
+      connectionTimeout: this.timeoutMs, greetingTimeout: this.timeoutMs, socketTimeout: this.timeoutMs,
+    });
+    return this.transport;
+  }
+
+  /** Sends every due message, batch by batch, until none is due. One run at a time per sender. */
+  runOnce(): Promise<SendReport> {
+    this.running ??= this.drain().finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
+  private async drain(): Promise<SendReport> {
+    const report: SendReport = { claimed: 0, sent: 0, retrying: 0, failed: 0, undeliverable: 0 };
+    if (!this.configured) return report;
+    for (;;) {
+      const token = randomBytes(16).toString('hex');
+      const now = this.clock.now();
+      const rows = await this.uow((trx) => outboxStore(trx).claim(now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString(), token, this.batchSize));
+      if (rows.length === 0) return report;
+      report.claimed += rows.length;
+      for (const row of rows) {
+        // Start a send only while the lease outlasts it; a row left here is claimed again when the lease ends.
+        if (this.clock.now().getTime() + this.timeoutMs * 3 > Date.parse(row.claimed_until!)) continue;
+        const state = await this.sendOne(row, token);
+        if (state === 'queued') report.retrying += 1;
+        else if (state !== 'sending') report[state] += 1;
+      }
+    }
+  }
+
+  private async sendOne(row: OutboxRow, token: string): Promise<OutboxRow['state']> {
+    const cc = JSON.parse(row.cc_addresses) as string[];
+    const delivered = JSON.parse(row.delivered_to) as string[];
+    const done = new Set(delivered.map(lower));
+    const all = [row.to_address, ...cc].filter((a) => !done.has(lower(a)));
+    const known = await outboxStore(this.db).undeliverable(all);
+    const pending = all.filter((a) => !known.has(lower(a)));
+    const failures: SmtpFailure[] = all.filter((a) => known.has(lower(a))).map((a) => ({ recipient: a, code: 'KNOWN', message: 'marked undeliverable earlier' }));
+    const refused: string[] = [];
+    let temporary: string[] = [];
+    let messageFailed = false;
+    if (pending.length > 0) {
+      try {
+        const info = await this.transporter().sendMail({
+          from: { name: this.orgName, address: this.mail.from },
+          to: row.to_address,
+          ...(cc.length ? { cc } : {}),
+          subject: row.subject,
+          text: row.text_body,
+          html: row.html_body,
+          messageId: `<${row.message_id}@${this.mail.domain}>`,
+          envelope: { from: bounceAddress(this.mail, row.message_id), to: pending },
+          headers: {
+            'Auto-Submitted': 'auto-generated',
+            'List-Id': `${this.orgName.replace(/[<>"]/g, '')} training <training.${this.mail.domain}>`,
+            // Out-of-office replies to a reminder help nobody.
+            'X-Auto-Response-Suppress': 'OOF, AutoReply',
+          },
+        });
+        const accepted = new Set((info.accepted as unknown[]).map((a) => lower(String(a))));
+        for (const a of pending) if (accepted.has(lower(a))) delivered.push(a);
+        for (const f of (info as { rejectedErrors?: SmtpFailure[] }).rejectedErrors ?? []) failures.push(f);
+      } catch (e) {
+        const f = asSmtpFailure(e);
+        if (f.rejectedErrors?.length) failures.push(...f.rejectedErrors);
+        else {
+          failures.push(f);
+          if (isPermanent(f)) messageFailed = true;
+          else temporary = pending;
+        }
+      }
+      for (const f of failures) {
+        if (f.code === 'KNOWN' || !f.recipient) continue;
+        if (isPermanent(f)) refused.push(f.recipient);
+        else temporary.push(f.recipient);
+      }
+    }
+    return this.record(row, token, { delivered, refused, temporary, failures, messageFailed });
+  }
+
+  private async record(row: OutboxRow, token: string, r: { delivered: string[]; refused: string[]; temporary: string[]; failures: SmtpFailure[]; messageFailed: boolean }): Promise<OutboxRow['state']> {
+    const now = this.clock.now();
+    const at = now.toISOString();
+    const lastError = r.failures.length ? r.failures.map(describeFailure).join(' ') : null;
+    let state: OutboxRow['state'];
+    let next = row.next_attempt_at;
+    if (r.messageFailed) state = 'failed';
+    else if (r.temporary.length === 0) state = r.delivered.length > 0 ? 'sent' : 'undeliverable';
+    else if (row.attempts >= this.maxAttempts) state = 'failed';
+    else {
+      state = 'queued';
+      const wait = BACKOFF_MINUTES[Math.min(row.attempts, BACKOFF_MINUTES.length) - 1]!;
+      next = new Date(now.getTime() + wait * 60_000).toISOString();
+    }
+    const finished = await this.uow(async (trx) => {
+      const store = outboxStore(trx);
+      for (const address of r.refused) {
+        const f = r.failures.find((x) => x.recipient === address);
+        await store.markUndeliverable(address, at, f ? describeFailure(f) : 'refused', 'smtp-5xx');
+      }
+      return store.finish(row.id, token, {
+        state, next_attempt_at: next, last_error: lastError, delivered_to: JSON.stringify(r.delivered),
+        ...(state === 'sent' ? { sent_at: at } : {}),
+      });
+    });
+    // Someone else holds the row now (our lease ran out mid-send): their outcome stands.
+    if (!finished) {
+      this.log.warn({ outboxId: row.id }, 'outbox: lease ran out during a send; the row was claimed again');
+      return 'sending';
+    }
+    if (lastError) this.log.info({ outboxId: row.id, state }, 'outbox: delivery problem');
+    return state;
+  }
+
+  /** Runs every `intervalMs` (and once now) in the app process; a run never overlaps the previous one. */
+  start(intervalMs: number): void {
+    if (!this.configured || this.timer) return;
+    const tick = () => { this.runOnce().catch((e: unknown) => this.log.error({ err: e }, 'outbox: send run failed')); };
+    this.timer = setInterval(tick, intervalMs);
+    this.timer.unref();
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+    this.transport?.close();
+    this.transport = undefined;
+  }
+}

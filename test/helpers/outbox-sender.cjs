@@ -1,0 +1,37 @@
+// A separate process with its own SQLite connection running the app's OutboxSender once. Started by
+// test/integration/outbox-sender.test.ts with fork(): argv = database file, SMTP URL, MAIL_FROM, the
+// clock's time (ISO), batch size. It waits for "go" so two senders start together, and answers with
+// its send report or the error.
+'use strict';
+const fs = require('node:fs');
+const ts = require('typescript');
+
+// The server's TypeScript, transpiled on load (types are not checked here; tsc and jest do that).
+require.extensions['.ts'] = (module, filename) => {
+  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+    fileName: filename,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  });
+  module._compile(outputText, filename);
+};
+
+const { openDatabase } = require('../../server/db/database.ts');
+const { createUnitOfWork } = require('../../server/db/unit-of-work.ts');
+const { OutboxSender } = require('../../server/notifications/sender.ts');
+const { createLogger } = require('../../server/http/logging.ts');
+
+const [file, smtpUrl, from, at, batch] = process.argv.slice(2);
+const database = openDatabase(file);
+// The sender touches nobody's training records, so nothing is refreshed at commit.
+const uow = createUnitOfWork(database.db, async () => undefined);
+const clock = { now: () => new Date(at) };
+const mail = { smtpUrl, from, domain: from.slice(from.indexOf('@') + 1) };
+const sender = new OutboxSender(database.db, uow, clock, mail, 'Riverside General', createLogger('silent'), { batchSize: Number(batch), timeoutMs: 5000 });
+
+process.on('message', (m) => {
+  if (m !== 'go') return;
+  sender.runOnce()
+    .then((report) => process.send({ report }), (e) => process.send({ error: `${e.code ?? ''} ${e.message}`.trim() }))
+    .finally(() => sender.stop().then(() => database.close()).then(() => process.disconnect()));
+});
+process.send({ ready: true });

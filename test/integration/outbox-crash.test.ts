@@ -1,0 +1,79 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { buildTestApp, type TestApp } from '../helpers/app';
+import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer';
+import { enqueue } from '../../server/notifications/outbox';
+
+// Issue 17: a sender process killed with SIGKILL in the middle of a batch, then a new one started. No
+// queued message may be lost; the duplicates are the messages the dead sender had handed to the SMTP
+// server but not yet recorded, and carry the same Message-ID as their first copy.
+
+let peer: SmtpPeer;
+let t: TestApp;
+
+beforeAll(async () => {
+  peer = await startSmtpPeer();
+  t = await buildTestApp({ SMTP_URL: peer.url, MAIL_FROM: 'training@riverside.example' });
+});
+afterAll(async () => {
+  await t.close();
+  await peer.close();
+});
+
+function startSender(at: Date): { child: ChildProcess; done: Promise<{ report?: { sent: number }; error?: string }> } {
+  const child = fork(path.join(__dirname, '../helpers/outbox-sender.cjs'),
+    [t.config.databasePath, peer.url, 'training@riverside.example', at.toISOString(), '5'], { execArgv: [], stdio: 'pipe' });
+  const done = new Promise<{ report?: { sent: number }; error?: string }>((resolve) => {
+    child.on('message', (m) => {
+      const msg = m as { ready?: true; report?: { sent: number }; error?: string };
+      if (msg.ready) child.send('go');
+      else resolve(msg);
+    });
+    child.on('exit', () => resolve({ error: 'killed' }));
+  });
+  return { child, done };
+}
+
+test('SIGKILL during a send batch, then a restart after the lease: nothing lost, one duplicate with the same Message-ID', async () => {
+  const total = 40;
+  const keys = Array.from({ length: total }, (_, i) => `crash:${i}`);
+  await t.uow((trx) => enqueue(trx, keys.map((key, i) => ({ key, userId: null, to: `p${i}@riverside.example`, stage: 'due-soon', subject: `S${i}`, text: 't', html: 'h' })), t.clock.now()));
+
+  const first = startSender(t.clock.now());
+  // The 12th message has reached the server, which has not yet said "250 OK": the sender dies there.
+  let seen = 0;
+  const killAtTwelfth = async () => {
+    seen += 1;
+    if (seen < 12) { peer.answers.beforeOk = killAtTwelfth; return; }
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+  };
+  peer.answers.beforeOk = killAtTwelfth;
+  expect(await first.done).toEqual({ error: 'killed' });
+
+  const states = async () => Object.fromEntries((await t.db.selectFrom('outbox').select(['state']).select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('key', 'in', keys).groupBy('state').execute()).map((r) => [r.state, Number(r.n)]));
+  const afterKill = await states();
+  // 11 recorded as sent; the dead sender's claimed batch (the 12th and the rest of its batch) waits for its lease.
+  expect(afterKill.sent).toBe(11);
+  expect(afterKill.sending).toBeGreaterThanOrEqual(1);
+
+  // Before the lease ends a new sender sends what is still queued and leaves the dead one's rows alone.
+  const early = startSender(t.clock.now());
+  expect((await early.done).error).toBeUndefined();
+  expect(await states()).toEqual({ sent: total - afterKill.sending!, sending: afterKill.sending });
+  // After the lease it sends them too.
+  const restart = startSender(new Date(t.clock.now().getTime() + 10 * 60_000 + 1));
+  const report = await restart.done;
+  expect(report.error).toBeUndefined();
+  expect(await states()).toEqual({ sent: total });
+
+  const ids = peer.received.map((r) => r.mail.messageId!);
+  const copies = new Map<string, number>();
+  for (const id of ids) copies.set(id, (copies.get(id) ?? 0) + 1);
+  expect(copies.size).toBe(total);
+  const duplicated = [...copies].filter(([, n]) => n > 1);
+  // Exactly the message in flight at the kill went twice, under one Message-ID.
+  expect(duplicated).toHaveLength(1);
+  expect(ids.length).toBe(total + 1);
+}, 60_000);
