@@ -16,6 +16,7 @@ import * as m0014 from './0014_scene_answer_marks';
 import * as m0016 from './0016_assignments';
 import * as m0017 from './0017_policies';
 import * as m0018 from './0018_policy_text_course';
+import * as m0020 from './0020_outbox';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '0016_assignments': m0016,
   '0017_policies': m0017,
   '0018_policy_text_course': m0018,
+  '0020_outbox': m0020,
 };

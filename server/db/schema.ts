@@ -384,6 +384,45 @@ export interface PolicyAcknowledgementsTable {
   ack_hash: string;
 }
 
+export type OutboxState = 'queued' | 'sending' | 'sent' | 'failed' | 'undeliverable';
+export const OUTBOX_STATES: readonly OutboxState[] = ['queued', 'sending', 'sent', 'failed', 'undeliverable'];
+
+/** One e-mail (migration 0020): created once per key, claimed by a sender with a lease, sent at least once. */
+export interface OutboxTable {
+  id: Generated<number>;
+  key: string;
+  user_id: number | null;
+  to_address: string;
+  /** JSON array of addresses. */
+  cc_addresses: Generated<string>;
+  stage: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  /** The Message-ID's left-hand side, fixed at insert from the key; the header adds MAIL_FROM's domain. */
+  message_id: string;
+  state: Generated<OutboxState>;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  claim_token: string | null;
+  /** JSON array of the recipients that already accepted this message. */
+  delivered_to: Generated<string>;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export type MailAddressSource = 'smtp-5xx' | 'dsn';
+
+/** An address that answered a permanent failure (migration 0020); stored lower-cased. */
+export interface MailAddressesTable {
+  address: string;
+  undeliverable_at: string;
+  reason: string;
+  source: MailAddressSource;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -412,6 +451,8 @@ export interface DB {
   policy_versions: PolicyVersionsTable;
   policy_reads: PolicyReadsTable;
   policy_acknowledgements: PolicyAcknowledgementsTable;
+  outbox: OutboxTable;
+  mail_addresses: MailAddressesTable;
 }
 
 export type User = Selectable<UsersTable>;
