@@ -24,6 +24,7 @@ import { People } from './users/people';
 import { Settings } from './settings/service';
 import { Assignments } from './assignments/service';
 import { Policies } from './policies/service';
+import { NotificationScheduler } from './notifications/scheduler';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -64,6 +65,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
   const settings = new Settings(db, training.uow, clock, config);
   const opened = database;
+  const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
     auth: new Auth(db, training.uow, clock, {
@@ -82,8 +84,10 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),
+    notifications,
     async close() {
       sessions.stop();
+      await notifications.stop();
       await opened.close();
     },
   };

@@ -16,6 +16,7 @@ import type { Settings } from './settings/service';
 import type { UnitOfWork } from './db/unit-of-work';
 import type { Assignments } from './assignments/service';
 import type { Policies } from './policies/service';
+import type { NotificationScheduler } from './notifications/scheduler';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
@@ -50,6 +51,8 @@ export interface AppDeps {
   assignments: Assignments;
   /** Versioned policy documents and their acknowledgements (issue 16). */
   policies: Policies;
+  /** Plans reminders, digests and the rest into the outbox (issue 17); main.ts starts its timer. */
+  notifications: NotificationScheduler;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

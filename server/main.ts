@@ -8,6 +8,8 @@ import { migrateToLatest } from './db/migrate';
 import { createLogger } from './http/logging';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How often the notification scheduler plans (it also runs at start-up). */
+const NOTIFICATIONS_EVERY_MS = 5 * 60_000;
 
 export async function start(config: Config): Promise<{ server: http.Server; stop: () => Promise<void> }> {
   const log = createLogger(config.logLevel);
@@ -41,6 +43,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, baseUrl: org.baseUrl, database: config.databasePath }, 'Privacy Rounds is listening');
+  services.notifications.start(NOTIFICATIONS_EVERY_MS, log);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -51,6 +54,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(force);
+      // Stops the notification timer and waits for a run under way before the database closes.
       await services.close();
       log.info('stopped');
     })();
