@@ -20,9 +20,10 @@ export function addNotificationCommands(program: Command, withServices: WithServ
         }
         // Addresses and subjects only: bodies may hold a set-password link, and names are enough to check a run.
         for (const m of r.messages) console.log(`${m.stage}\t${m.to}${m.cc.length ? ` (cc ${m.cc.join(', ')})` : ''}\t${m.subject}\t${m.key}`);
+        const who = `${r.people} ${r.people === 1 ? 'person' : 'people'}`;
         console.log(opts.dryRun
-          ? `Dry run for ${r.moment.day}: ${r.planned} messages would be queued for ${r.people} people; nothing was written.`
-          : `${r.moment.day}: ${r.planned} messages planned for ${r.people} people; ${r.created} new in the outbox (the rest were queued before).`);
+          ? `Dry run for ${r.moment.day}: ${r.planned} messages would be queued for ${who}; nothing was written.`
+          : `${r.moment.day}: ${r.planned} messages planned for ${who}; ${r.created} new in the outbox (the rest were queued before).`);
       });
     });
 }
