@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { inChunks } from '../db/chunks';
 import type { DB } from '../db/schema';
 
 /** What the scheduler reads to plan: active people a slice at a time, their status-index rows, managers, settings rows. */
@@ -29,6 +30,10 @@ export function planStore(db: Kysely<DB>) {
     /** Everyone an active person reports to: they get a digest, as do people with the manager role. */
     managerIds: async () => new Set((await db.selectFrom('users').select('manager_id').distinct()
       .where('status', '=', 'active').where('manager_id', 'is not', null).execute()).map((r) => r.manager_id!)),
+
+    /** Active people by their e-mail address (an import's new people, whose links name them by address). */
+    activeByEmails: (emails: readonly string[]) => inChunks(emails.map((e) => e.trim().toLowerCase()), (chunk) => db.selectFrom('users')
+      .select(['id', 'name', 'email']).where('status', '=', 'active').where('email_normalized', 'in', chunk).execute()),
 
     /** Every settings row (a few dozen): the caller picks the notification ones. */
     settingRows: () => db.selectFrom('settings').select(['key', 'value']).execute(),

@@ -13,7 +13,7 @@ import { departmentStore } from '../users/store';
 import type { Settings } from '../settings/service';
 import { enqueue, type NewMessage } from './outbox';
 import { planStore, type PlanPersonRow } from './plan-store';
-import { planDigest, planPerson, type PlanMoment, type PlannedMessage, type PlanObligation, type PlanPerson } from './planner';
+import { planDigest, planInvitation, planPerson, type PlanMoment, type PlannedMessage, type PlanObligation, type PlanPerson } from './planner';
 import { parseStageSettings, type Stage, type StageSettings } from './stages';
 import { render, type OrgContext, type Template } from './templates';
 
@@ -165,6 +165,28 @@ export class NotificationScheduler {
       targetType: row.target_type, targetId: row.course_id, title: course?.title ?? row.course_id, cycle: row.cycle, kind: row.kind, dueOn: row.due_on,
       thresholds, reason, lastCompletedOn: row.last_completed_on, certificateCode: row.certificate_code,
     };
+  }
+
+  /**
+   * Queues the invitation of people just created or imported, with the set-password link they were
+   * issued (key invitation:<id>: a person is invited once). The link is a secret: it lives in the outbox
+   * row's body until the row is purged. Returns how many were queued.
+   */
+  async queueInvitations(links: readonly { email: string; token: string }[]): Promise<number> {
+    if (links.length === 0) return 0;
+    const { stages, templates } = await this.configuration();
+    if (!stages.invitation) return 0;
+    const org = await this.org();
+    const tokens = new Map(links.map((l) => [l.email.trim().toLowerCase(), l.token]));
+    const people = await planStore(this.db).activeByEmails([...tokens.keys()]);
+    const msgs: NewMessage[] = [];
+    for (const p of people) {
+      const m = planInvitation(stages, p, `${org.baseUrl}/password/${tokens.get(p.email.toLowerCase())!}`);
+      if (!m) continue;
+      const r = render(m.facts, org, templates.invitation);
+      msgs.push({ key: m.key, userId: m.userId, to: m.to, cc: [], stage: m.stage, subject: r.subject, text: r.text, html: r.html });
+    }
+    return this.uow((trx) => enqueue(trx, msgs, this.clock.now()));
   }
 
   /** Runs at start-up and then every `everyMs`; a failed run is logged and the next one tries again. */
