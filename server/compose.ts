@@ -25,6 +25,7 @@ import { Settings } from './settings/service';
 import { Assignments } from './assignments/service';
 import { Policies } from './policies/service';
 import { NotificationScheduler } from './notifications/scheduler';
+import { NotificationSettings } from './notifications/settings';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -65,7 +66,8 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const learning = new LearningDeps(db, clock, config.sequentialLessons, training, config.lessonMinWpm);
   const settings = new Settings(db, training.uow, clock, config);
   const opened = database;
-  const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone);
+  const notificationSettings = new NotificationSettings(db, training.uow, clock);
+  const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone, notificationSettings);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
     auth: new Auth(db, training.uow, clock, {
@@ -84,7 +86,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),
-    notifications,
+    notifications, notificationSettings,
     async close() {
       sessions.stop();
       await notifications.stop();

@@ -7,6 +7,7 @@ import type { RequestSchemas } from './http/validate';
 import { LEARNING_REQUESTS } from './learning/requests';
 import { REPORT_REQUESTS } from './reports/requests';
 import { SETTINGS_REQUESTS } from './settings/requests';
+import { NOTIFICATION_REQUESTS } from './notifications/requests';
 import { POLICY_REQUESTS } from './policies/requests';
 import { POLICY_ADMIN_REQUESTS } from './policies/admin-requests';
 import { TRAINING_ADMIN_REQUESTS } from './training/admin-requests';
@@ -37,6 +38,7 @@ const FILES: RequestSchemas[] = [
   REPORT_REQUESTS,
   AUDIT_REQUESTS,
   SETTINGS_REQUESTS,
+  NOTIFICATION_REQUESTS,
   ASSIGNMENT_REQUESTS,
   POLICY_REQUESTS,
   POLICY_ADMIN_REQUESTS,

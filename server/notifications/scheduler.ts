@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { Catalogue } from '../content/catalogue';
 import { dayInZone, formatDay } from '../dates';
@@ -14,13 +16,12 @@ import type { Settings } from '../settings/service';
 import { enqueue, type NewMessage } from './outbox';
 import { planStore, type PlanPersonRow } from './plan-store';
 import { planDigest, planInvitation, planPerson, type PlanMoment, type PlannedMessage, type PlanObligation, type PlanPerson } from './planner';
-import { parseStageSettings, type Stage, type StageSettings } from './stages';
-import { render, type OrgContext, type Template } from './templates';
+import type { Stage } from './stages';
+import { render, sampleFacts, type OrgContext } from './templates';
+import type { NotificationConfiguration, NotificationSettings } from './settings';
 
 /** People planned per unit of work: one transaction per slice, so the app keeps answering between them. */
 const SLICE = 500;
-export const STAGES_SETTING = 'notification_stages';
-export const TEMPLATE_SETTING_PREFIX = 'notification_template:';
 
 export interface RunOptions {
   /** Plan this calendar day (the CLI's --as-of) at the first send hour, instead of now. */
@@ -60,23 +61,12 @@ export class NotificationScheduler {
   constructor(
     private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock,
     private readonly training: Training, private readonly catalogue: Catalogue, private readonly settings: Settings,
-    private readonly timeZone: string,
+    private readonly timeZone: string, private readonly notificationSettings: NotificationSettings,
   ) {}
 
   /** The stage settings and template overrides as saved (defaults where nothing is). */
-  async configuration(db: Kysely<DB> = this.db): Promise<{ stages: StageSettings; templates: Partial<Record<Stage, Template>> }> {
-    const rows = await planStore(db).settingRows();
-    const templates: Partial<Record<Stage, Template>> = {};
-    for (const r of rows) {
-      if (!r.key.startsWith(TEMPLATE_SETTING_PREFIX)) continue;
-      try {
-        const t = JSON.parse(r.value) as Template;
-        if (typeof t.subject === 'string' && typeof t.body === 'string') templates[r.key.slice(TEMPLATE_SETTING_PREFIX.length) as Stage] = t;
-      } catch {
-        // A value edited by hand that does not parse: the default template is used.
-      }
-    }
-    return { stages: parseStageSettings(rows.find((r) => r.key === STAGES_SETTING)?.value), templates };
+  configuration(): Promise<NotificationConfiguration> {
+    return this.notificationSettings.current();
   }
 
   async org(): Promise<OrgContext> {
@@ -187,6 +177,20 @@ export class NotificationScheduler {
       msgs.push({ key: m.key, userId: m.userId, to: m.to, cc: [], stage: m.stage, subject: r.subject, text: r.text, html: r.html });
     }
     return this.uow((trx) => enqueue(trx, msgs, this.clock.now()));
+  }
+
+  /**
+   * A test of a stage's message, with sample data and the saved template, to the admin's own address
+   * (a random key each time: every test is a message of its own, even two in the same millisecond). Audited.
+   */
+  async queueTest(actor: Actor & { email: string }, stage: Stage): Promise<void> {
+    const { templates } = await this.configuration();
+    const r = render(sampleFacts(stage), await this.org(), templates[stage]);
+    const now = this.clock.now();
+    await this.uow(async (trx) => {
+      await enqueue(trx, [{ key: `test:${stage}:${actor.id ?? 0}:${randomUUID()}`, userId: actor.id, to: actor.email, stage, subject: `[Test] ${r.subject}`, text: r.text, html: r.html }], now);
+      await appendAudit(trx, this.clock, actor, { action: 'notifications.test_queued', subjectType: 'settings', details: { stage, to: actor.email } });
+    });
   }
 
   /** Runs at start-up and then every `everyMs`; a failed run is logged and the next one tries again. */

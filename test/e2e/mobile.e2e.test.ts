@@ -72,6 +72,8 @@ const VISITED: Record<string, string> = {
   'GET /admin/completions/import': 'completions-import',
   'GET /admin/audit': 'audit-log',
   'GET /admin/settings': 'settings',
+  'GET /admin/notifications': 'notifications',
+  'GET /admin/notifications/templates/:stage': 'notification-template',
   'GET /admin/assignments': 'assignments',
   'GET /admin/users/:id/assignments': 'person-assignments',
   'GET /admin/policies': 'policies',
@@ -254,6 +256,8 @@ describe('phones: 320 and 390 px', () => {
     await expect(page.getByRole('link', { name: LONG.manager }).isVisible()).resolves.toBe(true);
     await visit(page, '/admin/audit', 'audit-log');
     await visit(page, '/admin/settings', 'settings');
+    await visit(page, '/admin/notifications', 'notifications');
+    await visit(page, '/admin/notifications/templates/digest', 'notification-template');
     await visit(page, '/admin/assignments', 'assignments');
     await visit(page, `/admin/users/${learnerId}/assignments`, 'person-assignments');
     await visit(page, '/admin/policies/new', 'policy-form');
