@@ -76,6 +76,7 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'settings.logo_removed': () => 'removed the logo',
   'settings.notifications_changed': (d) => `changed the e-mail notification settings: ${Object.keys(d).join(', ') || 'nothing'}`,
   'settings.template_changed': (d) => d.reset === true ? `put the words of the ${text(d.stage)} message back to the default` : `changed the words of the ${text(d.stage)} message`,
+  'notifications.preference_changed': (d) => d.weekly_summary === true ? 'chose one weekly summary instead of individual reminders' : 'chose individual reminders again',
   'notifications.test_queued': (d) => `queued a test of the ${text(d.stage)} message to ${text(d.to)}`,
   'policy.published': (d) => `published version ${text(d.label)} of the policy ${quoted(d.title)} as a ${text(d.kind) === 'correction' ? 'correction (earlier signatures still count)' : 'material change (everyone signs again)'}`,
   'policy.acknowledged': (d) => `read and signed version ${text(d.label)} of the policy ${quoted(d.policy)}`,

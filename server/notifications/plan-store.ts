@@ -35,6 +35,11 @@ export function planStore(db: Kysely<DB>) {
     activeByEmails: (emails: readonly string[]) => inChunks(emails.map((e) => e.trim().toLowerCase()), (chunk) => db.selectFrom('users')
       .select(['id', 'name', 'email']).where('status', '=', 'active').where('email_normalized', 'in', chunk).execute()),
 
+    preference: (userId: number) => db.selectFrom('notification_preferences').select('weekly_summary').where('user_id', '=', userId).executeTakeFirst(),
+    putPreference: (userId: number, weeklySummary: boolean, at: string) => db.insertInto('notification_preferences')
+      .values({ user_id: userId, weekly_summary: weeklySummary ? 1 : 0, updated_at: at })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ weekly_summary: weeklySummary ? 1 : 0, updated_at: at })).execute(),
+
     /** Every settings row (a few dozen): the caller picks the notification ones. */
     settingRows: () => db.selectFrom('settings').select(['key', 'value']).execute(),
   };

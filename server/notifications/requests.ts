@@ -48,7 +48,13 @@ export const templateRequest = z.object({
   if (f.body === '') ctx.addIssue({ code: 'custom', message: 'Enter the text of the message.', path: ['body'] });
 });
 
+export const preferenceRequest = z.object({
+  weekly_summary: tick,
+});
+
 export const NOTIFICATION_REQUESTS = {
+  'GET /account/email': NO_FIELDS,
+  'POST /account/email': preferenceRequest,
   'GET /admin/notifications': NO_FIELDS,
   'POST /admin/notifications': stagesRequest,
   'GET /admin/notifications/templates/:stage': NO_FIELDS,

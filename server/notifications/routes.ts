@@ -4,7 +4,7 @@ import { fail, RuleError } from '../errors';
 import { actorOf } from '../http/actor';
 import { can } from '../http/guards';
 import { parseForm, type FormErrors } from '../http/validate';
-import { stagesRequest, templateRequest } from './requests';
+import { preferenceRequest, stagesRequest, templateRequest } from './requests';
 import { STAGE_LABEL, STAGES, type Stage, type StageSettings } from './stages';
 import { DEFAULT_TEMPLATES, PLACEHOLDERS_BY_STAGE, render, sampleFacts, type Template } from './templates';
 
@@ -98,6 +98,21 @@ export function notificationRoutes(deps: AppDeps): Router {
     await notifications.queueTest({ ...actorOf(user, req.ip), email: user.email }, stage);
     req.session.flash = { kind: 'success', message: `A test of this message, with sample data, was queued for ${user.email}. It goes out when e-mail sending is configured.` };
     res.redirect(303, `/admin/notifications/templates/${stage}`);
+  });
+
+  // A person's own choice: individual reminders, or one weekly summary instead (escalations to the manager still go).
+  router.get('/account/email', can('learn'), async (req, res) => {
+    const on = await notificationSettings.weeklySummary(req.user!.id);
+    res.render('notifications/preference', { title: 'E-mail reminders', values: { weekly_summary: on ? 'yes' : '' }, errors: {} });
+  });
+
+  router.post('/account/email', can('learn'), async (req, res) => {
+    const form = parseForm(preferenceRequest, req.body);
+    if (!form.ok) return res.status(400).render('notifications/preference', { title: 'E-mail reminders', values: form.values, errors: form.errors });
+    const changed = await notificationSettings.setWeeklySummary(actorOf(req.user!, req.ip), req.user!.id, form.data.weekly_summary);
+    req.session.flash = !changed ? { kind: 'info', message: 'Nothing was changed.' }
+      : { kind: 'success', message: form.data.weekly_summary ? 'You will get one weekly summary instead of individual reminders.' : 'You will get individual reminders again.' };
+    res.redirect(303, '/account/email');
   });
 
   return router;

@@ -91,6 +91,8 @@ export class NotificationScheduler {
     const moment: PlanMoment = o.asOf ? { day: o.asOf, hour: stages.sendFrom } : { day: dayInZone(now, this.timeZone), hour: hourInZone(now, this.timeZone) };
     const report: RunReport = { moment, inSendHours: moment.hour >= stages.sendFrom && moment.hour < stages.sendUntil, people: 0, planned: 0, created: 0, messages: [] };
     if (!report.inSendHours) return report;
+    // Rules that started or ended since the rows were computed move obligations without a write (as before a report).
+    if (!o.dryRun) await this.training.statusIndex.refreshDue(this.db);
     const org = await this.org();
     const store = planStore(this.db);
     const toMessage = (m: PlannedMessage): NewMessage => {

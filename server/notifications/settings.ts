@@ -41,6 +41,22 @@ export class NotificationSettings {
     return { stages: parseStageSettings(rows.find((r) => r.key === STAGES_SETTING)?.value), templates };
   }
 
+  /** Whether a person chose one weekly summary instead of individual reminders. */
+  async weeklySummary(userId: number): Promise<boolean> {
+    return (await planStore(this.db).preference(userId))?.weekly_summary === 1;
+  }
+
+  /** A person's own choice of reminders; false when it was already so. Audited. */
+  async setWeeklySummary(actor: Actor, userId: number, on: boolean): Promise<boolean> {
+    return this.uow(async (trx) => {
+      const store = planStore(trx);
+      if (((await store.preference(userId))?.weekly_summary === 1) === on) return false;
+      await store.putPreference(userId, on, this.clock.now().toISOString());
+      await appendAudit(trx, this.clock, actor, { action: 'notifications.preference_changed', subjectType: 'user', subjectId: userId, details: { weekly_summary: on } });
+      return true;
+    });
+  }
+
   /** Saves the stage settings (already validated); returns the names of the fields that changed. */
   async saveStages(actor: Actor, next: StageSettings): Promise<string[]> {
     const value = normalizeStageSettings(next);

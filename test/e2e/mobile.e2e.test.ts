@@ -59,6 +59,7 @@ const VISITED: Record<string, string> = {
   'GET /courses/:courseId/quiz/attempts/:attemptId/result': 'result',
   'GET /courses/:courseId/attest/:attemptId': 'attestation',
   'GET /transcript': 'transcript',
+  'GET /account/email': 'email-preference',
   'GET /verify': 'verify-form',
   'GET /verify/:code': 'verify',
   'GET /team': 'team',
@@ -231,6 +232,7 @@ describe('phones: 320 and 390 px', () => {
       expect({ width, scrollX, inView: box.x >= 0 && box.x + box.width <= width }).toEqual({ width, scrollX: 0, inView: true });
     }
     const code = (await page.locator('td code').first().innerText()).trim();
+    await visit(page, '/account/email', 'email-preference');
     const anon = await newPage();
     await visit(anon, `/verify/${code}`, 'verify');
     await expect(anon.getByText(LONG.learner).isVisible()).resolves.toBe(true);

@@ -86,3 +86,18 @@ test('"send me a test" queues the message with sample data to the admin, audited
   expect(row.subject).toBe('[Test] Weekly training digest for your team');
   expect(row.text_body).toContain('Riley Example');
 });
+
+test('a person who chooses the weekly summary gets one summary instead of individual reminders', async () => {
+  const agent = newAgent(t.app);
+  await t.db.updateTable('users').set({ password_hash: (await t.db.selectFrom('users').select('password_hash').where('email', '=', 'admin@riverside.example').executeTakeFirstOrThrow()).password_hash }).where('id', '=', sam).execute();
+  await signIn(agent, 'sam@riverside.example', GOOD_PASSWORD);
+  const bad = await submitForm(agent, '/account/email', '/account/email', { weekly_summary: 'sure' });
+  expect(bad.status).toBe(400);
+  expect(bad.text).toContain('Tick the box or leave it empty.');
+  const res = await submitForm(agent, '/account/email', '/account/email', { weekly_summary: 'yes' });
+  expect(res.status).toBe(303);
+  expect((await agent.get('/account/email')).text).toMatch(/name="weekly_summary" value="yes" checked/);
+  expect(await t.db.selectFrom('audit_events').select('action').where('action', '=', 'notifications.preference_changed').execute()).toHaveLength(1);
+  const r = await t.services.notifications.run({ dryRun: true });
+  expect(r.messages.filter((m) => m.to === 'sam@riverside.example').map((m) => m.stage)).toEqual(['summary']);
+});

@@ -3,7 +3,7 @@ import { newAgent, signIn } from '../http';
 import { PLAIN_SVG, solidPng } from '../images';
 import { withSchemaFields } from './schema-fields';
 import { locationOf, must, one } from './types';
-import { asAdmin, ids, t, uniq } from './world';
+import { asAdmin, asLearner, ids, t, uniq } from './world';
 
 // Issue 14: the settings forms (organisation and contacts, the logo upload, the policy text) and the
 // person page's Unlock button.
@@ -117,6 +117,19 @@ export const SETTINGS_SPECS = withSchemaFields({
     effect: async ({ res, params, events, delta }) => {
       must(locationOf(res) === `/admin/notifications/templates/${params.stage}`, `unexpected redirect ${locationOf(res)}`);
       must(one(events, 'notifications.test_queued').length === 1 && delta('outbox') === 1, 'a test was answered as queued but not queued and audited once');
+    },
+    notice: true,
+  },
+  'POST /account/email': {
+    target: asLearner('scene'),
+    values: () => ['yes', '', 'no', 'on', 'YES'],
+    bases: async () => [[['weekly_summary', uniq() % 2 ? 'yes' : '']]],
+    effect: async ({ app, res, events }) => {
+      must(locationOf(res) === '/account/email', `unexpected redirect ${locationOf(res)}`);
+      const [changed] = one(events, 'notifications.preference_changed');
+      if (!changed) return;
+      const row = await app.db.selectFrom('notification_preferences').select('weekly_summary').where('user_id', '=', ids.scene).executeTakeFirst();
+      must((row?.weekly_summary === 1) === (JSON.parse(changed.details) as { weekly_summary: boolean }).weekly_summary, 'the audited choice is not the one kept');
     },
     notice: true,
   },
