@@ -25,6 +25,7 @@ import { STATUS_LABEL } from './training/status';
 import { teamRoutes } from './users/team-routes';
 import { settingsLocals } from './settings/header-middleware';
 import { settingsRoutes } from './settings/routes';
+import { notificationRoutes } from './notifications/routes';
 import { assignmentRoutes } from './assignments/routes';
 import { policyRoutes } from './policies/routes';
 import { policyAdminRoutes } from './policies/admin-routes';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(teamRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(settingsRoutes(deps));
+  app.use(notificationRoutes(deps));
   app.use(assignmentRoutes(deps));
   app.use(policyRoutes(deps));
   app.use(policyAdminRoutes(deps));

@@ -26,6 +26,8 @@ import { Assignments } from './assignments/service';
 import { Policies } from './policies/service';
 import { OutboxSender } from './notifications/sender';
 import { Outbox } from './notifications/service';
+import { NotificationScheduler } from './notifications/scheduler';
+import { NotificationSettings } from './notifications/settings';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -70,6 +72,8 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const opened = database;
   const policies = new Policies(db, training.uow, clock, training);
   const outboxSender = new OutboxSender(db, training.uow, clock, config.mail, config.orgName, log);
+  const notificationSettings = new NotificationSettings(db, training.uow, clock);
+  const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone, notificationSettings);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
     auth: new Auth(db, training.uow, clock, {
@@ -92,8 +96,10 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     databaseAnswers: async () => opened.readable(),
     outboxSender,
     outbox: new Outbox(db, training.uow, clock),
+    notifications, notificationSettings,
     async close() {
       sessions.stop();
+      await notifications.stop();
       await outboxSender.stop();
       await opened.close();
     },

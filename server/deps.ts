@@ -17,6 +17,8 @@ import type { UnitOfWork } from './db/unit-of-work';
 import type { Assignments } from './assignments/service';
 import type { Policies } from './policies/service';
 import type { Outbox } from './notifications/service';
+import type { NotificationScheduler } from './notifications/scheduler';
+import type { NotificationSettings } from './notifications/settings';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
@@ -53,6 +55,10 @@ export interface AppDeps {
   policies: Policies;
   /** The e-mail outbox as admins see it: filters, retry, undeliverable addresses (issue 17). */
   outbox: Outbox;
+  /** Plans reminders, digests and the rest into the outbox (issue 17); main.ts starts its timer. */
+  notifications: NotificationScheduler;
+  /** Which messages are sent when, and the admins' templates (the settings page's notifications section). */
+  notificationSettings: NotificationSettings;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

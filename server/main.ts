@@ -11,6 +11,8 @@ import { createLogger } from './http/logging';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How often the outbox is checked for due messages (and retries whose back-off has passed). */
 const OUTBOX_INTERVAL_MS = 60_000;
+/** How often the notification scheduler plans (it also runs at start-up). */
+const NOTIFICATIONS_EVERY_MS = 5 * 60_000;
 
 export async function start(config: Config): Promise<{ server: http.Server; stop: () => Promise<void> }> {
   const log = createLogger(config.logLevel);
@@ -48,6 +50,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   else log.info('SMTP_URL is not set: e-mail waits in the outbox (Admin → Outbox) until it is.');
   const bounces: BounceListener | undefined = config.mail.bouncePort === undefined ? undefined
     : await startBounceListener({ port: config.mail.bouncePort, host: config.host, mail: config.mail, uow: services.uow, clock, log });
+  services.notifications.start(NOTIFICATIONS_EVERY_MS, log);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -61,6 +64,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
       // A catch-up after a rule change stops after its current slice; start-up finishes the rest.
       await services.training.statusIndex.stop();
       await bounces?.close();
+      // Stops the notification timer and waits for a run under way before the database closes.
       await services.close();
       log.info('stopped');
     })();

@@ -7,6 +7,7 @@ import type { RequestSchemas } from './http/validate';
 import { LEARNING_REQUESTS } from './learning/requests';
 import { REPORT_REQUESTS } from './reports/requests';
 import { SETTINGS_REQUESTS } from './settings/requests';
+import { NOTIFICATION_REQUESTS } from './notifications/requests';
 import { POLICY_REQUESTS } from './policies/requests';
 import { POLICY_ADMIN_REQUESTS } from './policies/admin-requests';
 import { OUTBOX_ADMIN_REQUESTS } from './notifications/admin-requests';
@@ -38,6 +39,7 @@ const FILES: RequestSchemas[] = [
   REPORT_REQUESTS,
   AUDIT_REQUESTS,
   SETTINGS_REQUESTS,
+  NOTIFICATION_REQUESTS,
   ASSIGNMENT_REQUESTS,
   POLICY_REQUESTS,
   POLICY_ADMIN_REQUESTS,

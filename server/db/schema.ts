@@ -409,6 +409,13 @@ export type OutboxState = 'queued' | 'sending' | 'sent' | 'failed' | 'undelivera
 export const OUTBOX_STATES: readonly OutboxState[] = ['queued', 'sending', 'sent', 'failed', 'undeliverable'];
 
 /** One e-mail (migration 0020): created once per key, claimed by a sender with a lease, sent at least once. */
+/** A person's choice of one weekly summary instead of individual reminders (migration 0021). */
+export interface NotificationPreferencesTable {
+  user_id: number;
+  weekly_summary: number;
+  updated_at: string;
+}
+
 export interface OutboxTable {
   id: Generated<number>;
   key: string;
@@ -475,6 +482,7 @@ export interface DB {
   policy_acknowledgements: PolicyAcknowledgementsTable;
   outbox: OutboxTable;
   mail_addresses: MailAddressesTable;
+  notification_preferences: NotificationPreferencesTable;
 }
 
 export type User = Selectable<UsersTable>;

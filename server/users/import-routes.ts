@@ -34,6 +34,7 @@ export function importRoutes(deps: AppDeps): Router {
     const { baseUrl } = await deps.settings.current();
     // The links are shown in this answer only (see showLinks in routes.ts): never kept for a redirect.
     res.locals.flash = { kind: 'success', message: `Import done: ${s.created} added, ${s.updated} updated, ${s.unchanged} unchanged.` };
+    await deps.notifications.queueInvitations(s.links);
     const links = s.links.map((l) => ({ name: l.name, email: l.email, url: `${baseUrl}/password/${l.token}` }));
     // Thousands of links: their rows are rendered a slice at a time, so other requests are answered meanwhile.
     const linkRows = await renderSlices(req.app, 'users/link-rows', 'links', links);

@@ -84,6 +84,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     const actor = actorOf(req.user!, req.ip);
     try {
       const { user, token } = await addPerson(deps.uow, clock, actor, form.data);
+      await deps.notifications.queueInvitations([{ email: user.email, token }]);
       await showLinks(res, 201, user, token, `${user.name} was added.`);
     } catch (e) {
       if (!(e instanceof RuleError && e.problems)) throw e;

@@ -60,6 +60,7 @@ const VISITED: Record<string, string> = {
   'GET /courses/:courseId/quiz/attempts/:attemptId/result': 'result',
   'GET /courses/:courseId/attest/:attemptId': 'attestation',
   'GET /transcript': 'transcript',
+  'GET /account/email': 'email-preference',
   'GET /verify': 'verify-form',
   'GET /verify/:code': 'verify',
   'GET /team': 'team',
@@ -73,6 +74,8 @@ const VISITED: Record<string, string> = {
   'GET /admin/completions/import': 'completions-import',
   'GET /admin/audit': 'audit-log',
   'GET /admin/settings': 'settings',
+  'GET /admin/notifications': 'notifications',
+  'GET /admin/notifications/templates/:stage': 'notification-template',
   'GET /admin/assignments': 'assignments',
   'GET /admin/assignments/:id/edit': 'assignment-edit',
   'GET /admin/users/:id/assignments': 'person-assignments',
@@ -233,6 +236,7 @@ describe('phones: 320 and 390 px', () => {
       expect({ width, scrollX, inView: box.x >= 0 && box.x + box.width <= width }).toEqual({ width, scrollX: 0, inView: true });
     }
     const code = (await page.locator('td code').first().innerText()).trim();
+    await visit(page, '/account/email', 'email-preference');
     const anon = await newPage();
     await visit(anon, `/verify/${code}`, 'verify');
     await expect(anon.getByText(LONG.learner).isVisible()).resolves.toBe(true);
@@ -259,6 +263,8 @@ describe('phones: 320 and 390 px', () => {
     await visit(page, '/admin/audit', 'audit-log');
     await visit(page, '/admin/outbox', 'outbox');
     await visit(page, '/admin/settings', 'settings');
+    await visit(page, '/admin/notifications', 'notifications');
+    await visit(page, '/admin/notifications/templates/digest', 'notification-template');
     await visit(page, '/admin/assignments', 'assignments');
     await visit(page, `/admin/users/${learnerId}/assignments`, 'person-assignments');
     await visit(page, '/admin/policies/new', 'policy-form');

@@ -61,6 +61,7 @@ describe('hostile input on every form: coverage', () => {
       [admin, '/admin/departments'], [admin, '/admin/import'], [admin, '/admin/completions/import'], [admin, '/admin/settings'],
       [admin, '/admin/assignments'], [admin, `/admin/assignments/${assignmentId}/edit`], [admin, `/admin/users/${ids.victim}/assignments`],
       [admin, '/admin/policies/new'], [admin, '/admin/outbox'], [learners.get('scene')!, '/policies/coverage-policy'],
+      [admin, '/admin/notifications'], [admin, '/admin/notifications/templates/due-soon'], [learners.get('scene')!, '/account/email'],
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
       [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}?q=2`],
       [learners.get('attest')!, `/courses/${course.id}/attest/${ids.attestAttempt}`],

@@ -4,7 +4,7 @@ import { newAgent, signIn } from '../http';
 import { PLAIN_SVG, solidPng } from '../images';
 import { withSchemaFields } from './schema-fields';
 import { locationOf, must, one } from './types';
-import { asAdmin, ids, t, uniq } from './world';
+import { asAdmin, asLearner, ids, t, uniq } from './world';
 
 // Issue 14: the settings forms (organisation and contacts, the logo upload, the policy text) and the
 // person page's Unlock button.
@@ -73,6 +73,64 @@ export const SETTINGS_SPECS = withSchemaFields({
       must(locationOf(res) === '/admin/settings', `unexpected redirect ${locationOf(res)}`);
       const logo = await app.db.selectFrom('organisation_logo').select('sha256').executeTakeFirst();
       if (one(events, 'settings.logo_removed').length) must(!logo, 'the logo removal was audited but a logo is kept');
+    },
+    notice: true,
+  },
+  // Issue 17: which notifications are sent when, and their words.
+  'POST /admin/notifications': {
+    target: asAdmin,
+    values: () => ['yes', '', 'no', '8', '18', '0', '24', '25', '-1', '14, 3', '3,14,3', '30, 7, 1', '0, 3', '1,2,3,4,5,6', '7', '6', '3', '1', '8.5', 'abc'],
+    bases: async () => [[['send_from', '8'], ['send_until', String(17 + (uniq() % 2))], ['invitation', 'yes'], ['due_soon', 'yes'], ['due_soon_days', '14, 3'],
+      ['due_today', 'yes'], ['overdue', 'yes'], ['overdue_every_days', '7'], ['overdue_max', '6'], ['escalation', 'yes'], ['escalate_from', '3'],
+      ['refresher_open', 'yes'], ['certificate_issued', 'yes'], ['digest', 'yes'], ['digest_weekday', '1']]],
+    effect: async ({ app, res, events }) => {
+      must(locationOf(res) === '/admin/notifications', `unexpected redirect ${locationOf(res)}`);
+      const [changed] = one(events, 'settings.notifications_changed');
+      if (!changed) return;
+      const row = await app.db.selectFrom('settings').select('value').where('key', '=', 'notification_stages').executeTakeFirst();
+      const saved = JSON.parse(row?.value ?? '{}') as Record<string, unknown>;
+      for (const [key, change] of Object.entries(JSON.parse(changed.details) as Record<string, { to: unknown }>)) {
+        must(JSON.stringify(saved[key]) === JSON.stringify(change.to), `settings.notifications_changed says ${key} is now ${JSON.stringify(change.to)}, the table says ${JSON.stringify(saved[key])}`);
+      }
+    },
+    notice: true,
+  },
+  'POST /admin/notifications/templates/:stage': {
+    target: asAdmin,
+    values: () => ['save', 'preview', 'reset', 'delete', 'Reminder: {{title}}', 'Hello {{name}},\n\n{{title}} is due {{due_date}}.\n{{link}}', '{{quiz_answers}}', '<b>bold</b>', ' ', ''],
+    // Every stage has {{name}} and {{link}}; the random parameter values try stages that do not exist.
+    params: async () => ({ stage: ['due-soon', 'overdue', 'invitation', 'digest'][uniq() % 4]! }),
+    bases: async () => [[['intent', ['save', 'preview', 'reset'][uniq() % 3]!], ['subject', `Reminder ${uniq()} for {{name}}`], ['body', 'Hello {{name}},\n\n{{link}}']]],
+    effect: async ({ app, res, params, events }) => {
+      const [changed] = one(events, 'settings.template_changed');
+      if (res.status === 200) return must(!changed, 'a preview saved the template');
+      must(locationOf(res) === `/admin/notifications/templates/${params.stage}`, `unexpected redirect ${locationOf(res)}`);
+      if (!changed) return;
+      const row = await app.db.selectFrom('settings').select('value').where('key', '=', `notification_template:${params.stage}`).executeTakeFirst();
+      const details = JSON.parse(changed.details) as { reset: boolean; subject: string | null };
+      must(details.reset ? !row : (JSON.parse(row?.value ?? '{}') as { subject?: string }).subject === details.subject, 'the audited template is not the one kept');
+    },
+    notice: true,
+  },
+  'POST /admin/notifications/templates/:stage/test': {
+    target: asAdmin, values: () => [],
+    params: async () => ({ stage: ['due-soon', 'digest', 'certificate-issued'][uniq() % 3]! }),
+    effect: async ({ res, params, events, delta }) => {
+      must(locationOf(res) === `/admin/notifications/templates/${params.stage}`, `unexpected redirect ${locationOf(res)}`);
+      must(one(events, 'notifications.test_queued').length === 1 && delta('outbox') === 1, 'a test was answered as queued but not queued and audited once');
+    },
+    notice: true,
+  },
+  'POST /account/email': {
+    target: asLearner('scene'),
+    values: () => ['yes', '', 'no', 'on', 'YES'],
+    bases: async () => [[['weekly_summary', uniq() % 2 ? 'yes' : '']]],
+    effect: async ({ app, res, events }) => {
+      must(locationOf(res) === '/account/email', `unexpected redirect ${locationOf(res)}`);
+      const [changed] = one(events, 'notifications.preference_changed');
+      if (!changed) return;
+      const row = await app.db.selectFrom('notification_preferences').select('weekly_summary').where('user_id', '=', ids.scene).executeTakeFirst();
+      must((row?.weekly_summary === 1) === (JSON.parse(changed.details) as { weekly_summary: boolean }).weekly_summary, 'the audited choice is not the one kept');
     },
     notice: true,
   },
