@@ -44,6 +44,9 @@ const RULES: Record<string, Rule> = {
   'GET /admin/policies': 'admin-or-auditor', 'GET /admin/policies/:slug': 'admin-or-auditor', 'GET /admin/policies/:slug/versions/:id': 'admin-or-auditor',
   'GET /admin/policies/:slug/export.csv': 'admin-or-auditor', 'GET /admin/policies/new': 'admin', 'POST /admin/policies': 'admin',
   'GET /admin/outbox': 'admin', 'POST /admin/outbox/:id/retry': 'admin',
+  'GET /admin/notifications': 'admin', 'POST /admin/notifications': 'admin', 'GET /admin/notifications/templates/:stage': 'admin',
+  'POST /admin/notifications/templates/:stage': 'admin', 'POST /admin/notifications/templates/:stage/test': 'admin',
+  'GET /account/email': 'signed-in', 'POST /account/email': 'signed-in',
 };
 
 type Outcome = 'allowed' | 'sign-in' | 'forbidden' | 'not-found';
@@ -129,7 +132,7 @@ function urlFor(route: string): string {
     : path.startsWith('/admin/outbox/') ? params.outboxId!
     : path.startsWith('/admin/assignments/') ? params.assignmentId! : path.startsWith('/admin/exemptions/') ? params.exemptionId!
     : method === 'POST' && path.startsWith('/admin/users/') ? params.victimId! : params.id!;
-  let url = path.replace(/:(\w+)/g, (_m, name: string) => (name === 'id' ? idFor : params[name]!));
+  let url = path.replace(/:(\w+)/g, (_m, name: string) => (name === 'id' ? idFor : name === 'stage' ? 'due-soon' : params[name]!));
   if (url.startsWith('/reports/evidence')) url += `?person=${params.id}`;
   return url;
 }
