@@ -73,7 +73,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const policies = new Policies(db, training.uow, clock, training);
   const outboxSender = new OutboxSender(db, training.uow, clock, config.mail, config.orgName, log);
   const notificationSettings = new NotificationSettings(db, training.uow, clock);
-  const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone, notificationSettings);
+  const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone, notificationSettings, policies);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
     auth: new Auth(db, training.uow, clock, {

@@ -13,6 +13,7 @@ import type { Training } from '../training/service';
 import { subtreeIds } from '../users/departments';
 import { departmentStore } from '../users/store';
 import type { Settings } from '../settings/service';
+import type { Policies } from '../policies/service';
 import { enqueue, type NewMessage } from './outbox';
 import { planStore, type PlanPersonRow } from './plan-store';
 import { planDigest, planInvitation, planPerson, type PlanMoment, type PlannedMessage, type PlanObligation, type PlanPerson } from './planner';
@@ -62,6 +63,8 @@ export class NotificationScheduler {
     private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock,
     private readonly training: Training, private readonly catalogue: Catalogue, private readonly settings: Settings,
     private readonly timeZone: string, private readonly notificationSettings: NotificationSettings,
+    /** Titles and sentences for policy obligations (the policies feature says them as its pages do). */
+    private readonly policies?: Pick<Policies, 'rowDescriber'>,
   ) {}
 
   /** The stage settings and template overrides as saved (defaults where nothing is). */
@@ -134,27 +137,30 @@ export class NotificationScheduler {
   private async planPeople(rows: readonly PlanPersonRow[], day: string): Promise<PlanPerson[]> {
     if (rows.length === 0) return [];
     const byUser = groupBy(await planStore(this.db).statusRows(rows.map((r) => r.id)), (s) => s.user_id);
+    const describe = this.policies ? await this.policies.rowDescriber() : undefined;
     return rows.map((r) => ({
       id: r.id, name: r.name, email: r.email, weeklySummary: r.weekly_summary === 1,
       manager: r.manager_id !== null && r.manager_email !== null ? { id: r.manager_id, name: r.manager_name ?? '', email: r.manager_email } : null,
-      obligations: (byUser.get(r.id) ?? []).map((s) => this.obligation(s, r.hire_date !== null, day)),
+      obligations: (byUser.get(r.id) ?? []).map((s) => this.obligation(s, r.hire_date !== null, day, describe)),
     }));
   }
 
-  private obligation(row: StatusIndexRow, hasHireDate: boolean, day: string): PlanObligation {
+  private obligation(row: StatusIndexRow, hasHireDate: boolean, day: string, describe?: (row: StatusIndexRow, hasHireDate: boolean) => { title: string; reason: string } | undefined): PlanObligation {
     const thresholds: Thresholds = {
       kind: row.kind, opensOn: row.opens_on, graceUntil: row.grace_until, validUntil: row.valid_until, started: row.started === 1,
       ...(row.exempt_from !== null ? { exempt: { from: row.exempt_from, until: row.exempt_until } } : {}),
     };
     const course = row.target_type === 'course' ? this.catalogue.get(row.course_id) : undefined;
     let reason = `Due ${formatDay(row.due_on)}.`;
+    const policy = row.target_type === 'policy' ? describe?.(row, hasHireDate) : undefined;
+    if (policy) reason = policy.reason;
     if (course) {
       const status = statusOn(thresholds, day);
       const facts = factsFromRow(row, hasHireDate, status);
       reason = sentenceFor(this.training.policy(course), { status, facts }, facts, 'your');
     }
     return {
-      targetType: row.target_type, targetId: row.course_id, title: course?.title ?? row.course_id, cycle: row.cycle, kind: row.kind, dueOn: row.due_on,
+      targetType: row.target_type, targetId: row.course_id, title: course?.title ?? policy?.title ?? row.course_id, cycle: row.cycle, kind: row.kind, dueOn: row.due_on,
       thresholds, reason, lastCompletedOn: row.last_completed_on, certificateCode: row.certificate_code,
     };
   }

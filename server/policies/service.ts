@@ -2,14 +2,14 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import { renderMarkdown } from '../content/markdown';
-import type { DB, PolicyChangeKind, User } from '../db/schema';
+import type { DB, PolicyChangeKind, StatusIndexRow, User } from '../db/schema';
 import { touch, type UnitOfWork } from '../db/unit-of-work';
 import { fail } from '../errors';
 import { sameName, storedSignature } from '../training/names';
 import type { Training } from '../training/service';
 import { acknowledgementHash, normalizePolicyText, policyTextHash } from './hash';
 import { policyObligation, policyStatus, type DueSettings, type PolicyObligation } from './obligations';
-import { policyStatusRows } from './status-rows';
+import { obligationFromRow, policyStatusRows } from './status-rows';
 import type { TrainingStatus } from '../training/status';
 import { policyEvidence, policyVersionsExport, signersOf, verifyPolicyChain, type ChainCheck, type PolicyEvidence, type SignerRow } from './records';
 import { policyStore } from './store';
@@ -166,6 +166,20 @@ export class Policies {
       if (o) out.set(state.slug, o);
     }
     return out;
+  }
+
+  /**
+   * For messages about policy rows of the status index (reminders): the policy's title and the due-date
+   * sentence, as the dashboard says them. The versions are read once per call; the function is per row.
+   */
+  async rowDescriber(): Promise<(row: StatusIndexRow, hasHireDate: boolean) => { title: string; reason: string } | undefined> {
+    const states = await this.states();
+    return (row, hasHireDate) => {
+      const state = row.target_type === 'policy' ? states.get(row.course_id) : undefined;
+      if (!state) return undefined;
+      const p = policyObligation(obligationFromRow(row, hasHireDate), { slug: state.slug, label: state.required.label, publishedOn: this.training.dayOf(state.required.published_at) }, this.settings);
+      return { title: `${state.current.title} (read and sign version ${state.required.label})`, reason: p.reason };
+    };
   }
 
   /** Each policy the rules give the person, with its status and sentence, for the dashboard. */
