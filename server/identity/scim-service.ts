@@ -35,14 +35,18 @@ export class ScimUsers {
     private readonly timeZone: string, private readonly baseUrl: () => Promise<string>,
   ) {}
 
-  private async resources(users: User[], db: Kysely<DB> = this.db): Promise<Json[]> {
-    const [tree, baseUrl] = await Promise.all([departmentStore(db).all().then(departmentTree), this.baseUrl()]);
+  /**
+   * The people as SCIM resources. Inside a unit of work the base URL is read before it opens: the
+   * settings read goes through the main connection, which waits for the transaction to end.
+   */
+  private async resources(users: User[], db: Kysely<DB> = this.db, baseUrl?: string): Promise<Json[]> {
+    const [tree, base] = await Promise.all([departmentStore(db).all().then(departmentTree), baseUrl ?? this.baseUrl()]);
     const managerIds = [...new Set(users.map((u) => u.manager_id).filter((id): id is number => id !== null))];
     const managers = new Map((await Promise.all(managerIds.map((id) => userStore(db).byId(id)))).filter((u): u is User => !!u).map((u) => [u.id, u.name]));
     return users.map((user) => toResource({
       user, departmentPath: user.department_id === null ? null : tree.byId.get(user.department_id)?.path ?? null,
       managerName: user.manager_id === null ? null : managers.get(user.manager_id) ?? null,
-    }, baseUrl));
+    }, base));
   }
 
   private async existing(id: string, db: Kysely<DB> = this.db): Promise<User> {
@@ -75,7 +79,7 @@ export class ScimUsers {
   }
 
   async patch(actor: Actor, id: string, body: unknown): Promise<ScimWrite> {
-    return this.write(actor, id, async (user, trx) => readResource(applyPatch((await this.resources([user], trx))[0]!, body), user.name));
+    return this.write(actor, id, async (user, trx, baseUrl) => readResource(applyPatch((await this.resources([user], trx, baseUrl))[0]!, body), user.name));
   }
 
   /** DELETE: deactivation only; training records are kept (45 CFR 164.530(j)) and the person stays readable. */
@@ -88,16 +92,17 @@ export class ScimUsers {
     });
   }
 
-  private write(actor: Actor, id: string | undefined, desired: (u: User, trx: Kysely<DB>) => ScimDesired | Promise<ScimDesired>): Promise<ScimWrite> {
+  private async write(actor: Actor, id: string | undefined, desired: (u: User, trx: Kysely<DB>, baseUrl: string) => ScimDesired | Promise<ScimDesired>): Promise<ScimWrite> {
+    const baseUrl = await this.baseUrl();
     return this.uow(async (trx) => {
       const existing = id === undefined ? undefined : await this.existing(id, trx);
-      const d = await desired(existing!, trx);
+      const d = await desired(existing!, trx, baseUrl);
       let user = await this.saveFields(trx, actor, existing, d);
       user = await this.saveIdentity(trx, actor, user, existing, d);
       const status = d.active === undefined ? user.status : d.active ? 'active' : 'deactivated';
       const deactivated = status === 'deactivated' && user.status === 'active' ? user.id : null;
       if (status !== user.status) user = await changeUserStatus(trx, this.clock, actor, user.id, status);
-      return { resource: (await this.resources([user], trx))[0]!, deactivated };
+      return { resource: (await this.resources([user], trx, baseUrl))[0]!, deactivated };
     });
   }
 
