@@ -1,5 +1,6 @@
 import { buildTestApp, type TestApp } from '../helpers/app';
-import { createPerson } from '../helpers/factories';
+import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
+import { newAgent, signIn } from '../helpers/http';
 import { assertScim, auditOf, CORE_USER, ENTERPRISE, filterUrl, scimClient, scimToken, type Json } from '../helpers/scim';
 
 // Okta's SCIM 2.0 test sequence over real HTTP: the Users endpoint paged, a lookup that finds no one,
@@ -142,6 +143,30 @@ describe('Okta SCIM 2.0 test sequence', () => {
     expect(none.body).toMatchObject({ totalResults: 5, itemsPerPage: 0 });
     const silly = await scim.get('/Users?startIndex=-4&count=100000');
     expect(silly.body).toMatchObject({ startIndex: 1, itemsPerPage: 5 });
+  });
+});
+
+describe('a person imported before SCIM', () => {
+  test('is found by their e-mail as userName and linked, not duplicated; deactivation by SCIM signs them out', async () => {
+    const nia = await createPerson(t.db, t.clock, { email: 'nia.brooks@riverside.example', name: 'Nia Brooks', department: 'Nursing', employeeId: 'N-17' });
+    const agent = newAgent(t.app);
+    await signIn(agent, 'nia.brooks@riverside.example', GOOD_PASSWORD);
+    expect((await agent.get('/')).status).toBe(200);
+
+    const found = await scim.get(filterUrl('userName eq "Nia.Brooks@riverside.example"'));
+    assertScim('list', found.body, 'user');
+    expect(found.body.totalResults).toBe(1);
+    const resource = (found.body.Resources as Json[])[0]!;
+    expect(resource).toMatchObject({ id: String(nia.id), userName: 'nia.brooks@riverside.example', [ENTERPRISE]: { employeeNumber: 'N-17', department: 'Nursing' } });
+    const linked = await scim.patch(`/Users/${nia.id}`, [{ op: 'replace', value: { externalId: '00unia', active: false } }]);
+    expect(linked.status).toBe(200);
+    assertScim('user', linked.body);
+    expect(linked.body).toMatchObject({ externalId: '00unia', active: false });
+    expect((await auditOf(t, nia.id)).map((e) => `${e.action} by ${e.actor}`).slice(-2)).toEqual(['scim.linked by scim:okta', 'user.deactivated by scim:okta']);
+    const after = await agent.get('/');
+    expect(after.status).toBe(303);
+    expect(after.headers.location).toMatch(/^\/login/);
+    expect(await t.db.selectFrom('sessions').select('sid').where('user_id', '=', nia.id).execute()).toEqual([]);
   });
 });
 
