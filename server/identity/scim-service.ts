@@ -42,7 +42,7 @@ export class ScimUsers {
   private async resources(users: User[], db: Kysely<DB> = this.db, baseUrl?: string): Promise<Json[]> {
     const [tree, base] = await Promise.all([departmentStore(db).all().then(departmentTree), baseUrl ?? this.baseUrl()]);
     const managerIds = [...new Set(users.map((u) => u.manager_id).filter((id): id is number => id !== null))];
-    const managers = new Map((await Promise.all(managerIds.map((id) => userStore(db).byId(id)))).filter((u): u is User => !!u).map((u) => [u.id, u.name]));
+    const managers = await scimStore(db).namesOf(managerIds);
     return users.map((user) => toResource({
       user, departmentPath: user.department_id === null ? null : tree.byId.get(user.department_id)?.path ?? null,
       managerName: user.manager_id === null ? null : managers.get(user.manager_id) ?? null,

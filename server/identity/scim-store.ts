@@ -24,8 +24,7 @@ export function scimStore(db: Kysely<DB>) {
     byUserNameKey: (key: string) => db.selectFrom('users').select(['id']).where('scim_user_name_key', '=', key).executeTakeFirst(),
     setIdentity: (id: number, patch: Pick<UserUpdate, 'external_id' | 'scim_user_name' | 'scim_user_name_key' | 'given_name' | 'family_name' | 'updated_at'>) =>
       db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
-    /** Department paths by id ("Nursing/ICU"), for the resources of one page. */
-    departmentNames: () => db.selectFrom('departments').select(['id', 'name', 'parent_id']).execute(),
+    /** Names by id, for the managers named on one page of resources (a page holds at most 200 people). */
     namesOf: async (ids: number[]) => new Map((ids.length ? await db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute() : []).map((r) => [r.id, r.name])),
   };
 }
