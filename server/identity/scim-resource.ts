@@ -94,7 +94,17 @@ function workEmail(v: unknown): string | null {
   return pick ? text(get(pick, 'value'), 'emails.value', 254) : null;
 }
 
-function managerId(v: unknown): number | null {
+/** See readResource: the form of the name the body changed, else the name as saved. */
+function savedName(saved: SavedName, formatted: string | null, givenName: string | null, familyName: string | null, parts: string | null, displayName: string | null): string {
+  if (formatted !== null && formatted !== saved.name) return formatted;
+  if (parts !== null && (givenName !== saved.given_name || familyName !== saved.family_name)) return parts;
+  if (displayName !== null && displayName !== saved.name) return displayName;
+  return saved.name;
+}
+
+function managerId(value: unknown): number | null {
+  // Entra has sent the manager as a one-element list of {value}.
+  const v = Array.isArray(value) && value.length === 1 ? value[0] as unknown : value;
   const raw = isObject(v) ? get(v, 'value') : v;
   const id = text(raw, 'manager.value', 32);
   if (id === null) return null;
@@ -102,11 +112,19 @@ function managerId(v: unknown): number | null {
   return Number(id);
 }
 
+/** The person's name as last saved, so a PUT or PATCH that changes one form of it is told apart from one that repeats the others. */
+export interface SavedName {
+  name: string;
+  given_name: string | null;
+  family_name: string | null;
+}
+
 /**
- * Reads a User body (POST, PUT, or the resource after a PATCH). `previousFormatted` is the full name
- * before a PATCH: when only a name part changed, the full name is made again from the parts.
+ * Reads a User body (POST, PUT, or the resource after a PATCH). With `saved`, the full name follows
+ * whichever form of it the body changed: name.formatted, else the given or family name (made into the
+ * full name), else displayName; a body changing none keeps the name. Without, the first form given.
  */
-export function readResource(doc: unknown, previousFormatted?: string): ScimDesired {
+export function readResource(doc: unknown, saved?: SavedName): ScimDesired {
   if (!isObject(doc)) scimFail('invalid', 'invalidSyntax', 'The body must be a SCIM User JSON object.');
   const userName = text(get(doc, 'userName'), 'userName', 254) ?? scimFail('invalid', 'invalidValue', 'userName is required.');
   const nameObj = get(doc, 'name');
@@ -117,8 +135,7 @@ export function readResource(doc: unknown, previousFormatted?: string): ScimDesi
   const familyName = text(get(n, 'familyName'), 'name.familyName', 100);
   const displayName = text(get(doc, 'displayName'), 'displayName', 200);
   const parts = [givenName, familyName].filter((s): s is string => s !== null).join(' ') || null;
-  const fresh = formatted !== null && formatted !== previousFormatted;
-  const name = (fresh ? formatted : parts ?? formatted) ?? displayName ?? userName;
+  const name = saved ? savedName(saved, formatted, givenName, familyName, parts, displayName) : formatted ?? parts ?? displayName ?? userName;
   const email = workEmail(get(doc, 'emails')) ?? (userName.includes('@') ? userName : null)
     ?? scimFail('invalid', 'invalidValue', 'A work e-mail address is required (emails[type eq "work"].value, or a userName that is an e-mail address).');
   const extKey = Object.keys(doc).find((k) => k.toLowerCase() === ENTERPRISE_USER.toLowerCase());

@@ -74,12 +74,11 @@ export class ScimUsers {
 
   /** PUT: the body replaces the person's SCIM attributes; a body without `active` keeps their status. */
   async replace(actor: Actor, id: string, body: unknown): Promise<ScimWrite> {
-    const d = readResource(body);
-    return this.write(actor, id, () => d);
+    return this.write(actor, id, (user) => readResource(body, user));
   }
 
   async patch(actor: Actor, id: string, body: unknown): Promise<ScimWrite> {
-    return this.write(actor, id, async (user, trx, baseUrl) => readResource(applyPatch((await this.resources([user], trx, baseUrl))[0]!, body), user.name));
+    return this.write(actor, id, async (user, trx, baseUrl) => readResource(applyPatch((await this.resources([user], trx, baseUrl))[0]!, body), user));
   }
 
   /** DELETE: deactivation only; training records are kept (45 CFR 164.530(j)) and the person stays readable. */

@@ -41,6 +41,7 @@ describe('applyPatch', () => {
     expect(patch([{ op: 'Replace', value: { 'name.familyName': 'Park-Lee', active: false } }])).toMatchObject({ name: { familyName: 'Park-Lee' }, active: false });
     expect(patch([{ op: 'Add', value: { [ENT]: { department: 'Pharmacy' } } }])[ENT]).toEqual({ department: 'Pharmacy', employeeNumber: 'E1' });
     expect(patch([{ op: 'Add', value: { [`${ENT}:manager`]: '12' } }])[ENT]).toMatchObject({ manager: '12' });
+    expect(readResource(patch([{ op: 'Add', path: `${ENT}:manager`, value: [{ value: '12' }] }])).managerId).toBe(12);
   });
 
   test('attribute names and ops are matched without case; unknown sub-attribute keys in a value are dropped', () => {
@@ -60,9 +61,14 @@ describe('applyPatch', () => {
 
 describe('readResource', () => {
   test('after a PATCH of one name part, the full name is made from the parts; a new formatted name wins', () => {
-    expect(readResource({ ...base(), name: { formatted: 'Sam Park', givenName: 'Sam', familyName: 'Park-Lee' } }, 'Sam Park').name).toBe('Sam Park-Lee');
-    expect(readResource({ ...base(), name: { formatted: 'Dr Sam Park', givenName: 'Sam', familyName: 'Park' } }, 'Sam Park').name).toBe('Dr Sam Park');
+    const saved = { name: 'Sam Park', given_name: 'Sam', family_name: 'Park' };
+    expect(readResource({ ...base(), name: { formatted: 'Sam Park', givenName: 'Sam', familyName: 'Park-Lee' } }, saved).name).toBe('Sam Park-Lee');
+    expect(readResource({ ...base(), name: { formatted: 'Dr Sam Park', givenName: 'Sam', familyName: 'Park' } }, saved).name).toBe('Dr Sam Park');
     expect(readResource({ userName: 'x@riverside.example', displayName: 'Xu Lin' }).name).toBe('Xu Lin');
+    // A person imported from CSV has no name parts: a changed displayName is their new name, the same one changes nothing.
+    const imported = { name: 'Nia Brooks', given_name: null, family_name: null };
+    expect(readResource({ userName: 'n@riverside.example', name: { formatted: 'Nia Brooks' }, displayName: 'Nia Brooks-Hale' }, imported).name).toBe('Nia Brooks-Hale');
+    expect(readResource({ userName: 'n@riverside.example', name: { formatted: 'Nia Brooks' }, displayName: 'Nia Brooks' }, imported).name).toBe('Nia Brooks');
   });
 
   test('the primary work e-mail is chosen; with none, a userName that is an address', () => {
