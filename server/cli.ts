@@ -27,6 +27,7 @@ import { purgeBefore } from './training/retention';
 import { userStore } from './users/store';
 import { addAssignmentCommands } from './assignments/cli';
 import { addNotificationCommands } from './notifications/cli';
+import { addScimCommands } from './identity/cli';
 import { parseForm } from './http/validate';
 import { publishForm } from './policies/admin-requests';
 
@@ -299,6 +300,7 @@ export function buildCli(): Command {
 
   addAssignmentCommands(program, withServices);
   addNotificationCommands(program, withServices);
+  addScimCommands(program, withServices);
   return program;
 }
 

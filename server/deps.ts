@@ -19,6 +19,8 @@ import type { Policies } from './policies/service';
 import type { Outbox } from './notifications/service';
 import type { NotificationScheduler } from './notifications/scheduler';
 import type { NotificationSettings } from './notifications/settings';
+import type { ScimTokens } from './identity/scim-tokens';
+import type { ScimUsers } from './identity/scim-service';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
@@ -59,6 +61,9 @@ export interface AppDeps {
   notifications: NotificationScheduler;
   /** Which messages are sent when, and the admins' templates (the settings page's notifications section). */
   notificationSettings: NotificationSettings;
+  /** SCIM 2.0 provisioning (issue 18): people as SCIM Users, and the bearer tokens of the providers. */
+  scimUsers: ScimUsers;
+  scimTokens: ScimTokens;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }
