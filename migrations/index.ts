@@ -17,6 +17,7 @@ import * as m0016 from './0016_assignments';
 import * as m0017 from './0017_policies';
 import * as m0018 from './0018_policy_text_course';
 import * as m0019 from './0019_assignment_versions';
+import * as m0022 from './0022_scim';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0017_policies': m0017,
   '0018_policy_text_course': m0018,
   '0019_assignment_versions': m0019,
+  '0022_scim': m0022,
 };

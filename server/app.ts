@@ -28,6 +28,7 @@ import { settingsRoutes } from './settings/routes';
 import { assignmentRoutes } from './assignments/routes';
 import { policyRoutes } from './policies/routes';
 import { policyAdminRoutes } from './policies/admin-routes';
+import { scimApp } from './identity/scim-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -54,6 +55,8 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // SCIM clients carry a bearer token, not a session: mounted before the session, form parsing and CSRF.
+  app.use('/scim/v2', scimApp(deps));
 
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 200 }));
   app.use(sessionMiddleware(config, deps.sessions));

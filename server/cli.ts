@@ -26,6 +26,7 @@ import { userFields } from './users/fields';
 import { purgeBefore } from './training/retention';
 import { userStore } from './users/store';
 import { addAssignmentCommands } from './assignments/cli';
+import { addScimCommands } from './identity/cli';
 import { parseForm } from './http/validate';
 import { publishForm } from './policies/admin-requests';
 
@@ -297,6 +298,7 @@ export function buildCli(): Command {
     });
 
   addAssignmentCommands(program, withServices);
+  addScimCommands(program, withServices);
   return program;
 }
 

@@ -24,6 +24,8 @@ import { People } from './users/people';
 import { Settings } from './settings/service';
 import { Assignments } from './assignments/service';
 import { Policies } from './policies/service';
+import { ScimTokens } from './identity/scim-tokens';
+import { ScimUsers } from './identity/scim-service';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -82,6 +84,8 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
       const [site, logo] = await Promise.all([settings.current(), settings.logoImage()]);
       return { baseUrl: site.baseUrl, orgName: site.orgName, ...(logo ? { logo } : {}) };
     }),
+    scimUsers: new ScimUsers(db, training.uow, clock, config.timeZone, async () => (await settings.current()).baseUrl),
+    scimTokens: new ScimTokens(db, training.uow, clock),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),

@@ -16,6 +16,8 @@ import type { Settings } from './settings/service';
 import type { UnitOfWork } from './db/unit-of-work';
 import type { Assignments } from './assignments/service';
 import type { Policies } from './policies/service';
+import type { ScimTokens } from './identity/scim-tokens';
+import type { ScimUsers } from './identity/scim-service';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
@@ -50,6 +52,9 @@ export interface AppDeps {
   assignments: Assignments;
   /** Versioned policy documents and their acknowledgements (issue 16). */
   policies: Policies;
+  /** SCIM 2.0 provisioning (issue 18): people as SCIM Users, and the bearer tokens of the providers. */
+  scimUsers: ScimUsers;
+  scimTokens: ScimTokens;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

@@ -64,6 +64,9 @@ const changesIn = (d: Details): string[] => Object.entries(d).map(([k, v]) => {
  * Every action the app writes, in words. A test reads the server's source for the actions it writes
  * and checks each one is here, so a new kind of event cannot reach the log without a sentence.
  */
+/** What a scim.identity_changed event's field names mean. */
+const SCIM_FIELD_WORDS: Readonly<Record<string, string>> = { external_id: 'their id there', scim_user_name: 'user name', given_name: 'given name', family_name: 'family name' };
+
 export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'auth.login_succeeded': (d) => `signed in${text(d.device) ? ` from a ${text(d.device)}` : ''}`,
   'auth.login_failed': (d) => `failed to sign in (${text(d.reason) === 'paused' ? 'sign-in was paused' : text(d.reason) || 'refused'})`,
@@ -89,6 +92,10 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'user.password_link_issued': () => 'issued a set-password link',
   'user.deactivated': () => 'deactivated the person',
   'user.reactivated': () => 'reactivated the person',
+  'scim.linked': (d) => `linked the person to the identity provider${text((d.scim_user_name as { to?: unknown } | undefined)?.to) ? ` as ${quoted((d.scim_user_name as { to?: unknown }).to)}` : ''}`,
+  'scim.identity_changed': (d) => `changed the person’s identity-provider details: ${Object.keys(d).map((k) => SCIM_FIELD_WORDS[k] ?? k).join(', ') || 'none'}`,
+  'scim.token_created': (d) => `created the SCIM token ${quoted(d.name)}`,
+  'scim.token_revoked': (d) => `revoked the SCIM token ${quoted(d.name)}`,
   'users.imported': (d) => `imported ${count(d.rows, 'row')} of people${text(d.source) ? ` from ${quoted(d.source)}` : ''}: ${text(d.created) || 0} added, ${text(d.updated) || 0} updated, ${text(d.unchanged) || 0} unchanged`,
   'department.created': (d) => `created the department ${quoted(d.path)}`,
   'certificate.issued': (d) => `issued certificate ${text(d.code)}`.trim(),

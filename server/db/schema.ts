@@ -34,6 +34,12 @@ export interface UsersTable {
   /** HR job code (assignment audiences match it) and its title, both optional (migration 0016). */
   job_code: Generated<string | null>;
   job_title: Generated<string | null>;
+  /** SCIM (migration 0022): the provider's id, its userName as sent and in lower case, and the name parts it sent. */
+  external_id: Generated<string | null>;
+  scim_user_name: Generated<string | null>;
+  scim_user_name_key: Generated<string | null>;
+  given_name: Generated<string | null>;
+  family_name: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -405,6 +411,17 @@ export interface PolicyAcknowledgementsTable {
   ack_hash: string;
 }
 
+/** A SCIM bearer token (migration 0022): only its hash is kept. */
+export interface ScimTokensTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -434,9 +451,11 @@ export interface DB {
   policy_versions: PolicyVersionsTable;
   policy_reads: PolicyReadsTable;
   policy_acknowledgements: PolicyAcknowledgementsTable;
+  scim_tokens: ScimTokensTable;
 }
 
 export type User = Selectable<UsersTable>;
+export type ScimToken = Selectable<ScimTokensTable>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type Department = Selectable<DepartmentsTable>;

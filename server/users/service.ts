@@ -130,26 +130,31 @@ export async function issuePasswordLink(trx: Kysely<DB>, clock: Clock, actor: Ac
 export async function setUserStatus(
   uow: UnitOfWork, clock: Clock, actor: Actor, userId: number, status: 'active' | 'deactivated',
 ): Promise<User> {
+  return uow((trx) => changeUserStatus(trx, clock, actor, userId, status));
+}
+
+/** Deactivates or reactivates a person inside the caller's transaction (SCIM changes fields and status in one), with its audit event. */
+export async function changeUserStatus(
+  trx: Kysely<DB>, clock: Clock, actor: Actor, userId: number, status: 'active' | 'deactivated',
+): Promise<User> {
   // No status row moves: the index keeps deactivated people's training (reports filter them out).
-  return uow(async (trx) => {
-    const users = userStore(trx);
-    const user = await users.byId(userId);
-    if (!user) fail('not-found', 'That person does not exist.');
-    if (user.status === status) return user;
-    if (status === 'deactivated') {
-      if (user.id === actor.id) fail('forbidden', 'You cannot deactivate your own account.');
-      if (user.role === 'admin' && await users.countActiveAdmins() <= 1) {
-        fail('conflict', 'This is the only active admin; make someone else an admin first.');
-      }
-      await revokeTokens(trx, clock, 'set-password', userId);
+  const users = userStore(trx);
+  const user = await users.byId(userId);
+  if (!user) fail('not-found', 'That person does not exist.');
+  if (user.status === status) return user;
+  if (status === 'deactivated') {
+    if (user.id === actor.id) fail('forbidden', 'You cannot deactivate your own account.');
+    if (user.role === 'admin' && await users.countActiveAdmins() <= 1) {
+      fail('conflict', 'This is the only active admin; make someone else an admin first.');
     }
-    const now = clock.now().toISOString();
-    const updated = await users.update(userId, { status, updated_at: now, deactivated_at: status === 'deactivated' ? now : null });
-    await appendAudit(trx, clock, actor, {
-      action: status === 'deactivated' ? 'user.deactivated' : 'user.reactivated', subjectType: 'user', subjectId: userId,
-    });
-    return updated;
+    await revokeTokens(trx, clock, 'set-password', userId);
+  }
+  const now = clock.now().toISOString();
+  const updated = await users.update(userId, { status, updated_at: now, deactivated_at: status === 'deactivated' ? now : null });
+  await appendAudit(trx, clock, actor, {
+    action: status === 'deactivated' ? 'user.deactivated' : 'user.reactivated', subjectType: 'user', subjectId: userId,
   });
+  return updated;
 }
 
 /** Creates a department (and any missing parents) from the admin screen. */
