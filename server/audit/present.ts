@@ -95,6 +95,7 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   },
   'user.role_changed': (d) => `changed the role from ${text(d.from)} to ${text(d.to)}`,
   'user.password_link_issued': () => 'issued a set-password link',
+  'user.password_link_emailed': () => 'e-mailed the invitation with a new set-password link (earlier links stopped working)',
   'user.deactivated': () => 'deactivated the person',
   'user.reactivated': () => 'reactivated the person',
   'scim.linked': (d) => `linked the person to the identity provider${text((d.scim_user_name as { to?: unknown } | undefined)?.to) ? ` as ${quoted((d.scim_user_name as { to?: unknown }).to)}` : ''}`,

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
 import { hashPassword } from './password-hashing';
 import { authStore } from './store';
-import { consumeToken, findLiveToken } from './tokens';
+import { consumeToken, findLiveToken, issueToken, revokeTokens, withdrawToken } from './tokens';
 
 /** The person a set-password link belongs to, while the link is live and the account active. */
 export async function userForPasswordLink(db: Kysely<DB>, clock: Clock, token: string): Promise<User | undefined> {
@@ -22,8 +22,42 @@ export async function setPasswordWithLink(db: Kysely<DB>, clock: Clock, token: s
     if (!row?.user_id || !(await consumeToken(trx, clock, row.id))) return undefined;
     const user = await authStore(trx).setPasswordHash(row.user_id, hash, clock.now().toISOString());
     if (!user) return undefined;
+    // A person may hold two live links for a moment (the one the admin was shown and the one the invitation
+    // e-mail carries, see mintEmailedLink): the first one used ends every other.
+    await revokeTokens(trx, clock, 'set-password', user.id);
     const actor: Actor = { id: user.id, label: user.email, ip };
     await appendAudit(trx, clock, actor, { action: 'auth.password_set', subjectType: 'user', subjectId: user.id });
     return user;
   });
+}
+
+/**
+ * A set-password link made at the moment an invitation is e-mailed, so that no working link is ever
+ * stored (the outbox row holds a placeholder; the sender puts this token in the message in memory).
+ * Same hash-only storage and 72-hour expiry as every set-password link. Earlier links keep working
+ * until the e-mail has been accepted (confirmEmailedLink): a message that cannot be delivered must not
+ * take away the link the admin was shown. Undefined, with the reason in words, when the person no
+ * longer needs a link: deactivated, or a password already chosen (a link then would only be a way to
+ * change their password that nobody asked for).
+ */
+export async function mintEmailedLink(db: Kysely<DB>, clock: Clock, userId: number): Promise<{ token: string } | { notNeeded: string }> {
+  const user = await authStore(db).accountById(userId);
+  if (!user) return { notNeeded: 'the person no longer exists' };
+  if (user.status !== 'active') return { notNeeded: `${user.name} is deactivated` };
+  if (user.password_hash !== null) return { notNeeded: `${user.name} has already chosen a password, so the link is not needed` };
+  return { token: await issueToken(db, clock, 'set-password', userId) };
+}
+
+/**
+ * The e-mail with this link was accepted: it is now the person's one working link (earlier ones, the
+ * admin's included and those of an earlier copy of the same e-mail, stop working: the newest wins). Audited.
+ */
+export async function confirmEmailedLink(db: Kysely<DB>, clock: Clock, userId: number, token: string, details: Record<string, unknown>): Promise<void> {
+  await revokeTokens(db, clock, 'set-password', userId, token);
+  await appendAudit(db, clock, { id: null, label: 'outbox' }, { action: 'user.password_link_emailed', subjectType: 'user', subjectId: userId, details });
+}
+
+/** The e-mail with this link was not accepted: the link never reached anyone and stops working. */
+export async function withdrawEmailedLink(db: Kysely<DB>, clock: Clock, token: string): Promise<void> {
+  await withdrawToken(db, clock, 'set-password', token);
 }

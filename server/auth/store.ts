@@ -34,8 +34,9 @@ export function authStore(db: Kysely<DB>) {
       return Number(result.numUpdatedRows) === 1;
     },
     /** Uses up every outstanding token of one purpose for a person (or, with null, the setup tokens). */
-    useAllTokens: async (purpose: TokenPurpose, userId: number | null, nowIso: string) => {
+    useAllTokens: async (purpose: TokenPurpose, userId: number | null, nowIso: string, exceptHash?: string) => {
       let q = db.updateTable('one_time_tokens').set({ used_at: nowIso }).where('purpose', '=', purpose).where('used_at', 'is', null);
+      if (exceptHash !== undefined) q = q.where('token_hash', '!=', exceptHash);
       q = userId === null ? q.where('user_id', 'is', null) : q.where('user_id', '=', userId);
       await q.execute();
     },

@@ -41,7 +41,13 @@ export async function consumeToken(db: Kysely<DB>, clock: Clock, id: number): Pr
   return authStore(db).useToken(id, clock.now().toISOString());
 }
 
-/** Invalidates a user's (or, with null, the setup) outstanding links of one purpose. */
-export async function revokeTokens(db: Kysely<DB>, clock: Clock, purpose: TokenPurpose, userId: number | null): Promise<void> {
-  await authStore(db).useAllTokens(purpose, userId, clock.now().toISOString());
+/** Invalidates a user's (or, with null, the setup) outstanding links of one purpose, all but `except` when given. */
+export async function revokeTokens(db: Kysely<DB>, clock: Clock, purpose: TokenPurpose, userId: number | null, except?: string): Promise<void> {
+  await authStore(db).useAllTokens(purpose, userId, clock.now().toISOString(), except === undefined ? undefined : tokenHash(except));
+}
+
+/** Ends one link that was never handed out (an e-mail that could not be sent); a no-op when it is used or unknown. */
+export async function withdrawToken(db: Kysely<DB>, clock: Clock, purpose: TokenPurpose, token: string): Promise<void> {
+  const row = await findLiveToken(db, clock, purpose, token);
+  if (row) await consumeToken(db, clock, row.id);
 }

@@ -16,6 +16,20 @@ export interface NewMessage {
 }
 
 /**
+ * Stands in an invitation's stored bodies where the set-password token goes: the sender makes a fresh
+ * link when it sends the message and puts it here in memory only, so no working link is ever at rest
+ * (database, WAL, backups). Admins' templates cannot contain it: it is not one of the placeholders a
+ * template may use (templates.ts), so saving one that names it is refused.
+ */
+export const LINK_TOKEN_PLACEHOLDER = '{{set_password_token}}';
+
+/** Whether a stored body waits for a set-password token. */
+export const needsLinkToken = (body: string) => body.includes(LINK_TOKEN_PLACEHOLDER);
+
+/** A body with the token put in where the placeholder stands (in memory, at send time). */
+export const withLinkToken = (body: string, token: string) => body.split(LINK_TOKEN_PLACEHOLDER).join(token);
+
+/**
  * The Message-ID's left-hand side, from the key alone: the same message carries the same Message-ID on
  * every attempt (and after a crash re-sends it), so mail clients can recognise a duplicate.
  */

@@ -31,10 +31,6 @@ export function planStore(db: Kysely<DB>) {
     managerIds: async () => new Set((await db.selectFrom('users').select('manager_id').distinct()
       .where('status', '=', 'active').where('manager_id', 'is not', null).execute()).map((r) => r.manager_id!)),
 
-    /** Active people by their e-mail address (an import's new people, whose links name them by address). */
-    activeByEmails: (emails: readonly string[]) => inChunks(emails.map((e) => e.trim().toLowerCase()), (chunk) => db.selectFrom('users')
-      .select(['id', 'name', 'email']).where('status', '=', 'active').where('email_normalized', 'in', chunk).execute()),
-
     preference: (userId: number) => db.selectFrom('notification_preferences').select('weekly_summary').where('user_id', '=', userId).executeTakeFirst(),
     putPreference: (userId: number, weeklySummary: boolean, at: string) => db.insertInto('notification_preferences')
       .values({ user_id: userId, weekly_summary: weeklySummary ? 1 : 0, updated_at: at })

@@ -14,12 +14,15 @@ import { subtreeIds } from '../users/departments';
 import { departmentStore } from '../users/store';
 import type { Settings } from '../settings/service';
 import type { Policies } from '../policies/service';
-import { enqueue, type NewMessage } from './outbox';
+import { enqueue, LINK_TOKEN_PLACEHOLDER, type NewMessage } from './outbox';
 import { planStore, type PlanPersonRow } from './plan-store';
 import { planDigest, planInvitation, planPerson, type PlanMoment, type PlannedMessage, type PlanObligation, type PlanPerson } from './planner';
 import type { Stage } from './stages';
 import { render, sampleFacts, type OrgContext } from './templates';
 import type { NotificationConfiguration, NotificationSettings } from './settings';
+
+/** Queues invitations inside the caller's transaction; returns how many were new. */
+export type InvitationQueuer = (trx: Kysely<DB>, people: readonly { id: number; name: string; email: string }[]) => Promise<number>;
 
 /** People planned per unit of work: one transaction per slice, so the app keeps answering between them. */
 const SLICE = 500;
@@ -166,25 +169,28 @@ export class NotificationScheduler {
   }
 
   /**
-   * Queues the invitation of people just created or imported, with the set-password link they were
-   * issued (key invitation:<id>: a person is invited once). The link is a secret: it lives in the outbox
-   * row's body until the row is purged. Returns how many were queued.
+   * What queues the invitations of people being created or imported, inside the caller's unit of work
+   * (so a person and their invitation are saved together, and an import's checkpoint covers both);
+   * undefined when invitations are off. Settings are read here, before that unit of work opens: a read
+   * on the main connection inside it would wait for the transaction forever. The stored message holds
+   * LINK_TOKEN_PLACEHOLDER where the link's token goes, never a token: the sender makes the link when it
+   * sends (key invitation:<id>: a person is invited once).
    */
-  async queueInvitations(links: readonly { email: string; token: string }[]): Promise<number> {
-    if (links.length === 0) return 0;
+  async inviter(): Promise<InvitationQueuer | undefined> {
     const { stages, templates } = await this.configuration();
-    if (!stages.invitation) return 0;
+    if (!stages.invitation) return undefined;
     const org = await this.org();
-    const tokens = new Map(links.map((l) => [l.email.trim().toLowerCase(), l.token]));
-    const people = await planStore(this.db).activeByEmails([...tokens.keys()]);
-    const msgs: NewMessage[] = [];
-    for (const p of people) {
-      const m = planInvitation(stages, p, `${org.baseUrl}/password/${tokens.get(p.email.toLowerCase())!}`);
-      if (!m) continue;
-      const r = render(m.facts, org, templates.invitation);
-      msgs.push({ key: m.key, userId: m.userId, to: m.to, cc: [], stage: m.stage, subject: r.subject, text: r.text, html: r.html });
-    }
-    return this.uow((trx) => enqueue(trx, msgs, this.clock.now()));
+    const link = `${org.baseUrl}/password/${LINK_TOKEN_PLACEHOLDER}`;
+    return async (trx, people) => {
+      const msgs: NewMessage[] = [];
+      for (const p of people) {
+        const m = planInvitation(stages, p, link);
+        if (!m) continue;
+        const r = render(m.facts, org, templates.invitation);
+        msgs.push({ key: m.key, userId: m.userId, to: m.to, cc: [], stage: m.stage, subject: r.subject, text: r.text, html: r.html });
+      }
+      return enqueue(trx, msgs, this.clock.now());
+    };
   }
 
   /**

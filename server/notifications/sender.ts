@@ -6,6 +6,8 @@ import type { Clock } from '../clock';
 import type { MailConfig } from '../config';
 import type { DB, OutboxTable } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
+import { confirmEmailedLink, mintEmailedLink, withdrawEmailedLink } from '../auth/password-links';
+import { needsLinkToken, withLinkToken } from './outbox';
 import { asSmtpFailure, describeFailure, isPermanent, type SmtpFailure } from './smtp-errors';
 import { outboxStore } from './store';
 
@@ -20,7 +22,15 @@ export interface SenderOptions {
   timeoutMs?: number;
   /** Attempts before a temporarily failing message is given up as 'failed' (an admin may retry it). */
   maxAttempts?: number;
+  /** Days a sent message's text is kept (a bounce may still come back and an admin retry it); then it is blanked. */
+  keepSentDays?: number;
+  /** The same for invitations, sooner: their text says who was given an account, and nothing needs it once sent. */
+  keepSentInvitationDays?: number;
 }
+
+const DAY_MS = 86_400_000;
+/** Blanking looks at the outbox at most this often (each send run would be needlessly often). */
+const BLANK_EVERY_MS = 3_600_000;
 
 /** Waits after the 1st, 2nd, … failed attempt; the last repeats. About a day in all before 'failed'. */
 const BACKOFF_MINUTES = [1, 5, 15, 60, 180, 360, 720];
@@ -59,6 +69,9 @@ export class OutboxSender {
   private readonly leaseMs: number;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
+  private readonly keepSentMs: number;
+  private readonly keepInvitationMs: number;
+  private lastBlankAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<SendReport> | undefined;
 
@@ -76,6 +89,8 @@ export class OutboxSender {
     // A send may wait on three replies (connect, greeting, data) before it gives up; the lease outlasts that.
     this.leaseMs = Math.max(options.leaseMs ?? 10 * 60_000, this.timeoutMs * 4);
     this.maxAttempts = options.maxAttempts ?? 8;
+    this.keepSentMs = (options.keepSentDays ?? 30) * DAY_MS;
+    this.keepInvitationMs = (options.keepSentInvitationDays ?? 2) * DAY_MS;
   }
 
   /** False without SMTP_URL: messages stay queued (admins see them) until it is set. */
@@ -106,7 +121,10 @@ export class OutboxSender {
       const token = randomBytes(16).toString('hex');
       const now = this.clock.now();
       const rows = await this.uow((trx) => outboxStore(trx).claim(now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString(), token, this.batchSize));
-      if (rows.length === 0) return report;
+      if (rows.length === 0) {
+        if (now.getTime() - this.lastBlankAt >= BLANK_EVERY_MS) await this.blankOldBodies();
+        return report;
+      }
       report.claimed += rows.length;
       for (const row of rows) {
         // Start a send only while the lease outlasts it; a row left here is claimed again when the lease ends.
@@ -118,7 +136,23 @@ export class OutboxSender {
     }
   }
 
+  /**
+   * The set-password token an invitation carries, made now (see LINK_TOKEN_PLACEHOLDER): every attempt,
+   * a resend after a crash included, makes its own, and the last one accepted is the one that works.
+   */
+  private async linkFor(row: OutboxRow): Promise<{ token?: string; notSent?: string }> {
+    if (![row.subject, row.text_body, row.html_body].some(needsLinkToken)) return {};
+    const userId = row.user_id;
+    if (userId === null) return { notSent: 'Not sent: the message names nobody to make a set-password link for.' };
+    const minted = await this.uow((trx) => mintEmailedLink(trx, this.clock, userId));
+    return 'token' in minted ? { token: minted.token } : { notSent: `Not sent: ${minted.notNeeded}.` };
+  }
+
   private async sendOne(row: OutboxRow, token: string): Promise<OutboxRow['state']> {
+    const link = await this.linkFor(row);
+    if (link.notSent) {
+      return this.record(row, token, { delivered: JSON.parse(row.delivered_to) as string[], refused: [], temporary: [], failures: [], messageFailed: true, notSent: link.notSent });
+    }
     const cc = JSON.parse(row.cc_addresses) as string[];
     const delivered = JSON.parse(row.delivered_to) as string[];
     const done = new Set(delivered.map(lower));
@@ -129,15 +163,17 @@ export class OutboxSender {
     const refused: string[] = [];
     let temporary: string[] = [];
     let messageFailed = false;
+    let linkDelivered = false;
     if (pending.length > 0) {
       try {
         const info = await this.transporter().sendMail({
           from: { name: this.orgName, address: this.mail.from },
           to: row.to_address,
           ...(cc.length ? { cc } : {}),
-          subject: row.subject,
-          text: row.text_body,
-          html: row.html_body,
+          subject: link.token ? withLinkToken(row.subject, link.token) : row.subject,
+          // The link's token goes into the message here, in memory only; the row keeps the placeholder.
+          text: link.token ? withLinkToken(row.text_body, link.token) : row.text_body,
+          html: link.token ? withLinkToken(row.html_body, link.token) : row.html_body,
           messageId: `<${row.message_id}@${this.mail.domain}>`,
           envelope: { from: bounceAddress(this.mail, row.message_id), to: pending },
           headers: {
@@ -148,6 +184,7 @@ export class OutboxSender {
           },
         });
         const accepted = new Set((info.accepted as unknown[]).map((a) => lower(String(a))));
+        linkDelivered = pending.some((a) => lower(a) === lower(row.to_address)) && accepted.has(lower(row.to_address));
         for (const a of pending) if (accepted.has(lower(a))) delivered.push(a);
         for (const f of (info as { rejectedErrors?: SmtpFailure[] }).rejectedErrors ?? []) failures.push(f);
       } catch (e) {
@@ -165,13 +202,20 @@ export class OutboxSender {
         else temporary.push(f.recipient);
       }
     }
-    return this.record(row, token, { delivered, refused, temporary, failures, messageFailed });
+    return this.record(row, token, { delivered, refused, temporary, failures, messageFailed, ...(link.token ? { linkToken: link.token, linkDelivered } : {}) });
   }
 
-  private async record(row: OutboxRow, token: string, r: { delivered: string[]; refused: string[]; temporary: string[]; failures: SmtpFailure[]; messageFailed: boolean }): Promise<OutboxRow['state']> {
+  private async record(row: OutboxRow, token: string, r: {
+    delivered: string[]; refused: string[]; temporary: string[]; failures: SmtpFailure[]; messageFailed: boolean;
+    /** Why the message was not sent at all (an invitation nobody needs any more), in words. */
+    notSent?: string;
+    /** The set-password token this attempt put in the message, and whether the person's server accepted it. */
+    linkToken?: string;
+    linkDelivered?: boolean;
+  }): Promise<OutboxRow['state']> {
     const now = this.clock.now();
     const at = now.toISOString();
-    const lastError = r.failures.length ? r.failures.map(describeFailure).join(' ') : null;
+    const lastError = r.notSent ?? (r.failures.length ? r.failures.map(describeFailure).join(' ') : null);
     let state: OutboxRow['state'];
     let next = row.next_attempt_at;
     if (r.messageFailed) state = 'failed';
@@ -188,10 +232,18 @@ export class OutboxSender {
         const f = r.failures.find((x) => x.recipient === address);
         await store.markUndeliverable(address, at, f ? describeFailure(f) : 'refused', 'smtp-5xx');
       }
-      return store.finish(row.id, token, {
+      const done = await store.finish(row.id, token, {
         state, next_attempt_at: next, last_error: lastError, delivered_to: JSON.stringify(r.delivered),
         ...(state === 'sent' ? { sent_at: at } : {}),
       });
+      // The link now in the person's mailbox becomes their one working link; a link that reached nobody
+      // ends. With the claim lost (another sender took the row over) a delivered link is left as it is:
+      // whichever copy is confirmed last wins, and using any link ends the others.
+      if (r.linkToken && row.user_id !== null) {
+        if (r.linkDelivered && done) await confirmEmailedLink(trx, this.clock, row.user_id, r.linkToken, { message: row.id, message_id: row.message_id, attempt: row.attempts });
+        else if (!r.linkDelivered) await withdrawEmailedLink(trx, this.clock, r.linkToken);
+      }
+      return done;
     });
     // Someone else holds the row now (our lease ran out mid-send): their outcome stands.
     if (!finished) {
@@ -200,6 +252,19 @@ export class OutboxSender {
     }
     if (lastError) this.log.info({ outboxId: row.id, state }, 'outbox: delivery problem');
     return state;
+  }
+
+  /**
+   * Blanks the text and HTML of messages sent long enough ago; the row, its key and
+   * Message-ID stay, so the scheduler never queues the message again and the outbox page still lists it.
+   * Returns how many rows were blanked.
+   */
+  async blankOldBodies(): Promise<number> {
+    const now = this.clock.now();
+    this.lastBlankAt = now.getTime();
+    return this.uow((trx) => outboxStore(trx).blankSentBodies(
+      new Date(now.getTime() - this.keepSentMs).toISOString(), new Date(now.getTime() - this.keepInvitationMs).toISOString(),
+    ));
   }
 
   /** Runs every `intervalMs` (and once now) in the app process; a run never overlaps the previous one. */

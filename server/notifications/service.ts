@@ -51,6 +51,8 @@ export class Outbox {
     await this.uow(async (trx) => {
       const store = outboxStore(trx);
       const row = await store.byId(id) ?? fail('not-found', 'No message with that number is in the outbox.');
+      // Sent long ago and bounced since: its text is no longer kept (see OutboxSender.blankOldBodies).
+      if (row.text_body === '') fail('conflict', 'The text of that message is no longer kept, so it cannot be sent again.');
       if (!await store.requeue(id, this.clock.now().toISOString())) {
         fail('conflict', row.state === 'sent' ? 'That message has been sent already.' : 'That message is being sent right now; look again in a minute.');
       }

@@ -33,6 +33,16 @@ export function outboxStore(db: Kysely<DB>) {
     /** A bounce of a message's main recipient after it was sent: the message did not arrive after all. */
     bounced: (id: number, lastError: string, toBounced: boolean) => db.updateTable('outbox')
       .set(toBounced ? { state: 'undeliverable', last_error: lastError } : { last_error: lastError }).where('id', '=', id).execute(),
+    /**
+     * Empties the text and HTML of messages sent before `before` (invitations: before `invitationsBefore`).
+     * secure_delete (db/database.ts) zeroes the old text in the file's pages.
+     */
+    blankSentBodies: async (before: string, invitationsBefore: string) => Number((await db.updateTable('outbox')
+      .set({ text_body: '', html_body: '' })
+      .where('state', '=', 'sent')
+      .where((eb) => eb.or([eb('text_body', '!=', ''), eb('html_body', '!=', '')]))
+      .where((eb) => eb.or([eb('sent_at', '<', before), eb.and([eb('stage', '=', 'invitation'), eb('sent_at', '<', invitationsBefore)])]))
+      .executeTakeFirst()).numUpdatedRows),
     byId: (id: number) => db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst(),
     /**
      * The admin's retry: a message that failed, was undeliverable or waits for its back-off goes again now,

@@ -23,7 +23,8 @@ export function importRoutes(deps: AppDeps): Router {
       return res.status(400).render('users/import', { title: 'Import people', columns: IMPORT_COLUMNS, errors: [], message: input.error });
     }
     const parsed = await parseUserCsv(input.text);
-    const result = await deps.peopleImporter.run(actorOf(req.user!, req.ip), parsed, input.source);
+    // The new people's invitations are queued in the import's own unit of work (no link in them: the sender makes it).
+    const result = await deps.peopleImporter.run(actorOf(req.user!, req.ip), parsed, input.source, await deps.notifications.inviter());
     if (!result.ok) {
       return res.status(400).render('users/import', {
         title: 'Import people', columns: IMPORT_COLUMNS, errors: result.errors,
@@ -34,7 +35,6 @@ export function importRoutes(deps: AppDeps): Router {
     const { baseUrl } = await deps.settings.current();
     // The links are shown in this answer only (see showLinks in routes.ts): never kept for a redirect.
     res.locals.flash = { kind: 'success', message: `Import done: ${s.created} added, ${s.updated} updated, ${s.unchanged} unchanged.` };
-    await deps.notifications.queueInvitations(s.links);
     const links = s.links.map((l) => ({ name: l.name, email: l.email, url: `${baseUrl}/password/${l.token}` }));
     // Thousands of links: their rows are rendered a slice at a time, so other requests are answered meanwhile.
     const linkRows = await renderSlices(req.app, 'users/link-rows', 'links', links);

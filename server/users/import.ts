@@ -9,7 +9,7 @@ import type { UnitOfWork } from '../db/unit-of-work';
 import { USER_FIELD_NAMES, userFields, type UserFields } from './fields';
 import { cycleProblems, databaseCycles, duplicateProblems, orderProblems } from './import-checks';
 import { RuleError } from '../errors';
-import { issuePasswordLink, saveUser } from './service';
+import { issuePasswordLink, saveUser, type Invite } from './service';
 import { userStore } from './store';
 
 export const IMPORT_COLUMNS = USER_FIELD_NAMES;
@@ -108,8 +108,11 @@ async function matchExisting(users: ReturnType<typeof userStore>, fields: UserFi
 /** Manager links read per query while checking for reporting cycles through the database. */
 const LINK_BATCH = 2_000;
 
+/** Invitations queued per statement batch of an import, with a pause for other requests between batches. */
+const INVITE_SLICE = 500;
+
 export async function importUsers(
-  db: Kysely<DB>, uow: UnitOfWork, clock: Clock, actor: Actor, file: ParsedFile, source: string,
+  db: Kysely<DB>, uow: UnitOfWork, clock: Clock, actor: Actor, file: ParsedFile, source: string, invite?: Invite,
 ): Promise<{ ok: true; summary: ImportSummary } | { ok: false; errors: RowError[] }> {
   // A row with a problem already found (a duplicate, a cycle) is not saved: saving it would only report
   // the same problem again in the database's words. Nor is its e-mail checked as someone's manager.
@@ -126,6 +129,7 @@ export async function importUsers(
       const errors: RowError[] = [...file.errors];
       const pacer = new Pacer();
       const savedLines = new Map<number, number>();
+      const created: { id: number; name: string; email: string }[] = [];
       for (const row of managersFirst(rows)) {
         await pacer.pace();
         const manager = row.fields.manager_email?.toLowerCase();
@@ -135,6 +139,7 @@ export async function importUsers(
           const { user, change } = await saveUser(trx, clock, actor, existing, f);
           savedLines.set(user.id, row.line);
           if (change === 'created') {
+            created.push({ id: user.id, name: user.name, email: user.email });
             s.links.push({ name: user.name, email: user.email, token: await issuePasswordLink(trx, clock, actor, user.id, { newPerson: true }) });
           }
           s[change] += 1;
@@ -152,6 +157,12 @@ export async function importUsers(
       }
       errors.push(...await databaseCycles(links, savedLines, () => pacer.pace()));
       if (errors.length) throw new ImportRejected(orderProblems(errors));
+      // In this unit of work, inside bulkWrite: the people and their invitations commit together, and the
+      // checkpoint after the commit takes the invitations' pages out of the WAL with the people's.
+      for (let i = 0; invite && i < created.length; i += INVITE_SLICE) {
+        await invite(trx, created.slice(i, i + INVITE_SLICE));
+        await pacer.pace();
+      }
       await appendAudit(trx, clock, actor, {
         action: 'users.imported', subjectType: 'import',
         details: { source, rows: rows.length, created: s.created, updated: s.updated, unchanged: s.unchanged },

@@ -83,8 +83,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
     if (!form.ok) return renderForm(res, 400, form.values, form.errors);
     const actor = actorOf(req.user!, req.ip);
     try {
-      const { user, token } = await addPerson(deps.uow, clock, actor, form.data);
-      await deps.notifications.queueInvitations([{ email: user.email, token }]);
+      const { user, token } = await addPerson(deps.uow, clock, actor, form.data, await deps.notifications.inviter());
       await showLinks(res, 201, user, token, `${user.name} was added.`);
     } catch (e) {
       if (!(e instanceof RuleError && e.problems)) throw e;

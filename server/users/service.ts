@@ -94,11 +94,19 @@ export async function saveUser(
   return { user, change: 'updated' };
 }
 
-/** A new person from the admin screen, with their first set-password link. */
-export async function addPerson(uow: UnitOfWork, clock: Clock, actor: Actor, f: SavedFields): Promise<{ user: User; token: string }> {
+/**
+ * Queues the invitation e-mails of people just created, inside the unit of work that creates them
+ * (the notifications feature provides it; compose and routes hand it over, so users never imports it).
+ */
+export type Invite = (trx: Kysely<DB>, people: readonly { id: number; name: string; email: string }[]) => Promise<number>;
+
+/** A new person from the admin screen, with their first set-password link (and their invitation queued, when given). */
+export async function addPerson(uow: UnitOfWork, clock: Clock, actor: Actor, f: SavedFields, invite?: Invite): Promise<{ user: User; token: string }> {
   return uow(async (trx) => {
     const { user } = await saveUser(trx, clock, actor, undefined, f);
-    return { user, token: await issuePasswordLink(trx, clock, actor, user.id) };
+    const token = await issuePasswordLink(trx, clock, actor, user.id);
+    if (invite) await invite(trx, [user]);
+    return { user, token };
   });
 }
 

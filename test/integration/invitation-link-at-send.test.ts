@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import { buildTestApp, type TestApp } from '../helpers/app';
+import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
+import { csrfFrom, newAgent, signIn, submitForm, type Agent } from '../helpers/http';
+import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer';
+import { createLogger } from '../../server/http/logging';
+import { LINK_TOKEN_PLACEHOLDER, messageIdLocalPart } from '../../server/notifications/outbox';
+import { OutboxSender, type SenderOptions } from '../../server/notifications/sender';
+
+// Issue 17 follow-up: an invitation's outbox row holds no set-password token. The row keeps a
+// placeholder; the sender makes a fresh link when it sends and puts it in the message in memory. Here a
+// real SMTP server receives the invitation, mailparser reads the link back, and the link is used over
+// real HTTP: it works once. A resend (at-least-once) carries a new working link under the same Message-ID.
+
+let peer: SmtpPeer;
+let t: TestApp;
+let admin: Agent;
+const senders: OutboxSender[] = [];
+
+beforeAll(async () => {
+  peer = await startSmtpPeer();
+  t = await buildTestApp({ SMTP_URL: peer.url, MAIL_FROM: 'training@riverside.example' });
+  await createPerson(t.db, t.clock, { email: 'hr-admin@riverside.example', role: 'admin' });
+  admin = newAgent(t.app);
+  await signIn(admin, 'hr-admin@riverside.example', GOOD_PASSWORD);
+});
+afterAll(async () => {
+  await Promise.all(senders.map((s) => s.stop()));
+  await t.close();
+  await peer.close();
+});
+beforeEach(() => { peer.received.length = 0; peer.answers.beforeOk = undefined; });
+
+function sender(options: SenderOptions = {}): OutboxSender {
+  const s = new OutboxSender(t.db, t.uow, t.clock, t.config.mail, 'Riverside General', createLogger('silent'), { timeoutMs: 3000, ...options });
+  senders.push(s);
+  return s;
+}
+
+const TOKEN_IN_LINK = /\/password\/([A-Za-z0-9_-]{43})/;
+
+/** Adds a person on the admin screen; returns their id and the token of the link the admin is shown. */
+async function addPerson(name: string, email: string): Promise<{ id: number; shown: string }> {
+  const res = await submitForm(admin, '/admin/users/new', '/admin/users', {
+    name, email, role: 'learner', employee_id: '', department: '', manager_email: '', hire_date: '', job_code: '', job_title: '',
+  });
+  expect(res.status).toBe(201);
+  const shown = TOKEN_IN_LINK.exec(res.text)![1]!;
+  const user = await t.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+  return { id: user.id, shown };
+}
+
+/** The raw bytes of the database file and its WAL, as they lie on disk now. */
+function bytesAtRest(): Buffer {
+  const db = t.config.databasePath;
+  return Buffer.concat([db, `${db}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
+}
+
+const invitation = (userId: number) => t.db.selectFrom('outbox').selectAll().where('key', '=', `invitation:${userId}`).executeTakeFirstOrThrow();
+
+/** Uses a link over HTTP as the person would: opens it, then posts a new password from the page's form. */
+async function setPassword(token: string): Promise<number> {
+  const agent = newAgent(t.app);
+  const page = await agent.get(`/password/${token}`);
+  if (page.status !== 200) return page.status;
+  const res = await agent.post(`/password/${token}`).type('form').send({ _csrf: csrfFrom(page.text), username: '', password: 'harbour lantern quiet 77', confirm: 'harbour lantern quiet 77' });
+  return res.status;
+}
+
+test('an invitation row holds a placeholder and no token: not in its columns, not in the database file or its WAL', async () => {
+  const { id, shown } = await addPerson('Nia Brooks', 'nia@riverside.example');
+  const row = await invitation(id);
+  expect(row.text_body).toContain(`http://127.0.0.1:3000/password/${LINK_TOKEN_PLACEHOLDER}`);
+  expect(row.html_body).toContain(`<a href="http://127.0.0.1:3000/password/${LINK_TOKEN_PLACEHOLDER}">`);
+  expect(`${row.subject}${row.text_body}${row.html_body}`).not.toMatch(TOKEN_IN_LINK);
+  const bytes = bytesAtRest();
+  // The placeholder really is on disk (so finding no token there means something) and no link with a token is.
+  expect(bytes.includes(`/password/${LINK_TOKEN_PLACEHOLDER}`)).toBe(true);
+  expect(bytes.includes(shown)).toBe(false);
+  expect(bytes.toString('latin1')).not.toMatch(TOKEN_IN_LINK);
+});
+
+test('the sender makes the link at send time: the e-mailed link works once over HTTP, and the link the admin was shown stops working', async () => {
+  const { id, shown } = await addPerson('Omar Diaz', 'omar@riverside.example');
+  expect(await sender().runOnce()).toMatchObject({ sent: 2 });
+  const got = (await peer.waitFor(2)).find((r) => r.envelopeTo.includes('omar@riverside.example'))!;
+  expect(got.mail.messageId).toBe(`<${messageIdLocalPart(`invitation:${id}`)}@riverside.example>`);
+  const emailed = TOKEN_IN_LINK.exec(got.mail.text!)![1]!;
+  expect(got.mail.html).toContain(`<a href="http://127.0.0.1:3000/password/${emailed}">`);
+  expect(got.mail.text).not.toContain(LINK_TOKEN_PLACEHOLDER);
+  expect(emailed).not.toBe(shown);
+  // The row still holds only the placeholder; neither token is anywhere in the file or the WAL.
+  const row = await invitation(id);
+  expect(row.state).toBe('sent');
+  expect(row.text_body).toContain(LINK_TOKEN_PLACEHOLDER);
+  const bytes = bytesAtRest();
+  expect(bytes.includes(emailed)).toBe(false);
+  expect(bytes.includes(shown)).toBe(false);
+  // The newest link is the one that works: the e-mailed one replaced the one the admin was shown.
+  expect(await setPassword(shown)).toBe(410);
+  expect(await setPassword(emailed)).toBe(303);
+  expect((await t.db.selectFrom('users').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow()).password_hash).not.toBeNull();
+  // Once.
+  expect(await setPassword(emailed)).toBe(410);
+  const audit = await t.db.selectFrom('audit_events').select(['action', 'actor_label']).where('subject_id', '=', String(id)).where('action', '=', 'user.password_link_emailed').execute();
+  expect(audit).toEqual([{ action: 'user.password_link_emailed', actor_label: 'outbox' }]);
+});
+
+test('a resend after the first copy was handed over (lease lost mid-send) carries a new working link under the same Message-ID', async () => {
+  const { id, shown } = await addPerson('Lee Park', 'lee@riverside.example');
+  const late = sender({ leaseMs: 600_000 });
+  const other = sender({ leaseMs: 600_000 });
+  // The SMTP server has the first copy but has not said "250 OK" when the lease runs out: another
+  // sender takes the row over and sends it again, as a restarted process would after a crash.
+  let takeover: unknown;
+  peer.answers.beforeOk = async () => {
+    t.clock.advance(600_001);
+    takeover = await other.runOnce();
+  };
+  await late.runOnce();
+  expect(takeover).toMatchObject({ claimed: 1, sent: 1 });
+  const copies = (await peer.waitFor(2)).filter((r) => r.envelopeTo.includes('lee@riverside.example'));
+  expect(copies).toHaveLength(2);
+  expect(copies[1]!.mail.messageId).toBe(copies[0]!.mail.messageId);
+  expect(copies[0]!.mail.messageId).toBe(`<${messageIdLocalPart(`invitation:${id}`)}@riverside.example>`);
+  const [first, second] = copies.map((c) => TOKEN_IN_LINK.exec(c.mail.text!)![1]!);
+  expect(second).not.toBe(first);
+  expect((await invitation(id)).state).toBe('sent');
+  // The newest link works; the first copy's and the admin's do not.
+  expect(await setPassword(first!)).toBe(410);
+  expect(await setPassword(shown)).toBe(410);
+  expect(await setPassword(second!)).toBe(303);
+  expect(bytesAtRest().includes(second!)).toBe(false);
+});
+
+test('a message that is not delivered takes nothing away: the admin\'s link keeps working and the unsent link never does', async () => {
+  const { id, shown } = await addPerson('Ada Quinn', 'ada@riverside.example');
+  peer.answers.data.push({ code: 451, text: 'Try again later' });
+  expect(await sender().runOnce()).toMatchObject({ retrying: 1, sent: 0 });
+  expect((await invitation(id)).state).toBe('queued');
+  expect((await newAgent(t.app).get(`/password/${shown}`)).status).toBe(200);
+  expect(await t.db.selectFrom('one_time_tokens').select('id').where('user_id', '=', id).where('used_at', 'is', null).execute()).toHaveLength(1);
+});
+
+test('an invitation to a person who has chosen a password meanwhile is not sent and makes no link', async () => {
+  const { id, shown } = await addPerson('Ben Ruiz', 'ben@riverside.example');
+  expect(await setPassword(shown)).toBe(303);
+  const before = await t.db.selectFrom('one_time_tokens').select('id').where('user_id', '=', id).execute();
+  t.clock.advance(3_600_000);
+  await sender().runOnce();
+  expect(peer.received.filter((r) => r.envelopeTo.includes('ben@riverside.example'))).toEqual([]);
+  const row = await invitation(id);
+  expect(row.state).toBe('failed');
+  expect(row.last_error).toBe('Not sent: Ben Ruiz has already chosen a password, so the link is not needed.');
+  expect(await t.db.selectFrom('one_time_tokens').select('id').where('user_id', '=', id).execute()).toEqual(before);
+});
+
+test('sent bodies are blanked after their days (invitations sooner); the row and its key stay, so nothing is queued again', async () => {
+  const s = sender({ keepSentDays: 30, keepSentInvitationDays: 2 });
+  const sent = await t.db.selectFrom('outbox').select(['id', 'stage']).where('state', '=', 'sent').execute();
+  expect(sent.length).toBeGreaterThan(0);
+  expect(await s.blankOldBodies()).toBe(0);
+  t.clock.advance(2 * 86_400_000 + 60_000);
+  expect(await s.blankOldBodies()).toBe(sent.length);
+  const rows = await t.db.selectFrom('outbox').select(['key', 'text_body', 'html_body', 'message_id']).where('state', '=', 'sent').execute();
+  expect(rows.every((r) => r.text_body === '' && r.html_body === '' && r.key.startsWith('invitation:') && r.message_id.length === 32)).toBe(true);
+  // The scheduler's invitation for the same person is a no-op on the key that stays.
+  const invite = (await t.services.notifications.inviter())!;
+  const omar = await t.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', 'omar@riverside.example').executeTakeFirstOrThrow();
+  expect(await t.uow((trx) => invite(trx, [omar]))).toBe(0);
+});
