@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { inChunks } from '../db/chunks';
 import type { DB } from '../db/schema';
 
 /** What the scheduler reads to plan: active people a slice at a time, their status-index rows, managers, settings rows. */

@@ -24,7 +24,8 @@ export function importRoutes(deps: AppDeps): Router {
     }
     const parsed = await parseUserCsv(input.text);
     // The new people's invitations are queued in the import's own unit of work (no link in them: the sender makes it).
-    const result = await deps.peopleImporter.run(actorOf(req.user!, req.ip), parsed, input.source, await deps.notifications.inviter());
+    const invite = await deps.notifications.inviter();
+    const result = await deps.peopleImporter.run(actorOf(req.user!, req.ip), parsed, input.source, invite);
     if (!result.ok) {
       return res.status(400).render('users/import', {
         title: 'Import people', columns: IMPORT_COLUMNS, errors: result.errors,
@@ -38,7 +39,7 @@ export function importRoutes(deps: AppDeps): Router {
     const links = s.links.map((l) => ({ name: l.name, email: l.email, url: `${baseUrl}/password/${l.token}` }));
     // Thousands of links: their rows are rendered a slice at a time, so other requests are answered meanwhile.
     const linkRows = await renderSlices(req.app, 'users/link-rows', 'links', links);
-    res.render('users/import-done', { title: 'Import finished', links, linkRows });
+    res.render('users/import-done', { title: 'Import finished', links, linkRows, invited: invite !== undefined, mailConfigured: config.mail.smtpUrl !== undefined });
   });
 
   return router;

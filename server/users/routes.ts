@@ -34,11 +34,11 @@ export function adminUserRoutes(deps: AppDeps): Router {
    * session for a redirect would leave a working link in the sessions table (and in the database's
    * free pages and WAL) for as long as the link lives. The page is no-store like every page.
    */
-  const showLinks = async (res: Response, status: number, user: User, token: string, message: string) => {
+  const showLinks = async (res: Response, status: number, user: User, token: string, message: string, invited = false) => {
     const { baseUrl } = await deps.settings.current();
     res.locals.flash = { kind: 'success', message };
     res.status(status).render('users/link-issued', {
-      title: `Set-password link for ${user.name}`, user,
+      title: `Set-password link for ${user.name}`, user, invited, mailConfigured: deps.config.mail.smtpUrl !== undefined,
       links: [{ name: user.name, email: user.email, url: `${baseUrl}/password/${token}` }],
     });
   };
@@ -83,8 +83,9 @@ export function adminUserRoutes(deps: AppDeps): Router {
     if (!form.ok) return renderForm(res, 400, form.values, form.errors);
     const actor = actorOf(req.user!, req.ip);
     try {
-      const { user, token } = await addPerson(deps.uow, clock, actor, form.data, await deps.notifications.inviter());
-      await showLinks(res, 201, user, token, `${user.name} was added.`);
+      const invite = await deps.notifications.inviter();
+      const { user, token } = await addPerson(deps.uow, clock, actor, form.data, invite);
+      await showLinks(res, 201, user, token, `${user.name} was added.`, invite !== undefined);
     } catch (e) {
       if (!(e instanceof RuleError && e.problems)) throw e;
       await renderForm(res, 400, form.values, e.problems);

@@ -45,6 +45,7 @@ async function addPerson(name: string, email: string): Promise<{ id: number; sho
     name, email, role: 'learner', employee_id: '', department: '', manager_email: '', hire_date: '', job_code: '', job_title: '',
   });
   expect(res.status).toBe(201);
+  expect(res.text).toContain('also e-mailed an invitation with a link of its own. Only one link works at a time');
   const shown = TOKEN_IN_LINK.exec(res.text)![1]!;
   const user = await t.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow();
   return { id: user.id, shown };
@@ -168,4 +169,28 @@ test('sent bodies are blanked after their days (invitations sooner); the row and
   const invite = (await t.services.notifications.inviter())!;
   const omar = await t.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', 'omar@riverside.example').executeTakeFirstOrThrow();
   expect(await t.uow((trx) => invite(trx, [omar]))).toBe(0);
+});
+
+test('the outbox page, the invitation preview and the test message show no token', async () => {
+  // The clock moved days ahead above: the admin's session has ended.
+  admin = newAgent(t.app);
+  await signIn(admin, 'hr-admin@riverside.example', GOOD_PASSWORD);
+  const outbox = await admin.get('/admin/outbox?stage=invitation');
+  expect(outbox.status).toBe(200);
+  expect(outbox.text).toContain('omar@riverside.example');
+  expect(outbox.text).not.toMatch(TOKEN_IN_LINK);
+  const preview = await admin.get('/admin/notifications/templates/invitation');
+  expect(preview.status).toBe(200);
+  expect(preview.text).toContain('/password/sample-link');
+  expect(preview.text).not.toMatch(TOKEN_IN_LINK);
+  // "Send me a test" of the invitation: sample data, so the sender makes no link for the admin.
+  const tokens = () => t.db.selectFrom('one_time_tokens').select('id').execute();
+  const before = await tokens();
+  const res = await submitForm(admin, '/admin/notifications/templates/invitation', '/admin/notifications/templates/invitation/test', {});
+  expect(res.status).toBe(303);
+  peer.received.length = 0;
+  await sender().runOnce();
+  const got = (await peer.waitFor(1)).find((r) => r.mail.subject?.startsWith('[Test]'));
+  expect(got!.mail.text).toContain('/password/sample-link');
+  expect(await tokens()).toEqual(before);
 });
