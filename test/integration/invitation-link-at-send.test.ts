@@ -4,8 +4,9 @@ import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn, submitForm, type Agent } from '../helpers/http';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer';
 import { createLogger } from '../../server/http/logging';
-import { LINK_TOKEN_PLACEHOLDER, messageIdLocalPart } from '../../server/notifications/outbox';
+import { enqueue, LINK_TOKEN_PLACEHOLDER, messageIdLocalPart } from '../../server/notifications/outbox';
 import { OutboxSender, type SenderOptions } from '../../server/notifications/sender';
+import { outboxStore } from '../../server/notifications/store';
 
 // Issue 17 follow-up: an invitation's outbox row holds no set-password token. The row keeps a
 // placeholder; the sender makes a fresh link when it sends and puts it in the message in memory. Here a
@@ -134,6 +135,20 @@ test('a resend after the first copy was handed over (lease lost mid-send) carrie
   expect(bytesAtRest().includes(second!)).toBe(false);
 });
 
+test('the admin\'s link used while the invitation is being sent ends the e-mailed link: one use in all', async () => {
+  const { id, shown } = await addPerson('Kai Moss', 'kai@riverside.example');
+  // Both links are live for a moment: the e-mailed one is made, the server has the message, and the
+  // person uses the link the admin gave them before the server says "250 OK".
+  let used = 0;
+  peer.answers.beforeOk = async () => { used = await setPassword(shown); };
+  expect(await sender().runOnce()).toMatchObject({ sent: 1 });
+  expect(used).toBe(303);
+  const got = peer.received.find((r) => r.envelopeTo.includes('kai@riverside.example'))!;
+  const emailed = TOKEN_IN_LINK.exec(got.mail.text!)![1]!;
+  expect(await setPassword(emailed)).toBe(410);
+  expect(await t.db.selectFrom('one_time_tokens').select('id').where('user_id', '=', id).where('used_at', 'is', null).execute()).toEqual([]);
+});
+
 test('a message that is not delivered takes nothing away: the admin\'s link keeps working and the unsent link never does', async () => {
   const { id, shown } = await addPerson('Ada Quinn', 'ada@riverside.example');
   peer.answers.data.push({ code: 451, text: 'Try again later' });
@@ -158,13 +173,27 @@ test('an invitation to a person who has chosen a password meanwhile is not sent 
 
 test('sent bodies are blanked after their days (invitations sooner); the row and its key stay, so nothing is queued again', async () => {
   const s = sender({ keepSentDays: 30, keepSentInvitationDays: 2 });
-  const sent = await t.db.selectFrom('outbox').select(['id', 'stage']).where('state', '=', 'sent').execute();
-  expect(sent.length).toBeGreaterThan(0);
+  await t.uow((trx) => enqueue(trx, [{ key: 'due-soon:blank-test', userId: null, to: 'ana@riverside.example', stage: 'due-soon', subject: 'Reminder', text: 'Due on 15 Mar 2027.', html: '<p>Due on 15 Mar 2027.</p>' }], t.clock.now()));
+  await s.runOnce();
+  const invitations = await t.db.selectFrom('outbox').select('id').where('state', '=', 'sent').where('stage', '=', 'invitation').execute();
+  expect(invitations.length).toBeGreaterThan(0);
   expect(await s.blankOldBodies()).toBe(0);
   t.clock.advance(2 * 86_400_000 + 60_000);
-  expect(await s.blankOldBodies()).toBe(sent.length);
-  const rows = await t.db.selectFrom('outbox').select(['key', 'text_body', 'html_body', 'message_id']).where('state', '=', 'sent').execute();
-  expect(rows.every((r) => r.text_body === '' && r.html_body === '' && r.key.startsWith('invitation:') && r.message_id.length === 32)).toBe(true);
+  expect(await s.blankOldBodies()).toBe(invitations.length);
+  const rows = await t.db.selectFrom('outbox').select(['key', 'stage', 'text_body', 'html_body', 'message_id']).where('state', '=', 'sent').execute();
+  for (const r of rows.filter((x) => x.stage === 'invitation')) expect(r).toMatchObject({ text_body: '', html_body: '', message_id: messageIdLocalPart(r.key) });
+  // Other messages keep their text for 30 days.
+  const reminder = () => t.db.selectFrom('outbox').select(['text_body', 'html_body', 'state']).where('key', '=', 'due-soon:blank-test').executeTakeFirstOrThrow();
+  expect(await reminder()).toEqual({ text_body: 'Due on 15 Mar 2027.', html_body: '<p>Due on 15 Mar 2027.</p>', state: 'sent' });
+  t.clock.advance(28 * 86_400_000);
+  expect(await s.blankOldBodies()).toBe(1);
+  expect(await reminder()).toEqual({ text_body: '', html_body: '', state: 'sent' });
+  // A bounce that comes back after that makes it undeliverable; it cannot be retried without its text.
+  const id = (await t.db.selectFrom('outbox').select('id').where('key', '=', 'due-soon:blank-test').executeTakeFirstOrThrow()).id;
+  await outboxStore(t.db).bounced(id, 'mailbox gone', true);
+  const actor = { id: null, label: 'test' };
+  await expect(t.services.outbox.retry(actor, id)).rejects.toThrow('The text of that message is no longer kept, so it cannot be sent again.');
+  expect((await reminder()).state).toBe('undeliverable');
   // The scheduler's invitation for the same person is a no-op on the key that stays.
   const invite = (await t.services.notifications.inviter())!;
   const omar = await t.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', 'omar@riverside.example').executeTakeFirstOrThrow();
