@@ -1,65 +1,45 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { buildCli, reportFailure } from '../../server/cli';
+import { reportFailure } from '../../server/cli';
 import { openDatabase } from '../../server/db/database';
 import { dayInZone } from '../../server/dates';
+import { useCli } from '../helpers/cli';
 
 // Scripted set-up of assignments and exemptions through the CLI, against a real database file.
-let dir: string;
-let out: string[];
-let err: string[];
-const saved = { ...process.env };
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-cli-assign-'));
-  process.env.DATA_DIR = dir;
-  process.env.SESSION_SECRET = 'cli-test-secret-long-enough-to-pass-the-check';
-  process.env.BASE_URL = 'https://training.riverside.example';
-  out = [];
-  err = [];
-  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-  jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  process.env = { ...saved };
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const run = (...args: string[]) => buildCli().parseAsync(['node', 'cli', ...args]);
+const cli = useCli('pr-cli-assign-');
+const { run } = cli;
 
 test('assignments:create previews and creates a department rule; exemptions:grant keeps evidence; all audited as the CLI', async () => {
-  const csv = path.join(dir, 'people.csv');
+  const csv = path.join(cli.dir, 'people.csv');
   fs.writeFileSync(csv, 'email,name,department,hire_date\r\nnia@riverside.example,Nia Nurse,Nursing/ICU,2012-05-01\r\nphil@riverside.example,Phil Pharm,Pharmacy,2013-01-01\r\n');
   await run('users:import', csv);
-  out.length = 0;
+  cli.out.length = 0;
   const today = dayInZone(new Date(), 'UTC');
   const args = ['assignments:create', '--name', 'Nursing privacy', '--course', 'hipaa-social-media', '--department', 'Nursing', '--starts', today, '--rollout-days', '10'];
   await run(...args, '--preview');
-  expect(out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.']);
-  out.length = 0;
+  expect(cli.out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.']);
+  cli.out.length = 0;
   await run(...args);
-  expect(out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.', 'Assignment 1 created: Nursing privacy.']);
+  expect(cli.out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.', 'Assignment 1 created: Nursing privacy.']);
 
-  const evidence = path.join(dir, 'certificate.txt');
+  const evidence = path.join(cli.dir, 'certificate.txt');
   fs.writeFileSync(evidence, 'Lakeside General, privacy training, 3 Oct 2026');
   await run('exemptions:grant', '--email', 'NIA@riverside.example', '--assignment', '1', '--reason', 'Trained at Lakeside General.', '--evidence', evidence);
-  expect(out.at(-1)).toBe('Exemption 1 granted to nia@riverside.example.');
+  expect(cli.out.at(-1)).toBe('Exemption 1 granted to nia@riverside.example.');
 
   const refused = await run('assignments:create', '--name', 'x', '--course', 'no-such-course', '--everyone', '--starts', today).catch((e: unknown) => e);
   expect(reportFailure(refused)).toBe(1);
-  expect(err.at(-1)).toBe('There is no course "no-such-course".');
+  expect(cli.err.at(-1)).toBe('There is no course "no-such-course".');
 
   // Phil moves to Nursing from yesterday, before the rule started today: he is covered as staff it was rolled out to.
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   await run('people:move', '--email', 'phil@riverside.example', '--department', 'Nursing', '--job-code', 'RN2', '--effective', yesterday);
-  expect(out.at(-1)).toBe(`Move of phil@riverside.example recorded from ${yesterday}.`);
+  expect(cli.out.at(-1)).toBe(`Move of phil@riverside.example recorded from ${yesterday}.`);
   const moveRefused = await run('people:move', '--email', 'phil@riverside.example', '--role', 'boss', '--effective', yesterday).catch((e: unknown) => e);
   expect(reportFailure(moveRefused)).toBe(1);
-  expect(err.at(-1)).toBe('Role must be one of: learner, manager, admin, auditor.');
+  expect(cli.err.at(-1)).toBe('Role must be one of: learner, manager, admin, auditor.');
 
-  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  const database = openDatabase(cli.databaseFile());
   try {
     const moved = await database.db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
       .select(['status_index.reason_kind', 'status_index.since']).where('users.email', '=', 'phil@riverside.example').executeTakeFirstOrThrow();
@@ -76,30 +56,30 @@ test('assignments:create previews and creates a department rule; exemptions:gran
 });
 
 test('assignments:create takes a published policy and refuses one never published; assignments:edit changes a rule from today, keeping what it is not given', async () => {
-  const csv = path.join(dir, 'people.csv');
+  const csv = path.join(cli.dir, 'people.csv');
   fs.writeFileSync(csv, 'email,name,department,hire_date\r\nnia@riverside.example,Nia Nurse,Nursing/ICU,2012-05-01\r\nphil@riverside.example,Phil Pharm,Pharmacy,2013-01-01\r\n');
   await run('users:import', csv);
   const today = dayInZone(new Date(), 'UTC');
   const refused = await run('assignments:create', '--name', 'Phones', '--policy', 'phones', '--everyone', '--starts', today).catch((e: unknown) => e);
   expect(reportFailure(refused)).toBe(1);
-  expect(err.at(-1)).toBe('There is no published policy "phones".');
-  const policy = path.join(dir, 'phones.md');
+  expect(cli.err.at(-1)).toBe('There is no published policy "phones".');
+  const policy = path.join(cli.dir, 'phones.md');
   fs.writeFileSync(policy, '# Phones on the ward\n\nNo photos of patients.\n');
   await run('policy:publish', '--file', policy, '--slug', 'phones', '--title', 'Phones on the ward', '--label', '1', '--material', '--note', 'First version.');
-  out.length = 0;
+  cli.out.length = 0;
   await run('assignments:create', '--name', 'Phones', '--policy', 'phones', '--department', 'Nursing', '--starts', today, '--rollout-days', '10');
-  expect(out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.', 'Assignment 1 created: Phones.']);
+  expect(cli.out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.', 'Assignment 1 created: Phones.']);
 
   const bad = await run('assignments:edit', '1', '--ends', '2020-01-01').catch((e: unknown) => e);
   expect(reportFailure(bad)).toBe(1);
-  expect(err.at(-1)).toBe('The assignment cannot end before it starts.');
-  out.length = 0;
+  expect(cli.err.at(-1)).toBe('The assignment cannot end before it starts.');
+  cli.out.length = 0;
   await run('assignments:edit', '1', '--department', 'Pharmacy', '--preview');
-  expect(out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.']);
+  expect(cli.out).toEqual(['This rule matches 1 person; 1 would be due within 14 days.']);
   await run('assignments:edit', '1', '--name', 'Phones — all staff', '--rollout-days', '20');
-  expect(out.at(-1)).toBe('Assignment 1 changed from today: Phones — all staff.');
+  expect(cli.out.at(-1)).toBe('Assignment 1 changed from today: Phones — all staff.');
 
-  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  const database = openDatabase(cli.databaseFile());
   try {
     const rule = await database.db.selectFrom('assignments').selectAll().executeTakeFirstOrThrow();
     const nursing = await database.db.selectFrom('departments').select('id').where('name', '=', 'Nursing').executeTakeFirstOrThrow();

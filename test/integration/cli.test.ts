@@ -1,35 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { buildCli, reportFailure } from '../../server/cli';
 import { openDatabase } from '../../server/db/database';
 import { statusSql } from '../../server/reports/status-sql';
 import { dayInZone } from '../../server/dates';
+import { useCli } from '../helpers/cli';
 
 // The CLI reads its configuration from the environment like the real command; each test points it
 // at a fresh data folder and captures what it prints.
-let dir: string;
-let out: string[];
-let err: string[];
-const saved = { ...process.env };
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-cli-'));
-  process.env.DATA_DIR = dir;
-  process.env.SESSION_SECRET = 'cli-test-secret-long-enough-to-pass-the-check';
-  process.env.BASE_URL = 'https://training.riverside.example';
-  out = [];
-  err = [];
-  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-  jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  process.env = { ...saved };
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const run = (...args: string[]) => buildCli().parseAsync(['node', 'cli', ...args]);
+const cli = useCli('pr-cli-');
+const { run } = cli;
 
 describe('operator CLI', () => {
   test('--help lists the commands', async () => {
@@ -42,8 +22,8 @@ describe('operator CLI', () => {
 
   test('admin:create prints a set-password link for a new admin', async () => {
     await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
-    expect(out.join('\n')).toMatch(/https:\/\/training\.riverside\.example\/password\/[A-Za-z0-9_-]{43}/);
-    const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+    expect(cli.out.join('\n')).toMatch(/https:\/\/training\.riverside\.example\/password\/[A-Za-z0-9_-]{43}/);
+    const database = openDatabase(cli.databaseFile());
     try {
       const row = await database.db.selectFrom('users').select(['role', 'name']).executeTakeFirstOrThrow();
       expect(row).toEqual({ role: 'admin', name: 'Olu Bankole' });
@@ -53,8 +33,8 @@ describe('operator CLI', () => {
   test('a refused command prints the rule\'s message alone (no stack) and exits 1; a bug keeps its stack', async () => {
     const refusal = await run('retention:purge', '--before', dayInZone(new Date(), 'America/Chicago')).catch((e: unknown) => e);
     expect(reportFailure(refusal)).toBe(1);
-    expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(/^Training records are kept six years \(45 CFR 164\.530\(j\)\)\. The latest date you can purge before today is \d{4}-\d{2}-\d{2}\.$/);
+    expect(cli.err).toHaveLength(1);
+    expect(cli.err[0]).toMatch(/^Training records are kept six years \(45 CFR 164\.530\(j\)\)\. The latest date you can purge before today is \d{4}-\d{2}-\d{2}\.$/);
     // Anything else goes to console.error whole (which prints its stack), not just its message.
     const bug = new TypeError('a bug');
     expect(reportFailure(bug)).toBe(1);
@@ -66,23 +46,23 @@ describe('operator CLI', () => {
   });
 
   test('users:import imports a file and prints one link per new person; a bad file imports nothing', async () => {
-    const good = path.join(dir, 'good.csv');
+    const good = path.join(cli.dir, 'good.csv');
     fs.writeFileSync(good, 'employee_id,email,name,role,department,manager_email,hire_date\r\nE1,a@riverside.example,Ana Silva,learner,Lab,,2026-11-01\r\nE2,b@riverside.example,Bo Chen,manager,Lab,,\r\n');
     await run('users:import', good);
-    expect(out[0]).toBe('Imported: 2 added, 0 updated, 0 unchanged.');
-    expect(out.filter((l) => /\/password\//.test(l))).toHaveLength(2);
-    const bad = path.join(dir, 'bad.csv');
+    expect(cli.out[0]).toBe('Imported: 2 added, 0 updated, 0 unchanged.');
+    expect(cli.out.filter((l) => /\/password\//.test(l))).toHaveLength(2);
+    const bad = path.join(cli.dir, 'bad.csv');
     fs.writeFileSync(bad, 'employee_id,email,name,role,department,manager_email,hire_date\nE3,c@riverside.example,,learner,,,\nE4,d,Dee,learner,,,\n');
     await expect(run('users:import', bad)).rejects.toThrow(/Nothing was imported: 2 problem/);
-    expect(err).toEqual(['line 2, name: Enter the person\'s full name.', expect.stringMatching(/^line 3, email: /)]);
-    await expect(run('users:import', path.join(dir, 'missing.csv'))).rejects.toThrow(/Cannot read/);
+    expect(cli.err).toEqual(['line 2, name: Enter the person\'s full name.', expect.stringMatching(/^line 3, email: /)]);
+    await expect(run('users:import', path.join(cli.dir, 'missing.csv'))).rejects.toThrow(/Cannot read/);
   });
 
   test('audit:verify passes on a normal log and fails naming the event after a row is edited', async () => {
     await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
     await run('audit:verify');
-    expect(out.join('\n')).toMatch(/^Audit log OK: \d+ events, chain intact, sealed with audit key [0-9a-f]{16}\.$/m);
-    const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+    expect(cli.out.join('\n')).toMatch(/^Audit log OK: \d+ events, chain intact, sealed with audit key [0-9a-f]{16}\.$/m);
+    const database = openDatabase(cli.databaseFile());
     try {
       database.sqlite.prepare("update audit_events set actor_label = 'nobody' where id = 1").run();
     } finally { await database.close(); }
@@ -93,8 +73,8 @@ describe('operator CLI', () => {
 describe('demo:seed', () => {
   test('seeds a department tree and people in every training status of every course', async () => {
     await run('demo:seed', '--people', '300', '--seed', '7');
-    expect(out[0]).toMatch(/^Seeded 300 people and \d+ completions of 2 courses in [\d.]+ s\.$/);
-    const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+    expect(cli.out[0]).toMatch(/^Seeded 300 people and \d+ completions of 2 courses in [\d.]+ s\.$/);
+    const database = openDatabase(cli.databaseFile());
     try {
       const depts = await database.db.selectFrom('departments').select('path_key').execute();
       expect(depts.length).toBe(40);
@@ -112,7 +92,7 @@ describe('demo:seed', () => {
       }
       const completions = await database.db.selectFrom('completions').select(['course_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('course_id').execute();
       expect(completions.map((c) => c.course_id).sort()).toEqual(['hipaa-social-media', 'minimum-necessary-front-desk']);
-      expect(completions.reduce((a, c) => a + Number(c.n), 0)).toBe(Number(/and (\d+) completions/.exec(out[0]!)![1]));
+      expect(completions.reduce((a, c) => a + Number(c.n), 0)).toBe(Number(/and (\d+) completions/.exec(cli.out[0]!)![1]));
     } finally { await database.close(); }
     await expect(run('demo:seed', '--people', 'lots')).rejects.toThrow(/--people must be a whole number/);
   });
@@ -121,13 +101,13 @@ describe('demo:seed', () => {
 describe('backup and restore commands', () => {
   test('backup writes a checked copy and audits it; restore brings it back and verifies the audit chain', async () => {
     await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
-    const file = path.join(dir, 'copy.sqlite');
+    const file = path.join(cli.dir, 'copy.sqlite');
     await run('backup', file);
-    expect(out.at(-1)).toMatch(/^Backup written to .*copy\.sqlite \(\d+ pages\)\.$/);
+    expect(cli.out.at(-1)).toMatch(/^Backup written to .*copy\.sqlite \(\d+ pages\)\.$/);
     await run('admin:create', '--email', 'second@riverside.example', '--name', 'Second Admin');
     await run('restore', file);
-    expect(out.at(-1)).toMatch(/^Restored .*copy\.sqlite\. Audit log OK \(\d+ events\)\.$/);
-    const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+    expect(cli.out.at(-1)).toMatch(/^Restored .*copy\.sqlite\. Audit log OK \(\d+ events\)\.$/);
+    const database = openDatabase(cli.databaseFile());
     try {
       const emails = (await database.db.selectFrom('users').select('email').execute()).map((u) => u.email);
       expect(emails).toEqual(['ops@riverside.example']);

@@ -1,43 +1,24 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { buildCli } from '../../server/cli';
 import { openDatabase } from '../../server/db/database';
 import { policyTextHash } from '../../server/policies/hash';
+import { useCli } from '../helpers/cli';
 
 // Issue 16: policy:publish, the scripted equivalent of the admin's publish form, against a fresh data folder.
-let dir: string;
-let out: string[];
-const saved = { ...process.env };
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-policy-cli-'));
-  process.env.DATA_DIR = dir;
-  process.env.SESSION_SECRET = 'cli-test-secret-long-enough-to-pass-the-check';
-  process.env.BASE_URL = 'https://training.riverside.example';
-  out = [];
-  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  process.env = { ...saved };
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const run = (...args: string[]) => buildCli().parseAsync(['node', 'cli', ...args]);
+const cli = useCli('pr-policy-cli-');
+const { run } = cli;
 const versions = async () => {
-  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  const database = openDatabase(cli.databaseFile());
   try {
     return await database.db.selectFrom('policy_versions').select(['label', 'title', 'text', 'text_hash', 'change_kind', 'change_note', 'min_read_seconds']).orderBy('seq').execute();
   } finally { await database.close(); }
 };
 
 test('policy:publish publishes a Markdown file as a material change, then a correction; the text is stored exactly with its hash', async () => {
-  const file = path.join(dir, 'conduct.md');
+  const file = path.join(cli.dir, 'conduct.md');
   fs.writeFileSync(file, '# Conduct\r\n\r\nNever post photos taken on a ward.\r\n');
   await run('policy:publish', '--file', file, '--slug', 'conduct', '--title', 'Code of Conduct', '--label', '1', '--material', '--note', 'First version.', '--min-read-seconds', '90');
-  expect(out.join('\n')).toContain('Published conduct version 1 (material change: everyone signs again)');
+  expect(cli.out.join('\n')).toContain('Published conduct version 1 (material change: everyone signs again)');
   fs.writeFileSync(file, '# Conduct\n\nNever post photos taken on a ward or in a clinic.\n');
   await run('policy:publish', '--file', file, '--slug', 'conduct', '--title', 'Code of Conduct', '--label', '1.1', '--correction', '--note', 'Clinics too.');
   const rows = await versions();
@@ -49,13 +30,13 @@ test('policy:publish publishes a Markdown file as a material change, then a corr
 });
 
 test('policy:publish refuses bad input with a clear message and publishes nothing', async () => {
-  const file = path.join(dir, 'conduct.md');
+  const file = path.join(cli.dir, 'conduct.md');
   fs.writeFileSync(file, 'Be kind.');
   const base = ['--file', file, '--slug', 'conduct', '--title', 'Code of Conduct', '--label', '1', '--note', 'First.'];
   await expect(run('policy:publish', ...base)).rejects.toThrow(/Say --material .* or --correction/);
   await expect(run('policy:publish', ...base, '--material', '--correction')).rejects.toThrow(/one of them/);
   await expect(run('policy:publish', ...base, '--correction')).rejects.toThrow(/first version of a policy is one everyone must sign/);
   await expect(run('policy:publish', ...base.map((a) => (a === 'conduct' ? 'Code Of Conduct' : a)), '--material')).rejects.toThrow(/slug: Use lower-case letters/);
-  await expect(run('policy:publish', ...base.map((a) => (a === file ? path.join(dir, 'missing.md') : a)), '--material')).rejects.toThrow(/Cannot read/);
+  await expect(run('policy:publish', ...base.map((a) => (a === file ? path.join(cli.dir, 'missing.md') : a)), '--material')).rejects.toThrow(/Cannot read/);
   expect(await versions()).toEqual([]);
 });
