@@ -12,12 +12,17 @@ import { projectRoot } from '../../server/paths';
 const MAIN = path.join(projectRoot, 'dist/server/main.js');
 const CLI = path.join(projectRoot, 'dist/server/cli.js');
 let dir: string;
+/** Every server started; one still running after its test (a failed assertion) is killed, or jest would wait on it. */
+const started: ReturnType<typeof spawn>[] = [];
 
 beforeAll(() => {
   execFileSync(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: projectRoot, stdio: 'pipe' });
 }, 120_000);
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-env-')); });
-afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function writeEnv(lines: string[]): void {
   fs.writeFileSync(path.join(dir, '.env'), `# written by env-file.test.ts\n${lines.join('\n')}\n`);
@@ -26,6 +31,7 @@ function writeEnv(lines: string[]): void {
 /** Starts the compiled server with `dir` as its working folder and only PATH (and `env`) in its real environment. */
 function startServer(env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [MAIN], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
   let output = '';
   const listening = new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
