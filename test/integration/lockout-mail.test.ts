@@ -1,7 +1,7 @@
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { formatDateTime } from '../../server/dates';
-import { newAgent, signIn, type Agent } from '../helpers/http';
+import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer';
 import { DEFAULT_STAGE_SETTINGS } from '../../server/notifications/stages';
 
@@ -94,4 +94,23 @@ test('an admin\'s words for the lockout e-mail are used, and its preview shows s
   expect(reset.text).toContain('choose a new password with this link (it works once and expires 1 hour after this message was sent)');
   // A placeholder the lockout e-mail does not have is refused.
   await expect(t.services.notificationSettings.saveTemplate(ADMIN, 'lockout', { subject: 'x', body: '{{link}}' })).rejects.toThrow('Unknown placeholder {{link}}.');
+});
+
+test('"forgot password" ends a lock: the new password signs in at once on a browser never used before', async () => {
+  const chen = await createPerson(t.db, t.clock, { email: 'chen@riverside.example', name: 'Chen Lock' });
+  await fail('chen@riverside.example', 5);
+  expect((await signIn(newAgent(t.app), 'chen@riverside.example', GOOD_PASSWORD)).status).toBe(401);
+  const agent = newAgent(t.app);
+  const page = await agent.get('/password/forgot');
+  const asked = await agent.post('/password/forgot').type('form').send({ _csrf: csrfFrom(page.text), email: 'chen@riverside.example' });
+  expect(asked.status).toBe(200);
+  expect(await t.services.resetMail.runOnce()).toMatchObject({ queued: 1 });
+  const mail = peer.received.find((r) => r.mail.subject?.startsWith('Reset your'))!;
+  const token = /\/password\/([A-Za-z0-9_-]{43})/.exec(mail.mail.text!)![1]!;
+  const form = await agent.get(`/password/${token}`);
+  const set = await agent.post(`/password/${token}`).type('form').send({ _csrf: csrfFrom(form.text), username: '', password: 'harbour lantern quiet 77', confirm: 'harbour lantern quiet 77' });
+  expect(set.headers.location).toBe('/login?passwordSet=1');
+  expect((await signIn(newAgent(t.app), 'chen@riverside.example', 'harbour lantern quiet 77')).headers.location).toBe('/');
+  const actions = (await t.db.selectFrom('audit_events').select('action').where('subject_id', '=', String(chen.id)).orderBy('id').execute()).map((e) => e.action);
+  expect(actions).toEqual(expect.arrayContaining(['auth.locked', 'notifications.lockout_queued', 'auth.password_reset_requested', 'user.password_link_emailed', 'auth.password_set', 'auth.login_succeeded']));
 });
