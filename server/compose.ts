@@ -86,11 +86,12 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     onLocked: lockoutMailer(db, training.uow, clock, notifications, config.timeZone, log, () => resetMail.notify()),
     onResetRequested: () => resetMail.notify(),
   };
+  const auth = new Auth(db, training.uow, clock, {
+    threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
+  }, authHooks);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
-    auth: new Auth(db, training.uow, clock, {
-      threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
-    }, authHooks),
+    auth,
     setup: new FirstAdminSetup(db, training.uow, clock),
     peopleImporter: new PeopleImporter(db, training.uow, clock),
     settings,
@@ -114,6 +115,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     async close() {
       sessions.stop();
       await notifications.stop();
+      await auth.idle();
       await resetMail.stop();
       await outboxSender.stop();
       await opened.close();

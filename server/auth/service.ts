@@ -27,6 +27,9 @@ export interface AuthHooks {
  * routes, the passport adapter and the person page never see the database themselves.
  */
 export class Auth {
+  /** Hooks still running after their answer went (see signIn). */
+  private readonly background = new Set<Promise<void>>();
+
   constructor(
     private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, readonly policy: SignInPolicy,
     private readonly hooks: AuthHooks = {}, private readonly resetLimits: ResetLimits = RESET_LIMITS,
@@ -35,8 +38,18 @@ export class Auth {
   /** One sign-in attempt (see attemptLogin: every failure looks the same to the caller). */
   async signIn(email: string, password: string, ip: string | null, deviceToken: string | undefined): Promise<LoginResult> {
     const result = await attemptLogin(this.db, this.clock, this.policy, email, password, ip, deviceToken);
-    if (!result.ok && result.locked) await this.hooks.onLocked?.(result.locked);
+    // Not awaited: the lock e-mail is queued after the answer, so the attempt that locks a real account
+    // takes no longer than one that locks an unknown address (the hook never throws; it logs).
+    if (!result.ok && result.locked && this.hooks.onLocked) {
+      const work = this.hooks.onLocked(result.locked).finally(() => this.background.delete(work));
+      this.background.add(work);
+    }
     return result;
+  }
+
+  /** Resolves once the work hooks started after earlier answers is done (shutdown waits for it; tests too). */
+  async idle(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
   }
 
   /**

@@ -14,8 +14,8 @@ import { render } from './templates';
  * The e-mail to a person whose account failed sign-ins have just locked: how many failures, until when
  * (in the organisation's time zone), and that "forgot password" gets them a new password. One per lock:
  * the key lockout:<person>:<end of the pause> is queued once however often it is asked for. Runs after
- * the sign-in's transaction has committed (Auth's onLocked hook): a read on the main connection inside
- * it would wait for that transaction forever. Never throws: a failure here must not fail the sign-in
+ * the sign-in's transaction has committed and its answer has gone (Auth's onLocked hook): a read on the
+ * main connection inside that transaction would wait for it forever. Never throws: a failure here must not fail the sign-in
  * answer, and is logged.
  */
 export function lockoutMailer(

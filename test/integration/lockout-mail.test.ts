@@ -28,6 +28,8 @@ afterEach(async () => { await t.close(); });
 const fail = async (email: string, times: number) => {
   const agent = newAgent(t.app);
   for (let i = 0; i < times; i += 1) expect((await signIn(agent, email, `wrong password ${i}`)).status).toBe(401);
+  // The lock e-mail is queued after the answer has gone.
+  await t.services.auth.idle();
 };
 const lockoutRows = () => t.db.selectFrom('outbox').select(['key', 'to_address', 'user_id', 'state']).where('stage', '=', 'lockout').orderBy('id').execute();
 
