@@ -100,6 +100,7 @@ test('known, unknown, deactivated and undeliverable addresses get the same statu
     // The same statements in the same order, not only as many.
     expect(a.queries).toEqual(answers[0]!.queries);
   }
+  console.log(`forgot-password request path: ${answers[0]!.queries.length} statements for every address:\n${answers[0]!.queries.join('\n')}`);
   expect(answers[0]!.body).toContain('If an active account has that email address, an email with a link to choose a new password is on its way.');
   expect(answers[0]!.body).not.toContain('riverside.example');
   // Something real happened: the statements read the person and wrote the request and its audit event.
