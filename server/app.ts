@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { auditRoutes } from './audit/routes';
 import { createPassport } from './auth/passport-middleware';
 import { authRoutes } from './auth/routes';
+import { forgotPasswordRoutes } from './auth/forgot-routes';
 import { dateFormatters } from './dates';
 import type { AppDeps } from './deps';
 import { createCsrf } from './http/csrf';
@@ -77,6 +78,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(trainingRoutes(deps));
   app.use(certificateRoutes(deps));
   app.use(trainingAdminRoutes(deps));
+  // Before authRoutes: /password/forgot is not a /password/:token link.
+  app.use(forgotPasswordRoutes(deps));
   app.use(authRoutes(deps, pp));
   app.use(adminUserRoutes(deps));
   app.use(importRoutes(deps));

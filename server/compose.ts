@@ -28,6 +28,8 @@ import { OutboxSender } from './notifications/sender';
 import { Outbox } from './notifications/service';
 import { NotificationScheduler } from './notifications/scheduler';
 import { NotificationSettings } from './notifications/settings';
+import { PasswordResetMail } from './notifications/reset-mail';
+import { lockoutMailer } from './notifications/lockout-mail';
 import { ScimTokens } from './identity/scim-tokens';
 import { ScimUsers } from './identity/scim-service';
 
@@ -45,6 +47,8 @@ export interface Composed extends AppDeps {
   db: Kysely<DB>;
   /** Sends the outbox over SMTP (issue 17); main starts its timer, the CLI and tests run it by hand. */
   outboxSender: OutboxSender;
+  /** Queues and sends "forgot password" e-mails off the request path; main starts it, tests run it by hand. */
+  resetMail: PasswordResetMail;
   /** Stops the session sweeper and the outbox sender, and closes the database. */
   close(): Promise<void>;
 }
@@ -76,11 +80,18 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const outboxSender = new OutboxSender(db, training.uow, clock, config.mail, config.orgName, log);
   const notificationSettings = new NotificationSettings(db, training.uow, clock);
   const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone, notificationSettings, policies);
+  const resetMail = new PasswordResetMail(db, training.uow, clock, notifications, outboxSender, log);
+  // Sign-in tells notifications about a lock and a reset request through hooks (notifications depends on auth).
+  const authHooks = {
+    onLocked: lockoutMailer(db, training.uow, clock, notifications, config.timeZone, log, () => resetMail.notify()),
+    onResetRequested: () => resetMail.notify(),
+  };
+  const auth = new Auth(db, training.uow, clock, {
+    threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
+  }, authHooks);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
-    auth: new Auth(db, training.uow, clock, {
-      threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
-    }),
+    auth,
     setup: new FirstAdminSetup(db, training.uow, clock),
     peopleImporter: new PeopleImporter(db, training.uow, clock),
     settings,
@@ -98,12 +109,14 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),
-    outboxSender,
+    outboxSender, resetMail,
     outbox: new Outbox(db, training.uow, clock),
     notifications, notificationSettings,
     async close() {
       sessions.stop();
       await notifications.stop();
+      await auth.idle();
+      await resetMail.stop();
       await outboxSender.stop();
       await opened.close();
     },

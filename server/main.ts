@@ -51,6 +51,8 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   const bounces: BounceListener | undefined = config.mail.bouncePort === undefined ? undefined
     : await startBounceListener({ port: config.mail.bouncePort, host: config.host, mail: config.mail, uow: services.uow, clock, log });
   services.notifications.start(NOTIFICATIONS_EVERY_MS, log);
+  // "Forgot password" and lockout e-mails go at once (on each request), and a minute later at the latest.
+  services.resetMail.start(OUTBOX_INTERVAL_MS);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

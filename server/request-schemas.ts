@@ -1,6 +1,7 @@
 import { ASSIGNMENT_REQUESTS } from './assignments/requests';
 import { AUDIT_REQUESTS } from './audit/requests';
 import { AUTH_REQUESTS } from './auth/requests';
+import { FORGOT_PASSWORD_REQUESTS } from './auth/forgot-requests';
 import { CERTIFICATE_REQUESTS } from './certificates/requests';
 import { HOME_REQUESTS } from './home-requests';
 import type { RequestSchemas } from './http/validate';
@@ -29,6 +30,7 @@ import { TEAM_REQUESTS } from './users/team-requests';
 const FILES: RequestSchemas[] = [
   HOME_REQUESTS,
   AUTH_REQUESTS,
+  FORGOT_PASSWORD_REQUESTS,
   LEARNING_REQUESTS,
   TRAINING_REQUESTS,
   TRAINING_ADMIN_REQUESTS,

@@ -86,7 +86,9 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'policy.acknowledged': (d) => `read and signed version ${text(d.label)} of the policy ${quoted(d.policy)}`,
   'policy.exported': (d) => `downloaded every version of the policy ${quoted(d.slug)}`,
   'settings.policy_changed': (d) => `saved version ${text(d.version)} of the policy ${quoted(d.title)}${text(d.course_id) ? ` for the course ${text(d.course_id)}` : ''}`,
-  'auth.password_set': () => 'set a password',
+  'auth.password_set': (d) => text(d.via) ? `set a password with a ${text(d.via)} link` : 'set a password',
+  'auth.password_reset_requested': (d) => `asked for a password-reset e-mail (${text(d.outcome) || 'recorded'})`,
+  'notifications.lockout_queued': (d, _e, c) => `queued an e-mail telling the person their sign-in is paused until ${when(d.until, c)} after ${count(d.failures, 'failed attempt')}`,
   'setup.link_issued': () => 'issued the link to set up the first administrator',
   'user.created': (d) => `added the person${text(d.role) ? ` as ${text(d.role)}` : ''}${text(d.department) ? ` in ${text(d.department)}` : ''}`,
   'user.updated': (d) => {
@@ -95,7 +97,9 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   },
   'user.role_changed': (d) => `changed the role from ${text(d.from)} to ${text(d.to)}`,
   'user.password_link_issued': () => 'issued a set-password link',
-  'user.password_link_emailed': () => 'e-mailed the invitation with a new set-password link (earlier links stopped working)',
+  'user.password_link_emailed': (d) => text(d.stage) === 'password-reset'
+    ? 'e-mailed a password-reset link, valid 1 hour (earlier links stopped working)'
+    : 'e-mailed the invitation with a new set-password link (earlier links stopped working)',
   'user.deactivated': () => 'deactivated the person',
   'user.reactivated': () => 'reactivated the person',
   'scim.linked': (d) => `linked the person to the identity provider${text((d.scim_user_name as { to?: unknown } | undefined)?.to) ? ` as ${quoted((d.scim_user_name as { to?: unknown }).to)}` : ''}`,

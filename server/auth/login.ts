@@ -15,8 +15,18 @@ export interface SignInPolicy extends ThrottlePolicy {
 export type LoginResult =
   /** deviceToken: the browser's device cookie value to (re)send, new at its first sign-in. */
   | { ok: true; user: User; deviceToken: string }
-  /** pausedUntil: set while sign-in with this address is paused for devices not known for it. */
-  | { ok: false; pausedUntil: string | null };
+  /**
+   * pausedUntil: set while sign-in with this address is paused for devices not known for it.
+   * locked: set when this very attempt started the pause on an active person's account (they are e-mailed).
+   */
+  | { ok: false; pausedUntil: string | null; locked?: AccountLocked };
+
+/** A pause that has just started on an active person's account. */
+export interface AccountLocked {
+  userId: number;
+  failures: number;
+  until: string;
+}
 
 /** What the sign-in route learns besides the user: the device cookie to send, or the pause to explain. */
 export interface SignInInfo {
@@ -80,6 +90,7 @@ export async function attemptLogin(
     await audit('auth.login_failed', { reason });
     const after = await recordFailure(trx, policy, key, state, now);
     if (after.pausedUntil) await audit('auth.locked', { failures: after.failures, until: after.pausedUntil });
-    return { ok: false, pausedUntil: after.pausedUntil };
+    const locked = after.pausedUntil && current?.status === 'active' ? { userId: current.id, failures: after.failures, until: after.pausedUntil } : undefined;
+    return { ok: false, pausedUntil: after.pausedUntil, ...(locked ? { locked } : {}) };
   });
 }

@@ -14,6 +14,12 @@ export async function userForPasswordLink(db: Kysely<DB>, clock: Clock, token: s
   return user?.status === 'active' ? user : undefined;
 }
 
+/**
+ * How long the link in a "forgot password" e-mail works. It is a 'set-password' token like any other
+ * (the purpose CHECK of migration 0001 allows no third kind, see migration 0023), only shorter-lived.
+ */
+export const RESET_LINK_LIFETIME_MS = 3_600_000;
+
 /** Sets the password and uses up the link in one transaction; false if the link was used meanwhile. */
 export async function setPasswordWithLink(db: Kysely<DB>, clock: Clock, token: string, password: string, ip: string | null): Promise<User | undefined> {
   const hash = await hashPassword(password);
@@ -26,7 +32,9 @@ export async function setPasswordWithLink(db: Kysely<DB>, clock: Clock, token: s
     // e-mail carries, see mintEmailedLink): the first one used ends every other.
     await revokeTokens(trx, clock, 'set-password', user.id);
     const actor: Actor = { id: user.id, label: user.email, ip };
-    await appendAudit(trx, clock, actor, { action: 'auth.password_set', subjectType: 'user', subjectId: user.id });
+    // A reset link is the only set-password link this short-lived: the audit says which kind was used.
+    const reset = Date.parse(row.expires_at) - Date.parse(row.created_at) <= RESET_LINK_LIFETIME_MS;
+    await appendAudit(trx, clock, actor, { action: 'auth.password_set', subjectType: 'user', subjectId: user.id, ...(reset ? { details: { via: 'password-reset e-mail' } } : {}) });
     return user;
   });
 }
@@ -46,6 +54,18 @@ export async function mintEmailedLink(db: Kysely<DB>, clock: Clock, userId: numb
   if (user.status !== 'active') return { notNeeded: `${user.name} is deactivated` };
   if (user.password_hash !== null) return { notNeeded: `${user.name} has already chosen a password, so the link is not needed` };
   return { token: await issueToken(db, clock, 'set-password', userId) };
+}
+
+/**
+ * The link of a "forgot password" e-mail, made when the e-mail is sent (the outbox row holds a
+ * placeholder, as an invitation's does): hash only, 1 hour. Unlike an invitation it is made whether or
+ * not the person has a password (changing it is the point); not for a deactivated person.
+ */
+export async function mintResetLink(db: Kysely<DB>, clock: Clock, userId: number): Promise<{ token: string } | { notNeeded: string }> {
+  const user = await authStore(db).accountById(userId);
+  if (!user) return { notNeeded: 'the person no longer exists' };
+  if (user.status !== 'active') return { notNeeded: `${user.name} is deactivated` };
+  return { token: await issueToken(db, clock, 'set-password', userId, RESET_LINK_LIFETIME_MS) };
 }
 
 /**

@@ -145,7 +145,8 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
 
   const linkGone = (res: Response) => res.status(410).render('message', {
     title: 'Link not valid',
-    message: 'This password link has already been used or has expired (links last 72 hours). Ask your administrator for a new one.',
+    message: 'This password link has already been used or has expired (invitation links last 72 hours, password-reset links 1 hour, and a newer link ' +
+      'ends older ones). Ask for a new one with "Forgot your password?" on the sign-in page, or ask your administrator.',
   });
 
   router.get('/password/:token', async (req, res) => {

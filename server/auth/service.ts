@@ -3,7 +3,8 @@ import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
-import { attemptLogin, type LoginResult, type SignInPolicy } from './login';
+import { attemptLogin, type AccountLocked, type LoginResult, type SignInPolicy } from './login';
+import { RESET_LIMITS, requestPasswordReset, type ResetLimits, type ResetRequestAnswer } from './password-reset';
 import { setPasswordWithLink, userForPasswordLink } from './password-links';
 import { signInState, type SignInState } from './sign-in-state';
 import { authStore } from './store';
@@ -11,15 +12,54 @@ import { accountKey, clearThrottle } from './throttle';
 import { unlockSignIn } from './unlock';
 
 /**
+ * What happens elsewhere after some sign-in events, wired by compose (the e-mails live in notifications,
+ * which depends on auth, not the other way round). Each runs after its transaction has committed.
+ */
+export interface AuthHooks {
+  /** An active person's account was just locked: e-mail them (notifications/lockout-mail.ts). */
+  onLocked?: (lock: AccountLocked) => Promise<void>;
+  /** A "forgot password" request was recorded, whatever its address: the reset mailer may look now. */
+  onResetRequested?: () => void;
+}
+
+/**
  * Signing in and out and set-password links, built once by compose() over the database, so the sign-in
  * routes, the passport adapter and the person page never see the database themselves.
  */
 export class Auth {
-  constructor(private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, readonly policy: SignInPolicy) {}
+  /** Hooks still running after their answer went (see signIn). */
+  private readonly background = new Set<Promise<void>>();
+
+  constructor(
+    private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, readonly policy: SignInPolicy,
+    private readonly hooks: AuthHooks = {}, private readonly resetLimits: ResetLimits = RESET_LIMITS,
+  ) {}
 
   /** One sign-in attempt (see attemptLogin: every failure looks the same to the caller). */
-  signIn(email: string, password: string, ip: string | null, deviceToken: string | undefined): Promise<LoginResult> {
-    return attemptLogin(this.db, this.clock, this.policy, email, password, ip, deviceToken);
+  async signIn(email: string, password: string, ip: string | null, deviceToken: string | undefined): Promise<LoginResult> {
+    const result = await attemptLogin(this.db, this.clock, this.policy, email, password, ip, deviceToken);
+    // Not awaited: the lock e-mail is queued after the answer, so the attempt that locks a real account
+    // takes no longer than one that locks an unknown address (the hook never throws; it logs).
+    if (!result.ok && result.locked && this.hooks.onLocked) {
+      const work = this.hooks.onLocked(result.locked).finally(() => this.background.delete(work));
+      this.background.add(work);
+    }
+    return result;
+  }
+
+  /** Resolves once the work hooks started after earlier answers is done (shutdown waits for it; tests too). */
+  async idle(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
+  }
+
+  /**
+   * "Forgot password": records the request (see requestPasswordReset: the same work and the same answer
+   * whether or not the address has an account) and lets the reset mailer know, also alike for every address.
+   */
+  async requestPasswordReset(email: string, ip: string | null): Promise<ResetRequestAnswer> {
+    const answer = await requestPasswordReset(this.uow, this.clock, this.policy.keySecret, this.resetLimits, email, ip);
+    if (answer === 'recorded') this.hooks.onResetRequested?.();
+    return answer;
   }
 
   /** The person a session names while their account is active; a deactivated person's sessions end on their next request. */

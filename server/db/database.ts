@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type SqliteDialectConfig, type TransactionSettings } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type LogEvent, type SqliteDialectConfig, type TransactionSettings } from 'kysely';
 import { ensurePrivateDir, ensurePrivateFile, makePrivate } from '../files';
 import type { DB } from './schema';
 
@@ -70,6 +70,8 @@ class WriteFirstSqliteDialect extends SqliteDialect {
 export interface OpenOptions {
   /** See DB_SYNCHRONOUS in config: FULL unless the operator chose otherwise. */
   synchronous?: 'full' | 'normal';
+  /** Called with the SQL of every query Kysely runs (tests count the queries of a request path). */
+  onQuery?: (sql: string) => void;
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Database {
@@ -100,7 +102,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   sqlite.pragma('mmap_size = 268435456');
   sqlite.pragma('temp_store = MEMORY');
   if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivate(`${file}${suffix}`);
-  const db = new Kysely<DB>({ dialect: new WriteFirstSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const onQuery = options.onQuery;
+  const db = new Kysely<DB>({
+    dialect: new WriteFirstSqliteDialect({ database: withStatementCache(sqlite) }),
+    ...(onQuery ? { log: (event: LogEvent) => { if (event.level === 'query') onQuery(event.query.sql); } } : {}),
+  });
   let closed = false;
   let reader: SQLite.Database | undefined;
   const readable = () => {

@@ -468,6 +468,19 @@ export interface ScimTokensTable {
   last_used_at: string | null;
 }
 
+export type PasswordResetOutcome = 'pending' | 'queued' | 'nobody' | 'limited' | 'expired';
+
+/** A "forgot password" request (migration 0023): the address and IP as keyed hashes only. */
+export interface PasswordResetRequestsTable {
+  id: Generated<number>;
+  address_key: string;
+  ip_key: string;
+  user_id: number | null;
+  outcome: PasswordResetOutcome;
+  created_at: string;
+  handled_at: string | null;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -501,6 +514,7 @@ export interface DB {
   mail_addresses: MailAddressesTable;
   notification_preferences: NotificationPreferencesTable;
   scim_tokens: ScimTokensTable;
+  password_reset_requests: PasswordResetRequestsTable;
 }
 
 export type User = Selectable<UsersTable>;

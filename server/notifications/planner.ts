@@ -63,7 +63,10 @@ export type MessageFacts =
   | { stage: 'certificate-issued'; person: { name: string }; obligation: ObligationFacts; certificateCode: string; completedOn: string }
   | { stage: 'summary'; person: { name: string }; obligations: ObligationFacts[] }
   | { stage: 'digest'; person: { name: string }; rows: DigestRow[] }
-  | { stage: 'invitation'; person: { name: string; email: string }; link: string };
+  | { stage: 'invitation'; person: { name: string; email: string }; link: string }
+  | { stage: 'password-reset'; person: { name: string }; link: string; forgotLink: string }
+  /** until: the end of the pause, already in words in the organisation's time zone. */
+  | { stage: 'lockout'; person: { name: string }; failures: number; until: string; forgotLink: string };
 
 export interface DigestRow {
   name: string;

@@ -27,6 +27,7 @@ export const stagesRequest = z.object({
   escalate_from: whole('The reminder that copies the manager', 1, 52),
   refresher_open: tick,
   certificate_issued: tick,
+  lockout: tick,
   digest: tick,
   digest_weekday: whole('The weekday', 1, 7),
 }).refine((f) => f.send_from < f.send_until, { message: 'The send hours must end after they start.', path: ['send_until'] });

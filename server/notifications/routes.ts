@@ -17,7 +17,7 @@ function formValues(s: StageSettings): Record<string, string> {
     send_from: String(s.sendFrom), send_until: String(s.sendUntil), invitation: tickOf(s.invitation), due_soon: tickOf(s.dueSoon),
     due_soon_days: s.dueSoonDays.join(', '), due_today: tickOf(s.dueToday), overdue: tickOf(s.overdue), overdue_every_days: String(s.overdueEveryDays),
     overdue_max: String(s.overdueMax), escalation: tickOf(s.escalation), escalate_from: String(s.escalateFrom), refresher_open: tickOf(s.refresherOpen),
-    certificate_issued: tickOf(s.certificateIssued), digest: tickOf(s.digest), digest_weekday: String(s.digestWeekday),
+    certificate_issued: tickOf(s.certificateIssued), lockout: tickOf(s.lockout), digest: tickOf(s.digest), digest_weekday: String(s.digestWeekday),
   };
 }
 
@@ -58,7 +58,7 @@ export function notificationRoutes(deps: AppDeps): Router {
     const changed = await notificationSettings.saveStages(actorOf(req.user!, req.ip), {
       sendFrom: f.send_from, sendUntil: f.send_until, invitation: f.invitation, dueSoon: f.due_soon, dueSoonDays: f.due_soon_days, dueToday: f.due_today,
       overdue: f.overdue, overdueEveryDays: f.overdue_every_days, overdueMax: f.overdue_max, escalation: f.escalation, escalateFrom: f.escalate_from,
-      refresherOpen: f.refresher_open, certificateIssued: f.certificate_issued, digest: f.digest, digestWeekday: f.digest_weekday,
+      refresherOpen: f.refresher_open, certificateIssued: f.certificate_issued, lockout: f.lockout, digest: f.digest, digestWeekday: f.digest_weekday,
     });
     req.session.flash = changed.length ? { kind: 'success', message: 'The notification settings were saved.' } : { kind: 'info', message: 'Nothing was changed.' };
     res.redirect(303, '/admin/notifications');

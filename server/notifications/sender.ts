@@ -6,7 +6,7 @@ import type { Clock } from '../clock';
 import type { MailConfig } from '../config';
 import type { DB, OutboxTable } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
-import { confirmEmailedLink, mintEmailedLink, withdrawEmailedLink } from '../auth/password-links';
+import { confirmEmailedLink, mintEmailedLink, mintResetLink, withdrawEmailedLink } from '../auth/password-links';
 import { needsLinkToken, withLinkToken } from './outbox';
 import { asSmtpFailure, describeFailure, isPermanent, type SmtpFailure } from './smtp-errors';
 import { outboxStore } from './store';
@@ -144,7 +144,9 @@ export class OutboxSender {
     if (![row.subject, row.text_body, row.html_body].some(needsLinkToken)) return {};
     const userId = row.user_id;
     if (userId === null) return { notSent: 'Not sent: the message names nobody to make a set-password link for.' };
-    const minted = await this.uow((trx) => mintEmailedLink(trx, this.clock, userId));
+    // A password-reset e-mail carries a 1-hour link, whether or not the person has a password.
+    const mint = row.stage === 'password-reset' ? mintResetLink : mintEmailedLink;
+    const minted = await this.uow((trx) => mint(trx, this.clock, userId));
     return 'token' in minted ? { token: minted.token } : { notSent: `Not sent: ${minted.notNeeded}.` };
   }
 
@@ -240,7 +242,7 @@ export class OutboxSender {
       // ends. With the claim lost (another sender took the row over) a delivered link is left as it is:
       // whichever copy is confirmed last wins, and using any link ends the others.
       if (r.linkToken && row.user_id !== null) {
-        if (r.linkDelivered && done) await confirmEmailedLink(trx, this.clock, row.user_id, r.linkToken, { message: row.id, message_id: row.message_id, attempt: row.attempts });
+        if (r.linkDelivered && done) await confirmEmailedLink(trx, this.clock, row.user_id, r.linkToken, { message: row.id, message_id: row.message_id, attempt: row.attempts, stage: row.stage });
         else if (!r.linkDelivered) await withdrawEmailedLink(trx, this.clock, r.linkToken);
       }
       return done;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Every kind of message the app sends, as the outbox's `stage` column names it. */
-export const STAGES = ['invitation', 'due-soon', 'due-today', 'overdue', 'escalation', 'refresher-open', 'certificate-issued', 'digest', 'summary'] as const;
+export const STAGES = ['invitation', 'due-soon', 'due-today', 'overdue', 'escalation', 'refresher-open', 'certificate-issued', 'digest', 'summary', 'password-reset', 'lockout'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export const STAGE_LABEL: Readonly<Record<Stage, string>> = {
@@ -14,6 +14,8 @@ export const STAGE_LABEL: Readonly<Record<Stage, string>> = {
   'certificate-issued': 'Certificate issued',
   digest: 'Weekly manager digest',
   summary: 'Weekly summary (instead of individual reminders)',
+  'password-reset': 'Password reset link (asked for on "Forgot your password?")',
+  lockout: 'Account locked after failed sign-ins',
 };
 
 /**
@@ -38,6 +40,8 @@ export const stageSettingsSchema = z.object({
   refresherOpen: z.boolean().default(true),
   certificateIssued: z.boolean().default(true),
   digest: z.boolean().default(true),
+  /** E-mail a person when failed sign-ins lock their account. (Password-reset e-mails have no switch: they answer the person's own request.) */
+  lockout: z.boolean().default(true),
   /** ISO weekday (1 Monday … 7 Sunday) of the manager digest and the personal weekly summary. */
   digestWeekday: z.number().int().min(1).max(7).default(1),
 }).refine((s) => s.sendFrom < s.sendUntil, { message: 'The send hours must start before they end.', path: ['sendUntil'] });

@@ -34,14 +34,14 @@ export function outboxStore(db: Kysely<DB>) {
     bounced: (id: number, lastError: string, toBounced: boolean) => db.updateTable('outbox')
       .set(toBounced ? { state: 'undeliverable', last_error: lastError } : { last_error: lastError }).where('id', '=', id).execute(),
     /**
-     * Empties the text and HTML of messages sent before `before` (invitations: before `invitationsBefore`).
+     * Empties the text and HTML of messages sent before `before` (invitations and password resets: before `invitationsBefore`).
      * secure_delete (db/database.ts) zeroes the old text in the file's pages.
      */
     blankSentBodies: async (before: string, invitationsBefore: string) => Number((await db.updateTable('outbox')
       .set({ text_body: '', html_body: '' })
       .where('state', '=', 'sent')
       .where((eb) => eb.or([eb('text_body', '!=', ''), eb('html_body', '!=', '')]))
-      .where((eb) => eb.or([eb('sent_at', '<', before), eb.and([eb('stage', '=', 'invitation'), eb('sent_at', '<', invitationsBefore)])]))
+      .where((eb) => eb.or([eb('sent_at', '<', before), eb.and([eb('stage', 'in', ['invitation', 'password-reset']), eb('sent_at', '<', invitationsBefore)])]))
       .executeTakeFirst()).numUpdatedRows),
     byId: (id: number) => db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst(),
     /**

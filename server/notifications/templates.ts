@@ -40,6 +40,8 @@ export const PLACEHOLDERS_BY_STAGE: Readonly<Record<Stage, readonly string[]>> =
   'certificate-issued': ['name', 'organisation', 'title', 'completed_date', 'link'],
   summary: ['name', 'organisation', 'list', 'link'],
   digest: ['name', 'organisation', 'list', 'link'],
+  'password-reset': ['name', 'organisation', 'link', 'forgot_link'],
+  lockout: ['name', 'organisation', 'failures', 'until', 'forgot_link'],
 };
 
 export const DEFAULT_TEMPLATES: Readonly<Record<Stage, Template>> = {
@@ -79,6 +81,14 @@ export const DEFAULT_TEMPLATES: Readonly<Record<Stage, Template>> = {
     subject: 'Weekly training digest for your team',
     body: 'Hello {{name}},\n\nThese people in your team have training overdue, due soon or in progress:\n\n{{list}}\n\nSee your team\'s training here:\n{{link}}',
   },
+  'password-reset': {
+    subject: 'Reset your {{organisation}} training password',
+    body: 'Hello {{name}},\n\nSomeone asked to reset the password of your {{organisation}} training account. If it was you, choose a new password with this link (it works once and expires 1 hour after this message was sent):\n\n{{link}}\n\nIf the link has expired, ask for a new one here:\n{{forgot_link}}\n\nIf you did not ask, you can ignore this message: your password stays as it is.',
+  },
+  lockout: {
+    subject: 'Sign-in to your {{organisation}} training account is paused',
+    body: 'Hello {{name}},\n\nAfter {{failures}} failed sign-in attempts in a row, sign-in to your {{organisation}} training account is paused until {{until}} on computers and phones you have not signed in from before.\n\nIf that was you and you have forgotten your password, choose a new one here ("Forgot your password?"):\n{{forgot_link}}\n\nIf it was not you, nobody has signed in: your password still works once the pause ends. You can also ask your administrator to unlock the account.',
+  },
 };
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -110,6 +120,10 @@ export function valuesFor(facts: MessageFacts, org: OrgContext): Record<string, 
   switch (facts.stage) {
     case 'invitation':
       return { ...common, link: facts.link };
+    case 'password-reset':
+      return { ...common, link: facts.link, forgot_link: facts.forgotLink };
+    case 'lockout':
+      return { ...common, failures: String(facts.failures), until: facts.until, forgot_link: facts.forgotLink };
     case 'summary':
       return { ...common, list: summaryLines(facts.obligations), link: `${org.baseUrl}/` };
     case 'digest':
@@ -170,6 +184,8 @@ export function sampleFacts(stage: Stage): MessageFacts {
     case 'overdue': case 'escalation': return { stage, person, obligation: { ...obligation, status: 'overdue', daysLeft: -8 }, reminder: stage === 'overdue' ? 1 : 3 };
     case 'certificate-issued': return { stage, person, obligation: { ...obligation, status: 'completed' }, certificateCode: 'SAMPLE-CODE', completedOn: '2027-03-01' };
     case 'summary': return { stage, person, obligations: [obligation, { ...obligation, title: 'Sample policy', targetType: 'policy', targetId: 'sample-policy', dueOn: '2027-02-20', daysLeft: -9, status: 'overdue' }] };
+    case 'password-reset': return { stage, person, link: 'https://training.example.org/password/sample-link', forgotLink: 'https://training.example.org/password/forgot' };
+    case 'lockout': return { stage, person, failures: 5, until: '15 Mar 2027, 14:30', forgotLink: 'https://training.example.org/password/forgot' };
     case 'digest': return { stage, person, rows: [{ name: 'Riley Example', userId: 0, title: 'Sample course', dueOn: '2027-02-20', group: 'overdue' }, { name: 'Sam Placeholder', userId: 0, title: 'Sample course', dueOn: '2027-03-15', group: 'due-soon' }] };
     default: return { stage, person, obligation };
   }

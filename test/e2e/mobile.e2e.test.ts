@@ -49,6 +49,7 @@ const EXCLUDED: Record<string, string> = {
 const VISITED: Record<string, string> = {
   'GET /': 'home',
   'GET /login': 'login',
+  'GET /password/forgot': 'forgot-password',
   'GET /password/:token': 'set-password',
   'GET /setup/:token': 'setup',
   'GET /courses/:courseId': 'course',
@@ -241,6 +242,7 @@ describe('phones: 320 and 390 px', () => {
     await visit(anon, `/verify/${code}`, 'verify');
     await expect(anon.getByText(LONG.learner).isVisible()).resolves.toBe(true);
     await visit(anon, '/verify', 'verify-form');
+    await visit(anon, '/password/forgot', 'forgot-password');
     await visit(anon, '/no/such/page', 'error-404', 404);
     await visit(anon, '/setup/not-a-real-setup-token', 'setup-gone', 410);
     await anon.context().close();

@@ -8,7 +8,7 @@ import { createApp } from '../../server/app';
 import type { DatabaseSessionStore } from '../../server/auth/session-middleware';
 import { compose, type Composed } from '../../server/compose';
 import { loadConfig, type Config } from '../../server/config';
-import type { Database } from '../../server/db/database';
+import { openDatabase, type Database } from '../../server/db/database';
 import { migrateToLatest } from '../../server/db/migrate';
 import type { DB } from '../../server/db/schema';
 import type { UnitOfWork } from '../../server/db/unit-of-work';
@@ -44,8 +44,8 @@ export function unitOfWorkFor(db: Kysely<DB>): UnitOfWork {
   return uow;
 }
 
-/** A real app over a fresh SQLite file in its own temp folder, with a movable clock; silent unless given a logger. */
-export async function buildTestApp(env: Record<string, string> = {}, log?: Logger): Promise<TestApp> {
+/** A real app over a fresh SQLite file in its own temp folder, with a movable clock; silent unless given a logger. `onQuery` sees the SQL of every query. */
+export async function buildTestApp(env: Record<string, string> = {}, log?: Logger, onQuery?: (sql: string) => void): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-test-'));
   const config = loadConfig({
     NODE_ENV: 'test', DATA_DIR: dir, LOG_LEVEL: 'silent', SESSION_SECRET: 'test-secret-that-is-long-enough-for-the-check',
@@ -54,7 +54,7 @@ export async function buildTestApp(env: Record<string, string> = {}, log?: Logge
     BASE_URL: 'http://127.0.0.1:3000', ORG_NAME: 'Riverside General', TIME_ZONE: 'America/Chicago', ...env,
   });
   const clock = new TestClock();
-  const services = compose(config, { clock, log: log ?? createLogger('silent') });
+  const services = compose(config, { clock, log: log ?? createLogger('silent'), ...(onQuery ? { database: openDatabase(config.databasePath, { onQuery }) } : {}) });
   await migrateToLatest(services.db);
   unitsOfWork.set(services.db, services.uow);
   const app = createApp(services);

@@ -16,6 +16,7 @@ type Rule = 'public' | 'signed-in' | 'owner' | 'certificate' | 'staff' | 'staff-
 const RULES: Record<string, Rule> = {
   'GET /healthz': 'public', 'GET /verify': 'public', 'GET /verify/:code': 'public', 'GET /login': 'public', 'POST /login': 'public',
   'POST /logout': 'public', 'GET /setup/:token': 'public', 'POST /setup/:token': 'public', 'GET /password/:token': 'public', 'POST /password/:token': 'public',
+  'GET /password/forgot': 'public', 'POST /password/forgot': 'public',
   'GET /': 'signed-in', 'GET /transcript': 'signed-in', 'GET /courses/:courseId': 'signed-in', 'GET /courses/:courseId/lessons/:lessonId': 'signed-in',
   'GET /courses/:courseId/lessons/:lessonId/play': 'signed-in', 'POST /courses/:courseId/lessons/:lessonId/scenes/:sceneId': 'signed-in',
   'POST /courses/:courseId/lessons/:lessonId/scenes/:sceneId/marks': 'signed-in',

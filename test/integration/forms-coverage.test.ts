@@ -65,7 +65,7 @@ describe('hostile input on every form: coverage', () => {
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
       [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}?q=2`],
       [learners.get('attest')!, `/courses/${course.id}/attest/${ids.attestAttempt}`],
-      [newAgent(t.app), '/login'],
+      [newAgent(t.app), '/login'], [newAgent(t.app), '/password/forgot'],
       [newAgent(t.app), `/password/${(await SPECS['POST /password/:token']!.params!()).token}`],
       [newAgent(fresh.app), `/setup/${setupToken}`],
     ];

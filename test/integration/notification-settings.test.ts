@@ -10,7 +10,7 @@ let admin: Agent;
 let sam: number;
 const STAGES_FORM = {
   send_from: '8', send_until: '18', invitation: 'yes', due_soon: 'yes', due_soon_days: '10, 3', due_today: 'yes', overdue: 'yes', overdue_every_days: '7',
-  overdue_max: '6', escalation: 'yes', escalate_from: '3', refresher_open: 'yes', certificate_issued: 'yes', digest: '', digest_weekday: '1',
+  overdue_max: '6', escalation: 'yes', escalate_from: '3', refresher_open: 'yes', certificate_issued: 'yes', lockout: 'yes', digest: '', digest_weekday: '1',
 };
 
 beforeAll(async () => {

@@ -39,6 +39,24 @@ export const AUTH_SPECS = withSchemaFields({
     effect: ({ res }) => must(locationOf(res) === '/login?signedOut=1', `unexpected redirect ${locationOf(res)}`),
     notice: true,
   },
+  // Before 'POST /password/:token': forms-coverage matches a form's action against the specs in this order.
+  'POST /password/forgot': {
+    target: visitor(() => t),
+    values: () => ['login.target@riverside.example', 'nobody@riverside.example', 'LOGIN.TARGET@riverside.example ', 'not an address', '@', 'a@b'],
+    params: async () => {
+      // The per-client limit (20 an hour) would soon answer every run with 429: start each run with its counters empty.
+      await t.db.deleteFrom('password_reset_requests').execute();
+      return {};
+    },
+    bases: async () => [[['email', ['login.target@riverside.example', `nobody${uniq()}@riverside.example`][uniq() % 2]!]]],
+    effect: ({ res, events, delta }) => {
+      must(res.status === 200, `a request answered ${res.status}, not the page`);
+      must(one(events, 'auth.password_reset_requested').length === 1, 'a request answered success without auth.password_reset_requested');
+      must(delta('password_reset_requests') === 1, 'a request answered success without recording it');
+      must(!res.text.includes('login.target@'), 'the answer shows the typed address');
+    },
+    notice: true,
+  },
   'POST /setup/:token': {
     target: visitor(() => fresh),
     values: () => ['First Admin', 'first@riverside.example', GOOD_PASSWORD, 'password', 'riverside general', 'a b c'],

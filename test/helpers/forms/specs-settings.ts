@@ -82,7 +82,7 @@ export const SETTINGS_SPECS = withSchemaFields({
     values: () => ['yes', '', 'no', '8', '18', '0', '24', '25', '-1', '14, 3', '3,14,3', '30, 7, 1', '0, 3', '1,2,3,4,5,6', '7', '6', '3', '1', '8.5', 'abc'],
     bases: async () => [[['send_from', '8'], ['send_until', String(17 + (uniq() % 2))], ['invitation', 'yes'], ['due_soon', 'yes'], ['due_soon_days', '14, 3'],
       ['due_today', 'yes'], ['overdue', 'yes'], ['overdue_every_days', '7'], ['overdue_max', '6'], ['escalation', 'yes'], ['escalate_from', '3'],
-      ['refresher_open', 'yes'], ['certificate_issued', 'yes'], ['digest', 'yes'], ['digest_weekday', '1']]],
+      ['refresher_open', 'yes'], ['certificate_issued', 'yes'], ['lockout', 'yes'], ['digest', 'yes'], ['digest_weekday', '1']]],
     effect: async ({ app, res, events }) => {
       must(locationOf(res) === '/admin/notifications', `unexpected redirect ${locationOf(res)}`);
       const [changed] = one(events, 'settings.notifications_changed');
