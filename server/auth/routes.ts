@@ -30,7 +30,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     const wait = Math.max(1, Math.ceil((Date.parse(until) - clock.now().getTime()) / 60_000));
     return `This account is locked until ${formatDateTime(until, config.timeZone)} (in ${wait} minute${wait === 1 ? '' : 's'}): sign-in with this ` +
       'email address is paused after too many failed attempts. On a computer or phone where you have signed in before, you can sign in now; ' +
-      'or ask your administrator to unlock it.';
+      'choose a new password with "Forgot your password?" (that ends the lock); or ask your administrator to unlock it.';
   };
 
   const keySecret = accountKeySecret(config.sessionSecret);

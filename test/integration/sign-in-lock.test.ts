@@ -36,7 +36,8 @@ describe('sign-in lock', () => {
     expect(LOCAL_END).toMatch(/^2 Nov 2026, 08:01 /);
     const message = alertOf(right.text);
     expect(message).toBe(html(`This account is locked until ${LOCAL_END} (in 1 minute): sign-in with this email address is paused after too many failed attempts. ` +
-      `On a computer or phone where you have signed in before, you can sign in now; or ask your administrator to unlock it.`));
+      `On a computer or phone where you have signed in before, you can sign in now; choose a new password with "Forgot your password?" (that ends the lock); ` +
+      'or ask your administrator to unlock it.'));
     expect(right.text).not.toContain('did not match');
 
     const stranger = newAgent(t.app);
