@@ -20,10 +20,10 @@ export type SsoLinkRules = Pick<SsoConfig, 'enabled' | 'linkBy' | 'linkPrivilege
 const WORDS: Record<SsoRefusal, string> = {
   'inactive': 'Your account here is deactivated, so you cannot sign in. If you should have access, ask your training administrator to reactivate it.',
   'unknown-person': 'You signed in at your organisation, but there is no training account for you here yet. Ask your training administrator to add you, then sign in again.',
-  'email-not-verified': 'Your identity provider did not confirm that your e-mail address is verified, so it cannot be matched to an account here. ' +
-    'Ask your training administrator to link your account.',
-  'privileged-account': 'The account here that matches yours cannot be linked to single sign-on automatically. ' +
-    'Sign in with your password, or ask your training administrator to link it.',
+  'email-not-verified': 'Your identity provider did not say that your e-mail address is verified, so it cannot be matched to an account here. ' +
+    'Ask your IT team or your training administrator.',
+  'privileged-account': 'The account here that matches yours is an account that is not linked to single sign-on automatically. ' +
+    'Sign in with your e-mail and password instead, or ask your training administrator.',
   'linked-to-another': 'The account here that matches yours is already linked to a different account at your identity provider. ' +
     'Sign in with that account, or ask your training administrator.',
   'invalid-profile': 'Your identity provider sent details that cannot be used here, so no account could be set up. Ask your training administrator.',
@@ -56,6 +56,17 @@ export class SsoLinking {
   }
 
   async signIn(profile: SsoProfile, meta: { ip: string | null }): Promise<SsoOutcome> {
+    try {
+      return await this.attempt(profile, meta);
+    } catch (e) {
+      // Two first sign-ins of one account at once (two tabs, two instances): the unique (issuer, subject)
+      // key lets one link it and fails the other's insert; that one is now an ordinary sign-in.
+      if (!await ssoStore(this.db).identity(profile.issuer, profile.subject)) throw e;
+      return this.attempt(profile, meta);
+    }
+  }
+
+  private async attempt(profile: SsoProfile, meta: { ip: string | null }): Promise<SsoOutcome> {
     return this.uow(async (trx) => {
       const now = this.clock.now().toISOString();
       const store = ssoStore(trx);
