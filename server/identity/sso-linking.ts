@@ -3,7 +3,7 @@ import { appendAudit, type Actor } from '../audit/service';
 import { authStore } from '../auth/store';
 import type { Clock } from '../clock';
 import type { SsoConfig } from '../config';
-import type { DB, User } from '../db/schema';
+import type { DB, SsoIdentity, User } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
 import { userStore } from '../users/store';
 import { attributeMapping, mapAttributes } from './attribute-map';
@@ -42,6 +42,11 @@ export class SsoLinking {
   /** The profile fields in a protocol's checked claims (OIDC) or attributes (SAML), by SSO_ATTR_* or the protocol's defaults. */
   mapClaims(protocol: 'oidc' | 'saml', claims: Record<string, unknown>): ReturnType<typeof mapAttributes> {
     return mapAttributes(claims, attributeMapping(protocol, this.rules.attributes));
+  }
+
+  /** The provider accounts linked to a person, for the person page. */
+  identitiesOf(userId: number): Promise<SsoIdentity[]> {
+    return ssoStore(this.db).identitiesOf(userId);
   }
 
   /**

@@ -42,7 +42,8 @@ export function adminUserRoutes(deps: AppDeps): Router {
       links: [{ name: user.name, email: user.email, url: `${baseUrl}/password/${token}` }],
     });
   };
-  const signInOf = (user: User) => deps.auth.signInState(user);
+  // With the single sign-on accounts linked to the person (issue 18), shown beside the password state.
+  const signInOf = async (user: User) => ({ ...await deps.auth.signInState(user), sso: await deps.ssoLinking.identitiesOf(user.id) });
   const { training } = deps;
 
   const loadUser = async (raw: unknown): Promise<User> => {

@@ -83,3 +83,21 @@ test('without SSO configured, every role signs in with a password, no buttons, n
     await plain.close();
   }
 });
+
+test('the person page shows the single sign-on account a person is linked to', async () => {
+  const lena = await t.db.selectFrom('users').select('id').where('email_normalized', '=', 'lena.brooks@riverside.example').executeTakeFirstOrThrow();
+  const agent = newAgent(t.app);
+  await t.db.updateTable('users').set({ password_hash: (await t.db.selectFrom('users').select('password_hash').where('email_normalized', '=', 'aud.itor@riverside.example').executeTakeFirstOrThrow()).password_hash })
+    .where('email_normalized', '=', 'glass.admin@riverside.example').execute();
+  expect((await signIn(agent, 'glass.admin@riverside.example', GOOD_PASSWORD)).status).toBe(303);
+  expect((await agent.get(`/admin/users/${lena.id}`)).text).not.toContain('<dt>Single sign-on</dt>');
+  const out = await t.services.ssoLinking.signIn({
+    protocol: 'oidc', issuer: SSO_ON.OIDC_ISSUER_URL, subject: 'a81f-lena', email: 'lena.brooks@riverside.example', emailVerified: true,
+    name: null, employeeId: null, departmentPath: null, jobTitle: null, managerRef: null, groups: [],
+  }, { ip: null });
+  expect(out).toMatchObject({ kind: 'signed-in', userId: lena.id, linkedNow: true });
+  const page = await agent.get(`/admin/users/${lena.id}`);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('<dt>Single sign-on</dt>');
+  expect(page.text).toContain(`OIDC account a81f-lena at ${SSO_ON.OIDC_ISSUER_URL}, linked`);
+});
