@@ -50,6 +50,22 @@ export class SsoLinking {
   }
 
   /**
+   * An admin removes a link (audited as sso.unlinked): for a person whose provider account was replaced
+   * (a new subject), whose next sign-in then links again by the SSO_LINK_BY rule. False when there was none.
+   */
+  async unlink(actor: Actor, userId: number, identityId: number): Promise<boolean> {
+    return this.uow(async (trx) => {
+      const removed = await ssoStore(trx).unlink(userId, identityId);
+      if (!removed) return false;
+      await appendAudit(trx, this.clock, actor, {
+        action: 'sso.unlinked', subjectType: 'user', subjectId: userId,
+        details: { protocol: removed.protocol, issuer: removed.issuer, subject: removed.subject },
+      });
+      return true;
+    });
+  }
+
+  /**
    * The settings page's warning: single sign-on is on but no admin named in SSO_BREAK_GLASS is active
    * with a password, so an identity-provider outage would leave nobody able to run the site.
    */

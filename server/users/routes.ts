@@ -159,6 +159,17 @@ export function adminUserRoutes(deps: AppDeps): Router {
     res.redirect(303, `/admin/users/${user.id}`);
   });
 
+  // Issue 18: removes a single sign-on link (the provider account was replaced); the next sign-in links again.
+  router.post('/admin/users/:id/sso/:identity/unlink', managers, async (req, res) => {
+    const user = await loadUser(req.params.id);
+    const identity = idParam(req.params.identity);
+    const removed = identity !== undefined && await deps.ssoLinking.unlink(actorOf(req.user!, req.ip), user.id, identity);
+    req.session.flash = removed
+      ? { kind: 'success', message: `The single sign-on link of ${user.name} is removed: their next sign-in with the identity provider links again.` }
+      : { kind: 'info', message: `${user.name} has no such single sign-on link; nothing was changed.` };
+    res.redirect(303, `/admin/users/${user.id}`);
+  });
+
   router.get('/admin/departments', readers, async (_req, res) => {
     const rows = await deps.people.departments();
     res.render('users/departments', { title: 'Departments', departments: departmentTree(rows).ordered, values: { path: '' }, errors: {} });
