@@ -21,6 +21,7 @@ import * as m0020 from './0020_outbox';
 import * as m0021 from './0021_notification_preferences';
 import * as m0022 from './0022_scim';
 import * as m0023 from './0023_password_resets';
+import * as m0025 from './0025_sso';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '0021_notification_preferences': m0021,
   '0022_scim': m0022,
   '0023_password_resets': m0023,
+  '0025_sso': m0025,
 };

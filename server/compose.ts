@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { useAuditKeys } from './audit/keyring';
 import { AuditLog } from './audit/log';
 import { Auth } from './auth/service';
+import { passwordSignInAllowed } from './auth/password-policy';
 import { DatabaseSessionStore } from './auth/session-middleware';
 import { sessionsStore } from './auth/sessions-store';
 import { accountKeySecret } from './auth/throttle';
@@ -32,6 +33,8 @@ import { PasswordResetMail } from './notifications/reset-mail';
 import { lockoutMailer } from './notifications/lockout-mail';
 import { ScimTokens } from './identity/scim-tokens';
 import { ScimUsers } from './identity/scim-service';
+import { SsoLinking } from './identity/sso-linking';
+import { SsoRequests } from './identity/sso-login-state';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -88,6 +91,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   };
   const auth = new Auth(db, training.uow, clock, {
     threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
+    passwordAllowed: (user) => passwordSignInAllowed(config.sso, user),
   }, authHooks);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
@@ -106,6 +110,8 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     }),
     scimUsers: new ScimUsers(db, training.uow, clock, config.timeZone, async () => (await settings.current()).baseUrl),
     scimTokens: new ScimTokens(db, training.uow, clock),
+    ssoRequests: new SsoRequests(db, clock),
+    ssoLinking: new SsoLinking(db, training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),
