@@ -27,6 +27,7 @@ import { Policies } from './policies/service';
 import { OutboxSender } from './notifications/sender';
 import { Outbox } from './notifications/service';
 import { NotificationScheduler } from './notifications/scheduler';
+import { Invitations } from './notifications/invitations';
 import { NotificationSettings } from './notifications/settings';
 import { ScimTokens } from './identity/scim-tokens';
 import { ScimUsers } from './identity/scim-service';
@@ -101,6 +102,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     outboxSender,
     outbox: new Outbox(db, training.uow, clock),
     notifications, notificationSettings,
+    invitations: new Invitations(db, training.uow, clock, notifications, outboxSender, log),
     async close() {
       sessions.stop();
       await notifications.stop();

@@ -41,6 +41,8 @@ export interface SendReport {
   retrying: number;
   failed: number;
   undeliverable: number;
+  /** Not sent because nobody needs them any more (see OutboxState 'cancelled'). */
+  cancelled: number;
 }
 
 const lower = (a: string) => a.toLowerCase();
@@ -115,7 +117,7 @@ export class OutboxSender {
   }
 
   private async drain(): Promise<SendReport> {
-    const report: SendReport = { claimed: 0, sent: 0, retrying: 0, failed: 0, undeliverable: 0 };
+    const report: SendReport = { claimed: 0, sent: 0, retrying: 0, failed: 0, undeliverable: 0, cancelled: 0 };
     if (!this.configured) return report;
     for (;;) {
       const token = randomBytes(16).toString('hex');
@@ -151,7 +153,8 @@ export class OutboxSender {
   private async sendOne(row: OutboxRow, token: string): Promise<OutboxRow['state']> {
     const link = await this.linkFor(row);
     if (link.notSent) {
-      return this.record(row, token, { delivered: JSON.parse(row.delivered_to) as string[], refused: [], temporary: [], failures: [], messageFailed: true, notSent: link.notSent });
+      // A person who no longer needs the link: 'cancelled' with the reason. A row naming nobody is a fault: 'failed'.
+      return this.record(row, token, { delivered: JSON.parse(row.delivered_to) as string[], refused: [], temporary: [], failures: [], messageFailed: true, notSent: link.notSent, cancelled: row.user_id !== null });
     }
     const cc = JSON.parse(row.cc_addresses) as string[];
     const delivered = JSON.parse(row.delivered_to) as string[];
@@ -209,6 +212,8 @@ export class OutboxSender {
     delivered: string[]; refused: string[]; temporary: string[]; failures: SmtpFailure[]; messageFailed: boolean;
     /** Why the message was not sent at all (an invitation nobody needs any more), in words. */
     notSent?: string;
+    /** Not sent because it is no longer needed (state 'cancelled', not 'failed'). */
+    cancelled?: boolean;
     /** The set-password token this attempt put in the message, and whether the person's server accepted it. */
     linkToken?: string;
     linkDelivered?: boolean;
@@ -218,7 +223,9 @@ export class OutboxSender {
     const lastError = r.notSent ?? (r.failures.length ? r.failures.map(describeFailure).join(' ') : null);
     let state: OutboxRow['state'];
     let next = row.next_attempt_at;
-    if (r.messageFailed) state = 'failed';
+    // Not a failure: the person chose a password or was deactivated before the invitation went out.
+    if (r.cancelled) state = 'cancelled';
+    else if (r.messageFailed) state = 'failed';
     else if (r.temporary.length === 0) state = r.delivered.length > 0 ? 'sent' : 'undeliverable';
     else if (row.attempts >= this.maxAttempts) state = 'failed';
     else {
