@@ -52,6 +52,12 @@ export interface SendReport {
 
 const lower = (a: string) => a.toLowerCase();
 
+/** An invitation's set-password token made for this attempt, or why it is not sent at all. */
+interface Link {
+  token?: string;
+  notSent?: string;
+}
+
 /** What one attempt at a message found, before it is written down with the rest of its batch. */
 interface Outcome {
   row: OutboxRow;
@@ -156,17 +162,24 @@ export class OutboxSender {
       report.claimed += rows.length;
       // The batch goes out over `connections` SMTP connections at once; its outcomes are committed
       // together afterwards (one fsync per batch instead of one per message).
+      const links = await this.linksFor(rows);
       const outcomes: Outcome[] = [];
+      const unsentLinks: string[] = [];
       let next = 0;
       const worker = async () => {
         for (let row = rows[next++]; row; row = rows[next++]) {
-          // Start a send only while the lease outlasts it; a row left here is claimed again when the lease ends.
-          if (this.clock.now().getTime() + this.timeoutMs * 3 > Date.parse(row.claimed_until!)) continue;
-          outcomes.push(await this.attempt(row));
+          const link = links.get(row.id) ?? {};
+          // Start a send only while the lease outlasts it; a row left here is claimed again when the lease
+          // ends, and the link made for it ends unsent.
+          if (this.clock.now().getTime() + this.timeoutMs * 3 > Date.parse(row.claimed_until!)) {
+            if (link.token) unsentLinks.push(link.token);
+            continue;
+          }
+          outcomes.push(await this.attempt(row, link));
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.connections, rows.length) }, worker));
-      for (const state of await this.record(outcomes, token)) {
+      for (const state of await this.record(outcomes, token, unsentLinks)) {
         if (state === 'queued') report.retrying += 1;
         else if (state !== 'sending') report[state] += 1;
       }
@@ -174,20 +187,27 @@ export class OutboxSender {
   }
 
   /**
-   * The set-password token an invitation carries, made now (see LINK_TOKEN_PLACEHOLDER): every attempt,
+   * The set-password tokens of a batch's invitations, made now (see LINK_TOKEN_PLACEHOLDER): every attempt,
    * a resend after a crash included, makes its own, and the last one accepted is the one that works.
    */
-  private async linkFor(row: OutboxRow): Promise<{ token?: string; notSent?: string }> {
-    if (![row.subject, row.text_body, row.html_body].some(needsLinkToken)) return {};
-    const userId = row.user_id;
-    if (userId === null) return { notSent: 'Not sent: the message names nobody to make a set-password link for.' };
-    const minted = await this.uow((trx) => mintEmailedLink(trx, this.clock, userId));
-    return 'token' in minted ? { token: minted.token } : { notSent: `Not sent: ${minted.notNeeded}.` };
+  private async linksFor(rows: readonly OutboxRow[]): Promise<Map<number, Link>> {
+    const links = new Map<number, Link>();
+    const wanting = rows.filter((row) => [row.subject, row.text_body, row.html_body].some(needsLinkToken));
+    if (wanting.length === 0) return links;
+    // One unit of work for the batch's links (one commit, not one per invitation).
+    await this.uow(async (trx) => {
+      for (const row of wanting) {
+        const userId = row.user_id;
+        if (userId === null) { links.set(row.id, { notSent: 'Not sent: the message names nobody to make a set-password link for.' }); continue; }
+        const minted = await mintEmailedLink(trx, this.clock, userId);
+        links.set(row.id, 'token' in minted ? { token: minted.token } : { notSent: `Not sent: ${minted.notNeeded}.` });
+      }
+    });
+    return links;
   }
 
-  /** Sends one claimed message and says what happened; writes nothing but an invitation's new link (see linkFor). */
-  private async attempt(row: OutboxRow): Promise<Outcome> {
-    const link = await this.linkFor(row);
+  /** Sends one claimed message (with its link, when it is an invitation) and says what happened; writes nothing. */
+  private async attempt(row: OutboxRow, link: Link): Promise<Outcome> {
     if (link.notSent) {
       // A person who no longer needs the link: 'cancelled' with the reason. A row naming nobody is a fault: 'failed'.
       return { row, delivered: JSON.parse(row.delivered_to) as string[], refused: [], temporary: [], failures: [], messageFailed: true, notSent: link.notSent, cancelled: row.user_id !== null };
@@ -249,13 +269,14 @@ export class OutboxSender {
    * server: the states, the undeliverable addresses, the invitations' links. Returns each row's state
    * ('sending' when another sender holds the row now).
    */
-  private async record(outcomes: readonly Outcome[], token: string): Promise<OutboxRow['state'][]> {
-    if (outcomes.length === 0) return [];
+  private async record(outcomes: readonly Outcome[], token: string, unsentLinks: readonly string[] = []): Promise<OutboxRow['state'][]> {
+    if (outcomes.length === 0 && unsentLinks.length === 0) return [];
     const now = this.clock.now();
     const at = now.toISOString();
     const decided = outcomes.map((r) => ({ r, ...this.decide(r, now) }));
     const finished = await this.uow(async (trx) => {
       const store = outboxStore(trx);
+      for (const link of unsentLinks) await withdrawEmailedLink(trx, this.clock, link);
       const done: boolean[] = [];
       for (const { r, state, next, lastError } of decided) {
         const row = r.row;
