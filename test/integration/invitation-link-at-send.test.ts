@@ -226,7 +226,7 @@ test('the outbox page, the invitation preview and the test message show no token
 });
 
 test('an invitation left unsent because its lease would run out mid-send makes no live link; after the lease it goes with a new one', async () => {
-  const a = await addPerson('Uma Early', 'uma@riverside.example');
+  await addPerson('Uma Early', 'uma@riverside.example');
   const b = await addPerson('Vic Later', 'vic@riverside.example');
   // One connection, one batch holding both: while the first is being sent, the clock moves to within
   // three timeouts of the lease's end, so the second is not started.
