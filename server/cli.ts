@@ -146,7 +146,7 @@ export function buildCli(): Command {
           const link = await issuePasswordLink(trx, systemClock, CLI_ACTOR, user.id);
           return { token: link, invited: change === 'created' && invite ? await invite(trx, [user]) : 0 };
         });
-        console.log(`Admin ${fields.data.email} ready. Send them this link to choose a password (valid 72 hours):\n  ${baseUrl}/password/${token}`);
+        console.log(`Admin ${fields.data.email} created. Send them this link to choose a password (valid 72 hours):\n  ${baseUrl}/password/${token}`);
         if (invited) console.log(INVITATION_NOTE);
       });
     });
