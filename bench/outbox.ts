@@ -12,6 +12,7 @@ import { enqueue, type NewMessage } from '../server/notifications/outbox';
 // Issue 17: time and peak memory to queue and send reminders through the outbox to a local SMTP
 // server. The SMTP server runs in a child process of its own (this file with --peer), so the numbers
 // are the app's alone. Usage: node dist/bench/outbox.js [messages=10000]. Prints one JSON line.
+// `npm run bench` runs it at 10,000 (BENCH_OUTBOX_MESSAGES); `BENCH_ONLY=outbox npm run bench` runs only it.
 
 const SLICE = 1000;
 
@@ -86,5 +87,8 @@ async function runBench(count: number): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--peer') runPeer();
-else void runBench(Number(process.argv[2] ?? '10000'));
+// Only when run as a program (bench/outbox-scenario.ts and bench/invitations.ts start it as one).
+if (require.main === module) {
+  if (process.argv[2] === '--peer') runPeer();
+  else void runBench(Number(process.argv[2] ?? '10000'));
+}

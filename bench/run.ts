@@ -14,6 +14,7 @@ import { measureStalls } from './stalls';
 import { signInOverHttp } from './sign-in';
 import { assignmentRows, measureAssignments } from './assignments';
 import { memoryMb, resetPeakRss } from './process-memory';
+import { measureOutbox, outboxRows } from './outbox-scenario';
 
 // npm run bench: the production build on a temp database seeded by demo:seed, measured from this
 // process with autocannon over loopback only. Prints a Markdown table and writes JSON to bench/results/.
@@ -24,6 +25,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? '10');
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? '100000');
 // Quiz learners: each has one open attempt at a time, so the submission rate needs many of them.
 const SIGN_IN_LEARNERS = Number(process.env.BENCH_QUIZ_LEARNERS ?? '60');
+// Issue 17: reminders queued and sent through the outbox to a local SMTP server (bench/outbox.ts).
+const OUTBOX_MESSAGES = Number(process.env.BENCH_OUTBOX_MESSAGES ?? '10000');
+/** `BENCH_ONLY=outbox`: that scenario alone (no seed, no server), e.g. after a change to the sender. */
+const ONLY = process.env.BENCH_ONLY;
 const SCALES = (process.env.BENCH_SCALES ?? '10000,100000,300000').split(',').map(Number).filter((n) => n > 0);
 const node = process.execPath;
 const rows: { what: string; value: string; target: string; met: string }[] = [];
@@ -143,7 +148,28 @@ function record(what: string, value: string, target: string, met: boolean | null
   console.log(`${what}: ${value}`);
 }
 
+function outboxScenario(): void {
+  if (OUTBOX_MESSAGES <= 0) return;
+  const r = measureOutbox(OUTBOX_MESSAGES);
+  json.outbox = r;
+  for (const row of outboxRows(r)) record(row.what, row.value, '', null);
+}
+
+/** The table on the console and the JSON in bench/results/. */
+function report(): void {
+  const table = ['| measure | result | target | met |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.what} | ${r.value} | ${r.target} | ${r.met} |`)].join('\n');
+  console.log(`\n${table}\n`);
+  fs.mkdirSync(path.join(projectRoot, 'bench', 'results'), { recursive: true });
+  fs.writeFileSync(path.join(projectRoot, 'bench', 'results', `bench-${Date.now()}.json`), JSON.stringify({ ...json, rows }, null, 2));
+}
+
 async function main() {
+  if (ONLY === 'outbox') {
+    outboxScenario();
+    report();
+    return;
+  }
+  if (ONLY !== undefined) throw new Error(`BENCH_ONLY=${ONLY}: the only scenario that runs alone is "outbox".`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-bench-'));
   try {
     const seconds = seed(dataDir, PEOPLE);
@@ -279,13 +305,12 @@ async function main() {
     const assigned = await measureAssignments(PEOPLE, SECONDS);
     json.assignments = assigned;
     for (const r of assignmentRows(assigned)) record(r.what, r.value, '', null);
+
+    outboxScenario();
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  const table = ['| measure | result | target | met |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.what} | ${r.value} | ${r.target} | ${r.met} |`)].join('\n');
-  console.log(`\n${table}\n`);
-  fs.mkdirSync(path.join(projectRoot, 'bench', 'results'), { recursive: true });
-  fs.writeFileSync(path.join(projectRoot, 'bench', 'results', `bench-${Date.now()}.json`), JSON.stringify({ ...json, rows }, null, 2));
+  report();
 }
 
 main().catch((e: unknown) => { console.error(e); process.exit(1); });

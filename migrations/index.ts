@@ -21,6 +21,7 @@ import * as m0020 from './0020_outbox';
 import * as m0021 from './0021_notification_preferences';
 import * as m0022 from './0022_scim';
 import * as m0023 from './0023_password_resets';
+import * as m0024 from './0024_token_person_index';
 import * as m0025 from './0025_sso';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
@@ -48,5 +49,6 @@ export const migrations: Record<string, Migration> = {
   '0021_notification_preferences': m0021,
   '0022_scim': m0022,
   '0023_password_resets': m0023,
+  '0024_token_person_index': m0024,
   '0025_sso': m0025,
 };

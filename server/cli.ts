@@ -33,6 +33,9 @@ import { publishForm } from './policies/admin-requests';
 
 const CLI_ACTOR = { id: null, label: 'cli' };
 
+/** What the CLI says after queuing invitations: it queues them, the server's outbox sends them. */
+const INVITATION_NOTE = 'Invitation e-mails are queued in the outbox; the running server sends them (with SMTP_URL set), each with a link of its own that, once sent, ends the links above.';
+
 /** Applies pending migrations; a log that just gained audit keys gets its older events sealed. */
 async function migrate(database: Database): Promise<string[]> {
   const applied = await migrateToLatest(database.db);
@@ -115,14 +118,15 @@ export function buildCli(): Command {
     }
   });
 
-  program.command('admin:create').description('create an admin (or make an existing person admin)')
+  program.command('admin:create')
+    .description('create an admin (or make an existing person admin); a new admin without --password-stdin also gets the invitation e-mail, queued like the web screen\'s')
     .requiredOption('--email <email>', 'their email address')
     .requiredOption('--name <name>', 'their full name')
-    .option('--password-stdin', 'read a password from standard input instead of printing a set-password link')
+    .option('--password-stdin', 'read a password from standard input instead of printing a set-password link (no invitation is queued)')
     .action(async (opts: { email: string; name: string; passwordStdin?: boolean }) => {
       const fields = userFields.safeParse({ employee_id: '', email: opts.email, name: opts.name, role: 'admin', department: '', manager_email: '', hire_date: '', job_code: '', job_title: '' });
       if (!fields.success) fail('invalid', fields.error.issues.map((i) => i.message).join(' '));
-      await withServices(async ({ uow }, baseUrl) => {
+      await withServices(async ({ uow, notifications }, baseUrl) => {
         if (opts.passwordStdin) {
           const password = readStdin();
           const problem = passwordProblem(password, { email: fields.data.email });
@@ -131,25 +135,31 @@ export function buildCli(): Command {
           console.log(`Admin ${fields.data.email} is ready; they can sign in now.`);
           return;
         }
-        const token = await uow(async (trx) => {
+        // As on the admin screen: a new person's invitation is queued in the unit of work that creates them.
+        const invite = await notifications.inviter();
+        const { token, invited } = await uow(async (trx) => {
           const existing = await userStore(trx).byEmail(fields.data.email);
-          const { user } = await saveUser(trx, systemClock, CLI_ACTOR, existing, {
+          const { user, change } = await saveUser(trx, systemClock, CLI_ACTOR, existing, {
             ...fields.data, employee_id: existing?.employee_id ?? null, hire_date: existing?.hire_date ?? null,
             job_code: existing?.job_code ?? null, job_title: existing?.job_title ?? null,
           });
-          return issuePasswordLink(trx, systemClock, CLI_ACTOR, user.id);
+          const link = await issuePasswordLink(trx, systemClock, CLI_ACTOR, user.id);
+          return { token: link, invited: change === 'created' && invite ? await invite(trx, [user]) : 0 };
         });
         console.log(`Admin ${fields.data.email} created. Send them this link to choose a password (valid 72 hours):\n  ${baseUrl}/password/${token}`);
+        if (invited) console.log(INVITATION_NOTE);
       });
     });
 
-  program.command('users:import').description('import or update people from a CSV file (all rows or none)')
+  program.command('users:import')
+    .description('import or update people from a CSV file (all rows or none); new people get the invitation e-mail, queued like the web import\'s')
     .argument('<file>', 'CSV with columns email,name and optionally employee_id,role,department,manager_email,hire_date')
     .action(async (file: string) => {
       const text = readUtf8File(file);
       const parsed = await parseUserCsv(text);
-      await withServices(async ({ db, uow }, baseUrl) => {
-        const result = await importUsers(db, uow, systemClock, CLI_ACTOR, parsed, `cli: ${file}`);
+      await withServices(async ({ db, uow, notifications }, baseUrl) => {
+        const invite = await notifications.inviter();
+        const result = await importUsers(db, uow, systemClock, CLI_ACTOR, parsed, `cli: ${file}`, invite);
         if (!result.ok) {
           for (const e of result.errors) console.error(`line ${e.line}${e.column ? `, ${e.column}` : ''}: ${e.reason}`);
           fail('invalid', `Nothing was imported: ${result.errors.length} problem(s).`);
@@ -157,6 +167,7 @@ export function buildCli(): Command {
         const s = result.summary;
         console.log(`Imported: ${s.created} added, ${s.updated} updated, ${s.unchanged} unchanged.`);
         for (const l of s.links) console.log(`${l.email}\t${baseUrl}/password/${l.token}`);
+        if (invite && s.created > 0) console.log(INVITATION_NOTE);
       });
     });
 

@@ -28,6 +28,7 @@ import { Policies } from './policies/service';
 import { OutboxSender } from './notifications/sender';
 import { Outbox } from './notifications/service';
 import { NotificationScheduler } from './notifications/scheduler';
+import { Invitations } from './notifications/invitations';
 import { NotificationSettings } from './notifications/settings';
 import { PasswordResetMail } from './notifications/reset-mail';
 import { lockoutMailer } from './notifications/lockout-mail';
@@ -118,6 +119,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     outboxSender, resetMail,
     outbox: new Outbox(db, training.uow, clock),
     notifications, notificationSettings,
+    invitations: new Invitations(db, training.uow, clock, notifications, outboxSender, log),
     async close() {
       sessions.stop();
       await notifications.stop();

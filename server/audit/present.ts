@@ -104,6 +104,7 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   },
   'user.role_changed': (d) => `changed the role from ${text(d.from)} to ${text(d.to)}`,
   'user.password_link_issued': () => 'issued a set-password link',
+  'user.invitation_resent': () => 'queued the invitation e-mail again (its new link ends the earlier ones once sent)',
   'user.password_link_emailed': (d) => text(d.stage) === 'password-reset'
     ? 'e-mailed a password-reset link, valid 1 hour (earlier links stopped working)'
     : 'e-mailed the invitation with a new set-password link (earlier links stopped working)',

@@ -411,8 +411,9 @@ export interface PolicyAcknowledgementsTable {
   ack_hash: string;
 }
 
-export type OutboxState = 'queued' | 'sending' | 'sent' | 'failed' | 'undeliverable';
-export const OUTBOX_STATES: readonly OutboxState[] = ['queued', 'sending', 'sent', 'failed', 'undeliverable'];
+/** 'cancelled': not sent because nobody needs it any more (an invitation to someone who chose a password or was deactivated first). */
+export type OutboxState = 'queued' | 'sending' | 'sent' | 'failed' | 'undeliverable' | 'cancelled';
+export const OUTBOX_STATES: readonly OutboxState[] = ['queued', 'sending', 'sent', 'failed', 'undeliverable', 'cancelled'];
 
 /** One e-mail (migration 0020): created once per key, claimed by a sender with a lease, sent at least once. */
 /** A person's choice of one weekly summary instead of individual reminders (migration 0021). */

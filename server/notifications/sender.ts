@@ -14,8 +14,13 @@ import { outboxStore } from './store';
 type OutboxRow = Selectable<OutboxTable>;
 
 export interface SenderOptions {
-  /** Rows claimed at once. */
+  /**
+   * Rows claimed at once. Their outcomes are committed together when the batch is done, so this is also
+   * the most messages a crash can send twice (those the SMTP server accepted before the commit).
+   */
   batchSize?: number;
+  /** SMTP connections used at once (nodemailer's pool); a batch's messages are sent over them in parallel. */
+  connections?: number;
   /** How long a claim holds; a sender that dies mid-batch lets its rows go after this. */
   leaseMs?: number;
   /** Each wait on the SMTP server (connect, greeting, each reply). */
@@ -41,9 +46,34 @@ export interface SendReport {
   retrying: number;
   failed: number;
   undeliverable: number;
+  /** Not sent because nobody needs them any more (see OutboxState 'cancelled'). */
+  cancelled: number;
 }
 
 const lower = (a: string) => a.toLowerCase();
+
+/** An invitation's set-password token made for this attempt, or why it is not sent at all. */
+interface Link {
+  token?: string;
+  notSent?: string;
+}
+
+/** What one attempt at a message found, before it is written down with the rest of its batch. */
+interface Outcome {
+  row: OutboxRow;
+  delivered: string[];
+  refused: string[];
+  temporary: string[];
+  failures: SmtpFailure[];
+  messageFailed: boolean;
+  /** Why the message was not sent at all (an invitation nobody needs any more), in words. */
+  notSent?: string;
+  /** Not sent because it is no longer needed (state 'cancelled', not 'failed'). */
+  cancelled?: boolean;
+  /** The set-password token this attempt put in the message, and whether the person's server accepted it. */
+  linkToken?: string;
+  linkDelivered?: boolean;
+}
 
 /** The VERP return address of one message: a bounce names the message it belongs to. */
 export function bounceAddress(mail: MailConfig, messageId: string): string {
@@ -61,11 +91,14 @@ export function messageIdOfBounceAddress(mail: MailConfig, address: string): str
  * Sends what the outbox holds, at least once per message. A crash between the SMTP server's "250 OK"
  * and the row's update sends the message again when the lease runs out; the opposite choice (mark it
  * sent first) would lose it instead, and a missed training reminder costs more than a duplicate, which
- * carries the same Message-ID so mail clients can fold it away.
+ * carries the same Message-ID so mail clients can fold it away. The outcomes of a claimed batch are
+ * committed together (one fsync per batch, not per message), so a crash re-sends at most `batchSize`
+ * messages: those of the batch the server had accepted before the commit.
  */
 export class OutboxSender {
   private transport: ReturnType<typeof nodemailer.createTransport> | undefined;
   private readonly batchSize: number;
+  private readonly connections: number;
   private readonly leaseMs: number;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
@@ -85,6 +118,7 @@ export class OutboxSender {
     options: SenderOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 20;
+    this.connections = Math.max(1, options.connections ?? 4);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     // A send may wait on three replies (connect, greeting, data) before it gives up; the lease outlasts that.
     this.leaseMs = Math.max(options.leaseMs ?? 10 * 60_000, this.timeoutMs * 4);
@@ -102,7 +136,7 @@ export class OutboxSender {
     if (!this.mail.smtpUrl) throw new Error('SMTP_URL is not set.');
     // TLS certificates are verified (Node's default); smtps:// is TLS from the start, smtp:// upgrades with STARTTLS when offered.
     this.transport ??= nodemailer.createTransport({
-      url: this.mail.smtpUrl, pool: true, maxConnections: 1,
+      url: this.mail.smtpUrl, pool: true, maxConnections: this.connections,
       connectionTimeout: this.timeoutMs, greetingTimeout: this.timeoutMs, socketTimeout: this.timeoutMs,
     });
     return this.transport;
@@ -115,7 +149,7 @@ export class OutboxSender {
   }
 
   private async drain(): Promise<SendReport> {
-    const report: SendReport = { claimed: 0, sent: 0, retrying: 0, failed: 0, undeliverable: 0 };
+    const report: SendReport = { claimed: 0, sent: 0, retrying: 0, failed: 0, undeliverable: 0, cancelled: 0 };
     if (!this.configured) return report;
     for (;;) {
       const token = randomBytes(16).toString('hex');
@@ -126,10 +160,26 @@ export class OutboxSender {
         return report;
       }
       report.claimed += rows.length;
-      for (const row of rows) {
-        // Start a send only while the lease outlasts it; a row left here is claimed again when the lease ends.
-        if (this.clock.now().getTime() + this.timeoutMs * 3 > Date.parse(row.claimed_until!)) continue;
-        const state = await this.sendOne(row, token);
+      // The batch goes out over `connections` SMTP connections at once; its outcomes are committed
+      // together afterwards (one fsync per batch instead of one per message).
+      const links = await this.linksFor(rows);
+      const outcomes: Outcome[] = [];
+      const unsentLinks: string[] = [];
+      let next = 0;
+      const worker = async () => {
+        for (let row = rows[next++]; row; row = rows[next++]) {
+          const link = links.get(row.id) ?? {};
+          // Start a send only while the lease outlasts it; a row left here is claimed again when the lease
+          // ends, and the link made for it ends unsent.
+          if (this.clock.now().getTime() + this.timeoutMs * 3 > Date.parse(row.claimed_until!)) {
+            if (link.token) unsentLinks.push(link.token);
+            continue;
+          }
+          outcomes.push(await this.attempt(row, link));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.connections, rows.length) }, worker));
+      for (const state of await this.record(outcomes, token, unsentLinks)) {
         if (state === 'queued') report.retrying += 1;
         else if (state !== 'sending') report[state] += 1;
       }
@@ -137,23 +187,32 @@ export class OutboxSender {
   }
 
   /**
-   * The set-password token an invitation carries, made now (see LINK_TOKEN_PLACEHOLDER): every attempt,
+   * The set-password tokens of a batch's invitations, made now (see LINK_TOKEN_PLACEHOLDER): every attempt,
    * a resend after a crash included, makes its own, and the last one accepted is the one that works.
    */
-  private async linkFor(row: OutboxRow): Promise<{ token?: string; notSent?: string }> {
-    if (![row.subject, row.text_body, row.html_body].some(needsLinkToken)) return {};
-    const userId = row.user_id;
-    if (userId === null) return { notSent: 'Not sent: the message names nobody to make a set-password link for.' };
-    // A password-reset e-mail carries a 1-hour link, whether or not the person has a password.
-    const mint = row.stage === 'password-reset' ? mintResetLink : mintEmailedLink;
-    const minted = await this.uow((trx) => mint(trx, this.clock, userId));
-    return 'token' in minted ? { token: minted.token } : { notSent: `Not sent: ${minted.notNeeded}.` };
+  private async linksFor(rows: readonly OutboxRow[]): Promise<Map<number, Link>> {
+    const links = new Map<number, Link>();
+    const wanting = rows.filter((row) => [row.subject, row.text_body, row.html_body].some(needsLinkToken));
+    if (wanting.length === 0) return links;
+    // One unit of work for the batch's links (one commit, not one per invitation).
+    await this.uow(async (trx) => {
+      for (const row of wanting) {
+        const userId = row.user_id;
+        if (userId === null) { links.set(row.id, { notSent: 'Not sent: the message names nobody to make a set-password link for.' }); continue; }
+        // A password-reset e-mail carries a 1-hour link, whether or not the person has a password.
+        const mint = row.stage === 'password-reset' ? mintResetLink : mintEmailedLink;
+        const minted = await mint(trx, this.clock, userId);
+        links.set(row.id, 'token' in minted ? { token: minted.token } : { notSent: `Not sent: ${minted.notNeeded}.` });
+      }
+    });
+    return links;
   }
 
-  private async sendOne(row: OutboxRow, token: string): Promise<OutboxRow['state']> {
-    const link = await this.linkFor(row);
+  /** Sends one claimed message (with its link, when it is an invitation) and says what happened; writes nothing. */
+  private async attempt(row: OutboxRow, link: Link): Promise<Outcome> {
     if (link.notSent) {
-      return this.record(row, token, { delivered: JSON.parse(row.delivered_to) as string[], refused: [], temporary: [], failures: [], messageFailed: true, notSent: link.notSent });
+      // A person who no longer needs the link: 'cancelled' with the reason. A row naming nobody is a fault: 'failed'.
+      return { row, delivered: JSON.parse(row.delivered_to) as string[], refused: [], temporary: [], failures: [], messageFailed: true, notSent: link.notSent, cancelled: row.user_id !== null };
     }
     const cc = JSON.parse(row.cc_addresses) as string[];
     const delivered = JSON.parse(row.delivered_to) as string[];
@@ -204,23 +263,64 @@ export class OutboxSender {
         else temporary.push(f.recipient);
       }
     }
-    return this.record(row, token, { delivered, refused, temporary, failures, messageFailed, ...(link.token ? { linkToken: link.token, linkDelivered } : {}) });
+    return { row, delivered, refused, temporary, failures, messageFailed, ...(link.token ? { linkToken: link.token, linkDelivered } : {}) };
   }
 
-  private async record(row: OutboxRow, token: string, r: {
-    delivered: string[]; refused: string[]; temporary: string[]; failures: SmtpFailure[]; messageFailed: boolean;
-    /** Why the message was not sent at all (an invitation nobody needs any more), in words. */
-    notSent?: string;
-    /** The set-password token this attempt put in the message, and whether the person's server accepted it. */
-    linkToken?: string;
-    linkDelivered?: boolean;
-  }): Promise<OutboxRow['state']> {
+  /**
+   * Writes a batch's outcomes in one unit of work, after every message of it was handed to the SMTP
+   * server: the states, the undeliverable addresses, the invitations' links. Returns each row's state
+   * ('sending' when another sender holds the row now).
+   */
+  private async record(outcomes: readonly Outcome[], token: string, unsentLinks: readonly string[] = []): Promise<OutboxRow['state'][]> {
+    if (outcomes.length === 0 && unsentLinks.length === 0) return [];
     const now = this.clock.now();
     const at = now.toISOString();
+    const decided = outcomes.map((r) => ({ r, ...this.decide(r, now) }));
+    const finished = await this.uow(async (trx) => {
+      const store = outboxStore(trx);
+      for (const link of unsentLinks) await withdrawEmailedLink(trx, this.clock, link);
+      const done: boolean[] = [];
+      for (const { r, state, next, lastError } of decided) {
+        const row = r.row;
+        for (const address of r.refused) {
+          const f = r.failures.find((x) => x.recipient === address);
+          await store.markUndeliverable(address, at, f ? describeFailure(f) : 'refused', 'smtp-5xx');
+        }
+        const ok = await store.finish(row.id, token, {
+          state, next_attempt_at: next, last_error: lastError, delivered_to: JSON.stringify(r.delivered),
+          ...(state === 'sent' ? { sent_at: at } : {}),
+        });
+        // The link now in the person's mailbox becomes their one working link; a link that reached nobody
+        // ends. With the claim lost (another sender took the row over) a delivered link is left as it is:
+        // whichever copy is confirmed last wins, and using any link ends the others.
+        if (r.linkToken && row.user_id !== null) {
+          if (r.linkDelivered && ok) await confirmEmailedLink(trx, this.clock, row.user_id, r.linkToken, { message: row.id, message_id: row.message_id, attempt: row.attempts, stage: row.stage });
+          else if (!r.linkDelivered) await withdrawEmailedLink(trx, this.clock, r.linkToken);
+        }
+        done.push(ok);
+      }
+      return done;
+    });
+    return decided.map(({ r, state, lastError }, i) => {
+      // Someone else holds the row now (our lease ran out mid-send): their outcome stands.
+      if (!finished[i]) {
+        this.log.warn({ outboxId: r.row.id }, 'outbox: lease ran out during a send; the row was claimed again');
+        return 'sending';
+      }
+      if (lastError) this.log.info({ outboxId: r.row.id, state }, 'outbox: delivery problem');
+      return state;
+    });
+  }
+
+  /** A message's next state from what its attempt found: sent, retried later (with back-off), or ended. */
+  private decide(r: Outcome, now: Date): { state: OutboxRow['state']; next: string; lastError: string | null } {
+    const row = r.row;
     const lastError = r.notSent ?? (r.failures.length ? r.failures.map(describeFailure).join(' ') : null);
     let state: OutboxRow['state'];
     let next = row.next_attempt_at;
-    if (r.messageFailed) state = 'failed';
+    // Not a failure: the person chose a password or was deactivated before the invitation went out.
+    if (r.cancelled) state = 'cancelled';
+    else if (r.messageFailed) state = 'failed';
     else if (r.temporary.length === 0) state = r.delivered.length > 0 ? 'sent' : 'undeliverable';
     else if (row.attempts >= this.maxAttempts) state = 'failed';
     else {
@@ -228,32 +328,7 @@ export class OutboxSender {
       const wait = BACKOFF_MINUTES[Math.min(row.attempts, BACKOFF_MINUTES.length) - 1]!;
       next = new Date(now.getTime() + wait * 60_000).toISOString();
     }
-    const finished = await this.uow(async (trx) => {
-      const store = outboxStore(trx);
-      for (const address of r.refused) {
-        const f = r.failures.find((x) => x.recipient === address);
-        await store.markUndeliverable(address, at, f ? describeFailure(f) : 'refused', 'smtp-5xx');
-      }
-      const done = await store.finish(row.id, token, {
-        state, next_attempt_at: next, last_error: lastError, delivered_to: JSON.stringify(r.delivered),
-        ...(state === 'sent' ? { sent_at: at } : {}),
-      });
-      // The link now in the person's mailbox becomes their one working link; a link that reached nobody
-      // ends. With the claim lost (another sender took the row over) a delivered link is left as it is:
-      // whichever copy is confirmed last wins, and using any link ends the others.
-      if (r.linkToken && row.user_id !== null) {
-        if (r.linkDelivered && done) await confirmEmailedLink(trx, this.clock, row.user_id, r.linkToken, { message: row.id, message_id: row.message_id, attempt: row.attempts, stage: row.stage });
-        else if (!r.linkDelivered) await withdrawEmailedLink(trx, this.clock, r.linkToken);
-      }
-      return done;
-    });
-    // Someone else holds the row now (our lease ran out mid-send): their outcome stands.
-    if (!finished) {
-      this.log.warn({ outboxId: row.id }, 'outbox: lease ran out during a send; the row was claimed again');
-      return 'sending';
-    }
-    if (lastError) this.log.info({ outboxId: row.id, state }, 'outbox: delivery problem');
-    return state;
+    return { state, next, lastError };
   }
 
   /**

@@ -16,6 +16,7 @@ export const STATE_WORDS: Readonly<Record<OutboxState, string>> = {
   sent: 'Sent',
   failed: 'Failed (retries used up)',
   undeliverable: 'Undeliverable',
+  cancelled: 'Not sent: no longer needed',
 };
 
 /** What the person page says about a person's address when it is known not to take mail. */

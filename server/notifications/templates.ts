@@ -104,12 +104,13 @@ function summaryLines(list: readonly ObligationFacts[]): string {
   return list.map((o) => `- ${o.title}: ${o.daysLeft < 0 ? `overdue since ${formatDay(o.dueOn)}` : `due ${formatDay(o.dueOn)}`}`).join('\n');
 }
 
-function digestLines(rows: readonly DigestRow[]): string {
+/** The digest's list: a heading per group, a line per person and obligation, and the person's page for their manager. */
+function digestLines(rows: readonly DigestRow[], org: OrgContext): string {
   const out: string[] = [];
   for (const group of ['overdue', 'due-soon', 'in-progress'] as const) {
     const mine = rows.filter((r) => r.group === group);
     if (mine.length === 0) continue;
-    out.push(`${DIGEST_HEADING[group]}:`, ...mine.map((r) => `- ${r.name}: ${r.title}, due ${formatDay(r.dueOn)}`), '');
+    out.push(`${DIGEST_HEADING[group]}:`, ...mine.map((r) => `- ${r.name}: ${r.title}, due ${formatDay(r.dueOn)}\n  ${org.baseUrl}/team/people/${r.userId}`), '');
   }
   return out.join('\n').trimEnd();
 }
@@ -127,7 +128,7 @@ export function valuesFor(facts: MessageFacts, org: OrgContext): Record<string, 
     case 'summary':
       return { ...common, list: summaryLines(facts.obligations), link: `${org.baseUrl}/` };
     case 'digest':
-      return { ...common, list: digestLines(facts.rows), link: `${org.baseUrl}/team` };
+      return { ...common, list: digestLines(facts.rows, org), link: `${org.baseUrl}/team` };
     case 'certificate-issued':
       return { ...common, title: facts.obligation.title, completed_date: formatDay(facts.completedOn), link: `${org.baseUrl}/verify/${encodeURIComponent(facts.certificateCode)}` };
     default: {

@@ -33,6 +33,14 @@ export const departmentForm = z.object({
   })),
 });
 
+/**
+ * "Resend invitation": the number of the invitation the page offered (the person's invitations so far + 1).
+ * The same number from a double-click names the same outbox key, so it is queued once.
+ */
+export const invitationForm = z.object({
+  number: z.string().trim().refine((s) => /^[1-9]\d{0,3}$/.test(s), 'The invitation number is missing; reload the person page and try again.').transform(Number),
+});
+
 export const USER_REQUESTS = {
   'GET /admin/users': peopleListQuery,
   'GET /admin/users/new': NO_FIELDS,
@@ -44,6 +52,7 @@ export const USER_REQUESTS = {
   'POST /admin/users/:id/unlock': NO_FIELDS,
   'POST /admin/users/:id/reactivate': NO_FIELDS,
   'POST /admin/users/:id/password-link': NO_FIELDS,
+  'POST /admin/users/:id/invitation': invitationForm,
   'GET /admin/departments': NO_FIELDS,
   'POST /admin/departments': departmentForm,
 } satisfies RequestSchemas;

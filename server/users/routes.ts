@@ -8,7 +8,7 @@ import { idParam, parseForm, parseQuery, type FormErrors } from '../http/validat
 import { departmentTree, subtreeIds } from './departments';
 import { ROLES } from './fields';
 import { addPerson, createDepartment, editPerson, newPasswordLink, setUserStatus } from './service';
-import { departmentForm, peopleListQuery, personForm } from './requests';
+import { departmentForm, invitationForm, peopleListQuery, personForm } from './requests';
 
 export const PAGE_SIZE = 50;
 
@@ -100,6 +100,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       title: user.name, user, values: await formValues(deps, user), errors: {}, roles: ROLES, signIn: await signInOf(user),
       departments: departmentTree(await deps.people.departments()).ordered, events, training: await training.personTraining(deps.catalogue, user),
       mailProblem: await deps.outbox.addressProblem(user.email),
+      nextInvitation: await deps.invitations.count(user.id) + 1,
     });
   });
 
@@ -112,6 +113,7 @@ export function adminUserRoutes(deps: AppDeps): Router {
       events: await deps.auditLog.aboutPerson(user.id),
       training: await training.personTraining(deps.catalogue, user),
       mailProblem: await deps.outbox.addressProblem(user.email),
+      nextInvitation: await deps.invitations.count(user.id) + 1,
     });
     if (!form.ok) return refuse(form.errors);
     try {
@@ -148,6 +150,28 @@ export function adminUserRoutes(deps: AppDeps): Router {
     }
     const token = await newPasswordLink(deps.uow, clock, actorOf(req.user!, req.ip), user.id);
     await showLinks(res, 200, user, token, `A new set-password link was issued for ${user.name}; any earlier link stops working.`);
+  });
+
+  // For someone who has not chosen a password yet: the invitation e-mail again, with a new link made when it is sent.
+  router.post('/admin/users/:id/invitation', managers, async (req, res) => {
+    const user = await loadUser(req.params.id);
+    const form = parseForm(invitationForm, req.body);
+    if (!form.ok) {
+      req.session.flash = { kind: 'error', message: Object.values(form.errors).join(' ') };
+      return res.redirect(303, `/admin/users/${user.id}`);
+    }
+    try {
+      const r = await deps.invitations.resend(actorOf(req.user!, req.ip), user.id, form.data.number);
+      req.session.flash = !r.queued
+        ? { kind: 'info', message: `That invitation to ${user.name} was already queued; nothing more was sent.` }
+        : { kind: 'success', message: r.sendingNow
+          ? `A new invitation is being e-mailed to ${user.email}. Once it is sent, its link is the only one that works.`
+          : `A new invitation to ${user.email} waits in the outbox: e-mail is not set up (SMTP_URL). It goes once it is.` };
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      req.session.flash = { kind: 'error', message: e.message };
+    }
+    res.redirect(303, `/admin/users/${user.id}`);
   });
 
   router.post('/admin/users/:id/unlock', managers, async (req, res) => {

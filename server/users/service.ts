@@ -125,8 +125,8 @@ export async function newPasswordLink(uow: UnitOfWork, clock: Clock, actor: Acto
 
 /**
  * A fresh set-password link for a person; earlier unused links stop working. A person created in the
- * same transaction has no earlier links, and looking for them scans every token (there is no index by
- * person), which made an import's time grow with the square of its rows: `newPerson` skips the look.
+ * same transaction has no earlier links: `newPerson` skips the look (before migration 0024 indexed the
+ * tokens by person, it scanned every token and made an import's time grow with the square of its rows).
  */
 export async function issuePasswordLink(trx: Kysely<DB>, clock: Clock, actor: Actor, userId: number, o: { newPerson?: boolean } = {}): Promise<string> {
   if (!o.newPerson) await revokeTokens(trx, clock, 'set-password', userId);

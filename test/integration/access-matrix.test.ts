@@ -31,6 +31,7 @@ const RULES: Record<string, Rule> = {
   'GET /admin/users': 'admin-or-auditor', 'GET /admin/users/:id': 'admin-or-auditor', 'GET /admin/departments': 'admin-or-auditor', 'GET /admin/audit': 'admin-or-auditor',
   'GET /admin/users/new': 'admin', 'POST /admin/users': 'admin', 'POST /admin/users/:id': 'admin', 'POST /admin/users/:id/deactivate': 'admin',
   'POST /admin/users/:id/reactivate': 'admin', 'POST /admin/users/:id/password-link': 'admin', 'POST /admin/departments': 'admin',
+  'POST /admin/users/:id/invitation': 'admin',
   'GET /admin/import': 'admin', 'POST /admin/import': 'admin', 'POST /admin/users/:id/completions': 'admin',
   'GET /admin/completions/import': 'admin', 'POST /admin/completions/import': 'admin', 'POST /admin/certificates/:id/revoke': 'admin',
   'POST /admin/certificates/:id/reissue': 'admin',

@@ -166,7 +166,8 @@ test('an invitation to a person who has chosen a password meanwhile is not sent 
   await sender().runOnce();
   expect(peer.received.filter((r) => r.envelopeTo.includes('ben@riverside.example'))).toEqual([]);
   const row = await invitation(id);
-  expect(row.state).toBe('failed');
+  // Its own state, not 'failed': nothing went wrong, and admins filtering for failures do not see it.
+  expect(row.state).toBe('cancelled');
   expect(row.last_error).toBe('Not sent: Ben Ruiz has already chosen a password, so the link is not needed.');
   expect(await t.db.selectFrom('one_time_tokens').select('id').where('user_id', '=', id).execute()).toEqual(before);
 });
@@ -222,4 +223,27 @@ test('the outbox page, the invitation preview and the test message show no token
   const got = (await peer.waitFor(1)).find((r) => r.mail.subject?.startsWith('[Test]'));
   expect(got!.mail.text).toContain('/password/sample-link');
   expect(await tokens()).toEqual(before);
+});
+
+test('an invitation left unsent because its lease would run out mid-send makes no live link; after the lease it goes with a new one', async () => {
+  await addPerson('Uma Early', 'uma@riverside.example');
+  const b = await addPerson('Vic Later', 'vic@riverside.example');
+  // One connection, one batch holding both: while the first is being sent, the clock moves to within
+  // three timeouts of the lease's end, so the second is not started.
+  const s = sender({ batchSize: 2, connections: 1, leaseMs: 600_000, timeoutMs: 3000 });
+  peer.answers.beforeOk = async () => { t.clock.advance(600_000 - 5000); };
+  const live = (id: number) => t.db.selectFrom('one_time_tokens').select('id').where('user_id', '=', id).where('used_at', 'is', null).execute();
+  expect(await s.runOnce()).toMatchObject({ claimed: 2, sent: 1 });
+  const to = (address: string) => peer.received.filter((r) => r.envelopeTo.includes(address));
+  expect(to('uma@riverside.example')).toHaveLength(1);
+  expect(to('vic@riverside.example')).toEqual([]);
+  // Vic keeps only the link the admin was shown: the one made for the unsent message was ended.
+  expect(await live(b.id)).toHaveLength(1);
+  expect((await newAgent(t.app).get(`/password/${b.shown}`)).status).toBe(200);
+  expect((await invitation(b.id)).state).toBe('sending');
+  t.clock.advance(10_000);
+  expect(await s.runOnce()).toMatchObject({ claimed: 1, sent: 1 });
+  const emailed = TOKEN_IN_LINK.exec(peer.received.find((r) => r.envelopeTo.includes('vic@riverside.example'))!.mail.text!)![1]!;
+  expect(await live(b.id)).toHaveLength(1);
+  expect(await setPassword(emailed)).toBe(303);
 });

@@ -62,7 +62,12 @@ describe('notification templates', () => {
         { name: 'Kim', userId: 4, title: 'Course B', dueOn: '2027-02-01', group: 'due-soon' },
       ],
     }, ORG);
-    expect(digest.text).toMatch(/Overdue:\n- Riley: Course A, due 10 Jan 2027\n\nDue soon:\n- Kim: Course B, due 1 Feb 2027\n\nIn progress:\n- Sam: Course A, due 10 Feb 2027/);
+    expect(digest.text).toContain([
+      'Overdue:', '- Riley: Course A, due 10 Jan 2027', '  https://training.example.org/team/people/2', '',
+      'Due soon:', '- Kim: Course B, due 1 Feb 2027', '  https://training.example.org/team/people/4', '',
+      'In progress:', '- Sam: Course A, due 10 Feb 2027', '  https://training.example.org/team/people/3',
+    ].join('\n'));
+    expect(digest.html).toContain('<a href="https://training.example.org/team/people/2">');
     expect(digest.text).toContain('https://training.example.org/team');
     const cert = render(sampleFacts('certificate-issued'), ORG);
     expect(cert.text).toContain('https://training.example.org/verify/SAMPLE-CODE');

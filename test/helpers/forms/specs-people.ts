@@ -2,7 +2,7 @@ import { IMPORT_COLUMNS } from '../../../server/users/import';
 import { mustShowLiveLinks } from './checks';
 import { locationOf, must, one } from './types';
 import { withSchemaFields } from './schema-fields';
-import { asAdmin, csvLine, deactivated, ids, uniq } from './world';
+import { asAdmin, csvLine, deactivated, ids, invitationKeys, uniq } from './world';
 
 // The admin's people forms: a person, their status and password link, departments, the people CSV import.
 
@@ -71,6 +71,24 @@ export const PEOPLE_SPECS = withSchemaFields({
       const live = await app.db.selectFrom('one_time_tokens').select('id').where('user_id', '=', Number(params.id)).where('used_at', 'is', null).execute();
       must(live.length === 1, `expected exactly one live link, found ${live.length}`);
       await mustShowLiveLinks(app, res.text, 1);
+    },
+    notice: true,
+  },
+  'POST /admin/users/:id/invitation': {
+    target: asAdmin, values: () => ['1', '2', '3', '0', '-1', '9999', '2.5'], params: async () => ({ id: String(ids.invitee) }),
+    bases: async () => {
+      const sofar = await invitationKeys(ids.invitee);
+      return [[['number', String(sofar.length + 1)]], [['number', String(Math.max(1, sofar.length))]]];
+    },
+    effect: async ({ app, res, params, events, delta }) => {
+      must(locationOf(res) === `/admin/users/${params.id}`, `unexpected redirect ${locationOf(res)}`);
+      const resent = one(events, 'user.invitation_resent');
+      must(resent.length === delta('outbox'), `${resent.length} resend events for ${delta('outbox')} new outbox rows`);
+      if (!resent.length) return;
+      const n = (JSON.parse(resent[0]!.details) as { number: number }).number;
+      const row = await app.db.selectFrom('outbox').select(['key', 'to_address', 'text_body']).where('key', '=', n === 1 ? `invitation:${params.id}` : `invitation:${params.id}:${n}`).executeTakeFirst();
+      must(row?.to_address === 'invitee@riverside.example', `invitation ${n} is not in the outbox for the invitee`);
+      must(!/\/password\/[A-Za-z0-9_-]{43}/.test(row!.text_body), 'a queued invitation holds a working link');
     },
     notice: true,
   },

@@ -17,7 +17,7 @@ export let t: TestApp;
 export let fresh: TestApp;
 export let course: Course;
 export let admin: Agent;
-export const ids = { admin: 0, victim: 0, goner: 0, certHolder: 0, scene: 0, quiz: 0, attest: 0, attestAttempt: 0, pwPerson: 0 };
+export const ids = { admin: 0, victim: 0, goner: 0, certHolder: 0, scene: 0, quiz: 0, attest: 0, attestAttempt: 0, pwPerson: 0, invitee: 0 };
 export const learners = new Map<'scene' | 'quiz' | 'attest', Agent>();
 export const tokens = new Map<Agent, string>();
 export let setupToken = '';
@@ -58,6 +58,7 @@ export async function setUpWorld(): Promise<void> {
   await createPerson(t.db, t.clock, { email: 'login.target@riverside.example', name: 'Lou Login' });
   await createPerson(t.db, t.clock, { email: 'leaver@riverside.example', name: 'Lee Leaver' });
   ids.pwPerson = (await createPerson(t.db, t.clock, { email: 'pw.person@riverside.example', name: 'Pat Password', password: null })).id;
+  ids.invitee = (await createPerson(t.db, t.clock, { email: 'invitee@riverside.example', name: 'Ivy Invitee', password: null })).id;
   ids.certHolder = (await validCertificate()).owner;
 
   const people: ['scene' | 'quiz' | 'attest', string, string][] = [
@@ -218,3 +219,10 @@ export async function completionTarget(): Promise<number> {
 }
 
 export const csvLine = (cells: string[]) => cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+
+/** The outbox keys of a person's invitations (the first, then each resend). */
+export async function invitationKeys(id: number): Promise<string[]> {
+  const rows = await t.db.selectFrom('outbox').select('key').where('user_id', '=', id)
+    .where((eb) => eb.or([eb('key', '=', `invitation:${id}`), eb('key', 'like', `invitation:${id}:%`)])).execute();
+  return rows.map((r) => r.key);
+}
