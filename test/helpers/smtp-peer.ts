@@ -66,6 +66,11 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       });
     },
   });
+  // A sender killed mid-conversation (the crash tests SIGKILL one) resets its connections; smtp-server
+  // reports that as an 'error' event, which with no listener would be thrown and fail the test file.
+  server.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') throw e;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
