@@ -60,7 +60,9 @@ async function ask(email: string, ip = nextIp()): Promise<Answer> {
   const res = await agent.post('/password/forgot').set('X-Forwarded-For', ip).type('form').send({ _csrf: token, email });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   counting = false;
-  return { status: res.status, body: res.text.split(token).join('CSRF'), queries: [...queries], ms };
+  // The organisation's settings are cached for 5 s of real time and re-read by whichever request comes
+  // next, whatever its address: on a loaded machine that lands inside some requests and not others.
+  return { status: res.status, body: res.text.split(token).join('CSRF'), queries: queries.filter((q) => !/from "settings"/.test(q)), ms };
 }
 
 const TOKEN_IN_LINK = /\/password\/([A-Za-z0-9_-]{43})/;
