@@ -31,6 +31,7 @@ import { policyRoutes } from './policies/routes';
 import { policyAdminRoutes } from './policies/admin-routes';
 import { outboxAdminRoutes } from './notifications/admin-routes';
 import { scimApp } from './identity/scim-routes';
+import { oidcRoutes } from './identity/oidc-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -71,6 +72,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(signedOutNotice(config.sessionIdleMs));
   app.use(viewLocals(config, { ...dateFormatters(config.timeZone), statusLabel: STATUS_LABEL }));
   app.use(settingsLocals(deps.settings));
+  // Early: it also points the header's sign-out form at the provider's logout for OIDC sessions.
+  app.use(oidcRoutes(deps));
 
   app.use(homeRoutes(deps));
   app.use(learningRoutes(deps));

@@ -30,6 +30,7 @@ import { NotificationScheduler } from './notifications/scheduler';
 import { NotificationSettings } from './notifications/settings';
 import { ScimTokens } from './identity/scim-tokens';
 import { ScimUsers } from './identity/scim-service';
+import { OidcSignIn } from './identity/oidc-sign-in';
 import { SsoLinking } from './identity/sso-linking';
 import { SsoRequests } from './identity/sso-login-state';
 
@@ -77,6 +78,9 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const policies = new Policies(db, training.uow, clock, training);
   const outboxSender = new OutboxSender(db, training.uow, clock, config.mail, config.orgName, log);
   const notificationSettings = new NotificationSettings(db, training.uow, clock);
+  // Single sign-on: one login-request store and one linking service for both protocols.
+  const ssoRequests = new SsoRequests(db, clock);
+  const ssoLinking = new SsoLinking(training.uow, clock, { ...config.sso, timeZone: config.timeZone });
   const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone, notificationSettings, policies);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
@@ -97,8 +101,8 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     }),
     scimUsers: new ScimUsers(db, training.uow, clock, config.timeZone, async () => (await settings.current()).baseUrl),
     scimTokens: new ScimTokens(db, training.uow, clock),
-    ssoRequests: new SsoRequests(db, clock),
-    ssoLinking: new SsoLinking(training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
+    ssoRequests, ssoLinking,
+    oidcSignIn: new OidcSignIn(config.oidc, clock, ssoRequests, ssoLinking),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),

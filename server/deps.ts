@@ -19,6 +19,7 @@ import type { Policies } from './policies/service';
 import type { Outbox } from './notifications/service';
 import type { NotificationScheduler } from './notifications/scheduler';
 import type { NotificationSettings } from './notifications/settings';
+import type { OidcSignIn } from './identity/oidc-sign-in';
 import type { ScimTokens } from './identity/scim-tokens';
 import type { ScimUsers } from './identity/scim-service';
 import type { SsoLinking } from './identity/sso-linking';
@@ -63,6 +64,8 @@ export interface AppDeps {
   notifications: NotificationScheduler;
   /** Which messages are sent when, and the admins' templates (the settings page's notifications section). */
   notificationSettings: NotificationSettings;
+  /** OpenID Connect sign-in (issue 18): off unless OIDC_ISSUER_URL is set. */
+  oidcSignIn: OidcSignIn;
   /** SCIM 2.0 provisioning (issue 18): people as SCIM Users, and the bearer tokens of the providers. */
   scimUsers: ScimUsers;
   scimTokens: ScimTokens;

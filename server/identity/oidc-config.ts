@@ -15,8 +15,6 @@ export interface OidcConfig {
   readonly clientSecret?: string;
   /** OIDC_SCOPES: always includes openid. */
   readonly scopes: string;
-  /** OIDC_DISPLAY_NAME: the sign-in button says "Sign in with <displayName>". */
-  readonly displayName: string;
   /** OIDC_ID_TOKEN_ALGS: the allow-list (a subset of ID_TOKEN_ALGORITHMS). */
   readonly algorithms: readonly string[];
   /**
@@ -36,7 +34,6 @@ export interface OidcEnv {
   OIDC_CLIENT_ID?: string;
   OIDC_CLIENT_SECRET?: string;
   OIDC_SCOPES?: string;
-  OIDC_DISPLAY_NAME?: string;
   OIDC_ID_TOKEN_ALGS?: string;
   OIDC_TENANT_IDS?: string;
   OIDC_LOGOUT?: string;
@@ -49,7 +46,7 @@ const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 export function oidcConfigFrom(env: OidcEnv): { config?: OidcConfig; problems: string[] } {
   const problems: string[] = [];
   const set = [env.OIDC_ISSUER_URL, env.OIDC_CLIENT_ID].filter((v) => v !== undefined).length;
-  const others = [env.OIDC_CLIENT_SECRET, env.OIDC_SCOPES, env.OIDC_DISPLAY_NAME, env.OIDC_ID_TOKEN_ALGS, env.OIDC_TENANT_IDS, env.OIDC_LOGOUT];
+  const others = [env.OIDC_CLIENT_SECRET, env.OIDC_SCOPES, env.OIDC_ID_TOKEN_ALGS, env.OIDC_TENANT_IDS, env.OIDC_LOGOUT];
   if (set === 0) {
     if (others.some((v) => v !== undefined)) problems.push('OIDC_ISSUER_URL: set OIDC_ISSUER_URL and OIDC_CLIENT_ID to turn on OpenID Connect sign-in, or remove the other OIDC_ settings');
     return { problems };
@@ -76,7 +73,6 @@ export function oidcConfigFrom(env: OidcEnv): { config?: OidcConfig; problems: s
   if (badTenants.length) problems.push(`OIDC_TENANT_IDS: each entry must be a Microsoft Entra tenant ID (a GUID); not ${badTenants.join(', ')}`);
   const logout = env.OIDC_LOGOUT ?? 'provider';
   if (logout !== 'provider' && logout !== 'local') problems.push('OIDC_LOGOUT: must be provider or local');
-  const displayName = (env.OIDC_DISPLAY_NAME ?? 'single sign-on').trim().slice(0, 80) || 'single sign-on';
   if (problems.length) return { problems };
   return {
     problems,
@@ -85,7 +81,6 @@ export function oidcConfigFrom(env: OidcEnv): { config?: OidcConfig; problems: s
       clientId: env.OIDC_CLIENT_ID!,
       ...(env.OIDC_CLIENT_SECRET ? { clientSecret: env.OIDC_CLIENT_SECRET } : {}),
       scopes: scopes.join(' '),
-      displayName,
       algorithms: Object.freeze(algorithms),
       tenantIds: Object.freeze(tenantIds),
       logout: logout as 'provider' | 'local',

@@ -81,9 +81,15 @@ export async function startOidcPeer(options: PeerOptions): Promise<OidcPeer> {
       return grant;
     },
   };
-  const provider = new Provider(issuer, configuration);
-  // Its own warnings (development keys, insecure http on loopback) are expected here.
-  provider.on('server_error', () => undefined);
+  // Its start-up warnings (development sign-in pages, in-memory storage) are what a test provider is for: not printed.
+  const warn = console.warn;
+  console.warn = () => undefined;
+  let provider: Provider;
+  try {
+    provider = new Provider(issuer, configuration);
+  } finally {
+    console.warn = warn;
+  }
   server.on('request', provider.callback());
   return {
     issuer, port, clientId: PEER_CLIENT.id, clientSecret: PEER_CLIENT.secret, signingKid: String(keys[0]!.kid),

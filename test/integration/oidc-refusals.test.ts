@@ -1,0 +1,85 @@
+import { buildTestApp, type TestApp } from '../helpers/app';
+import { createPerson } from '../helpers/factories';
+import { newAgent } from '../helpers/http';
+import { startFakeOp, type FakeOp, type Mischief } from '../helpers/oidc-fake-op';
+
+// Issue 18: ID tokens that must be refused. oidc-provider cannot be made to issue these, so they come
+// from a small provider in this process that crafts them with jose (test/helpers/oidc-fake-op.ts) and
+// otherwise speaks the protocol for real: discovery, redirect, token endpoint with PKCE, JWKS.
+// Each refusal: a clear page (403, never a 500), no session, and an sso.refused audit event with the reason.
+
+const CLIENT = { id: 'privacy-rounds-fake', secret: 'fake-client-secret-long-enough-0123456789abcdef' };
+let op: FakeOp;
+let t: TestApp;
+
+beforeAll(async () => {
+  op = await startFakeOp(CLIENT.id, CLIENT.secret);
+  t = await buildTestApp({ OIDC_ISSUER_URL: op.issuer, OIDC_CLIENT_ID: CLIENT.id, OIDC_CLIENT_SECRET: CLIENT.secret });
+  t.clock.advance(Date.now() - t.clock.now().getTime());
+  await createPerson(t.db, t.clock, { name: 'Fake Person', email: 'fake.person@riverside.example' });
+});
+
+afterAll(async () => {
+  await t.close();
+  await op.stop();
+});
+
+/** A whole sign-in through the fake provider with this mischief: the callback's answer. */
+async function signInWith(mischief: Mischief) {
+  op.mischief = mischief;
+  const agent = newAgent(t.app);
+  const login = await agent.get('/auth/oidc/login');
+  expect(login.status).toBe(303);
+  const authorize = await fetch(login.headers.location!, { redirect: 'manual' });
+  const back = new URL(authorize.headers.get('location')!);
+  const before = op.tokenRequests;
+  const res = await agent.get(`${back.pathname}${back.search}`);
+  expect(op.tokenRequests).toBe(before + 1);
+  return { res, agent };
+}
+
+async function lastRefusal(): Promise<string> {
+  const row = await t.db.selectFrom('audit_events').select(['details', 'actor_id']).where('action', '=', 'sso.refused').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  expect(row.actor_id).toBeNull();
+  return String((JSON.parse(row.details) as { check?: unknown }).check);
+}
+
+const cases: [string, Mischief, string, string][] = [
+  ['an ID token for another audience', { aud: 'some-other-application' }, 'wrong-audience', 'meant for another application'],
+  ['an ID token from another issuer', { iss: 'https://login.example.net/other' }, 'wrong-issuer', 'does not trust'],
+  ['an expired ID token', { expIn: -120 }, 'expired', 'had expired'],
+  ['an ID token with another nonce', { nonce: 'not-the-nonce-this-browser-sent' }, 'nonce-mismatch', 'does not belong to the sign-in'],
+  ['an unsigned ID token (alg: none)', { alg: 'none' }, 'algorithm-not-allowed', 'not signed in a way this server accepts'],
+  ['an ID token signed with HS256 (the client secret as key)', { alg: 'HS256' }, 'algorithm-not-allowed', 'not signed in a way this server accepts'],
+  ['an ID token signed by a key the JWKS does not contain', { unpublishedKey: true }, 'signing-key-unknown', 'does not publish'],
+  ['an ID token claiming the published key\'s kid but signed by another key', { impostorKey: true }, 'bad-signature', 'signature is not valid'],
+  ['an ID token whose audience also names another application without azp', { aud: [CLIENT.id, 'another-app'] }, 'wrong-audience', 'meant for another application'],
+];
+
+describe('OpenID Connect: ID tokens that are refused', () => {
+  test.each(cases)('%s is refused with a clear page and an audit event', async (_name, mischief, reason, words) => {
+    const { res, agent } = await signInWith(mischief);
+    expect(res.status).toBe(403);
+    expect(res.text).toContain(words);
+    expect(res.text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+    expect(await lastRefusal()).toMatch(new RegExp(`^${reason}`));
+    // Not signed in.
+    expect((await agent.get('/')).status).toBe(303);
+  });
+
+  test('the same token with nothing wrong signs the person in (the cases above fail for their one reason)', async () => {
+    const { res, agent } = await signInWith({});
+    expect(res.status).toBe(303);
+    expect((await agent.get('/')).text).toContain('Welcome, Fake Person');
+  });
+
+  test('key rotation: a token signed by a new key is refused until the JWKS publishes it, then accepted', async () => {
+    const before = await signInWith({ secondKey: true });
+    expect(before.res.status).toBe(403);
+    expect(await lastRefusal()).toMatch(/^signing-key-unknown/);
+    op.publishSecondKey();
+    const after = await signInWith({ secondKey: true });
+    expect(after.res.status).toBe(303);
+    expect((await after.agent.get('/')).text).toContain('Welcome, Fake Person');
+  });
+});
