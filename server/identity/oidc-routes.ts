@@ -30,7 +30,8 @@ export function oidcRoutes(deps: AppDeps): Router {
   const binding = (state: string) => crypto.createHmac('sha256', bindingKey).update(state).digest('base64url');
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, path: '/' };
   const baseUrl = async () => (await settings.current()).baseUrl;
-  const refused = (res: Response, status: number, message: string) => res.status(status).render('message', { title: 'Sign-in refused', message });
+  // The same page as every single sign-on refusal (sso-session-middleware.ts), with the status that fits this one.
+  const refused = (res: Response, status: number, message: string) => res.status(status).render('identity/refused', { title: 'You have not been signed in', message });
 
   // People signed in through the provider sign out through it too (the header's sign-out form).
   router.use((req, res, next) => {

@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import request from 'supertest';
+import { humanMessage } from '../helpers/forms/checks';
+import { BROKEN, enc, NASTY, PROTO_KEYS } from '../helpers/forms/generators';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson } from '../helpers/factories';
 import { csrfFrom, html, newAgent, type Agent } from '../helpers/http';
@@ -218,5 +221,25 @@ describe('OpenID Connect key rotation at oidc-provider', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('OpenID Connect routes take hostile query strings', () => {
+  // The request-schemas property, here against a configured provider (the shared world has no OIDC).
+  test.each(['/auth/oidc/login', '/auth/oidc/callback'])('%s: random query strings never answer 5xx, and a refusal says why', async (path) => {
+    const agent = newAgent(t.app);
+    const state = (await start(agent)).searchParams.get('state')!;
+    const fields = ['next', 'code', 'state', 'iss', 'session_state', 'error', 'error_description'];
+    const key = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...fields) }, { weight: 1, arbitrary: fc.constantFrom(...PROTO_KEYS, 'state[]', 'code[a]') });
+    const value = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(state, 'abc', '/transcript', '//evil.example', 'access_denied', peer.issuer) },
+      { weight: 3, arbitrary: fc.constantFrom(...NASTY) }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) });
+    const run = fc.record({ pairs: fc.array(fc.tuple(key, value), { maxLength: 6 }), raw: fc.array(fc.constantFrom(...BROKEN), { maxLength: 2 }) });
+    await fc.assert(fc.asyncProperty(run, async ({ pairs, raw }) => {
+      const url = `${path}?${[...pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`), ...raw].join('&')}`;
+      const res = await agent.get(url);
+      if (res.status >= 500) throw new Error(`${url} answered ${res.status}`);
+      if (res.status >= 400 && !humanMessage(res)) throw new Error(`${url} answered ${res.status} without a message for the person`);
+      if (res.status === 303 && path === '/auth/oidc/login' && !res.headers.location!.startsWith(`${peer.issuer}/`)) throw new Error(`${url} sent the browser to ${res.headers.location}`);
+    }), { numRuns: 25, seed: 20261204 });
   });
 });
