@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { useAuditKeys } from './audit/keyring';
 import { AuditLog } from './audit/log';
 import { Auth } from './auth/service';
+import { passwordSignInAllowed } from './auth/password-policy';
 import { DatabaseSessionStore } from './auth/session-middleware';
 import { sessionsStore } from './auth/sessions-store';
 import { accountKeySecret } from './auth/throttle';
@@ -31,6 +32,7 @@ import { NotificationSettings } from './notifications/settings';
 import { ScimTokens } from './identity/scim-tokens';
 import { ScimUsers } from './identity/scim-service';
 import { OidcSignIn } from './identity/oidc-sign-in';
+import { attributeMapping } from './identity/attribute-map';
 import { SsoLinking } from './identity/sso-linking';
 import { SsoRequests } from './identity/sso-login-state';
 
@@ -80,12 +82,13 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const notificationSettings = new NotificationSettings(db, training.uow, clock);
   // Single sign-on: one login-request store and one linking service for both protocols.
   const ssoRequests = new SsoRequests(db, clock);
-  const ssoLinking = new SsoLinking(training.uow, clock, { ...config.sso, timeZone: config.timeZone });
+  const ssoLinking = new SsoLinking(db, training.uow, clock, { ...config.sso, timeZone: config.timeZone });
   const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone, notificationSettings, policies);
   return {
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
     auth: new Auth(db, training.uow, clock, {
       threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
+      passwordAllowed: (user) => passwordSignInAllowed(config.sso, user),
     }),
     setup: new FirstAdminSetup(db, training.uow, clock),
     peopleImporter: new PeopleImporter(db, training.uow, clock),
@@ -102,7 +105,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     scimUsers: new ScimUsers(db, training.uow, clock, config.timeZone, async () => (await settings.current()).baseUrl),
     scimTokens: new ScimTokens(db, training.uow, clock),
     ssoRequests, ssoLinking,
-    oidcSignIn: new OidcSignIn(config.oidc, clock, ssoRequests, ssoLinking),
+    oidcSignIn: new OidcSignIn(config.oidc, clock, ssoRequests, ssoLinking, attributeMapping('oidc', config.sso.attributes)),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),

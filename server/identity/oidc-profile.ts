@@ -1,21 +1,6 @@
+import { mapAttributes, type AttributeMapping } from './attribute-map';
 import type { VerifiedClaims } from './oidc-client';
-
-/** The person as the linking service takes them from either protocol (sso-linking.ts SsoProfile). */
-export interface OidcProfile {
-  protocol: 'oidc';
-  issuer: string;
-  subject: string;
-  email: string | null;
-  emailVerified: boolean;
-  name: string | null;
-  employeeId: string | null;
-  departmentPath: string | null;
-  jobTitle: string | null;
-  managerRef: string | null;
-  groups: string[];
-}
-
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 500) : null);
+import type { SsoProfile } from './sso-profile';
 
 /**
  * Whether the provider vouches for the e-mail address. OIDC's `email_verified: true`; Microsoft Entra ID
@@ -27,24 +12,9 @@ export function emailVerified(claims: Record<string, unknown>): boolean {
 }
 
 /**
- * The standard claims as a profile (OpenID Connect Core 5.1). Issuer and subject come from the
- * checked ID token only; the rest may come from UserInfo.
+ * The person as the linking service takes them: issuer and subject from the checked ID token only;
+ * the other fields through the configured attribute mapping (attribute-map.ts, OIDC defaults).
  */
-export function oidcProfile(v: VerifiedClaims): OidcProfile {
-  const c = v.claims;
-  const joined = [str(c.given_name), str(c.family_name)].filter(Boolean).join(' ');
-  const groups = Array.isArray(c.groups) ? c.groups.filter((g): g is string => typeof g === 'string').slice(0, 200) : [];
-  return {
-    protocol: 'oidc',
-    issuer: v.issuer,
-    subject: v.subject,
-    email: str(c.email)?.toLowerCase() ?? null,
-    emailVerified: emailVerified(c),
-    name: str(c.name) ?? (joined || null),
-    employeeId: str(c.employee_id) ?? str(c.employeeNumber),
-    departmentPath: str(c.department),
-    jobTitle: str(c.job_title) ?? str(c.jobTitle),
-    managerRef: null,
-    groups,
-  };
+export function oidcProfile(v: VerifiedClaims, mapping: AttributeMapping): SsoProfile {
+  return { protocol: 'oidc', issuer: v.issuer, subject: v.subject, emailVerified: emailVerified(v.claims), ...mapAttributes(v.claims, mapping) };
 }

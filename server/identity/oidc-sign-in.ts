@@ -3,7 +3,9 @@ import type { Clock } from '../clock';
 import { OidcClient } from './oidc-client';
 import type { OidcConfig } from './oidc-config';
 import { OidcRefused, oidcRefusal, type OidcRefusal } from './oidc-errors';
-import { oidcProfile, type OidcProfile } from './oidc-profile';
+import type { AttributeMapping } from './attribute-map';
+import { oidcProfile } from './oidc-profile';
+import type { SsoOutcome, SsoProfile } from './sso-profile';
 
 /** The login requests store (sso-requests.ts): single use, 10-minute life, state made there. */
 export interface OidcRequestsPort {
@@ -13,8 +15,7 @@ export interface OidcRequestsPort {
 
 /** Account linking (sso-linking.ts): finds or links the person, audits, refuses with words. */
 export interface OidcLinkingPort {
-  signIn(profile: OidcProfile, meta: { ip: string | null }): Promise<
-    { kind: 'signed-in'; userId: number } | { kind: 'refused'; reason: string; message: string }>;
+  signIn(profile: SsoProfile, meta: { ip: string | null }): Promise<SsoOutcome>;
   /** Audits a refusal before any person was known (sso.refused, reason protocol-error, with the check that failed). */
   refuseProtocol(protocol: 'oidc', check: string, meta: { ip: string | null }): Promise<unknown>;
 }
@@ -48,6 +49,7 @@ export class OidcSignIn {
     clock: Clock,
     private readonly requests: OidcRequestsPort,
     private readonly linking: OidcLinkingPort,
+    private readonly mapping: AttributeMapping,
   ) {
     if (cfg) this.client = new OidcClient(cfg, clock);
   }
@@ -80,12 +82,12 @@ export class OidcSignIn {
     const request = await this.requests.take('oidc', input.state);
     if (!request || !request.nonce || !request.codeVerifier) return this.refuse(oidcRefusal('unknown-or-used-state'), undefined, input.ip);
     if (input.providerError) return this.refuse(oidcRefusal('provider-error'), `error ${input.providerError.slice(0, 60)}`, input.ip);
-    let profile: OidcProfile;
+    let profile: SsoProfile;
     try {
       const verified = await this.client.finish(input.redirectUri, input.query, {
         state: input.state, nonce: request.nonce, codeVerifier: request.codeVerifier,
       });
-      profile = oidcProfile(verified);
+      profile = oidcProfile(verified, this.mapping);
     } catch (e) {
       if (!(e instanceof OidcRefused)) throw e;
       return this.refuse(e.refusal, e.detail, input.ip);

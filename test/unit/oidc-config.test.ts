@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../../server/config';
 import { oidcConfigFrom } from '../../server/identity/oidc-config';
 import { classifyOidcError } from '../../server/identity/oidc-errors';
+import { attributeMapping } from '../../server/identity/attribute-map';
 import { emailVerified, oidcProfile } from '../../server/identity/oidc-profile';
 
 const BASE = { OIDC_ISSUER_URL: 'https://login.microsoftonline.com/7d9c3e52-1b0a-4f3e-9a47-2c5e8b1d6f40/v2.0', OIDC_CLIENT_ID: 'app-1' };
@@ -59,7 +60,8 @@ describe('OIDC claims to a profile', () => {
   });
 
   test('issuer and subject come from the checked token; the rest from the standard claims', () => {
-    const p = oidcProfile({ issuer: 'https://idp.example', subject: 'abc', claims: { email: ' Dana.Reyes@Riverside.example ', email_verified: true, given_name: 'Dana', family_name: 'Reyes', groups: ['nurses', 7] } });
+    const claims = { iss: 'https://evil.example', sub: 'other', email: 'dana.reyes@riverside.example', email_verified: true, given_name: 'Dana', family_name: 'Reyes', groups: ['nurses'] };
+    const p = oidcProfile({ issuer: 'https://idp.example', subject: 'abc', claims }, attributeMapping('oidc', {}));
     expect(p).toMatchObject({ protocol: 'oidc', issuer: 'https://idp.example', subject: 'abc', email: 'dana.reyes@riverside.example', emailVerified: true, name: 'Dana Reyes', groups: ['nurses'] });
   });
 });
