@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
   if (config.env === 'production') app.enable('view cache');
 
   app.use(requestLogger(deps.log));
-  app.use(securityHeaders(config.secureCookies));
+  app.use(securityHeaders(config.secureCookies, config.oidc ? [new URL(config.oidc.issuerUrl).origin] : []));
   app.use('/static', express.static(publicDir, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
   app.use(healthRoutes(deps));
   // Pages carry personal and training data: no browser, proxy or shared ward PC may keep a copy, and

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import type { Browser } from 'playwright-core';
-import { startOidcPeer, type OidcPeer } from '../helpers/oidc-peer';
+import { PEER_CLIENT, startOidcPeer, type OidcPeer } from '../helpers/oidc-peer';
 import { axeViolations, freePort, importStaff, launchBrowser, startServer, type Server } from './harness';
 
 // Issue 18 in the browser (Debian's Chromium, the production build): a learner clicks "Sign in with
@@ -13,15 +13,16 @@ let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  peer = await startOidcPeer({
-    redirectUris: [`${base}/auth/oidc/callback`], postLogoutRedirectUris: [`${base}/login`],
-    accounts: [{ sub: 'rn-3141', email: 'priya.natarajan@riverside.example', email_verified: true, name: 'Priya Natarajan' }],
-  });
+  // The server needs the issuer at start and the provider needs the server's redirect URI: the
+  // provider's port is chosen first, and it starts once the server's address is known.
+  const peerPort = await freePort();
   server = await startServer({
-    PORT: String(port), BASE_URL: base,
-    OIDC_ISSUER_URL: peer.issuer, OIDC_CLIENT_ID: peer.clientId, OIDC_CLIENT_SECRET: peer.clientSecret, SSO_OIDC_NAME: 'Riverside ID',
+    OIDC_ISSUER_URL: `http://127.0.0.1:${peerPort}`, OIDC_CLIENT_ID: PEER_CLIENT.id, OIDC_CLIENT_SECRET: PEER_CLIENT.secret, SSO_OIDC_NAME: 'Riverside ID',
+  });
+  base = server.baseUrl;
+  peer = await startOidcPeer({
+    port: peerPort, redirectUris: [`${base}/auth/oidc/callback`], postLogoutRedirectUris: [`${base}/login`],
+    accounts: [{ sub: 'rn-3141', email: 'priya.natarajan@riverside.example', email_verified: true, name: 'Priya Natarajan' }],
   });
   importStaff(server, ['employee_id,email,name,role,department,manager_email,hire_date', 'P7,priya.natarajan@riverside.example,Priya Natarajan,learner,Nursing/ICU,,2026-01-05']);
   browser = await launchBrowser();

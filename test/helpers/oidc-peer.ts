@@ -64,6 +64,8 @@ export async function startOidcPeer(options: PeerOptions): Promise<OidcPeer> {
     jwks: { keys: keys as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     cookies: { keys: ['peer-cookie-key-0123456789abcdef'] },
     pkce: { required: () => true },
+    // ID tokens live an hour (oidc-sign-in.test.ts moves the app's clock past that); the rest as short as a test needs.
+    ttl: { IdToken: 3600, AccessToken: 600, AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 3600 },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name', 'employee_id'] },
     features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
     findAccount: (_ctx, id) => {
