@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson } from '../helpers/factories';
 import { newAgent } from '../helpers/http';
@@ -81,5 +82,52 @@ describe('OpenID Connect: ID tokens that are refused', () => {
     const after = await signInWith({ secondKey: true });
     expect(after.res.status).toBe(303);
     expect((await after.agent.get('/')).text).toContain('Welcome, Fake Person');
+  });
+});
+
+describe('OpenID Connect: the provider and the tenant', () => {
+  test('a provider that cannot be reached gets a 503 page saying so (never a 500), audited', async () => {
+    // A port nothing listens on: taken, then let go.
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+    const down = await buildTestApp({ OIDC_ISSUER_URL: `http://127.0.0.1:${closed}`, OIDC_CLIENT_ID: CLIENT.id, OIDC_CLIENT_SECRET: CLIENT.secret });
+    try {
+      const res = await newAgent(down.app).get('/auth/oidc/login');
+      expect(res.status).toBe(503);
+      expect(res.text).toContain('could not be reached');
+      const row = await down.db.selectFrom('audit_events').select('details').where('action', '=', 'sso.refused').executeTakeFirstOrThrow();
+      expect(String((JSON.parse(row.details) as { check?: unknown }).check)).toMatch(/^provider-unreachable/);
+    } finally {
+      await down.close();
+    }
+  });
+
+  test('with OIDC_TENANT_IDS, only ID tokens from a listed tenant (tid) are accepted', async () => {
+    const listed = '7d9c3e52-1b0a-4f3e-9a47-2c5e8b1d6f40';
+    const tenantOp = await startFakeOp(CLIENT.id, CLIENT.secret);
+    const app = await buildTestApp({ OIDC_ISSUER_URL: tenantOp.issuer, OIDC_CLIENT_ID: CLIENT.id, OIDC_CLIENT_SECRET: CLIENT.secret, OIDC_TENANT_IDS: listed });
+    app.clock.advance(Date.now() - app.clock.now().getTime());
+    try {
+      await createPerson(app.db, app.clock, { name: 'Fake Person', email: 'fake.person@riverside.example' });
+      const through = async (claims: Record<string, unknown>) => {
+        tenantOp.mischief = { claims };
+        const agent = newAgent(app.app);
+        const authorize = await fetch((await agent.get('/auth/oidc/login')).headers.location!, { redirect: 'manual' });
+        const back = new URL(authorize.headers.get('location')!);
+        return agent.get(`${back.pathname}${back.search}`);
+      };
+      const other = await through({ tid: '00000000-0000-4000-8000-000000000000' });
+      expect(other.status).toBe(403);
+      expect(other.text).toContain('organisation this server does not accept');
+      expect((await through({})).status).toBe(403);
+      expect((await through({ tid: listed.toUpperCase() })).status).toBe(303);
+    } finally {
+      await app.close();
+      await tenantOp.stop();
+    }
   });
 });
