@@ -59,6 +59,8 @@ describe('hostile input on every form: coverage', () => {
       .replace(/^s:/, '').replace(/\.[^.]*$/, '');
     const row = await t.db.selectFrom('sessions').select('data').where('sid', '=', sid).executeTakeFirstOrThrow();
     await t.db.updateTable('sessions').set({ data: JSON.stringify({ ...JSON.parse(row.data) as object, ssoProtocol: 'oidc' }) }).where('sid', '=', sid).execute();
+    // A single sign-on link puts its "Remove" form on the victim's page.
+    await SPECS['POST /admin/users/:id/sso/:identity/unlink']!.params!();
     const quiz = await openAttempt();
     const scene = await currentScene();
     // The spot-the-PHI form, on the fixture course's app (the shipped course need not have a spot scene).

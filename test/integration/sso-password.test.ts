@@ -1,6 +1,6 @@
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
-import { html, newAgent, signIn } from '../helpers/http';
+import { html, newAgent, signIn, submitForm } from '../helpers/http';
 
 // Password sign-in per role while single sign-on is on (SSO_PASSWORD_ROLES), the break-glass admins who
 // keep theirs (SSO_BREAK_GLASS), the settings page's warning when none works, and the sign-in page's
@@ -82,4 +82,45 @@ test('without SSO configured, every role signs in with a password, no buttons, n
   } finally {
     await plain.close();
   }
+});
+
+test('the person page shows the single sign-on account a person is linked to', async () => {
+  const lena = await t.db.selectFrom('users').select('id').where('email_normalized', '=', 'lena.brooks@riverside.example').executeTakeFirstOrThrow();
+  const agent = newAgent(t.app);
+  await t.db.updateTable('users').set({ password_hash: (await t.db.selectFrom('users').select('password_hash').where('email_normalized', '=', 'aud.itor@riverside.example').executeTakeFirstOrThrow()).password_hash })
+    .where('email_normalized', '=', 'glass.admin@riverside.example').execute();
+  expect((await signIn(agent, 'glass.admin@riverside.example', GOOD_PASSWORD)).status).toBe(303);
+  expect((await agent.get(`/admin/users/${lena.id}`)).text).not.toContain('<dt>Single sign-on</dt>');
+  const out = await t.services.ssoLinking.signIn({
+    protocol: 'oidc', issuer: SSO_ON.OIDC_ISSUER_URL, subject: 'a81f-lena', email: 'lena.brooks@riverside.example', emailVerified: true,
+    name: null, employeeId: null, departmentPath: null, jobTitle: null, managerRef: null, groups: [],
+  }, { ip: null });
+  expect(out).toMatchObject({ kind: 'signed-in', userId: lena.id, linkedNow: true });
+  const page = await agent.get(`/admin/users/${lena.id}`);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('<dt>Single sign-on</dt>');
+  expect(page.text).toContain(`OIDC account a81f-lena at ${SSO_ON.OIDC_ISSUER_URL}, linked`);
+});
+
+test('an admin removes a link (audited); the person\'s new provider account then links at its first sign-in', async () => {
+  const lena = await t.db.selectFrom('users').select('id').where('email_normalized', '=', 'lena.brooks@riverside.example').executeTakeFirstOrThrow();
+  const lenaProfile = (subject: string) => ({
+    protocol: 'oidc' as const, issuer: SSO_ON.OIDC_ISSUER_URL, subject, email: 'lena.brooks@riverside.example', emailVerified: true,
+    name: null, employeeId: null, departmentPath: null, jobTitle: null, managerRef: null, groups: [],
+  });
+  // Her account at the provider was deleted and made again: a new subject, refused while the old link stands.
+  expect(await t.services.ssoLinking.signIn(lenaProfile('b92e-lena-new'), { ip: null })).toMatchObject({ kind: 'refused', reason: 'linked-to-another' });
+  const link = await t.db.selectFrom('sso_identities').select('id').where('user_id', '=', lena.id).executeTakeFirstOrThrow();
+  const agent = newAgent(t.app);
+  await signIn(agent, 'glass.admin@riverside.example', GOOD_PASSWORD);
+  const res = await submitForm(agent, `/admin/users/${lena.id}`, `/admin/users/${lena.id}/sso/${link.id}/unlink`, {});
+  expect(res.status).toBe(303);
+  expect((await agent.get(`/admin/users/${lena.id}`)).text).toContain('The single sign-on link of');
+  const event = await t.db.selectFrom('audit_events').select(['actor_label', 'details']).where('action', '=', 'sso.unlinked').executeTakeFirstOrThrow();
+  expect({ by: event.actor_label, subject: (JSON.parse(event.details) as { subject: string }).subject }).toEqual({ by: 'glass.admin@riverside.example', subject: 'a81f-lena' });
+  // Unlinking again changes nothing.
+  const again = await submitForm(agent, `/admin/users/${lena.id}`, `/admin/users/${lena.id}/sso/${link.id}/unlink`, {});
+  expect(again.status).toBe(303);
+  expect((await agent.get(`/admin/users/${lena.id}`)).text).toContain('has no such single sign-on link; nothing was changed.');
+  expect(await t.services.ssoLinking.signIn(lenaProfile('b92e-lena-new'), { ip: null })).toMatchObject({ kind: 'signed-in', userId: lena.id, linkedNow: true });
 });
