@@ -16,6 +16,10 @@ const CALLBACK = `${BASE}/auth/oidc/callback`;
 const ACCOUNTS = [
   { sub: 'rn-0042', email: 'dana.reyes@riverside.example', email_verified: true, name: 'Dana Reyes' },
   { sub: 'rn-0077', email: 'omar.haddad@riverside.example', email_verified: true, name: 'Omar Haddad' },
+  // Someone at the provider whose verified address is an admin's here, one whose address is unverified, one unknown here.
+  { sub: 'it-0001', email: 'chief.admin@riverside.example', email_verified: true, name: 'Chief Admin' },
+  { sub: 'rn-0101', email: 'lena.ortiz@riverside.example', email_verified: false, name: 'Lena Ortiz' },
+  { sub: 'rn-0555', email: 'nobody.here@riverside.example', email_verified: true, name: 'Nobody Here' },
 ];
 
 let peer: OidcPeer;
@@ -33,6 +37,8 @@ beforeAll(async () => {
   t = await appFor(peer);
   await createPerson(t.db, t.clock, { name: 'Dana Reyes', email: 'dana.reyes@riverside.example' });
   await createPerson(t.db, t.clock, { name: 'Omar Haddad', email: 'omar.haddad@riverside.example' });
+  await createPerson(t.db, t.clock, { name: 'Chief Admin', email: 'chief.admin@riverside.example', role: 'admin' });
+  await createPerson(t.db, t.clock, { name: 'Lena Ortiz', email: 'lena.ortiz@riverside.example' });
 });
 
 afterAll(async () => {
@@ -87,6 +93,22 @@ describe('OpenID Connect sign-in against oidc-provider', () => {
     const linked = await t.db.selectFrom('sso_identities').innerJoin('users', 'users.id', 'sso_identities.user_id')
       .select(['users.email', 'sso_identities.issuer', 'sso_identities.subject']).execute();
     expect(linked).toEqual([{ email: 'dana.reyes@riverside.example', issuer: peer.issuer, subject: 'rn-0042' }]);
+  });
+
+  test.each([
+    ['an admin\'s verified e-mail (admins are not linked automatically)', 'it-0001', 'privileged-account'],
+    ['an unverified e-mail', 'rn-0101', 'email-not-verified'],
+    ['someone with no account here', 'rn-0555', 'unknown-person'],
+  ])('a provider account with %s is refused by the linking rules, with a clear page and no link', async (_what, login, reason) => {
+    const agent = newAgent(t.app);
+    const back = await signInAtPeer((await start(agent)).href, login, CALLBACK);
+    const res = await agent.get(callbackPath(back));
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('You have not been signed in');
+    const event = await t.db.selectFrom('audit_events').select('details').where('action', '=', 'sso.refused').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect((JSON.parse(event.details) as { reason?: unknown }).reason).toBe(reason);
+    expect(await t.db.selectFrom('sso_identities').select('id').where('subject', '=', login).execute()).toEqual([]);
+    expect((await agent.get('/')).status).toBe(303);
   });
 
   test('the same callback sent again (replayed state) is refused with a clear page and audited', async () => {
