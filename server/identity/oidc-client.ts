@@ -36,7 +36,8 @@ function headerAlg(jwt: string): string | undefined {
  * small GETs per sign-in. The app's clock is the library's clock (clockSkew), so tests can move it.
  */
 export class OidcClient {
-  constructor(private readonly cfg: OidcConfig, private readonly clock: Clock) {}
+  /** `fetchImpl`: how requests reach the provider; the default is the global fetch (tests reach a stand-in for Entra's host through it). */
+  constructor(private readonly cfg: OidcConfig, private readonly clock: Clock, private readonly fetchImpl?: oidc.CustomFetch) {}
 
   /** A Configuration for one request: discovery, client authentication, signature checks on the ID token. */
   private async configuration(): Promise<oidc.Configuration> {
@@ -47,7 +48,9 @@ export class OidcClient {
     // non-repudiation check verifies its signature against the provider's JWKS (and refuses HS*).
     const execute = [oidc.enableNonRepudiationChecks, ...(this.cfg.allowHttp ? [oidc.allowInsecureRequests] : [])];
     try {
-      return await oidc.discovery(new URL(this.cfg.issuerUrl), this.cfg.clientId, metadata, auth, { execute, timeout: TIMEOUT_SECONDS });
+      return await oidc.discovery(new URL(this.cfg.issuerUrl), this.cfg.clientId, metadata, auth, {
+        execute, timeout: TIMEOUT_SECONDS, ...(this.fetchImpl ? { [oidc.customFetch]: this.fetchImpl } : {}),
+      });
     } catch (e) {
       const reason = classifyOidcError(e);
       throw new OidcRefused(oidcRefusal(reason === 'invalid-token' ? 'provider-unreachable' : reason), `discovery: ${e instanceof Error ? e.message : 'failed'}`);

@@ -50,8 +50,9 @@ export class OidcSignIn {
     private readonly requests: OidcRequestsPort,
     private readonly linking: OidcLinkingPort,
     private readonly mapping: AttributeMapping,
+    fetchImpl?: oidc.CustomFetch,
   ) {
-    if (cfg) this.client = new OidcClient(cfg, clock);
+    if (cfg) this.client = new OidcClient(cfg, clock, fetchImpl);
   }
 
   get enabled(): boolean {

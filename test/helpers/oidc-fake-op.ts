@@ -49,7 +49,14 @@ export interface FakeOp {
   stop(): Promise<void>;
 }
 
-export async function startFakeOp(clientId: string, clientSecret: string): Promise<FakeOp> {
+export interface FakeOpOptions {
+  /** The origin its discovery document names for its endpoints (a stand-in for another host, reached through a custom fetch). */
+  publicOrigin?: string;
+  /** The issuer its discovery document names (Entra's multi-tenant template, for one). */
+  discoveryIssuer?: string;
+}
+
+export async function startFakeOp(clientId: string, clientSecret: string, options: FakeOpOptions = {}): Promise<FakeOp> {
   const [first, second, stranger] = await Promise.all([makeKey('fake-1'), makeKey('fake-2'), makeKey('fake-stranger')]);
   const impostor = { ...stranger, kid: 'fake-1' };
   const published = [first.publicJwk];
@@ -96,9 +103,10 @@ export async function startFakeOp(clientId: string, clientSecret: string): Promi
 
   server.on('request', (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
-    if (url.pathname === '/.well-known/openid-configuration') {
+    if (url.pathname.endsWith('/.well-known/openid-configuration')) {
+      const at = options.publicOrigin ?? issuer;
       return json(res, 200, {
-        issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
+        issuer: options.discoveryIssuer ?? issuer, authorization_endpoint: `${at}/authorize`, token_endpoint: `${at}/token`, jwks_uri: `${at}/jwks`,
         response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'],
         code_challenge_methods_supported: ['S256'], token_endpoint_auth_methods_supported: ['client_secret_basic'],
       });

@@ -1,4 +1,8 @@
 import net from 'node:net';
+import type { CustomFetch } from 'openid-client';
+import { createApp } from '../../server/app';
+import { attributeMapping } from '../../server/identity/attribute-map';
+import { OidcSignIn } from '../../server/identity/oidc-sign-in';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson } from '../helpers/factories';
 import { newAgent } from '../helpers/http';
@@ -128,6 +132,49 @@ describe('OpenID Connect: the provider and the tenant', () => {
     } finally {
       await app.close();
       await tenantOp.stop();
+    }
+  });
+});
+
+describe('OpenID Connect: Microsoft Entra ID\'s multi-tenant issuer', () => {
+  // openid-client treats an issuer on https://login.microsoftonline.com whose discovery names the
+  // "{tenantid}" template as Entra's: each ID token's issuer must then be its own tenant's (from `tid`).
+  // Entra's host is played by the fake provider, reached through the client's custom fetch; nothing else changes.
+  const ENTRA = 'https://login.microsoftonline.com';
+  const LISTED = '7d9c3e52-1b0a-4f3e-9a47-2c5e8b1d6f40';
+  const OTHER = '3f1a2b4c-5d6e-4f70-8a91-b2c3d4e5f607';
+
+  test('a listed tenant\'s person signs in under their tenant\'s issuer; another tenant, or an issuer not matching tid, is refused', async () => {
+    const entraOp = await startFakeOp(CLIENT.id, CLIENT.secret, { publicOrigin: ENTRA, discoveryIssuer: `${ENTRA}/{tenantid}/v2.0` });
+    const app = await buildTestApp({ OIDC_ISSUER_URL: `${ENTRA}/organizations/v2.0`, OIDC_CLIENT_ID: CLIENT.id, OIDC_CLIENT_SECRET: CLIENT.secret, OIDC_TENANT_IDS: LISTED });
+    app.clock.advance(Date.now() - app.clock.now().getTime());
+    const toFake: CustomFetch = (url, init) => fetch(url.replace(ENTRA, entraOp.issuer), init as RequestInit);
+    const oidcSignIn = new OidcSignIn(app.config.oidc, app.clock, app.services.ssoRequests, app.services.ssoLinking, attributeMapping('oidc', {}), toFake);
+    const web = createApp({ ...app.services, oidcSignIn });
+    try {
+      await createPerson(app.db, app.clock, { name: 'Fake Person', email: 'fake.person@riverside.example' });
+      const through = async (tid: string, iss: string) => {
+        entraOp.mischief = { iss, claims: { tid } };
+        const agent = newAgent(web);
+        const login = await agent.get('/auth/oidc/login');
+        expect(login.headers.location!.startsWith(`${ENTRA}/authorize?`)).toBe(true);
+        const authorize = await fetch(login.headers.location!.replace(ENTRA, entraOp.issuer), { redirect: 'manual' });
+        const back = new URL(authorize.headers.get('location')!);
+        return agent.get(`${back.pathname}${back.search}`);
+      };
+      const reason = async () => String((JSON.parse((await app.db.selectFrom('audit_events').select('details').where('action', '=', 'sso.refused')
+        .orderBy('id', 'desc').executeTakeFirstOrThrow()).details) as { check?: unknown }).check);
+
+      expect((await through(OTHER, `${ENTRA}/${OTHER}/v2.0`)).status).toBe(403);
+      expect(await reason()).toMatch(/^tenant-not-allowed/);
+      expect((await through(LISTED, `${ENTRA}/${OTHER}/v2.0`)).status).toBe(403);
+      expect(await reason()).toMatch(/^wrong-issuer/);
+      expect((await through(LISTED, `${ENTRA}/${LISTED}/v2.0`)).status).toBe(303);
+      const linked = await app.db.selectFrom('sso_identities').select(['issuer', 'subject']).execute();
+      expect(linked).toEqual([{ issuer: `${ENTRA}/${LISTED}/v2.0`, subject: 'fake-subject-1' }]);
+    } finally {
+      await app.close();
+      await entraOp.stop();
     }
   });
 });
