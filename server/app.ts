@@ -32,6 +32,7 @@ import { policyRoutes } from './policies/routes';
 import { policyAdminRoutes } from './policies/admin-routes';
 import { outboxAdminRoutes } from './notifications/admin-routes';
 import { scimApp } from './identity/scim-routes';
+import { oidcRoutes } from './identity/oidc-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -48,7 +49,7 @@ export function createApp(deps: AppDeps): Express {
   if (config.env === 'production') app.enable('view cache');
 
   app.use(requestLogger(deps.log));
-  app.use(securityHeaders(config.secureCookies));
+  app.use(securityHeaders(config.secureCookies, config.oidc ? [new URL(config.oidc.issuerUrl).origin] : []));
   app.use('/static', express.static(publicDir, { maxAge: config.env === 'production' ? '1d' : 0, index: false }));
   app.use(healthRoutes(deps));
   // Pages carry personal and training data: no browser, proxy or shared ward PC may keep a copy, and
@@ -72,6 +73,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(signedOutNotice(config.sessionIdleMs));
   app.use(viewLocals(config, { ...dateFormatters(config.timeZone), statusLabel: STATUS_LABEL }));
   app.use(settingsLocals(deps.settings));
+  // Early: it also points the header's sign-out form at the provider's logout for OIDC sessions.
+  app.use(oidcRoutes(deps));
 
   app.use(homeRoutes(deps));
   app.use(learningRoutes(deps));

@@ -34,6 +34,8 @@ import { PasswordResetMail } from './notifications/reset-mail';
 import { lockoutMailer } from './notifications/lockout-mail';
 import { ScimTokens } from './identity/scim-tokens';
 import { ScimUsers } from './identity/scim-service';
+import { OidcSignIn } from './identity/oidc-sign-in';
+import { attributeMapping } from './identity/attribute-map';
 import { SsoLinking } from './identity/sso-linking';
 import { SsoRequests } from './identity/sso-login-state';
 
@@ -83,6 +85,9 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   const policies = new Policies(db, training.uow, clock, training);
   const outboxSender = new OutboxSender(db, training.uow, clock, config.mail, config.orgName, log);
   const notificationSettings = new NotificationSettings(db, training.uow, clock);
+  // Single sign-on: one login-request store and one linking service for both protocols.
+  const ssoRequests = new SsoRequests(db, clock);
+  const ssoLinking = new SsoLinking(db, training.uow, clock, { ...config.sso, timeZone: config.timeZone });
   const notifications = new NotificationScheduler(db, training.uow, clock, training, catalogue, settings, config.timeZone, notificationSettings, policies);
   const resetMail = new PasswordResetMail(db, training.uow, clock, notifications, outboxSender, log);
   // Sign-in tells notifications about a lock and a reset request through hooks (notifications depends on auth).
@@ -111,8 +116,8 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     }),
     scimUsers: new ScimUsers(db, training.uow, clock, config.timeZone, async () => (await settings.current()).baseUrl),
     scimTokens: new ScimTokens(db, training.uow, clock),
-    ssoRequests: new SsoRequests(db, clock),
-    ssoLinking: new SsoLinking(db, training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
+    ssoRequests, ssoLinking,
+    oidcSignIn: new OidcSignIn(config.oidc, clock, ssoRequests, ssoLinking, attributeMapping('oidc', config.sso.attributes)),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),

@@ -8,6 +8,7 @@ import { createPrivateFile, ensurePrivateDir, makePrivate } from './files';
 import { projectRoot } from './paths';
 import { isMonthDay } from './dates';
 import type { AnnualRule } from './training/status';
+import { oidcConfigFrom, type OidcConfig } from './identity/oidc-config';
 import { ROLES, type Role } from './db/schema';
 
 /** Thrown when the environment is invalid; main.ts prints it and exits without starting. */
@@ -227,6 +228,14 @@ const envSchema = z.object({
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_NAME: z.string().trim().min(1).max(200).default('Administrator'),
+  // OpenID Connect sign-in (issue 18): checked by identity/oidc-config.ts.
+  OIDC_ISSUER_URL: z.string().trim().optional(),
+  OIDC_CLIENT_ID: z.string().trim().min(1).max(500).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+  OIDC_SCOPES: z.string().trim().max(500).optional(),
+  OIDC_ID_TOKEN_ALGS: z.string().trim().max(200).optional(),
+  OIDC_TENANT_IDS: z.string().trim().max(2000).optional(),
+  OIDC_LOGOUT: z.string().trim().optional(),
   // Issue 18 single sign-on: linking, attribute mapping and password policy (see ssoConfig).
   SSO_LINK_BY: z.enum(['email', 'employee_id', 'none'], 'must be email, employee_id or none').default('email'),
   SSO_LINK_PRIVILEGED: boolFrom.default(false),
@@ -295,6 +304,8 @@ export interface Config {
   /** E-mail (issue 17): without smtpUrl nothing is sent and messages wait in the outbox. */
   readonly mail: MailConfig;
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string; readonly name: string };
+  /** OpenID Connect sign-in (issue 18); undefined when OIDC_ISSUER_URL is not set. */
+  readonly oidc?: OidcConfig;
   /** Single sign-on's linking, mapping and password rules (issue 18). */
   readonly sso: SsoConfig;
 }
@@ -417,6 +428,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.SMTP_URL !== undefined && e.MAIL_FROM === undefined) {
     throw new ConfigError('Invalid configuration:\n  MAIL_FROM: must be set with SMTP_URL (the address e-mail comes from, such as training@example.org)');
   }
+  const oidc = oidcConfigFrom(e);
+  if (oidc.problems.length) throw new ConfigError(`Invalid configuration:\n${oidc.problems.map((p) => `  ${p}`).join('\n')}`);
   const dataDir = path.resolve(projectRoot, e.DATA_DIR);
   const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   // Without MAIL_FROM (and so without SMTP) messages still get a From and Message-ID domain while they wait.
@@ -470,6 +483,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD
       ? Object.freeze({ email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD, name: e.ADMIN_NAME })
       : undefined,
+    ...(oidc.config ? { oidc: oidc.config } : {}),
     sso: ssoConfig(e, env),
   });
 }

@@ -20,6 +20,7 @@ import type { Outbox } from './notifications/service';
 import type { NotificationScheduler } from './notifications/scheduler';
 import type { NotificationSettings } from './notifications/settings';
 import type { Invitations } from './notifications/invitations';
+import type { OidcSignIn } from './identity/oidc-sign-in';
 import type { ScimTokens } from './identity/scim-tokens';
 import type { ScimUsers } from './identity/scim-service';
 import type { SsoLinking } from './identity/sso-linking';
@@ -66,6 +67,8 @@ export interface AppDeps {
   notificationSettings: NotificationSettings;
   /** "Resend invitation" on the person page: queues a new invitation and sends it at once when SMTP is set. */
   invitations: Invitations;
+  /** OpenID Connect sign-in (issue 18): off unless OIDC_ISSUER_URL is set. */
+  oidcSignIn: OidcSignIn;
   /** SCIM 2.0 provisioning (issue 18): people as SCIM Users, and the bearer tokens of the providers. */
   scimUsers: ScimUsers;
   scimTokens: ScimTokens;

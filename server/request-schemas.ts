@@ -17,6 +17,7 @@ import { TRAINING_REQUESTS } from './training/requests';
 import { IMPORT_REQUESTS } from './users/import-requests';
 import { USER_REQUESTS } from './users/requests';
 import { TEAM_REQUESTS } from './users/team-requests';
+import { OIDC_REQUESTS } from './identity/oidc-requests';
 
 /**
  * Every route's request schema in one place, keyed as Express registers the route ("POST /admin/users/:id"):
@@ -46,6 +47,7 @@ const FILES: RequestSchemas[] = [
   POLICY_REQUESTS,
   POLICY_ADMIN_REQUESTS,
   OUTBOX_ADMIN_REQUESTS,
+  OIDC_REQUESTS,
 ];
 
 /** The maps merged. A route named in two files would hide one of its schemas, so loading this module fails instead. */

@@ -17,6 +17,8 @@ declare module 'express-session' {
     flash?: Flash;
     /** A form refused because the session had ended, to offer once after signing in again (/resume). */
     resend?: Resend;
+    /** Set when the person signed in through OpenID Connect: signing out then also goes through the provider. */
+    ssoProtocol?: 'oidc' | 'saml';
   }
 }
 

@@ -42,6 +42,8 @@ const EXCLUDED: Record<string, string> = {
   'GET /admin/policies/:slug/versions/:id': 'a policy version\'s exact text as a Markdown download',
   'GET /admin/policies/:slug/export.csv': 'a CSV download',
   'GET /reports/policies/:slug/export.csv': 'a CSV download',
+  'GET /auth/oidc/login': 'a redirect to the OpenID provider (test/integration/oidc-sign-in.test.ts, oidc.e2e.test.ts)',
+  'GET /auth/oidc/callback': 'the OpenID provider\'s answer: a redirect, or the plain message page (checked here as other messages are) with the refusal',
   'GET /resume': 'shown once, after signing in again when a form was refused because the session had ended (test/unit/signed-out.test.ts, quiz-answers e2e); otherwise a redirect',
 };
 

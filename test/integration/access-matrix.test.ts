@@ -12,10 +12,11 @@ type Role = 'anonymous' | 'learner' | 'otherLearner' | 'managerInScope' | 'manag
 const ROLES: Role[] = ['anonymous', 'learner', 'otherLearner', 'managerInScope', 'managerOutOfScope', 'admin', 'auditor'];
 
 /** Who may use a route: everything else is refused (sign-in redirect, 403, or 404 where existence is private). */
-type Rule = 'public' | 'signed-in' | 'owner' | 'certificate' | 'staff' | 'staff-in-scope' | 'admin-or-auditor' | 'admin';
+type Rule = 'public' | 'not-configured' | 'signed-in' | 'owner' | 'certificate' | 'staff' | 'staff-in-scope' | 'admin-or-auditor' | 'admin';
 const RULES: Record<string, Rule> = {
   'GET /healthz': 'public', 'GET /verify': 'public', 'GET /verify/:code': 'public', 'GET /login': 'public', 'POST /login': 'public',
-  'POST /logout': 'public', 'GET /setup/:token': 'public', 'POST /setup/:token': 'public', 'GET /password/:token': 'public', 'POST /password/:token': 'public',
+  'POST /logout': 'public', 'POST /auth/oidc/logout': 'public', 'GET /auth/oidc/login': 'not-configured', 'GET /auth/oidc/callback': 'not-configured',
+  'GET /setup/:token': 'public', 'POST /setup/:token': 'public', 'GET /password/:token': 'public', 'POST /password/:token': 'public',
   'GET /password/forgot': 'public', 'POST /password/forgot': 'public',
   'GET /': 'signed-in', 'GET /transcript': 'signed-in', 'GET /courses/:courseId': 'signed-in', 'GET /courses/:courseId/lessons/:lessonId': 'signed-in',
   'GET /courses/:courseId/lessons/:lessonId/play': 'signed-in', 'POST /courses/:courseId/lessons/:lessonId/scenes/:sceneId': 'signed-in',
@@ -55,6 +56,8 @@ type Outcome = 'allowed' | 'sign-in' | 'forbidden' | 'not-found';
 
 function expected(rule: Rule, role: Role): Outcome[] {
   if (rule === 'public') return ['allowed'];
+  // A sign-in method this app was not configured with (OIDC here) does not exist for anyone.
+  if (rule === 'not-configured') return ['not-found'];
   if (role === 'anonymous') return ['sign-in'];
   const staff = ['managerInScope', 'managerOutOfScope', 'admin', 'auditor'].includes(role);
   switch (rule) {
@@ -149,7 +152,8 @@ describe('access control matrix', () => {
   test('every route answers every role as its rule says (GETs, then POSTs with a valid CSRF token and an empty form)', async () => {
     const routes = routeTable(t.app);
     // Reads first; writes after, with sign-out last, as writes change state.
-    const order = [...routes.filter((r) => r.startsWith('GET')), ...routes.filter((r) => r.startsWith('POST') && r !== 'POST /logout'), 'POST /logout'];
+    const signOuts = ['POST /auth/oidc/logout', 'POST /logout'];
+    const order = [...routes.filter((r) => r.startsWith('GET')), ...routes.filter((r) => r.startsWith('POST') && !signOuts.includes(r)), ...signOuts];
     const mismatches: string[] = [];
     for (const route of order) {
       for (const role of ROLES) {
@@ -159,7 +163,9 @@ describe('access control matrix', () => {
         if (route.startsWith('GET')) {
           res = await agent.get(url);
         } else {
-          const page = await agent.get(role === 'anonymous' ? '/login' : '/transcript');
+          let page = await agent.get(role === 'anonymous' ? '/login' : '/transcript');
+          // After the first of the sign-out routes, the signed-in agents are visitors too.
+          if (page.status !== 200) page = await agent.get('/login');
           res = await agent.post(url).type('form').send({ _csrf: csrfFrom(page.text) });
         }
         const got = outcome(res.status, res.headers.location);

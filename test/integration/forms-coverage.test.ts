@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { viewsDir } from '../../server/paths';
 import type { Agent } from '../helpers/http';
-import { csrfFrom, newAgent, signIn } from '../helpers/http';
+import { csrfFrom, newAgent, sessionCookie, signIn } from '../helpers/http';
+import { GOOD_PASSWORD } from '../helpers/factories';
 import { PLAIN_SVG } from '../helpers/images';
 import { routeTable } from '../helpers/routes';
 import { z } from 'zod';
@@ -51,6 +52,13 @@ describe('hostile input on every form: coverage', () => {
     await t.services.policies.publish({ id: ids.admin, label: 'test' }, { slug: 'coverage-policy', title: 'Coverage', label: '1', text: 'Read me.', kind: 'material', note: 'First.', minReadSeconds: null });
     // A failed message puts its Retry form on the outbox page.
     await SPECS['POST /admin/outbox/:id/retry']!.params!();
+    // A session started through OpenID Connect (as the OIDC callback marks it; OIDC is not configured in
+    // this world) has the provider's sign-out form in its header.
+    const oidcAgent = newAgent(t.app);
+    const sid = decodeURIComponent(/^pr\.sid=([^;]+)/.exec(sessionCookie(await signIn(oidcAgent, 'leaver@riverside.example', GOOD_PASSWORD)) ?? '')?.[1] ?? '')
+      .replace(/^s:/, '').replace(/\.[^.]*$/, '');
+    const row = await t.db.selectFrom('sessions').select('data').where('sid', '=', sid).executeTakeFirstOrThrow();
+    await t.db.updateTable('sessions').set({ data: JSON.stringify({ ...JSON.parse(row.data) as object, ssoProtocol: 'oidc' }) }).where('sid', '=', sid).execute();
     // A single sign-on link puts its "Remove" form on the victim's page.
     await SPECS['POST /admin/users/:id/sso/:identity/unlink']!.params!();
     const quiz = await openAttempt();
@@ -67,7 +75,7 @@ describe('hostile input on every form: coverage', () => {
       [learners.get('scene')!, `/courses/${course.id}/lessons/${scene.lessonId}/play`],
       [learners.get('quiz')!, `/courses/${course.id}/quiz`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}`], [learners.get('quiz')!, `/courses/${course.id}/quiz/attempts/${quiz.id}?q=2`],
       [learners.get('attest')!, `/courses/${course.id}/attest/${ids.attestAttempt}`],
-      [newAgent(t.app), '/login'], [newAgent(t.app), '/password/forgot'],
+      [newAgent(t.app), '/login'], [newAgent(t.app), '/password/forgot'], [oidcAgent, '/transcript'],
       [newAgent(t.app), `/password/${(await SPECS['POST /password/:token']!.params!()).token}`],
       [newAgent(fresh.app), `/setup/${setupToken}`],
     ];

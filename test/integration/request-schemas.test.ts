@@ -30,6 +30,8 @@ describe('a request schema beside every route', () => {
     // Routes with path parameters need a real record behind them (a learner's own attempt): the GET-query
     // probe (test/probe/get-query-properties.test.ts) sends them random queries with real parameters.
     .filter(([route, schema]) => route.startsWith('GET ') && !route.includes('/:') && schema instanceof z.ZodObject && fieldsOf(schema).length > 0)
+    // OIDC is not configured in this world (both answer 404): oidc-sign-in.test.ts runs this property against a provider.
+    .filter(([route]) => !route.startsWith('GET /auth/oidc/'))
     .map(([route]) => route);
 
   test('the GET routes known to read a query string are among those the property below covers', () => {

@@ -55,6 +55,18 @@ export const AUTH_SPECS = withSchemaFields({
       must(delta('password_reset_requests') === 1, 'a request answered success without recording it');
       must(!res.text.includes('login.target@'), 'the answer shows the typed address');
     },
+  },
+  // Issue 18: sign-out for people who signed in through OpenID Connect. In this world OIDC is not set up
+  // and nobody signed in through it, so it ends the session exactly as /logout does.
+  'POST /auth/oidc/logout': {
+    target: async () => {
+      if (uniq() % 3) return visitor(() => t)();
+      const agent = newAgent(t.app);
+      await signIn(agent, 'leaver@riverside.example', GOOD_PASSWORD);
+      return { app: t, agent, token: csrfFrom((await agent.get('/transcript')).text), signedIn: false };
+    },
+    values: () => [],
+    effect: ({ res }) => must(locationOf(res) === '/login?signedOut=1', `unexpected redirect ${locationOf(res)}`),
     notice: true,
   },
   'POST /setup/:token': {
