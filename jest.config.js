@@ -21,5 +21,7 @@ module.exports = {
   maxWorkers: 2,
   testTimeout: 30000,
   // Installs Debian's poppler-utils when missing: the PDF tests read documents back with it.
-  globalSetup: '<rootDir>/test/global-setup.cjs',
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  // Stops the PostgreSQL cluster that the setup started for TEST_DB=postgres (nothing on SQLite).
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
 };

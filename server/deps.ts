@@ -64,6 +64,13 @@ export interface AppDeps {
   /** SCIM 2.0 provisioning (issue 18): people as SCIM Users, and the bearer tokens of the providers. */
   scimUsers: ScimUsers;
   scimTokens: ScimTokens;
-  /** The health probe's question: does the database answer? */
-  databaseAnswers(): Promise<boolean>;
+  /** The health probe's questions: does the database answer, which engine is it, which migration is it at? */
+  databaseHealth(): Promise<DatabaseHealth>;
+}
+
+export interface DatabaseHealth {
+  answers: boolean;
+  engine: 'sqlite' | 'postgres';
+  /** The newest migration applied; absent when the database does not answer. */
+  migration?: string;
 }

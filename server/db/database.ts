@@ -5,16 +5,23 @@ import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseC
 import { ensurePrivateDir, ensurePrivateFile, makePrivate } from '../files';
 import type { DB } from './schema';
 
+/** The engines the app runs on: the embedded SQLite file (the default) or a PostgreSQL server (DATABASE_URL). */
+export type Engine = 'sqlite' | 'postgres';
+
 export interface Database {
+  engine: Engine;
   db: Kysely<DB>;
-  /** The raw handle, for the few SQLite-only operations (backup, integrity check) kept in db/. */
-  sqlite: SQLite.Database;
   /**
-   * Whether the database answers a read, for the health check. Asked on a read-only connection of its
-   * own, so it never queues behind a long transaction on the main connection (Kysely runs one query at a
-   * time there, and an import holds it until it commits); WAL lets it read while that transaction writes.
+   * The raw handle, for the few SQLite-only operations (backup, integrity check) kept in db/. On
+   * PostgreSQL reading it throws: those operations have no meaning there (pg_dump/pg_restore instead).
    */
-  readable(): boolean;
+  readonly sqlite: SQLite.Database;
+  /**
+   * Whether the database answers a read, for the health check. Asked on a connection of its own, so it
+   * never queues behind a long transaction (on SQLite, Kysely runs one query at a time on the main
+   * connection, and an import holds it until it commits; WAL lets the probe read meanwhile).
+   */
+  readable(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -119,9 +126,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
     }
   };
   return {
+    engine: 'sqlite',
     db,
     sqlite,
-    readable,
+    readable: async () => readable(),
     async close() {
       if (closed) return;
       closed = true;

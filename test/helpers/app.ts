@@ -16,6 +16,7 @@ import { createLogger } from '../../server/http/logging';
 import type { Training } from '../../server/training/service';
 import type { Catalogue } from '../../server/content/catalogue';
 import { TestClock } from './clock';
+import { createTestDatabase, onPostgres } from './test-db';
 
 export interface TestApp {
   app: Express;
@@ -44,10 +45,15 @@ export function unitOfWorkFor(db: Kysely<DB>): UnitOfWork {
   return uow;
 }
 
-/** A real app over a fresh SQLite file in its own temp folder, with a movable clock; silent unless given a logger. */
+/**
+ * A real app over a fresh SQLite file in its own temp folder (or, with TEST_DB=postgres, a fresh
+ * PostgreSQL database), with a movable clock; silent unless given a logger.
+ */
 export async function buildTestApp(env: Record<string, string> = {}, log?: Logger): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-test-'));
+  const pg = onPostgres && !env.DATABASE_URL ? await createTestDatabase() : undefined;
   const config = loadConfig({
+    ...(pg ? { DATABASE_URL: pg.url } : {}),
     NODE_ENV: 'test', DATA_DIR: dir, LOG_LEVEL: 'silent', SESSION_SECRET: 'test-secret-that-is-long-enough-for-the-check',
     // One fixed audit key for every app in a test file, as the key is a process-wide setting.
     AUDIT_KEY: TEST_AUDIT_KEY,
@@ -63,6 +69,7 @@ export async function buildTestApp(env: Record<string, string> = {}, log?: Logge
     app, db, database, clock, config, sessions, catalogue, training, uow, services, dir,
     async close() {
       await services.close();
+      await pg?.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
