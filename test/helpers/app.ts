@@ -31,6 +31,8 @@ export interface TestApp {
   /** Everything compose() built, for a test that makes a second app over the same services. */
   services: Composed;
   dir: string;
+  /** The variables that point a child process (the CLI, a second server) at this app's database: DATABASE_URL on PostgreSQL, none on SQLite (DATA_DIR finds the file). */
+  databaseEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function buildTestApp(env: Record<string, string> = {}, log?: Logge
   const { db, database, sessions, catalogue, training, uow } = services;
   return {
     app, db, database, clock, config, sessions, catalogue, training, uow, services, dir,
+    databaseEnv: config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {},
     async close() {
       await services.close();
       await pg?.drop();
