@@ -43,3 +43,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: () => asAdmin(async (c) => { await c.query(`drop database if exists ${name} with (force)`); }),
   };
 }
+
+/**
+ * For tests that run the CLI or the server in this process with process.env: on PostgreSQL, points
+ * DATABASE_URL at a fresh database (on SQLite, DATA_DIR's file is fresh already). Returns what drops it.
+ */
+export async function useFreshDatabaseInEnv(): Promise<() => Promise<void>> {
+  if (!onPostgres) return async () => undefined;
+  const database = await createTestDatabase();
+  process.env.DATABASE_URL = database.url;
+  return database.drop;
+}

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCli, reportFailure } from '../../server/cli';
-import { openDatabase } from '../../server/db/database';
 import { dayInZone } from '../../server/dates';
+import { openDatabaseOf } from '../helpers/open-test-db';
+import { useFreshDatabaseInEnv } from '../helpers/test-db';
 
 // Scripted set-up of assignments and exemptions through the CLI, against a real database file.
 let dir: string;
@@ -11,9 +12,11 @@ let out: string[];
 let err: string[];
 const saved = { ...process.env };
 
-beforeEach(() => {
+let dropDatabase: () => Promise<void>;
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-cli-assign-'));
   process.env.DATA_DIR = dir;
+  dropDatabase = await useFreshDatabaseInEnv();
   process.env.SESSION_SECRET = 'cli-test-secret-long-enough-to-pass-the-check';
   process.env.BASE_URL = 'https://training.riverside.example';
   out = [];
@@ -21,7 +24,8 @@ beforeEach(() => {
   jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
   jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
 });
-afterEach(() => {
+afterEach(async () => {
+  await dropDatabase();
   jest.restoreAllMocks();
   process.env = { ...saved };
   fs.rmSync(dir, { recursive: true, force: true });
@@ -59,7 +63,7 @@ test('assignments:create previews and creates a department rule; exemptions:gran
   expect(reportFailure(moveRefused)).toBe(1);
   expect(err.at(-1)).toBe('Role must be one of: learner, manager, admin, auditor.');
 
-  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  const database = openDatabaseOf(dir);
   try {
     const moved = await database.db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
       .select(['status_index.reason_kind', 'status_index.since']).where('users.email', '=', 'phil@riverside.example').executeTakeFirstOrThrow();
@@ -99,7 +103,7 @@ test('assignments:create takes a published policy and refuses one never publishe
   await run('assignments:edit', '1', '--name', 'Phones — all staff', '--rollout-days', '20');
   expect(out.at(-1)).toBe('Assignment 1 changed from today: Phones — all staff.');
 
-  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  const database = openDatabaseOf(dir);
   try {
     const rule = await database.db.selectFrom('assignments').selectAll().executeTakeFirstOrThrow();
     const nursing = await database.db.selectFrom('departments').select('id').where('name', '=', 'Nursing').executeTakeFirstOrThrow();

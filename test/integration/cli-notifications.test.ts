@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCli, reportFailure } from '../../server/cli';
-import { openDatabase } from '../../server/db/database';
 import { addDays, dayInZone } from '../../server/dates';
+import { openDatabaseOf } from '../helpers/open-test-db';
+import { useFreshDatabaseInEnv } from '../helpers/test-db';
 
 // notifications:run through the CLI, against a real database file: a dry run prints and writes nothing,
 // a run queues, a second run queues nothing new.
@@ -12,9 +13,11 @@ let out: string[];
 let err: string[];
 const saved = { ...process.env };
 
-beforeEach(() => {
+let dropDatabase: () => Promise<void>;
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-cli-notify-'));
   process.env.DATA_DIR = dir;
+  dropDatabase = await useFreshDatabaseInEnv();
   process.env.SESSION_SECRET = 'cli-test-secret-long-enough-to-pass-the-check';
   process.env.BASE_URL = 'https://training.riverside.example';
   process.env.TIME_ZONE = 'UTC';
@@ -23,7 +26,8 @@ beforeEach(() => {
   jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
   jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
 });
-afterEach(() => {
+afterEach(async () => {
+  await dropDatabase();
   jest.restoreAllMocks();
   process.env = { ...saved };
   fs.rmSync(dir, { recursive: true, force: true });
@@ -32,7 +36,7 @@ afterEach(() => {
 const run = (...args: string[]) => buildCli().parseAsync(['node', 'cli', ...args]);
 
 async function outboxCount(): Promise<number> {
-  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  const database = openDatabaseOf(dir);
   try {
     return (await database.db.selectFrom('outbox').select('key').execute()).length;
   } finally { await database.close(); }

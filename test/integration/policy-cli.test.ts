@@ -2,24 +2,28 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCli } from '../../server/cli';
-import { openDatabase } from '../../server/db/database';
 import { policyTextHash } from '../../server/policies/hash';
+import { openDatabaseOf } from '../helpers/open-test-db';
+import { useFreshDatabaseInEnv } from '../helpers/test-db';
 
 // Issue 16: policy:publish, the scripted equivalent of the admin's publish form, against a fresh data folder.
 let dir: string;
 let out: string[];
 const saved = { ...process.env };
 
-beforeEach(() => {
+let dropDatabase: () => Promise<void>;
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-policy-cli-'));
   process.env.DATA_DIR = dir;
+  dropDatabase = await useFreshDatabaseInEnv();
   process.env.SESSION_SECRET = 'cli-test-secret-long-enough-to-pass-the-check';
   process.env.BASE_URL = 'https://training.riverside.example';
   out = [];
   jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
 });
-afterEach(() => {
+afterEach(async () => {
+  await dropDatabase();
   jest.restoreAllMocks();
   process.env = { ...saved };
   fs.rmSync(dir, { recursive: true, force: true });
@@ -27,7 +31,7 @@ afterEach(() => {
 
 const run = (...args: string[]) => buildCli().parseAsync(['node', 'cli', ...args]);
 const versions = async () => {
-  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  const database = openDatabaseOf(dir);
   try {
     return await database.db.selectFrom('policy_versions').select(['label', 'title', 'text', 'text_hash', 'change_kind', 'change_note', 'min_read_seconds']).orderBy('seq').execute();
   } finally { await database.close(); }

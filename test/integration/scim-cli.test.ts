@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCli, reportFailure } from '../../server/cli';
-import { openDatabase } from '../../server/db/database';
+import { openDatabaseOf } from '../helpers/open-test-db';
+import { useFreshDatabaseInEnv } from '../helpers/test-db';
 
 // scim:token create / list / revoke against a real database file: the token is printed once and stored
 // only as its SHA-256; list never prints it; revoke is conditional and audited; bad input exits 1.
@@ -12,9 +13,11 @@ let out: string[];
 let err: string[];
 const saved = { ...process.env };
 
-beforeEach(() => {
+let dropDatabase: () => Promise<void>;
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-cli-scim-'));
   process.env.DATA_DIR = dir;
+  dropDatabase = await useFreshDatabaseInEnv();
   process.env.SESSION_SECRET = 'cli-test-secret-long-enough-to-pass-the-check';
   process.env.BASE_URL = 'https://training.riverside.example';
   out = [];
@@ -22,7 +25,8 @@ beforeEach(() => {
   jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
   jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
 });
-afterEach(() => {
+afterEach(async () => {
+  await dropDatabase();
   jest.restoreAllMocks();
   process.env = { ...saved };
   fs.rmSync(dir, { recursive: true, force: true });
@@ -37,7 +41,7 @@ test('scim:token create prints the tenant URL and the token once; only its hash 
   const token = /^ {2}Secret token: (prscim_[A-Za-z0-9_-]{43})$/.exec(out[2]!)?.[1];
   expect(token).toBeDefined();
 
-  const database = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  const database = openDatabaseOf(dir);
   try {
     const rows = await database.db.selectFrom('scim_tokens').selectAll().execute();
     expect(rows).toEqual([expect.objectContaining({ id: 1, name: 'entra', created_by: 'cli', revoked_at: null, last_used_at: null, token_hash: crypto.createHash('sha256').update(token!).digest('hex') })]);
@@ -67,7 +71,7 @@ test('scim:token create prints the tenant URL and the token once; only its hash 
   out.length = 0;
   await run('scim:token', 'list');
   expect(out[0]).toMatch(/\trevoked \S+\t/);
-  const check = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+  const check = openDatabaseOf(dir);
   try {
     const events = await check.db.selectFrom('audit_events').select(['action', 'actor_label']).where('action', 'like', 'scim.%').orderBy('id').execute();
     expect(events).toEqual([{ action: 'scim.token_created', actor_label: 'cli' }, { action: 'scim.token_revoked', actor_label: 'cli' }]);
