@@ -8,11 +8,12 @@ if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   exit 0
 fi
 bash "$(dirname "$0")/apt-install.sh" "the PostgreSQL tests" postgresql
-ls /usr/lib/postgresql/*/bin/initdb
-# Debian's package may start its own service cluster on port 5432 where no systemd runs; the tests do
-# not use it, so it is stopped rather than left running.
+# Where no systemd runs, the package may have started its own service cluster on port 5432 just now;
+# nothing here uses it, so it is stopped rather than left running. (A PostgreSQL that was already
+# installed is left alone: the script returned above.)
 if command -v pg_lsclusters >/dev/null 2>&1; then
   pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online" { print $1, $2 }' | while read -r version cluster; do
     pg_ctlcluster "$version" "$cluster" stop || true
   done
 fi
+ls /usr/lib/postgresql/*/bin/initdb
