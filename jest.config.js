@@ -38,7 +38,8 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   // Each test file gets its own SQLite file; two workers fit this 2-core machine.
   maxWorkers: 2,
-  testTimeout: 30000,
+  // PostgreSQL answers every query over a socket rather than in-process: the long tests need more time there.
+  testTimeout: onPostgres ? 90000 : 30000,
   // Installs Debian's poppler-utils when missing: the PDF tests read documents back with it.
   globalSetup: '<rootDir>/test/global-setup.ts',
   // Stops the PostgreSQL cluster that the setup started for TEST_DB=postgres (nothing on SQLite).
