@@ -2,6 +2,7 @@ import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
 import { CORE_USER, scimClient, scimToken } from '../helpers/scim';
+import { playLesson } from '../helpers/learner';
 
 let t: TestApp;
 let admin: Agent;
@@ -72,4 +73,20 @@ describe('concurrency', () => {
     expect(versions.map((v) => v.seq)).toEqual(Array.from({ length: published }, (_, i) => i + 1));
     expect(await t.services.policies.verify()).toMatchObject({ ok: true, problems: [] });
   });
+
+  test('5 quiz starts at once by one learner open one attempt, and every answer leads to it', async () => {
+    await createPerson(t.db, t.clock, { email: 'starter@riverside.example' });
+    const learner = newAgent(t.app);
+    await signIn(learner, 'starter@riverside.example', GOOD_PASSWORD);
+    const course = t.catalogue.courses[0]!;
+    for (const l of course.lessons) await playLesson(learner, course, l.id, t.clock);
+    const token = csrfFrom((await learner.get(`/courses/${course.id}/quiz`)).text);
+    const results = await Promise.all(Array.from({ length: 5 }, () => learner.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: token })));
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill(303));
+    expect(new Set(results.map((r) => r.headers.location)).size).toBe(1);
+    const attempts = await t.db.selectFrom('quiz_attempts').innerJoin('users', 'users.id', 'quiz_attempts.user_id')
+      .select('quiz_attempts.id').where('users.email', '=', 'starter@riverside.example').execute();
+    expect(attempts).toHaveLength(1);
+  });
 });
+
