@@ -1,5 +1,6 @@
 import { Pool, types, type PoolConfig } from 'pg';
-import { Kysely, PostgresDialect, PostgresQueryCompiler, type QueryCompiler } from 'kysely';
+import { Kysely, PostgresDialect, PostgresDriver, PostgresQueryCompiler, type CompiledQuery, type DatabaseConnection, type Driver, type QueryCompiler, type QueryResult } from 'kysely';
+import { fail } from '../errors';
 import type { Database } from './database';
 import type { DB } from './schema';
 
@@ -38,9 +39,47 @@ class PortableCompiler extends PostgresQueryCompiler {
   }
 }
 
+/**
+ * PostgreSQL's text cannot hold the NUL character (SQLite's can): a value with one fails the statement
+ * with "invalid byte sequence", which would surface as a 500. Typed into a form, a search box or a SCIM
+ * or CSV field it is bad input, so it is refused before it is sent, as a RuleError (400 with this
+ * message); the transaction it was in rolls back, so nothing changes.
+ */
+function refuseNul(query: CompiledQuery): void {
+  for (const p of query.parameters) {
+    if (typeof p === 'string' && p.includes('\u0000')) fail('invalid', 'The text contains a NUL character (\\0), which cannot be stored or searched for. Remove it and try again.');
+  }
+}
+
+const guarded = new WeakSet<DatabaseConnection>();
+
+class GuardedDriver extends PostgresDriver {
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    if (!guarded.has(connection)) {
+      guarded.add(connection);
+      const execute = connection.executeQuery.bind(connection);
+      // The same object is handed back to releaseConnection, so it is patched in place, not wrapped.
+      connection.executeQuery = <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        refuseNul(query);
+        return execute<R>(query);
+      };
+    }
+    return connection;
+  }
+}
+
 class PortablePostgresDialect extends PostgresDialect {
+  constructor(private readonly settings: ConstructorParameters<typeof PostgresDialect>[0]) {
+    super(settings);
+  }
+
   override createQueryCompiler(): QueryCompiler {
     return new PortableCompiler();
+  }
+
+  override createDriver(): Driver {
+    return new GuardedDriver(this.settings);
   }
 }
 
