@@ -15,4 +15,7 @@ export default async function globalSetup(): Promise<void> {
   // The workers jest starts after this inherit the environment, and with it the server's address.
   process.env.PG_URL = cluster.url;
   (globalThis as Record<string, unknown>)[CLUSTER_KEY] = cluster satisfies PgCluster;
+  // A run stopped early (Ctrl-C, a crash) skips the teardown; the server is stopped on the way out all
+  // the same, so none is left running. stop() is synchronous and does nothing the second time.
+  process.once('exit', () => cluster.stop());
 }
