@@ -11,7 +11,6 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { loadCatalogue } from './content/loader';
 import type { Database } from './db/database';
-import { migrationLevel } from './db/migrate';
 import { openConfigured } from './db/open';
 import type { DB } from './db/schema';
 import type { AppDeps } from './deps';
@@ -101,7 +100,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     // Through a connection of its own: the probe never queues behind a long write transaction.
     databaseHealth: async () => {
       if (!(await opened.readable())) return { answers: false, engine: opened.engine };
-      const migration = await migrationLevel(db).catch(() => undefined);
+      const migration = await opened.migrationLevel();
       return { answers: true, engine: opened.engine, ...(migration ? { migration } : {}) };
     },
     outboxSender,

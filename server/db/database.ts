@@ -22,8 +22,16 @@ export interface Database {
    * connection, and an import holds it until it commits; WAL lets the probe read meanwhile).
    */
   readable(): Promise<boolean>;
+  /**
+   * The newest migration applied, for the health check, asked the same way (never behind a long
+   * transaction); undefined before the first migration or when the database does not answer.
+   */
+  migrationLevel(): Promise<string | undefined>;
   close(): Promise<void>;
 }
+
+/** Kysely's bookkeeping table; names sort in the order the migrations run. */
+export const NEWEST_MIGRATION_SQL = 'select name from kysely_migration order by name desc limit 1';
 
 /**
  * Kysely prepares a new statement for every query, and preparing costs more than running most of
@@ -125,11 +133,21 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
       return false;
     }
   };
+  const migrationLevel = (): string | undefined => {
+    if (!readable()) return undefined;
+    try {
+      const source = file === ':memory:' ? sqlite : reader!;
+      return (source.prepare(NEWEST_MIGRATION_SQL).pluck().get() as string | undefined) ?? undefined;
+    } catch {
+      return undefined; // no migration table yet
+    }
+  };
   return {
     engine: 'sqlite',
     db,
     sqlite,
     readable: async () => readable(),
+    migrationLevel: async () => migrationLevel(),
     async close() {
       if (closed) return;
       closed = true;

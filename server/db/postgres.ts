@@ -1,7 +1,7 @@
 import { Pool, types, type PoolConfig } from 'pg';
 import { Kysely, PostgresDialect, PostgresDriver, PostgresQueryCompiler, type CompiledQuery, type DatabaseConnection, type Driver, type QueryCompiler, type QueryResult } from 'kysely';
 import { fail } from '../errors';
-import type { Database } from './database';
+import { NEWEST_MIGRATION_SQL, type Database } from './database';
 import type { DB } from './schema';
 
 /*
@@ -116,6 +116,15 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         return true;
       } catch {
         return false;
+      }
+    },
+    async migrationLevel() {
+      if (closed) return undefined;
+      try {
+        const { rows } = await probe.query<{ name: string }>(NEWEST_MIGRATION_SQL);
+        return rows[0]?.name;
+      } catch {
+        return undefined; // not answering, or no migration table yet
       }
     },
     async close() {
