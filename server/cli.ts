@@ -13,8 +13,9 @@ import { decodeUtf8 } from './csv';
 import { fail, RuleError } from './errors';
 import { compose, type Composed } from './compose';
 import { seedDemo } from './demo/seed';
-import { ConfigError, loadConfig, loadEnvFile } from './config';
-import { openDatabase, type Database } from './db/database';
+import { ConfigError, loadConfig, loadEnvFile, type Config } from './config';
+import type { Database } from './db/database';
+import { openConfigured } from './db/open';
 import { ensurePrivateDir } from './files';
 import { migrateToLatest } from './db/migrate';
 import { ContentError, loadCatalogue } from './content/loader';
@@ -35,6 +36,10 @@ const CLI_ACTOR = { id: null, label: 'cli' };
 
 /** What the CLI says after queuing invitations: it queues them, the server's outbox sends them. */
 const INVITATION_NOTE = 'Invitation e-mails are queued in the outbox; the running server sends them (with SMTP_URL set), each with a link of its own that, once sent, ends the links above.';
+/** backup and restore copy the SQLite file; on PostgreSQL the server's own tools do it (README "Backups on PostgreSQL"). */
+const PG_BACKUP = 'DATABASE_URL is set: the database is PostgreSQL, and backup and restore here copy the SQLite file only. '
+  + 'Back up with pg_dump (pg_dump --format=custom --file=privacy-rounds.dump "$DATABASE_URL") and restore into an empty database '
+  + 'with pg_restore (pg_restore --dbname="$DATABASE_URL" --no-owner privacy-rounds.dump). Nothing was changed.';
 
 /** Applies pending migrations; a log that just gained audit keys gets its older events sealed. */
 async function migrate(database: Database): Promise<string[]> {
@@ -47,7 +52,7 @@ async function migrate(database: Database): Promise<string[]> {
 async function withDatabase<T>(fn: (database: Database, baseUrl: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
   useAuditKeys(config.auditKeys);
-  const database = openPrivately(config.dataDir, config.databasePath);
+  const database = openPrivately(config);
   try {
     await migrate(database);
     return await fn(database, config.baseUrl);
@@ -59,7 +64,7 @@ async function withDatabase<T>(fn: (database: Database, baseUrl: string) => Prom
 /** Like withDatabase, with every service built by compose (the commands that write training records or people). */
 export async function withServices<T>(fn: (services: Composed, baseUrl: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const services = compose(config, { database: openPrivately(config.dataDir, config.databasePath), clock: systemClock });
+  const services = compose(config, { database: openPrivately(config), clock: systemClock });
   try {
     await migrate(services.database);
     return await fn(services, (await services.settings.current()).baseUrl);
@@ -69,10 +74,11 @@ export async function withServices<T>(fn: (services: Composed, baseUrl: string) 
 }
 
 /** DATA_DIR made or tightened to 0700 first (a warning if it belongs to another account), then the database. */
-function openPrivately(dataDir: string, databasePath: string): Database {
-  const warning = ensurePrivateDir(dataDir);
+function openPrivately(config: Config): Database {
+  // DATA_DIR still holds the audit key and session secret on PostgreSQL.
+  const warning = ensurePrivateDir(config.dataDir);
   if (warning) console.error(warning);
-  return openDatabase(databasePath);
+  return openConfigured(config);
 }
 
 function readUtf8File(file: string): string {
@@ -109,7 +115,7 @@ export function buildCli(): Command {
   program.command('db:migrate').description('apply pending database migrations').action(async () => {
     const config = loadConfig();
     useAuditKeys(config.auditKeys);
-    const database = openPrivately(config.dataDir, config.databasePath);
+    const database = openPrivately(config);
     try {
       const applied = await migrate(database);
       console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
@@ -211,6 +217,7 @@ export function buildCli(): Command {
   program.command('backup').description('copy the database to a new file while the server keeps running')
     .argument('<file>', 'where to write the backup (must not exist)')
     .action(async (file: string) => {
+      if (loadConfig().databaseUrl) fail('invalid', PG_BACKUP);
       await withDatabase(async (database) => {
         await database.db.transaction().execute((trx) => appendAudit(trx, systemClock, CLI_ACTOR, { action: 'backup.created', details: { file: path.resolve(file) } }));
         const r = await backupTo(database, file).catch((e: Error) => fail('invalid', e.message));
@@ -222,6 +229,7 @@ export function buildCli(): Command {
     .argument('<file>', 'a backup made with the backup command')
     .action(async (file: string) => {
       const config = loadConfig();
+      if (config.databaseUrl) fail('invalid', PG_BACKUP);
       try {
         restoreFrom(file, config.databasePath);
       } catch (e) {

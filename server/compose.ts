@@ -11,7 +11,8 @@ import { Certificates } from './certificates/certificates';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { loadCatalogue } from './content/loader';
-import { openDatabase, type Database } from './db/database';
+import type { Database } from './db/database';
+import { openConfigured } from './db/open';
 import type { DB } from './db/schema';
 import type { AppDeps } from './deps';
 import { ensurePrivateDir } from './files';
@@ -74,7 +75,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
   if (!database) {
     const openDir = ensurePrivateDir(config.dataDir);
     if (openDir) log.warn(openDir);
-    database = openDatabase(config.databasePath, { synchronous: config.dbSynchronous });
+    database = openConfigured(config);
   }
   const { db } = database;
   const sessions = new DatabaseSessionStore(sessionsStore(db), clock, config.sessionIdleMs);
@@ -119,8 +120,12 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     ssoRequests, ssoLinking,
     oidcSignIn: new OidcSignIn(config.oidc, clock, ssoRequests, ssoLinking, attributeMapping('oidc', config.sso.attributes)),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
-    // Through a read-only connection of its own: the probe never queues behind a long write transaction.
-    databaseAnswers: async () => opened.readable(),
+    // Through a connection of its own: the probe never queues behind a long write transaction.
+    databaseHealth: async () => {
+      if (!(await opened.readable())) return { answers: false, engine: opened.engine };
+      const migration = await opened.migrationLevel();
+      return { answers: true, engine: opened.engine, ...(migration ? { migration } : {}) };
+    },
     outboxSender, resetMail,
     outbox: new Outbox(db, training.uow, clock),
     notifications, notificationSettings,

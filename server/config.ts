@@ -189,6 +189,8 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('data'),
   DATABASE_PATH: z.string().min(1).optional(),
+  DATABASE_URL: z.string().trim().refine((v) => /^postgres(ql)?:\/\/[^\s]+$/i.test(v) && URL.canParse(v),
+    'must be a PostgreSQL address such as postgres://user:password@db.example.org:5432/privacy_rounds').optional(),
   CONTENT_DIR: z.string().min(1).default('content'),
   BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   ORG_NAME: z.string().trim().min(1).max(200).default('Your Hospital'),
@@ -260,6 +262,8 @@ export interface Config {
   readonly host: string;
   readonly dataDir: string;
   readonly databasePath: string;
+  /** DATABASE_URL: PostgreSQL instead of the SQLite file at databasePath; holds a password, never logged. */
+  readonly databaseUrl?: string;
   readonly contentDir: string;
   readonly baseUrl: string;
   /** False when BASE_URL was not set and baseUrl is the localhost default (start-up warns). */
@@ -440,6 +444,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir,
     databasePath: e.DATABASE_PATH ? path.resolve(projectRoot, e.DATABASE_PATH) : path.join(dataDir, 'privacy-rounds.sqlite'),
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     contentDir: path.resolve(projectRoot, e.CONTENT_DIR),
     baseUrl,
     baseUrlSet: e.BASE_URL !== undefined,

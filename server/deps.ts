@@ -76,6 +76,13 @@ export interface AppDeps {
   ssoRequests: SsoRequests;
   /** Single sign-on's one entry after a protocol checked the provider's answer: find, link or create the person. */
   ssoLinking: SsoLinking;
-  /** The health probe's question: does the database answer? */
-  databaseAnswers(): Promise<boolean>;
+  /** The health probe's questions: does the database answer, which engine is it, which migration is it at? */
+  databaseHealth(): Promise<DatabaseHealth>;
+}
+
+export interface DatabaseHealth {
+  answers: boolean;
+  engine: 'sqlite' | 'postgres';
+  /** The newest migration applied; absent when the database does not answer. */
+  migration?: string;
 }

@@ -7,10 +7,12 @@ import { obligatedCourses } from './training/obligations';
 /** Mounted before sessions: a health probe must not create sessions or need a cookie. */
 export function healthRoutes(deps: AppDeps): Router {
   const router = Router();
-  // Health: 200 only when the database answers a query.
+  // Health: 200 only when the database answers a query; it also says which engine and migration, so a
+  // load balancer or an operator can tell instances that have not caught up with a new release.
   router.get('/healthz', async (_req, res) => {
-    if (await deps.databaseAnswers()) res.json({ status: 'ok' });
-    else res.status(503).json({ status: 'unavailable', reason: 'database not answering' });
+    const health = await deps.databaseHealth();
+    if (health.answers) res.json({ status: 'ok', database: health.engine, migration: health.migration ?? null });
+    else res.status(503).json({ status: 'unavailable', reason: 'database not answering', database: health.engine });
   });
 
   return router;

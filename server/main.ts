@@ -5,6 +5,7 @@ import { ensureFirstAdmin } from './users/first-admin';
 import { compose } from './compose';
 import { baseUrlWarnings, ConfigError, configWarnings, loadConfig, loadEnvFile, type Config } from './config';
 import { migrateToLatest } from './db/migrate';
+import { describeDatabase } from './db/open';
 import { startBounceListener, type BounceListener } from './notifications/bounces';
 import { createLogger } from './http/logging';
 
@@ -45,7 +46,7 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port, baseUrl: org.baseUrl, database: config.databasePath }, 'Privacy Rounds is listening');
+  log.info({ port, baseUrl: org.baseUrl, database: describeDatabase(config) }, 'Privacy Rounds is listening');
   if (services.outboxSender.configured) services.outboxSender.start(OUTBOX_INTERVAL_MS);
   else log.info('SMTP_URL is not set: e-mail waits in the outbox (Admin → Outbox) until it is.');
   const bounces: BounceListener | undefined = config.mail.bouncePort === undefined ? undefined

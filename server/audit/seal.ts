@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock';
 import type { DB } from '../db/schema';
+import { writeTransaction } from '../db/transaction';
 import { appendAudit, SYSTEM_ACTOR } from './service';
 import { auditStore } from './store';
 
@@ -16,7 +17,7 @@ const AUDIT_KEY_MIGRATION = '0008_audit_key';
  */
 export async function sealUnkeyedEvents(db: Kysely<DB>, clock: Clock, applied: readonly string[]): Promise<number> {
   if (!applied.includes(AUDIT_KEY_MIGRATION)) return 0;
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     const last = await auditStore(trx).last();
     if (!last || last.key_id !== null) return 0;
     await appendAudit(trx, clock, SYSTEM_ACTOR, {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
+import { writeTransaction } from '../db/transaction';
 import { deviceFailure, knownDevice, newDeviceToken, rememberDevice } from './devices';
 import { verifyPassword } from './password-hashing';
 import { authStore } from './store';
@@ -54,7 +55,8 @@ export async function attemptLogin(
   const passwordOk = await verifyPassword(user?.password_hash ?? null, password);
   const now = clock.now();
 
-  return db.transaction().execute(async (trx): Promise<LoginResult> => {
+  // writeTransaction: concurrent attempts on PostgreSQL count one by one too (a collision runs again).
+  return writeTransaction(db, async (trx): Promise<LoginResult> => {
     // Re-read inside the transaction so concurrent attempts count one by one.
     const current = user && await authStore(trx).accountById(user.id);
     const device = await knownDevice(trx, deviceToken, current?.id);

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type Actor } from '../audit/service';
 import type { Clock } from '../clock';
 import type { DB, User } from '../db/schema';
+import { writeTransaction } from '../db/transaction';
 import { hashPassword } from './password-hashing';
 import { authStore } from './store';
 import { consumeToken, findLiveToken, issueToken, revokeTokens, withdrawToken } from './tokens';
@@ -23,7 +24,7 @@ export const RESET_LINK_LIFETIME_MS = 3_600_000;
 /** Sets the password and uses up the link in one transaction; false if the link was used meanwhile. */
 export async function setPasswordWithLink(db: Kysely<DB>, clock: Clock, token: string, password: string, ip: string | null): Promise<User | undefined> {
   const hash = await hashPassword(password);
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     const row = await findLiveToken(trx, clock, 'set-password', token);
     if (!row?.user_id || !(await consumeToken(trx, clock, row.id))) return undefined;
     const user = await authStore(trx).setPasswordHash(row.user_id, hash, clock.now().toISOString());

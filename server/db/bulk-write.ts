@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { sql, type Kysely } from 'kysely';
+import { SqliteAdapter, sql, type Kysely } from 'kysely';
 import { nextSlice } from '../pacer';
 import { truncateWal } from './database';
 import type { DB } from './schema';
@@ -124,6 +124,9 @@ async function leave(db: Kysely<DB>): Promise<void> {
  * committed or not; other requests' small commits in between leave their frames to the checkpoint here.
  */
 export async function bulkWrite<T>(db: Kysely<DB>, work: () => Promise<T>): Promise<T> {
+  // PostgreSQL has no WAL file of ours to pace, no pragmas and no checkpoint to run (the server's own
+  // background writer and checkpointer do that work, off this process): the work just runs.
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return work();
   // An in-memory database has no file: nothing to sync or to open from another thread.
   const file = (await sql<{ name: string; file: string }>`PRAGMA database_list`.execute(db)).rows.find((r) => r.name === 'main')?.file ?? '';
   await enter(db);

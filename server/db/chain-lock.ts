@@ -1,4 +1,4 @@
-import { SqliteAdapter, type DialectAdapter, type Kysely } from 'kysely';
+import { PostgresAdapter, SqliteAdapter, sql, type DialectAdapter, type Kysely } from 'kysely';
 import type { DB } from './schema';
 
 /**
@@ -10,14 +10,20 @@ export type ChainLock = (trx: Kysely<DB>) => Promise<void>;
 
 type AdapterClass = abstract new (...args: never[]) => DialectAdapter;
 
+/** An arbitrary 64-bit constant naming "the audit chain" among PostgreSQL's advisory locks. */
+const AUDIT_CHAIN = 7_214_050_119_001;
+
 /**
  * One entry per engine. SQLite has a single writer at a time and openDatabase begins every write
  * transaction IMMEDIATE, so by the time anything in the transaction runs it already holds the only
- * write lock: nothing more to take. PostgreSQL will add one line here, a transaction-scoped advisory
- * lock, e.g. `[PostgresAdapter, (trx) => sql\`select pg_advisory_xact_lock(${AUDIT_CHAIN})\`.execute(trx).then(() => undefined)]`.
+ * write lock: nothing more to take. PostgreSQL lets transactions write side by side (from this
+ * process's pool or another instance), so appenders queue on a transaction-scoped advisory lock,
+ * released by the commit or rollback; a later appender then reads the head the earlier one wrote
+ * (READ COMMITTED takes a fresh snapshot for each statement after the lock is granted).
  */
 const LOCKS: ReadonlyArray<readonly [AdapterClass, ChainLock]> = [
   [SqliteAdapter, async () => undefined],
+  [PostgresAdapter, async (trx) => { await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN})`.execute(trx); }],
 ];
 
 export async function chainLock(trx: Kysely<DB>): Promise<void> {

@@ -5,18 +5,33 @@ import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseC
 import { ensurePrivateDir, ensurePrivateFile, makePrivate } from '../files';
 import type { DB } from './schema';
 
+/** The engines the app runs on: the embedded SQLite file (the default) or a PostgreSQL server (DATABASE_URL). */
+export type Engine = 'sqlite' | 'postgres';
+
 export interface Database {
+  engine: Engine;
   db: Kysely<DB>;
-  /** The raw handle, for the few SQLite-only operations (backup, integrity check) kept in db/. */
-  sqlite: SQLite.Database;
   /**
-   * Whether the database answers a read, for the health check. Asked on a read-only connection of its
-   * own, so it never queues behind a long transaction on the main connection (Kysely runs one query at a
-   * time there, and an import holds it until it commits); WAL lets it read while that transaction writes.
+   * The raw handle, for the few SQLite-only operations (backup, integrity check) kept in db/. On
+   * PostgreSQL reading it throws: those operations have no meaning there (pg_dump/pg_restore instead).
    */
-  readable(): boolean;
+  readonly sqlite: SQLite.Database;
+  /**
+   * Whether the database answers a read, for the health check. Asked on a connection of its own, so it
+   * never queues behind a long transaction (on SQLite, Kysely runs one query at a time on the main
+   * connection, and an import holds it until it commits; WAL lets the probe read meanwhile).
+   */
+  readable(): Promise<boolean>;
+  /**
+   * The newest migration applied, for the health check, asked the same way (never behind a long
+   * transaction); undefined before the first migration or when the database does not answer.
+   */
+  migrationLevel(): Promise<string | undefined>;
   close(): Promise<void>;
 }
+
+/** Kysely's bookkeeping table; names sort in the order the migrations run. */
+export const NEWEST_MIGRATION_SQL = 'select name from kysely_migration order by name desc limit 1';
 
 /**
  * Kysely prepares a new statement for every query, and preparing costs more than running most of
@@ -74,6 +89,11 @@ export interface OpenOptions {
   onQuery?: (sql: string) => void;
 }
 
+/** Kysely's log option calling `onQuery` with each query's SQL (both engines). */
+export function queryLog(onQuery: ((sql: string) => void) | undefined): { log?: (event: LogEvent) => void } {
+  return onQuery ? { log: (event: LogEvent) => { if (event.level === 'query') onQuery(event.query.sql); } } : {};
+}
+
 export function openDatabase(file: string, options: OpenOptions = {}): Database {
   const onDisk = file !== ':memory:';
   if (onDisk) {
@@ -102,10 +122,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   sqlite.pragma('mmap_size = 268435456');
   sqlite.pragma('temp_store = MEMORY');
   if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivate(`${file}${suffix}`);
-  const onQuery = options.onQuery;
   const db = new Kysely<DB>({
     dialect: new WriteFirstSqliteDialect({ database: withStatementCache(sqlite) }),
-    ...(onQuery ? { log: (event: LogEvent) => { if (event.level === 'query') onQuery(event.query.sql); } } : {}),
+    ...queryLog(options.onQuery),
   });
   let closed = false;
   let reader: SQLite.Database | undefined;
@@ -124,10 +143,21 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
       return false;
     }
   };
+  const migrationLevel = (): string | undefined => {
+    if (!readable()) return undefined;
+    try {
+      const source = file === ':memory:' ? sqlite : reader!;
+      return (source.prepare(NEWEST_MIGRATION_SQL).pluck().get() as string | undefined) ?? undefined;
+    } catch {
+      return undefined; // no migration table yet
+    }
+  };
   return {
+    engine: 'sqlite',
     db,
     sqlite,
-    readable,
+    readable: async () => readable(),
+    migrationLevel: async () => migrationLevel(),
     async close() {
       if (closed) return;
       closed = true;

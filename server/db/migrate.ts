@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type MigrationProvider, type Migration } from 'kysely';
+import { Migrator, PostgresAdapter, sql, type Kysely, type MigrationProvider, type Migration } from 'kysely';
 import { migrations } from '../../migrations';
 import type { DB } from './schema';
 
@@ -6,8 +6,15 @@ const provider: MigrationProvider = {
   getMigrations: async (): Promise<Record<string, Migration>> => migrations,
 };
 
-/** Applies every pending migration; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
+/**
+ * The advisory lock two instances starting at once take on PostgreSQL: the first migrates, the other
+ * waits, then finds nothing left to do. Kysely's Migrator takes its own lock too, but only after it has
+ * made its bookkeeping tables, which two servers racing on an empty database could both try to create.
+ * An arbitrary 64-bit constant naming "Privacy Rounds migrations".
+ */
+const MIGRATION_LOCK = 7_214_050_119_019;
+
+async function run(db: Kysely<DB>): Promise<string[]> {
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
@@ -16,4 +23,26 @@ export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
     throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${reason}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
+  // SQLite: one writer at a time, and Kysely's SQLite lock is a no-op inside one process; nothing to add.
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return run(db);
+  // A session-level lock lives on one connection: the whole run uses that connection.
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
+    try {
+      return await run(conn);
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+    }
+  });
+}
+
+/** The newest migration applied (the health check reports it), or undefined before the first. */
+export async function migrationLevel(db: Kysely<DB>): Promise<string | undefined> {
+  const migrator = new Migrator({ db, provider });
+  const applied = (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined);
+  return applied.at(-1)?.name;
 }

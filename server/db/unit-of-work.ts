@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from './schema';
+import { writeTransaction } from './transaction';
 
 /** What a unit of work does just before it commits, given the people its writes marked touched. */
 export type AtCommit = (trx: Kysely<DB>, touched: readonly number[]) => Promise<void>;
@@ -14,7 +15,8 @@ export type UnitOfWork = <T>(fn: (trx: Kysely<DB>) => Promise<T>) => Promise<T>;
 const open = new WeakMap<Kysely<DB>, Set<number>>();
 
 export function createUnitOfWork(db: Kysely<DB>, atCommit: AtCommit): UnitOfWork {
-  return (fn) => db.transaction().execute(async (trx) => {
+  // writeTransaction: on PostgreSQL a unit of work that collides with another is run again from the start.
+  return (fn) => writeTransaction(db, async (trx) => {
     const touched = new Set<number>();
     open.set(trx, touched);
     try {

@@ -39,20 +39,24 @@ export async function ownAttempt(db: Kysely<DB>, userId: number, courseId: strin
 export async function startAttempt(deps: LearningDeps, settings: QuizSettings, track: Track, course: Course): Promise<number> {
   const state = await learnerCourseState(deps, track, course);
   if (!state.allLessonsDone) fail('conflict', 'The quiz opens once you have finished every lesson.');
-  const store = attemptStore(deps.db);
-  const open = await store.openFor(track, course.contentHash);
-  if (open) return open.id;
-  await requireAttemptLeft(deps.db, settings, track, deps.clock.now());
-  // At most a quarter of the new set repeats the last attempt's questions (draw.ts says how).
-  const last = await store.latest(track.userId, course.id);
-  const previous = last ? servedOf(last).map((sq) => sq.question) : [];
-  const served = drawQuestions(course.questions, course.lessons.map((l) => l.id), course.questionsPerAttempt, settings.rng ?? cryptoRng, previous);
-  const { id } = await store.insert({
-    user_id: track.userId, course_id: course.id, cycle: track.cycle, content_hash: course.contentHash, served: JSON.stringify(served),
-    started_at: deps.clock.now().toISOString(), submitted_at: null, answers: null, correct_count: null,
-    question_count: served.length, score: null, passed: null,
+  // One transaction from the look for an open attempt to the insert: two starts at once (two tabs, or
+  // two instances on PostgreSQL) give the learner one open attempt, not two, and the limit holds.
+  return deps.training.uow(async (trx) => {
+    const store = attemptStore(trx);
+    const open = await store.openFor(track, course.contentHash);
+    if (open) return open.id;
+    await requireAttemptLeft(trx, settings, track, deps.clock.now());
+    // At most a quarter of the new set repeats the last attempt's questions (draw.ts says how).
+    const last = await store.latest(track.userId, course.id);
+    const previous = last ? servedOf(last).map((sq) => sq.question) : [];
+    const served = drawQuestions(course.questions, course.lessons.map((l) => l.id), course.questionsPerAttempt, settings.rng ?? cryptoRng, previous);
+    const { id } = await store.insert({
+      user_id: track.userId, course_id: course.id, cycle: track.cycle, content_hash: course.contentHash, served: JSON.stringify(served),
+      started_at: deps.clock.now().toISOString(), submitted_at: null, answers: null, correct_count: null,
+      question_count: served.length, score: null, passed: null,
+    });
+    return id;
   });
-  return id;
 }
 
 export type Answers = Record<string, string[]>;

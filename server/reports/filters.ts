@@ -25,7 +25,8 @@ export const reportQuery = z.object({
   due_from: optionalDate,
   due_to: optionalDate,
   as_of: optionalDate,
-  q: optionalText(200),
+  // Refused here, before an export starts streaming: no database stores or searches a NUL (PostgreSQL refuses it).
+  q: optionalText(200).refine((s) => s === undefined || !s.includes('\u0000'), 'The search text contains a NUL character (\\0); remove it.'),
   sort: optionalText(20).refine((s) => s === undefined || Object.hasOwn(SORTS, s), 'Unknown sort.'),
   dir: optionalText(4).refine((s) => s === undefined || s === 'asc' || s === 'desc', 'Sort direction is asc or desc.'),
   page: optionalText(9).refine((s) => s === undefined || /^[1-9]\d*$/.test(s), 'Page is a whole number.'),

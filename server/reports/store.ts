@@ -111,8 +111,10 @@ export function reportStore(db: Kysely<DB>) {
      */
     byDepartmentAndStatus: async (filter: ReportFilter) => {
       const { q, status } = base(filter);
+      // The selected department is the grouped expression itself ("+" and all): PostgreSQL accepts a
+      // selected column only when it matches a GROUP BY expression.
       const rows = await q.select([
-        'users.department_id as departmentId', status.as('status'), (eb) => eb.fn.countAll<number>().as('n'),
+        sql<number | null>`+users.department_id`.as('departmentId'), status.as('status'), (eb) => eb.fn.countAll<number>().as('n'),
         // Exempt people count neither as compliant nor as overdue.
         sql<number>`sum(case when status_index.last_valid_until >= ${filter.today} and ${status} <> 'exempt' then 1 else 0 end)`.as('compliant'),
       // "+" keeps SQLite from walking people through the department index to save a sort of a few

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Course } from '../content/catalogue';
 import type { DB, StatusIndexRow, User } from '../db/schema';
 import { inChunks } from '../db/chunks';
+import { writeTransaction } from '../db/transaction';
 import { addDays } from '../dates';
 import { nextSlice, Pacer } from '../pacer';
 import { nextRuleChange } from '../assignments/rules';
@@ -296,7 +297,8 @@ export class StatusIndex {
     do {
       // Read before the slice waits for the connection: marks made since are committed by the time it reads.
       const marks = this.marks;
-      const done = await db.transaction().execute(async (trx) => {
+      // writeTransaction: on PostgreSQL a slice that collides with a unit of work refreshing the same people runs again.
+      const done = await writeTransaction(db, async (trx) => {
         // Read inside the slice's transaction: a write since (which refreshed someone itself) is seen.
         // No order: the day index yields the first slice at once, where sorting would read every stale row each time.
         const ids = (await trx.selectFrom('status_recheck').select('user_id').where('on_day', '<=', this.training.today())
@@ -324,7 +326,7 @@ export class StatusIndex {
         const rows: RowKey[] = await db.selectFrom('status_index').select(['user_id', 'course_id']).distinct()
           .where('target_type', '=', 'course').where('course_id', '=', course.id).where('policy_key', '!=', key).limit(5000).execute();
         if (rows.length === 0) break;
-        await db.transaction().execute((trx) => this.refresh(trx, rows.map((r) => r.user_id)));
+        await writeTransaction(db, (trx) => this.refresh(trx, rows.map((r) => r.user_id)));
         total += rows.length;
       }
     }
@@ -336,7 +338,7 @@ export class StatusIndex {
         .orderBy('users.id').limit(5000).execute()).map((r) => r.id);
       if (ids.length === 0) return total;
       after = ids[ids.length - 1]!;
-      await db.transaction().execute((trx) => this.refresh(trx, ids));
+      await writeTransaction(db, (trx) => this.refresh(trx, ids));
       total += ids.length;
     }
   }

@@ -8,7 +8,8 @@ import { createApp } from '../../server/app';
 import type { DatabaseSessionStore } from '../../server/auth/session-middleware';
 import { compose, type Composed } from '../../server/compose';
 import { loadConfig, type Config } from '../../server/config';
-import { openDatabase, type Database } from '../../server/db/database';
+import type { Database } from '../../server/db/database';
+import { openConfigured } from '../../server/db/open';
 import { migrateToLatest } from '../../server/db/migrate';
 import type { DB } from '../../server/db/schema';
 import type { UnitOfWork } from '../../server/db/unit-of-work';
@@ -16,6 +17,7 @@ import { createLogger } from '../../server/http/logging';
 import type { Training } from '../../server/training/service';
 import type { Catalogue } from '../../server/content/catalogue';
 import { TestClock } from './clock';
+import { createTestDatabase, onPostgres } from './test-db';
 
 export interface TestApp {
   app: Express;
@@ -30,6 +32,8 @@ export interface TestApp {
   /** Everything compose() built, for a test that makes a second app over the same services. */
   services: Composed;
   dir: string;
+  /** The variables that point a child process (the CLI, a second server) at this app's database: DATABASE_URL on PostgreSQL, none on SQLite (DATA_DIR finds the file). */
+  databaseEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -44,25 +48,32 @@ export function unitOfWorkFor(db: Kysely<DB>): UnitOfWork {
   return uow;
 }
 
-/** A real app over a fresh SQLite file in its own temp folder, with a movable clock; silent unless given a logger. `onQuery` sees the SQL of every query. */
+/**
+ * A real app over a fresh SQLite file in its own temp folder (or, with TEST_DB=postgres, a fresh
+ * PostgreSQL database), with a movable clock; silent unless given a logger. `onQuery` sees the SQL of every query.
+ */
 export async function buildTestApp(env: Record<string, string> = {}, log?: Logger, onQuery?: (sql: string) => void): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-test-'));
+  const pg = onPostgres && !env.DATABASE_URL ? await createTestDatabase() : undefined;
   const config = loadConfig({
+    ...(pg ? { DATABASE_URL: pg.url } : {}),
     NODE_ENV: 'test', DATA_DIR: dir, LOG_LEVEL: 'silent', SESSION_SECRET: 'test-secret-that-is-long-enough-for-the-check',
     // One fixed audit key for every app in a test file, as the key is a process-wide setting.
     AUDIT_KEY: TEST_AUDIT_KEY,
     BASE_URL: 'http://127.0.0.1:3000', ORG_NAME: 'Riverside General', TIME_ZONE: 'America/Chicago', ...env,
   });
   const clock = new TestClock();
-  const services = compose(config, { clock, log: log ?? createLogger('silent'), ...(onQuery ? { database: openDatabase(config.databasePath, { onQuery }) } : {}) });
+  const services = compose(config, { clock, log: log ?? createLogger('silent'), ...(onQuery ? { database: openConfigured(config, onQuery) } : {}) });
   await migrateToLatest(services.db);
   unitsOfWork.set(services.db, services.uow);
   const app = createApp(services);
   const { db, database, sessions, catalogue, training, uow } = services;
   return {
     app, db, database, clock, config, sessions, catalogue, training, uow, services, dir,
+    databaseEnv: config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {},
     async close() {
       await services.close();
+      await pg?.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

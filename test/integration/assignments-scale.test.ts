@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { loadConfig } from '../../server/config';
-import { openDatabase } from '../../server/db/database';
 import { start } from '../../server/main';
 import { buildTestApp, TEST_AUDIT_KEY, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
+import { openDatabaseOf } from '../helpers/open-test-db';
 
 // Issue 16 at hospital size: saving a rule commits the rule and marks everyone stale in one short unit
 // of work, then recomputes the status rows a slice (500 people) per transaction. Here over 3,000
@@ -116,9 +115,9 @@ test('a catch-up stopped after one slice: pages say they are being updated, and 
   const dataDir = t.dir;
   await t.services.close();
   closed = true;
-  const restarted = await start(loadConfig({ ...ENV, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }));
+  const restarted = await start(loadConfig({ ...ENV, ...t.databaseEnv, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }));
   await restarted.stop();
-  const database = openDatabase(path.join(dataDir, 'privacy-rounds.sqlite'));
+  const database = openDatabaseOf(dataDir, t.databaseEnv);
   try {
     const db = database.db;
     const stale = await db.selectFrom('status_recheck').select('user_id').where('on_day', '<=', '2026-11-02').execute();

@@ -23,14 +23,14 @@ describe('audit hash chain', () => {
 
   test('fails, naming the event, after a row is edited directly in the database', async () => {
     const target = await t.db.selectFrom('audit_events').select('id').where('action', '=', 'auth.login_failed').executeTakeFirstOrThrow();
-    t.database.sqlite.prepare("update audit_events set details = '{\"reason\":\"nothing to see\"}' where id = ?").run(target.id);
+    await t.db.updateTable('audit_events').set({ details: '{"reason":"nothing to see"}' }).where('id', '=', target.id).execute();
     const r = await verifyAuditChain(t.db);
     expect(r).toMatchObject({ ok: false, brokenAt: target.id });
     if (!r.ok) expect(r.reason).toContain(`event ${target.id} was changed`);
   });
 
   test('fails when a row is deleted from the middle, or re-hashed without fixing the next link', async () => {
-    t.database.sqlite.prepare('delete from audit_events where id = 2').run();
+    await t.db.deleteFrom('audit_events').where('id', '=', 2).execute();
     const r = await verifyAuditChain(t.db);
     expect(r).toMatchObject({ ok: false, brokenAt: 3 });
     if (!r.ok) expect(r.reason).toContain('event 2 is missing');
@@ -40,7 +40,7 @@ describe('audit hash chain', () => {
     const row = await t.db.selectFrom('audit_events').selectAll().where('id', '=', 2).executeTakeFirstOrThrow();
     const forged = { ...row, actor_label: 'someone-else@riverside.example' };
     const hash = keyedEventHash(forged, t.config.auditKeys.current.secret);
-    t.database.sqlite.prepare('update audit_events set actor_label = ?, hash = ? where id = 2').run(forged.actor_label, hash);
+    await t.db.updateTable('audit_events').set({ actor_label: forged.actor_label, hash }).where('id', '=', 2).execute();
     const r = await verifyAuditChain(t.db);
     expect(r).toMatchObject({ ok: false, brokenAt: 3 });
   });

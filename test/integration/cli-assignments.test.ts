@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { reportFailure } from '../../server/cli';
-import { openDatabase } from '../../server/db/database';
 import { dayInZone } from '../../server/dates';
 import { useCli } from '../helpers/cli';
 
@@ -39,7 +38,7 @@ test('assignments:create previews and creates a department rule; exemptions:gran
   expect(reportFailure(moveRefused)).toBe(1);
   expect(cli.err.at(-1)).toBe('Role must be one of: learner, manager, admin, auditor.');
 
-  const database = openDatabase(cli.databaseFile());
+  const database = cli.openDatabase();
   try {
     const moved = await database.db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
       .select(['status_index.reason_kind', 'status_index.since']).where('users.email', '=', 'phil@riverside.example').executeTakeFirstOrThrow();
@@ -79,7 +78,7 @@ test('assignments:create takes a published policy and refuses one never publishe
   await run('assignments:edit', '1', '--name', 'Phones — all staff', '--rollout-days', '20');
   expect(cli.out.at(-1)).toBe('Assignment 1 changed from today: Phones — all staff.');
 
-  const database = openDatabase(cli.databaseFile());
+  const database = cli.openDatabase();
   try {
     const rule = await database.db.selectFrom('assignments').selectAll().executeTakeFirstOrThrow();
     const nursing = await database.db.selectFrom('departments').select('id').where('name', '=', 'Nursing').executeTakeFirstOrThrow();

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildCli, reportFailure } from '../../server/cli';
-import { openDatabase } from '../../server/db/database';
 import { addDays, dayInZone } from '../../server/dates';
 import { useCli } from '../helpers/cli';
 
@@ -11,7 +10,7 @@ const cli = useCli('pr-cli-notify-', { TIME_ZONE: 'UTC' });
 const { run } = cli;
 
 async function outboxRows() {
-  const database = openDatabase(cli.databaseFile());
+  const database = cli.openDatabase();
   try {
     return await database.db.selectFrom('outbox').select(['key', 'stage', 'to_address', 'text_body']).orderBy('id').execute();
   } finally { await database.close(); }

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildCli, reportFailure } from '../../server/cli';
-import { openDatabase } from '../../server/db/database';
 import { statusSql } from '../../server/reports/status-sql';
 import { dayInZone } from '../../server/dates';
 import { useCli } from '../helpers/cli';
+import { onPostgres } from '../helpers/test-db';
 
 // The CLI reads its configuration from the environment like the real command; each test points it
 // at a fresh data folder and captures what it prints.
@@ -23,7 +23,7 @@ describe('operator CLI', () => {
   test('admin:create prints a set-password link for a new admin', async () => {
     await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
     expect(cli.out.join('\n')).toMatch(/https:\/\/training\.riverside\.example\/password\/[A-Za-z0-9_-]{43}/);
-    const database = openDatabase(cli.databaseFile());
+    const database = cli.openDatabase();
     try {
       const row = await database.db.selectFrom('users').select(['role', 'name']).executeTakeFirstOrThrow();
       expect(row).toEqual({ role: 'admin', name: 'Olu Bankole' });
@@ -62,9 +62,9 @@ describe('operator CLI', () => {
     await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
     await run('audit:verify');
     expect(cli.out.join('\n')).toMatch(/^Audit log OK: \d+ events, chain intact, sealed with audit key [0-9a-f]{16}\.$/m);
-    const database = openDatabase(cli.databaseFile());
+    const database = cli.openDatabase();
     try {
-      database.sqlite.prepare("update audit_events set actor_label = 'nobody' where id = 1").run();
+      await database.db.updateTable('audit_events').set({ actor_label: 'nobody' }).where('id', '=', 1).execute();
     } finally { await database.close(); }
     await expect(run('audit:verify')).rejects.toThrow('Audit log BROKEN at event 1: event 1 was changed after it was written');
   });
@@ -74,7 +74,7 @@ describe('demo:seed', () => {
   test('seeds a department tree and people in every training status of every course', async () => {
     await run('demo:seed', '--people', '300', '--seed', '7');
     expect(cli.out[0]).toMatch(/^Seeded 300 people and \d+ completions of 2 courses in [\d.]+ s\.$/);
-    const database = openDatabase(cli.databaseFile());
+    const database = cli.openDatabase();
     try {
       const depts = await database.db.selectFrom('departments').select('path_key').execute();
       expect(depts.length).toBe(40);
@@ -99,6 +99,23 @@ describe('demo:seed', () => {
 });
 
 describe('backup and restore commands', () => {
+  // On PostgreSQL the server's own tools back up and restore; the commands say so and change nothing.
+  if (onPostgres) {
+    test('on PostgreSQL, backup and restore point to pg_dump and pg_restore and change nothing', async () => {
+      await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
+      const file = path.join(cli.dir, 'copy.sqlite');
+      await expect(run('backup', file)).rejects.toThrow(/DATABASE_URL is set: the database is PostgreSQL.*pg_dump --format=custom.*pg_restore --dbname.*Nothing was changed\./);
+      await expect(run('restore', file)).rejects.toThrow(/pg_restore/);
+      expect(fs.existsSync(file)).toBe(false);
+      const database = cli.openDatabase();
+      try {
+        const actions = (await database.db.selectFrom('audit_events').select('action').execute()).map((e) => e.action);
+        expect(actions).not.toContain('backup.created');
+        expect(actions).not.toContain('backup.restored');
+      } finally { await database.close(); }
+    });
+    return;
+  }
   test('backup writes a checked copy and audits it; restore brings it back and verifies the audit chain', async () => {
     await run('admin:create', '--email', 'ops@riverside.example', '--name', 'Olu Bankole');
     const file = path.join(cli.dir, 'copy.sqlite');
@@ -107,7 +124,7 @@ describe('backup and restore commands', () => {
     await run('admin:create', '--email', 'second@riverside.example', '--name', 'Second Admin');
     await run('restore', file);
     expect(cli.out.at(-1)).toMatch(/^Restored .*copy\.sqlite\. Audit log OK \(\d+ events\)\.$/);
-    const database = openDatabase(cli.databaseFile());
+    const database = cli.openDatabase();
     try {
       const emails = (await database.db.selectFrom('users').select('email').execute()).map((u) => u.email);
       expect(emails).toEqual(['ops@riverside.example']);

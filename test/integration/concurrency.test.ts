@@ -1,6 +1,8 @@
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { csrfFrom, newAgent, signIn, type Agent } from '../helpers/http';
+import { CORE_USER, scimClient, scimToken } from '../helpers/scim';
+import { playLesson } from '../helpers/learner';
 
 let t: TestApp;
 let admin: Agent;
@@ -44,4 +46,47 @@ describe('concurrency', () => {
     expect(results.find((r) => r.status === 400)!.text).toContain('already belongs to another person');
     expect(await t.db.selectFrom('users').select('id').where('email', '=', 'dup@riverside.example').execute()).toHaveLength(1);
   });
+
+  // On PostgreSQL these run side by side and collide (issue 19): each must answer as on SQLite, never 500.
+  test('10 SCIM creations of one userName at once: one 201, nine 409 uniqueness, one person', async () => {
+    const scim = scimClient(t.app, (await scimToken(t, 'race')).token);
+    const body = { schemas: [CORE_USER], userName: 'race@riverside.example', name: { givenName: 'Rae', familyName: 'Race' }, emails: [{ value: 'race@riverside.example', primary: true }], active: true };
+    const results = await Promise.all(Array.from({ length: 10 }, () => scim.post('/Users', body)));
+    expect(results.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+    for (const r of results.filter((x) => x.status === 409)) expect(r.body.scimType).toBe('uniqueness');
+    expect(await t.db.selectFrom('users').select('id').where('email', '=', 'race@riverside.example').execute()).toHaveLength(1);
+  });
+
+  test('6 versions of one policy published at once: no 500, each its own place in the sequence, the hash chain intact', async () => {
+    const token = csrfFrom((await admin.get('/admin/policies/new')).text);
+    const form = (i: number) => ({
+      _csrf: token, slug: 'race-policy', title: 'Race Policy', label: String(i + 1), text: `# Version ${i}\n\nText number ${i}.`,
+      change_kind: 'material', change_note: `Version ${i}.`, min_read_seconds: '60', intent: 'publish',
+    });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => admin.post('/admin/policies').type('form').send(form(i))));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    const published = statuses.filter((s) => s < 400).length;
+    expect(published).toBeGreaterThanOrEqual(1);
+    const versions = await t.db.selectFrom('policy_versions').innerJoin('policies', 'policies.id', 'policy_versions.policy_id')
+      .select(['policy_versions.seq']).where('policies.slug', '=', 'race-policy').orderBy('policy_versions.seq').execute();
+    expect(versions.map((v) => v.seq)).toEqual(Array.from({ length: published }, (_, i) => i + 1));
+    expect(await t.services.policies.verify()).toMatchObject({ ok: true, problems: [] });
+  });
+
+  test('5 quiz starts at once by one learner open one attempt, and every answer leads to it', async () => {
+    await createPerson(t.db, t.clock, { email: 'starter@riverside.example' });
+    const learner = newAgent(t.app);
+    await signIn(learner, 'starter@riverside.example', GOOD_PASSWORD);
+    const course = t.catalogue.courses[0]!;
+    for (const l of course.lessons) await playLesson(learner, course, l.id, t.clock);
+    const token = csrfFrom((await learner.get(`/courses/${course.id}/quiz`)).text);
+    const results = await Promise.all(Array.from({ length: 5 }, () => learner.post(`/courses/${course.id}/quiz/attempts`).type('form').send({ _csrf: token })));
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill(303));
+    expect(new Set(results.map((r) => r.headers.location)).size).toBe(1);
+    const attempts = await t.db.selectFrom('quiz_attempts').innerJoin('users', 'users.id', 'quiz_attempts.user_id')
+      .select('quiz_attempts.id').where('users.email', '=', 'starter@riverside.example').execute();
+    expect(attempts).toHaveLength(1);
+  });
 });
+

@@ -36,9 +36,9 @@ describe('defects found by these properties', () => {
       const agent = newAgent(t.app);
       await signIn(agent, email, GOOD_PASSWORD);
       const token = csrfFrom((await agent.get('/transcript')).text);
-      const before = snapshot(t, false);
+      const before = await snapshot(t, false);
       const res = await agent.post(`/courses/${course.id}/lessons/${lesson.id}/scenes/${c.scene}`).type('form').send({ _csrf: token, ...c.body });
-      const changed = changedTables(before, snapshot(t, false));
+      const changed = changedTables(before, await snapshot(t, false));
       if (res.status >= 400 && changed.length) writes.push(`${res.status} wrote ${changed.join(', ')}`);
     }
     expect(writes).toEqual([]);

@@ -28,6 +28,7 @@ function cli(args: string[]): Promise<string> {
     env: {
       PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATA_DIR: t.dir, LOG_LEVEL: 'silent', AUDIT_KEY: TEST_AUDIT_KEY, TIME_ZONE: t.config.timeZone,
       SESSION_SECRET: 'test-secret-that-is-long-enough-for-the-check', BASE_URL: 'http://127.0.0.1:3000', ORG_NAME: 'Riverside General',
+      ...t.databaseEnv,
     },
   });
   let out = '';

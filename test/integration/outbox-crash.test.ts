@@ -24,7 +24,7 @@ afterAll(async () => {
 
 function startSender(at: Date): { child: ChildProcess; done: Promise<{ report?: { sent: number }; error?: string }> } {
   const child = fork(path.join(__dirname, '../helpers/outbox-sender.cjs'),
-    [t.config.databasePath, peer.url, 'training@riverside.example', at.toISOString(), '5'], { execArgv: [], stdio: 'pipe' });
+    [t.config.databaseUrl ?? t.config.databasePath, peer.url, 'training@riverside.example', at.toISOString(), '5'], { execArgv: [], stdio: 'pipe' });
   const done = new Promise<{ report?: { sent: number }; error?: string }>((resolve) => {
     child.on('message', (m) => {
       const msg = m as { ready?: true; report?: { sent: number }; error?: string };

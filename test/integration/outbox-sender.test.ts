@@ -198,7 +198,7 @@ describe('two sender processes on one database file', () => {
     const keys: string[] = [];
     for (let i = 0; i < 60; i += 1) keys.push(await queue());
     const children = ['a', 'b'].map(() => fork(path.join(__dirname, '../helpers/outbox-sender.cjs'),
-      [t.config.databasePath, peer.url, 'training@riverside.example', t.clock.now().toISOString(), '3'], { execArgv: [], stdio: 'pipe' }));
+      [t.config.databaseUrl ?? t.config.databasePath, peer.url, 'training@riverside.example', t.clock.now().toISOString(), '3'], { execArgv: [], stdio: 'pipe' }));
     type Msg = { ready?: true; report?: { sent: number }; error?: string };
     const next = (c: (typeof children)[number]) => new Promise<Msg>((resolve, reject) => {
       c.once('message', (m) => resolve(m as Msg));

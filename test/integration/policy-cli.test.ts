@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDatabase } from '../../server/db/database';
 import { policyTextHash } from '../../server/policies/hash';
 import { useCli } from '../helpers/cli';
 
@@ -8,7 +7,7 @@ import { useCli } from '../helpers/cli';
 const cli = useCli('pr-policy-cli-');
 const { run } = cli;
 const versions = async () => {
-  const database = openDatabase(cli.databaseFile());
+  const database = cli.openDatabase();
   try {
     return await database.db.selectFrom('policy_versions').select(['label', 'title', 'text', 'text_hash', 'change_kind', 'change_note', 'min_read_seconds']).orderBy('seq').execute();
   } finally { await database.close(); }

@@ -6,6 +6,7 @@ import { revokeCertificate } from '../../server/certificates/service';
 import { addDays } from '../../server/dates';
 import { setUserStatus } from '../../server/users/service';
 import { buildTestApp, type TestApp } from '../helpers/app';
+import { lastEventId, untilAudited } from '../helpers/audit-wait';
 import { createPerson, GOOD_PASSWORD } from '../helpers/factories';
 import { newAgent, signIn, type Agent } from '../helpers/http';
 import { storedZipEntries } from '../helpers/zip';
@@ -138,6 +139,7 @@ describe('reports', () => {
 
   test('CSV export: exactly the filtered rows, documented columns, formula injection neutralised, audited', async () => {
     const a = await as('admin@riverside.example');
+    const since = await lastEventId(t.db);
     const res = await binary(a, '/reports/export.csv?sort=name&department=&status=not-started&status=completed&status=expired');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('text/csv');
@@ -154,6 +156,7 @@ describe('reports', () => {
     const evil = rows.find((r) => r.email === 'formula@riverside.example')!;
     expect(evil.name).toBe('\'=HYPERLINK("http://evil.example","x")');
     expect(evil.employee_id).toBe("'+1-555");
+    await untilAudited(t.db, 'report.exported', since);
     const audit = await t.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.exported').orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(audit.actor_id).toBe(admin.id);
     expect(JSON.parse(audit.details)).toEqual({ format: 'csv', filters: { status: ['not-started', 'completed', 'expired'], sort: 'name' }, rows: 4, complete: true });
@@ -161,6 +164,7 @@ describe('reports', () => {
 
   test('ZIP of the filtered rows\u2019 certificates', async () => {
     const a = await as('auditor@riverside.example');
+    const since = await lastEventId(t.db);
     const res = await binary(a, '/reports/certificates.zip?status=completed&status=due-soon&status=expired');
     expect(res.status).toBe(200);
     const entries = storedZipEntries(res.body as Buffer);
@@ -170,12 +174,14 @@ describe('reports', () => {
       const pdf = await pdfText(e.data);
       expect(pdf.text).toContain(e.name.match(/PR-[0-9A-Z-]+(?=\.pdf)/)![0]);
     }
+    await untilAudited(t.db, 'report.exported', since);
     const audit = await t.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.exported').orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(JSON.parse(audit.details)).toMatchObject({ format: 'zip', rows: 3, complete: true });
   });
 
   test('evidence pack for a person and a department: PDF citing 164.530(b)(2) and (j), CSV with the same lines', async () => {
     const a = await as('admin@riverside.example');
+    const since = await lastEventId(t.db);
     const pdf = await binary(a, `/reports/evidence.pdf?person=${people.done!.id}`);
     expect(pdf.status).toBe(200);
     const text = (await pdfText(pdf.body as Buffer)).text.replace(/\s+/g, ' ');
@@ -211,6 +217,7 @@ describe('reports', () => {
       ['employee_id', 'name', 'email', 'policy', 'version_to_sign', 'status', 'due_on', 'reason'],
     ]);
     expect(lines.find((l) => l[1] === 'Lou Late')![8]).toBe('no completion on record');
+    await untilAudited(t.db, 'report.exported', since, 2);
     const events = await t.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.exported').orderBy('id', 'desc').limit(2).execute();
     expect(events.map((e) => JSON.parse(e.details).format)).toEqual(['evidence-csv', 'evidence-pdf']);
     expect((await a.get('/reports/evidence.pdf')).status).toBe(400);

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { reportFailure } from '../../server/cli';
-import { openDatabase } from '../../server/db/database';
 import { useCli } from '../helpers/cli';
 
 // scim:token create / list / revoke against a real database file: the token is printed once and stored
@@ -15,7 +14,7 @@ test('scim:token create prints the tenant URL and the token once; only its hash 
   const token = /^ {2}Secret token: (prscim_[A-Za-z0-9_-]{43})$/.exec(cli.out[2]!)?.[1];
   expect(token).toBeDefined();
 
-  const database = openDatabase(cli.databaseFile());
+  const database = cli.openDatabase();
   try {
     const rows = await database.db.selectFrom('scim_tokens').selectAll().execute();
     expect(rows).toEqual([expect.objectContaining({ id: 1, name: 'entra', created_by: 'cli', revoked_at: null, last_used_at: null, token_hash: crypto.createHash('sha256').update(token!).digest('hex') })]);
@@ -45,7 +44,7 @@ test('scim:token create prints the tenant URL and the token once; only its hash 
   cli.out.length = 0;
   await run('scim:token', 'list');
   expect(cli.out[0]).toMatch(/\trevoked \S+\t/);
-  const check = openDatabase(cli.databaseFile());
+  const check = cli.openDatabase();
   try {
     const events = await check.db.selectFrom('audit_events').select(['action', 'actor_label']).where('action', 'like', 'scim.%').orderBy('id').execute();
     expect(events).toEqual([{ action: 'scim.token_created', actor_label: 'cli' }, { action: 'scim.token_revoked', actor_label: 'cli' }]);

@@ -121,10 +121,10 @@ describe('spot-the-PHI scene', () => {
     await signIn(later, 'learner@riverside.example', GOOD_PASSWORD);
     expect(sceneIdOn((await later.get(play())).text)).toBe('reply');
     // The old page's answer again changes nothing: the learner is no longer on that scene.
-    const before = snapshot(t, false);
+    const before = await snapshot(t, false);
     const stale = await mark('caption', identifying(caption));
     expect(stale.res.status).toBe(409);
-    expect(changedTables(before, snapshot(t, false))).toEqual([]);
+    expect(changedTables(before, await snapshot(t, false))).toEqual([]);
   });
 
   test('a spot scene that ends the lesson keeps the minimum time; the lesson then counts as done for the learner and the admin', async () => {
@@ -135,13 +135,13 @@ describe('spot-the-PHI scene', () => {
     expect(sceneIdOn((await agent.get(play())).text)).toBe('photo');
 
     const photo = scene('photo');
-    const before = snapshot(t, false);
+    const before = await snapshot(t, false);
     const soon = await mark('photo', identifying(photo));
     expect(soon.res.status).toBe(409);
     expect(soon.res.text).toContain('sooner than it can be read');
     // The learner's ticks are kept on the page shown again.
     for (const id of identifying(photo)) expect(soon.res.text).toContain(`value="${id}" checked>`);
-    expect(changedTables(before, snapshot(t, false))).toEqual([]);
+    expect(changedTables(before, await snapshot(t, false))).toEqual([]);
 
     t.clock.advance(lessonMinimumSeconds(lesson, DEFAULT_LESSON_WPM) * 1000);
     const done = await mark('photo', identifying(photo));
@@ -192,11 +192,11 @@ describe('spot-the-PHI scene', () => {
     ];
     test.each(cases)('%s', async (_name, send, status, message) => {
       await agent.get(play());
-      const before = snapshot(t, false);
+      const before = await snapshot(t, false);
       const res = await send();
       expect(res.status).toBe(status);
       expect(res.text).toMatch(message);
-      expect(changedTables(before, snapshot(t, false))).toEqual([]);
+      expect(changedTables(before, await snapshot(t, false))).toEqual([]);
       if (status === 400 && res.text.includes('<legend>')) {
         // The scene page again, with the message announced and tied to the tick boxes.
         expect(res.text).toContain('role="alert" id="spot-error"');

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../server/paths';
+import { migrations } from '../../migrations';
 
 // The production path a new hospital takes: compile, start on an empty data folder, get the setup
 // link, answer /healthz, and shut down cleanly on SIGTERM.
@@ -40,7 +41,7 @@ describe('npm start (production build)', () => {
     // The token itself never reaches the structured log lines.
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(await health.json()).toEqual({ status: 'ok', database: 'sqlite', migration: Object.keys(migrations).sort().at(-1) });
     const setup = await fetch(`http://127.0.0.1:${port}/setup/${token}`);
     expect(setup.status).toBe(200);
     expect(setup.headers.get('content-security-policy')).toContain("script-src 'self'");

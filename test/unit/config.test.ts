@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../server/config';
+import { describeDatabase } from '../../server/db/open';
 
 describe('config', () => {
   let dir: string;
@@ -73,4 +74,17 @@ describe('config', () => {
     expect(() => loadConfig({ DATA_DIR: dir, SMTP_URL: 'smtp://x', MAIL_FROM: 'not an address' })).toThrow(/MAIL_FROM: must be an e-mail address/);
     expect(() => loadConfig({ DATA_DIR: dir, SMTP_BOUNCE_PORT: '70000' })).toThrow(/SMTP_BOUNCE_PORT/);
   });
+
+  test('DATABASE_URL: a postgres:// address selects PostgreSQL; anything else is refused naming the variable; the log line hides the password', () => {
+    expect(loadConfig({ DATA_DIR: dir }).databaseUrl).toBeUndefined();
+    const pg = loadConfig({ DATA_DIR: dir, DATABASE_URL: 'postgres://app:s3cret@db.riverside.example:5432/privacy_rounds' });
+    expect(pg.databaseUrl).toBe('postgres://app:s3cret@db.riverside.example:5432/privacy_rounds');
+    expect(describeDatabase(pg)).toBe('postgres://db.riverside.example:5432/privacy_rounds');
+    expect(describeDatabase(loadConfig({ DATA_DIR: dir }))).toBe(path.join(dir, 'privacy-rounds.sqlite'));
+    expect(loadConfig({ DATA_DIR: dir, DATABASE_URL: 'postgresql://db/pr' }).databaseUrl).toBe('postgresql://db/pr');
+    for (const bad of ['mysql://db/pr', 'db.riverside.example', 'postgres://', 'postgres://db/pr with space']) {
+      expect(() => loadConfig({ DATA_DIR: dir, DATABASE_URL: bad })).toThrow(/DATABASE_URL: must be a PostgreSQL address such as postgres:\/\//);
+    }
+  });
 });
+

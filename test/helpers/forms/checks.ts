@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import type { Response } from 'supertest';
 import { verifyAuditChain } from '../../../server/audit/service';
 import { findLiveToken } from '../../../server/auth/tokens';
@@ -13,19 +14,19 @@ import { locationOf, must } from './types';
 export type Snapshot = Map<string, string>;
 
 /** Every table but sessions: row count and a hash of all rows (sorted, so the order of reading does not matter). */
-export function snapshot(app: TestApp, loginNoise: boolean): Snapshot {
-  const s = app.database.sqlite;
-  const tables = (s.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[])
+export async function snapshot(app: TestApp, loginNoise: boolean): Promise<Snapshot> {
+  // Kysely's introspection lists the tables on either engine (and leaves out its own migration tables).
+  const tables = (await app.db.introspection.getTables()).map((t) => t.name).sort()
     .filter((n) => n !== 'sessions' && !(loginNoise && ['sign_in_throttle', 'sign_in_devices'].includes(n)));
   const out: Snapshot = new Map();
   for (const name of tables) {
-    let sql = `SELECT * FROM "${name}"`;
+    let query = `SELECT * FROM "${name}"`;
     // POST /login: failed sign-ins are recorded by design (see the header).
-    if (loginNoise && name === 'audit_events') sql += " WHERE action NOT IN ('auth.login_failed', 'auth.locked', 'auth.device_forgotten')";
-    const stmt = s.prepare(sql).raw();
-    const skip = loginNoise && name === 'users' ? new Set(stmt.columns().map((c, i) => (['failed_logins', 'locked_until'].includes(c.name) ? i : -1))) : new Set<number>();
-    const rows = (stmt.all() as unknown[][]).map((r) => JSON.stringify(r.map((v, i) => (skip.has(i) ? null : v)))).sort();
-    out.set(name, `${rows.length}:${crypto.createHash('sha256').update(rows.join('\n')).digest('hex')}`);
+    if (loginNoise && name === 'audit_events') query += " WHERE action NOT IN ('auth.login_failed', 'auth.locked', 'auth.device_forgotten')";
+    const { rows } = await sql.raw<Record<string, unknown>>(query).execute(app.db);
+    const skip = new Set(loginNoise && name === 'users' ? ['failed_logins', 'locked_until'] : []);
+    const lines = rows.map((r) => JSON.stringify(Object.entries(r).map(([k, v]) => (skip.has(k) ? null : v)))).sort();
+    out.set(name, `${lines.length}:${crypto.createHash('sha256').update(lines.join('\n')).digest('hex')}`);
   }
   return out;
 }
@@ -34,8 +35,18 @@ export function changedTables(a: Snapshot, b: Snapshot): string[] {
   return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
 }
 
-export const lastAuditId = (app: TestApp) => (app.database.sqlite.prepare('SELECT coalesce(max(id), 0) FROM audit_events').pluck().get() as number);
-export const eventsAfter = (app: TestApp, id: number) => app.database.sqlite.prepare('SELECT * FROM audit_events WHERE id > ? ORDER BY id').all(id) as AuditEvent[];
+export const lastAuditId = async (app: TestApp): Promise<number> =>
+  Number((await app.db.selectFrom('audit_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst())?.id ?? 0);
+export const eventsAfter = (app: TestApp, id: number): Promise<AuditEvent[]> =>
+  app.db.selectFrom('audit_events').selectAll().where('id', '>', id).orderBy('id').execute();
+
+/** A number field of a JSON text column, compared with a number column, in each engine's JSON functions. */
+function jsonNumberIs(app: TestApp, column: string, key: string, other: string): string {
+  return app.database.engine === 'postgres' ? `(${column})::jsonb -> '${key}' = to_jsonb(${other})` : `json_extract(${column}, '$.${key}') = ${other}`;
+}
+function jsonTextIs(app: TestApp, column: string, key: string, other: string): string {
+  return app.database.engine === 'postgres' ? `(${column})::jsonb ->> '${key}' = ${other}` : `json_extract(${column}, '$.${key}') = ${other}`;
+}
 
 /** The text of the page's message for the person (error page, alert, or a field's error), if any. */
 export function humanMessage(res: Response): string | undefined {
@@ -66,12 +77,16 @@ export function noticeOn(html: string): string | undefined {
 
 /** Records and their evidence hang together: what a success must leave behind, whatever the route. */
 export async function wholeness(app: TestApp): Promise<string[]> {
-  const s = app.database.sqlite;
   const problems: string[] = [];
-  const integrity = s.pragma('integrity_check', { simple: true });
-  if (integrity !== 'ok') problems.push(`integrity_check: ${String(integrity)}`);
-  const fk = s.pragma('foreign_key_check') as unknown[];
-  if (fk.length) problems.push(`foreign_key_check: ${JSON.stringify(fk)}`);
+  const all = async (query: string) => (await sql.raw<Record<string, unknown>>(query).execute(app.db)).rows.map((r) => Object.values(r)[0]);
+  // SQLite checks its file and its foreign keys on request; PostgreSQL enforces both on every write.
+  if (app.database.engine === 'sqlite') {
+    const s = app.database.sqlite;
+    const integrity = s.pragma('integrity_check', { simple: true });
+    if (integrity !== 'ok') problems.push(`integrity_check: ${String(integrity)}`);
+    const fk = s.pragma('foreign_key_check') as unknown[];
+    if (fk.length) problems.push(`foreign_key_check: ${JSON.stringify(fk)}`);
+  }
   const chain = await verifyAuditChain(app.db);
   if (!chain.ok) problems.push(`audit chain broken at event ${chain.brokenAt}: ${chain.reason}`);
   const orphans: [string, string][] = [
@@ -80,34 +95,34 @@ export async function wholeness(app: TestApp): Promise<string[]> {
     ['quiz or in-person completion without a certificate', `SELECT id FROM completions c WHERE source IN ('quiz', 'in-person')
       AND NOT EXISTS (SELECT 1 FROM certificates WHERE completion_id = c.id)`],
     ['completion without completion.recorded', `SELECT id FROM completions c WHERE source IN ('quiz', 'in-person') AND NOT EXISTS (SELECT 1 FROM audit_events a
-      WHERE a.action = 'completion.recorded' AND json_extract(a.details, '$.completion') = c.id)`],
+      WHERE a.action = 'completion.recorded' AND ${jsonNumberIs(app, 'a.details', 'completion', 'c.id')})`],
     ['quiz completion without its attestation', `SELECT c.id FROM completions c WHERE source = 'quiz' AND NOT EXISTS (SELECT 1 FROM attestations t
       WHERE t.id = c.attestation_id AND t.user_id = c.user_id AND t.attempt_id = c.attempt_id)`],
     ['attestation without a completion', 'SELECT id FROM attestations t WHERE NOT EXISTS (SELECT 1 FROM completions WHERE attestation_id = t.id)'],
     ['person without user.created', `SELECT u.id FROM users u WHERE NOT EXISTS (SELECT 1 FROM audit_events a
       WHERE a.action = 'user.created' AND a.subject_id = CAST(u.id AS TEXT))`],
     ['graded attempt without a quiz event', `SELECT q.id FROM quiz_attempts q WHERE q.submitted_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit_events a
-      WHERE a.action IN ('quiz.passed', 'quiz.failed') AND json_extract(a.details, '$.attempt') = q.id)`],
+      WHERE a.action IN ('quiz.passed', 'quiz.failed') AND ${jsonNumberIs(app, 'a.details', 'attempt', 'q.id')})`],
     ['graded attempt without score', 'SELECT id FROM quiz_attempts WHERE submitted_at IS NOT NULL AND (score IS NULL OR passed IS NULL OR answers IS NULL)'],
     ['revoked certificate without certificate.revoked', `SELECT c.id FROM certificates c WHERE c.status = 'revoked' AND NOT EXISTS (SELECT 1 FROM audit_events a
       WHERE a.action = 'certificate.revoked' AND a.subject_id = CAST(c.id AS TEXT))`],
     ['replaced certificate without its replacement', `SELECT c.id FROM certificates c WHERE c.status = 'replaced' AND (c.replaced_by IS NULL OR NOT EXISTS (SELECT 1 FROM audit_events a
       WHERE a.action = 'certificate.reissued' AND a.subject_id = CAST(c.id AS TEXT)))`],
     ['finished lesson without lesson.completed', `SELECT p.lesson_id FROM lesson_progress p WHERE p.completed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit_events a
-      WHERE a.action = 'lesson.completed' AND a.subject_id = CAST(p.user_id AS TEXT) AND json_extract(a.details, '$.lesson') = p.lesson_id
-      AND json_extract(a.details, '$.cycle') = p.cycle)`],
+      WHERE a.action = 'lesson.completed' AND a.subject_id = CAST(p.user_id AS TEXT) AND ${jsonTextIs(app, 'a.details', 'lesson', 'p.lesson_id')}
+      AND ${jsonTextIs(app, 'a.details', 'cycle', 'p.cycle')})`],
     ['scene answer without progress', `SELECT s.id FROM scene_answers s WHERE NOT EXISTS (SELECT 1 FROM lesson_progress p
       WHERE p.user_id = s.user_id AND p.course_id = s.course_id AND p.cycle = s.cycle AND p.lesson_id = s.lesson_id)`],
   ];
   for (const [what, sql] of orphans) {
-    const rows = s.prepare(sql).pluck().all();
+    const rows = await all(sql);
     if (rows.length) problems.push(`${what}: ${JSON.stringify(rows.slice(0, 5))}`);
   }
-  const departments = s.prepare('SELECT count(*) FROM departments').pluck().get() as number;
-  const created = s.prepare("SELECT count(*) FROM audit_events WHERE action = 'department.created'").pluck().get() as number;
+  const departments = Number((await all('SELECT count(*) FROM departments'))[0]);
+  const created = Number((await all("SELECT count(*) FROM audit_events WHERE action = 'department.created'"))[0]);
   if (created < departments) problems.push(`${departments} departments but ${created} department.created events`);
   // The status index reports read must agree with the records it summarises.
-  for (const user of s.prepare("SELECT * FROM users WHERE status = 'active'").all() as User[]) {
+  for (const user of await app.db.selectFrom('users').selectAll().where('status', '=', 'active').execute() as User[]) {
     for (const c of app.catalogue.courses) {
       const indexed = await app.training.statusIndex.read(app.db, user, c);
       if (!indexed) continue;

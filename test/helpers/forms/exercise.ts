@@ -47,8 +47,8 @@ export async function exercise(route: string, spec: Spec): Promise<void> {
     const bases = (await spec.bases?.()) ?? [];
     const url = urlFor(pattern, params, g.param);
     const app = target.app;
-    const before = snapshot(app, spec.loginNoise === true);
-    const auditBefore = lastAuditId(app);
+    const before = await snapshot(app, spec.loginNoise === true);
+    const auditBefore = await lastAuditId(app);
     const res = await send(spec, target, url, g.body, bases);
     seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
     const fail = (msg: string) => { throw new Error(`${msg}\n${describeRun(route, url, g, res)}`); };
@@ -57,8 +57,8 @@ export async function exercise(route: string, spec: Spec): Promise<void> {
     const polluted = pollution();
     if (polluted.length) fail(`prototype polluted: ${polluted.join(', ')}`);
     if (res.status >= 400) {
-      const changed = changedTables(before, snapshot(app, spec.loginNoise === true));
-      if (changed.length) fail(`a ${res.status} changed ${changed.join(', ')}: ${JSON.stringify(eventsAfter(app, auditBefore).map((e) => e.action))}`);
+      const changed = changedTables(before, await snapshot(app, spec.loginNoise === true));
+      if (changed.length) fail(`a ${res.status} changed ${changed.join(', ')}: ${JSON.stringify((await eventsAfter(app, auditBefore)).map((e) => e.action))}`);
       if (!humanMessage(res)) fail(`a ${res.status} without a message for the person`);
       return;
     }
@@ -67,8 +67,10 @@ export async function exercise(route: string, spec: Spec): Promise<void> {
     const location = locationOf(res);
     if (target.signedIn && location.startsWith('/login?')) fail('the route sent a signed-in person to sign in: the run did not reach it');
     try {
-      const delta = (table: string) => (app.database.sqlite.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number) - Number(before.get(table)?.split(':')[0]);
-      await spec.effect?.({ app, res, params, events: eventsAfter(app, auditBefore), delta });
+      // Row counts after the request, read once here so the specs' delta() stays a plain function.
+      const after = spec.effect ? await snapshot(app, false) : new Map<string, string>();
+      const delta = (table: string) => Number(after.get(table)?.split(':')[0] ?? NaN) - Number(before.get(table)?.split(':')[0]);
+      await spec.effect?.({ app, res, params, events: await eventsAfter(app, auditBefore), delta });
     } catch (e) {
       fail((e as Error).message);
     }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { routeTable } from '../routes';
 import type { Agent } from '../http';
 import { admin, course, learners, pwToken, t } from './world';
@@ -9,16 +10,15 @@ import { admin, course, learners, pwToken, t } from './world';
  */
 export async function pagesAnswering5xx(): Promise<string[]> {
   const gets = routeTable(t.app).filter((r) => r.startsWith('GET ')).map((r) => r.slice(4));
-  const s = t.database.sqlite;
-  const all = (sql: string) => (s.prepare(sql).pluck().all() as (string | number)[]).map(String);
+  const all = async (query: string) => (await sql.raw<Record<string, string | number>>(query).execute(t.db)).rows.map((r) => String(Object.values(r)[0]));
   const values: Record<string, string[]> = {
     courseId: [course.id, 'no-such-course'], lessonId: course.lessons.map((l) => l.id),
-    answerId: all('SELECT id FROM scene_answers ORDER BY id DESC LIMIT 3'), attemptId: all('SELECT id FROM quiz_attempts ORDER BY id DESC LIMIT 3'),
-    code: all('SELECT code FROM certificates ORDER BY id DESC LIMIT 3'), token: [pwToken, 'A'.repeat(43)],
-    slug: [...all('SELECT slug FROM policies ORDER BY id LIMIT 3'), 'no-such-policy'],
+    answerId: await all('SELECT id FROM scene_answers ORDER BY id DESC LIMIT 3'), attemptId: await all('SELECT id FROM quiz_attempts ORDER BY id DESC LIMIT 3'),
+    code: await all('SELECT code FROM certificates ORDER BY id DESC LIMIT 3'), token: [pwToken, 'A'.repeat(43)],
+    slug: [...await all('SELECT slug FROM policies ORDER BY id LIMIT 3'), 'no-such-policy'],
   };
-  const people = all('SELECT id FROM users ORDER BY id');
-  const certs = all('SELECT id FROM certificates ORDER BY id DESC LIMIT 3');
+  const people = await all('SELECT id FROM users ORDER BY id');
+  const certs = await all('SELECT id FROM certificates ORDER BY id DESC LIMIT 3');
   const agents: [string, Agent][] = [['admin', admin], ...[...learners].map(([k, a]): [string, Agent] => [k, a])];
   const failures: string[] = [];
   for (const route of gets) {
