@@ -1,0 +1,120 @@
+import type { SamlConfig } from '../../server/config';
+import { parseIdpMetadata } from '../../server/identity/saml-metadata';
+import { SamlRefusal } from '../../server/identity/saml-response';
+import { SamlServiceProvider } from '../../server/identity/saml-sp';
+import { TestClock } from '../helpers/clock';
+import { makeKeyPair, SamlPeer } from '../helpers/saml-peer';
+
+const config: SamlConfig = {
+  idpMetadata: '/unused', spEntityId: 'http://127.0.0.1:3000/auth/saml/metadata', acsUrl: 'http://127.0.0.1:3000/auth/saml/acs',
+  buttonName: 'Test IdP', clockSkewMs: 120_000, metadataRefreshMs: 3_600_000,
+};
+
+let clock: TestClock;
+let peer: SamlPeer;
+let sp: SamlServiceProvider;
+
+beforeAll(async () => {
+  clock = new TestClock();
+  peer = await SamlPeer.create({ clock, spEntityId: config.spEntityId, acsUrl: config.acsUrl });
+  sp = new SamlServiceProvider(config, clock);
+});
+
+const idp = () => parseIdpMetadata(peer.metadataXml());
+
+async function reason(samlResponse: string, meta = idp()): Promise<string> {
+  try {
+    await sp.verify(meta, samlResponse);
+    return 'accepted';
+  } catch (e) {
+    if (e instanceof SamlRefusal) return e.reason;
+    throw e;
+  }
+}
+
+test('an AuthnRequest made by the SP is read by samlify (schema-checked) with our ID and ACS', async () => {
+  const id = sp.newRequestId();
+  const url = await sp.loginUrl(idp(), id);
+  expect(url.startsWith(peer.ssoUrl)).toBe(true);
+  const request = await peer.readRequest(url);
+  expect(request).toEqual({ id, acsUrl: config.acsUrl, issuer: config.spEntityId });
+});
+
+test('a signed assertion answering a request is verified and read from the signed XML', async () => {
+  const verified = await sp.verify(idp(), await peer.response({ nameId: 'ana@riverside.example', inResponseTo: '_req1', attributes: { department: ['Ward 3'] } }));
+  expect(verified.inResponseTo).toBe('_req1');
+  expect(verified.assertion.nameId).toBe('ana@riverside.example');
+  expect(verified.assertion.issuer).toBe(peer.entityId);
+  expect(verified.assertion.attributes).toEqual({ department: ['Ward 3'] });
+  expect(verified.replayableUntil.getTime()).toBeGreaterThan(clock.now().getTime());
+});
+
+test('each broken or hostile response is refused with its own reason', async () => {
+  const ok = { nameId: 'ana@riverside.example', inResponseTo: '_req1' };
+  expect(await reason(await peer.response({ ...ok, audience: 'https://someone-else.example' }))).toBe('wrong-audience');
+  expect(await reason(await peer.response({ ...ok, issuer: 'https://evil.example/idp' }))).toBe('wrong-issuer');
+  expect(await reason(await peer.response({ ...ok, recipient: 'https://evil.example/acs' }))).toBe('wrong-recipient');
+  expect(await reason(await peer.response({ ...ok, destination: 'https://evil.example/acs' }))).toBe('wrong-recipient');
+  expect(await reason(await peer.response({ ...ok, validMinutes: -3 }))).toBe('expired');
+  expect(await reason(await peer.response({ ...ok, shiftMinutes: 10 }))).toBe('not-yet-valid');
+  expect(await reason(await peer.response({ ...ok, signAssertion: false, signResponse: true }))).toBe('unsigned');
+  expect(await reason(await peer.response({ ...ok, signAssertion: false }))).toBe('unsigned');
+  expect(await reason(await peer.response({ ...ok, inResponseTo: null }))).toBe('unsolicited');
+  expect(await reason('not base64 at all!')).toBe('malformed');
+  expect(await reason(Buffer.from('<samlp:Response').toString('base64'))).toBe('malformed');
+  expect(await reason('A'.repeat(400 * 1024))).toBe('too-large');
+});
+
+test('within the allowed clock skew an assertion is still accepted; past it, refused', async () => {
+  const ok = { nameId: 'ana@riverside.example', inResponseTo: '_req1' };
+  expect(await reason(await peer.response({ ...ok, validMinutes: -1 }))).toBe('accepted');
+  expect(await reason(await peer.response({ ...ok, shiftMinutes: 1 }))).toBe('accepted');
+  expect(await reason(await peer.response({ ...ok, validMinutes: -2 }))).toBe('expired');
+});
+
+test('a signature by a key not in the metadata is refused; during a rollover both listed keys are accepted', async () => {
+  const stranger = await SamlPeer.create({ clock, spEntityId: config.spEntityId, acsUrl: config.acsUrl, signing: await makeKeyPair('Stranger') });
+  const forged = await stranger.response({ nameId: 'ana@riverside.example', inResponseTo: '_req1' });
+  expect(await reason(forged)).toBe('bad-signature');
+
+  const next = await SamlPeer.create({ clock, spEntityId: config.spEntityId, acsUrl: config.acsUrl, signing: await makeKeyPair('Next year') });
+  peer.extraMetadataCerts = [next.signing.cert];
+  try {
+    const both = idp();
+    expect(both.signingCerts).toHaveLength(2);
+    expect(await reason(await peer.response({ nameId: 'a@x.example', inResponseTo: '_r' }), both)).toBe('accepted');
+    expect(await reason(await next.response({ nameId: 'a@x.example', inResponseTo: '_r' }), both)).toBe('accepted');
+    expect(await reason(forged, both)).toBe('bad-signature');
+  } finally {
+    peer.extraMetadataCerts = [];
+  }
+});
+
+test('signature wrapping: a second, unsigned assertion or a moved signed one is refused', async () => {
+  const signed = Buffer.from(await peer.response({ nameId: 'nurse@riverside.example', inResponseTo: '_req1' }), 'base64').toString('utf8');
+  const evil = signed.replace(/<saml:Assertion [^>]*ID="([^"]+)"/, (m) => m.replace(/ID="[^"]+"/, 'ID="_evil"'))
+    .replace('nurse@riverside.example', 'admin@riverside.example');
+  // The tampered copy first, the signed original after it.
+  const wrapped = signed.replace('<saml:Assertion ', `${evil.slice(evil.indexOf('<saml:Assertion '), evil.indexOf('</saml:Assertion>') + 17)}<saml:Assertion `);
+  expect(await reason(Buffer.from(wrapped).toString('base64'))).toBe('bad-signature');
+  const tampered = signed.replace('nurse@riverside.example', 'admin@riverside.example');
+  expect(await reason(Buffer.from(tampered).toString('base64'))).toBe('bad-signature');
+});
+
+test('DOCTYPEs are refused before parsing: no entity expansion, no external entity', async () => {
+  const signed = Buffer.from(await peer.response({ nameId: 'a@x.example', inResponseTo: '_r' }), 'base64').toString('utf8');
+  const laughs = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">' +
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>' + signed.replace('a@x.example', '&lol3;');
+  const xxe = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + signed.replace('a@x.example', '&x;');
+  const started = Date.now();
+  expect(await reason(Buffer.from(laughs).toString('base64'))).toBe('malformed');
+  expect(await reason(Buffer.from(xxe).toString('base64'))).toBe('malformed');
+  expect(Date.now() - started).toBeLessThan(2000);
+});
+
+test('metadata: broken, certificate-less or DOCTYPE metadata is refused with words an administrator can act on', () => {
+  expect(() => parseIdpMetadata('<nope')).toThrow(/could not be read/);
+  expect(() => parseIdpMetadata(peer.metadataXml().replace(/<md:KeyDescriptor.*<\/md:KeyDescriptor>/, ''))).toThrow(/no signing certificate/);
+  expect(() => parseIdpMetadata(`<!DOCTYPE x []>${peer.metadataXml().replace('<?xml version="1.0"?>', '')}`)).toThrow(/DOCTYPE/);
+  expect(() => parseIdpMetadata(peer.metadataXml().replace(/<ds:X509Certificate>[^<]+/, '<ds:X509Certificate>bm90IGEgY2VydA=='))).toThrow(/not a valid X.509/);
+});
