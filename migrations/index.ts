@@ -20,6 +20,7 @@ import * as m0019 from './0019_assignment_versions';
 import * as m0020 from './0020_outbox';
 import * as m0021 from './0021_notification_preferences';
 import * as m0022 from './0022_scim';
+import * as m0025 from './0025_sso';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '0020_outbox': m0020,
   '0021_notification_preferences': m0021,
   '0022_scim': m0022,
+  '0025_sso': m0025,
 };

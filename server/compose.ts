@@ -30,6 +30,8 @@ import { NotificationScheduler } from './notifications/scheduler';
 import { NotificationSettings } from './notifications/settings';
 import { ScimTokens } from './identity/scim-tokens';
 import { ScimUsers } from './identity/scim-service';
+import { SsoLinking } from './identity/sso-linking';
+import { SsoRequests } from './identity/sso-login-state';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -95,6 +97,8 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     }),
     scimUsers: new ScimUsers(db, training.uow, clock, config.timeZone, async () => (await settings.current()).baseUrl),
     scimTokens: new ScimTokens(db, training.uow, clock),
+    ssoRequests: new SsoRequests(db, clock),
+    ssoLinking: new SsoLinking(training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),

@@ -8,6 +8,7 @@ import { createPrivateFile, ensurePrivateDir, makePrivate } from './files';
 import { projectRoot } from './paths';
 import { isMonthDay } from './dates';
 import type { AnnualRule } from './training/status';
+import { ROLES, type Role } from './db/schema';
 
 /** Thrown when the environment is invalid; main.ts prints it and exits without starting. */
 export class ConfigError extends Error {}
@@ -91,6 +92,93 @@ function isSmtpUrl(v: string): boolean {
   }
 }
 
+/** SSO_ATTR_*: one claim or attribute name, or several separated by commas (the first one present is used). */
+const attributeNames = z.string().trim().transform((raw, ctx): readonly string[] => {
+  const names = raw.split(',').map((x) => x.trim());
+  if (names.some((x) => x === '' || x.length > 300)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a claim or attribute name, or several separated by commas, such as email or http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress' });
+    return z.NEVER;
+  }
+  return Object.freeze(names);
+});
+
+/** SSO_ROLE_MAP: group=role pairs, such as `Training Managers=manager,Training Admins=admin`. */
+const roleMapRule = z.string().trim().transform((raw, ctx): readonly SsoRoleMapping[] => {
+  const pairs = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const out: SsoRoleMapping[] = [];
+  for (const pair of pairs) {
+    const at = pair.lastIndexOf('=');
+    const group = at > 0 ? pair.slice(0, at).trim() : '';
+    const role = (at > 0 ? pair.slice(at + 1).trim().toLowerCase() : '') as Role;
+    if (!group || !ROLES.includes(role)) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not group=role; write pairs such as Training Managers=manager,Training Admins=admin (roles: ${ROLES.join(', ')})` });
+      return z.NEVER;
+    }
+    out.push(Object.freeze({ group, role }));
+  }
+  return Object.freeze(out);
+});
+
+/** SSO_PASSWORD_ROLES: the roles whose password sign-in is off while single sign-on is configured. */
+const roleListRule = z.string().trim().transform((raw, ctx): readonly Role[] => {
+  const roles = raw.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '');
+  const bad = roles.filter((r) => !ROLES.includes(r as Role));
+  if (bad.length) {
+    ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of roles (${ROLES.join(', ')}); not: ${bad.join(', ')}` });
+    return z.NEVER;
+  }
+  return Object.freeze([...new Set(roles as Role[])]);
+});
+
+/** SSO_BREAK_GLASS: e-mail addresses of the admins who always keep password sign-in. */
+const emailListRule = z.string().trim().transform((raw, ctx): readonly string[] => {
+  const emails = raw.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '');
+  const bad = emails.filter((e) => !z.email().safeParse(e).success);
+  if (bad.length) {
+    ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of e-mail addresses; not: ${bad.join(', ')}` });
+    return z.NEVER;
+  }
+  return Object.freeze(emails);
+});
+
+/** One SSO_ROLE_MAP entry: people in this group (as the provider names it) get this role. */
+export interface SsoRoleMapping {
+  readonly group: string;
+  readonly role: Role;
+}
+
+/** The claim or attribute names each profile field is read from; unset fields use the protocol's defaults (attribute-map.ts). */
+export interface SsoAttributeNames {
+  readonly email?: readonly string[];
+  readonly name?: readonly string[];
+  readonly employeeId?: readonly string[];
+  readonly department?: readonly string[];
+  readonly jobTitle?: readonly string[];
+  readonly manager?: readonly string[];
+  readonly groups?: readonly string[];
+}
+
+/** Single sign-on (issue 18): how provider accounts link to people, what they may change, who keeps a password. */
+export interface SsoConfig {
+  /** True when OIDC or SAML is configured (OIDC_ISSUER_URL or SAML_IDP_METADATA set). */
+  readonly enabled: boolean;
+  /** The sign-in page's "Sign in with" buttons, one per configured protocol. */
+  readonly buttons: readonly { readonly protocol: 'oidc' | 'saml'; readonly label: string; readonly href: string }[];
+  /** How a first sign-in finds an existing person: by verified e-mail, by employee ID, or not at all. */
+  readonly linkBy: 'email' | 'employee_id' | 'none';
+  /** Admins and auditors may be linked automatically at a first sign-in (off by default: account takeover). */
+  readonly linkPrivileged: boolean;
+  /** Unknown people are created at their first sign-in (off by default: they get a refusal page). */
+  readonly jit: boolean;
+  readonly attributes: SsoAttributeNames;
+  /** Empty: sign-in never changes anyone's role. */
+  readonly roleMap: readonly SsoRoleMapping[];
+  /** Roles whose password sign-in is refused while SSO is enabled (break-glass admins excepted). */
+  readonly passwordOffRoles: readonly Role[];
+  /** Lower-case e-mails of the admins who always keep password sign-in (and whose role SSO never changes). */
+  readonly breakGlass: readonly string[];
+}
+
 /** false: no proxy; a number: that many hops in front; a list: the proxies' addresses and ranges. */
 export type TrustProxy = false | number | readonly string[];
 
@@ -142,9 +230,24 @@ const envSchema = z.object({
   /** SAML sign-in (issue 18): the IdP's metadata, as a file path or an https:// address (fetched at start-up and every SAML_METADATA_REFRESH_HOURS). */
   SAML_IDP_METADATA: z.string().trim().min(1).optional(),
   SAML_SP_ENTITY_ID: z.string().trim().min(1).max(500).optional(),
-  SAML_BUTTON_NAME: z.string().trim().min(1).max(80).default('your organisation account'),
   SAML_CLOCK_SKEW_SECONDS: intFrom(0, 300).default(120),
   SAML_METADATA_REFRESH_HOURS: intFrom(1, 24 * 7).default(24),
+  // Issue 18 single sign-on: linking, attribute mapping and password policy (see ssoConfig).
+  SSO_LINK_BY: z.enum(['email', 'employee_id', 'none'], 'must be email, employee_id or none').default('email'),
+  SSO_LINK_PRIVILEGED: boolFrom.default(false),
+  SSO_JIT: boolFrom.default(false),
+  SSO_ATTR_EMAIL: attributeNames.optional(),
+  SSO_ATTR_NAME: attributeNames.optional(),
+  SSO_ATTR_EMPLOYEE_ID: attributeNames.optional(),
+  SSO_ATTR_DEPARTMENT: attributeNames.optional(),
+  SSO_ATTR_JOB_TITLE: attributeNames.optional(),
+  SSO_ATTR_MANAGER: attributeNames.optional(),
+  SSO_ATTR_GROUPS: attributeNames.optional(),
+  SSO_ROLE_MAP: roleMapRule.optional(),
+  SSO_PASSWORD_ROLES: roleListRule.optional(),
+  SSO_BREAK_GLASS: emailListRule.optional(),
+  SSO_OIDC_NAME: z.string().trim().min(1).max(60).default('your organisation account'),
+  SSO_SAML_NAME: z.string().trim().min(1).max(60).default('your organisation account (SAML)'),
 });
 
 export interface Config {
@@ -199,6 +302,8 @@ export interface Config {
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string; readonly name: string };
   /** SAML 2.0 sign-in; absent when SAML_IDP_METADATA is not set. */
   readonly saml?: SamlConfig;
+  /** Single sign-on's linking, mapping and password rules (issue 18). */
+  readonly sso: SsoConfig;
 }
 
 export interface SamlConfig {
@@ -208,7 +313,7 @@ export interface SamlConfig {
   readonly spEntityId: string;
   /** Where the IdP posts its response: BASE_URL/auth/saml/acs. */
   readonly acsUrl: string;
-  /** What the sign-in button calls the IdP ("Sign in with …"). */
+  /** What the sign-in button calls the IdP ("Sign in with …"): SSO_SAML_NAME. */
   readonly buttonName: string;
   /** How far the IdP's clock may differ from ours when its time limits are checked. */
   readonly clockSkewMs: number;
@@ -275,6 +380,39 @@ function persistentAuditKey(dataDir: string): Buffer {
   const key = decodeAuditKey(fs.readFileSync(file, 'utf8'));
   if (!key) throw new ConfigError(`Invalid configuration:\n  AUDIT_KEY: ${file} is not a valid audit key (${AUDIT_KEY_RULE}); restore it from your key backup`);
   return key;
+}
+
+/**
+ * The SSO part of the configuration. Whether each protocol is on is read from its own variables
+ * (OIDC_ISSUER_URL, SAML_IDP_METADATA), which the protocol's configuration checks in full.
+ */
+function ssoConfig(e: z.output<typeof envSchema>, env: NodeJS.ProcessEnv): SsoConfig {
+  const oidc = (env.OIDC_ISSUER_URL ?? '').trim() !== '';
+  const saml = (env.SAML_IDP_METADATA ?? '').trim() !== '';
+  const buttons = [
+    ...(oidc ? [{ protocol: 'oidc' as const, label: e.SSO_OIDC_NAME, href: '/auth/oidc/login' }] : []),
+    ...(saml ? [{ protocol: 'saml' as const, label: e.SSO_SAML_NAME, href: '/auth/saml/login' }] : []),
+  ];
+  const attributes: SsoAttributeNames = {
+    ...(e.SSO_ATTR_EMAIL ? { email: e.SSO_ATTR_EMAIL } : {}),
+    ...(e.SSO_ATTR_NAME ? { name: e.SSO_ATTR_NAME } : {}),
+    ...(e.SSO_ATTR_EMPLOYEE_ID ? { employeeId: e.SSO_ATTR_EMPLOYEE_ID } : {}),
+    ...(e.SSO_ATTR_DEPARTMENT ? { department: e.SSO_ATTR_DEPARTMENT } : {}),
+    ...(e.SSO_ATTR_JOB_TITLE ? { jobTitle: e.SSO_ATTR_JOB_TITLE } : {}),
+    ...(e.SSO_ATTR_MANAGER ? { manager: e.SSO_ATTR_MANAGER } : {}),
+    ...(e.SSO_ATTR_GROUPS ? { groups: e.SSO_ATTR_GROUPS } : {}),
+  };
+  return Object.freeze({
+    enabled: oidc || saml,
+    buttons: Object.freeze(buttons),
+    linkBy: e.SSO_LINK_BY,
+    linkPrivileged: e.SSO_LINK_PRIVILEGED,
+    jit: e.SSO_JIT,
+    attributes: Object.freeze(attributes),
+    roleMap: e.SSO_ROLE_MAP ?? [],
+    passwordOffRoles: e.SSO_PASSWORD_ROLES ?? [],
+    breakGlass: e.SSO_BREAK_GLASS ?? [],
+  });
 }
 
 /** The only reader of process.env: validated, typed and frozen. */
@@ -358,13 +496,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idpMetadata: /^https?:\/\//i.test(samlMetadata) ? samlMetadata : path.resolve(projectRoot, samlMetadata),
       spEntityId: e.SAML_SP_ENTITY_ID ?? `${baseUrl}/auth/saml/metadata`,
       acsUrl: `${baseUrl}/auth/saml/acs`,
-      buttonName: e.SAML_BUTTON_NAME,
+      buttonName: e.SSO_SAML_NAME,
       clockSkewMs: e.SAML_CLOCK_SKEW_SECONDS * 1000,
       metadataRefreshMs: e.SAML_METADATA_REFRESH_HOURS * 3_600_000,
     }),
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD
       ? Object.freeze({ email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD, name: e.ADMIN_NAME })
       : undefined,
+    sso: ssoConfig(e, env),
   });
 }
 

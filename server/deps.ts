@@ -21,6 +21,8 @@ import type { NotificationScheduler } from './notifications/scheduler';
 import type { NotificationSettings } from './notifications/settings';
 import type { ScimTokens } from './identity/scim-tokens';
 import type { ScimUsers } from './identity/scim-service';
+import type { SsoLinking } from './identity/sso-linking';
+import type { SsoRequests } from './identity/sso-login-state';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
@@ -64,6 +66,10 @@ export interface AppDeps {
   /** SCIM 2.0 provisioning (issue 18): people as SCIM Users, and the bearer tokens of the providers. */
   scimUsers: ScimUsers;
   scimTokens: ScimTokens;
+  /** Single sign-on (issue 18): the login requests both protocols start and take back (single use, in the database). */
+  ssoRequests: SsoRequests;
+  /** Single sign-on's one entry after a protocol checked the provider's answer: find, link or create the person. */
+  ssoLinking: SsoLinking;
   /** The health probe's question: does the database answer? */
   databaseAnswers(): Promise<boolean>;
 }

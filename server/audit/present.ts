@@ -64,6 +64,13 @@ const changesIn = (d: Details): string[] => Object.entries(d).map(([k, v]) => {
  * Every action the app writes, in words. A test reads the server's source for the actions it writes
  * and checks each one is here, so a new kind of event cannot reach the log without a sentence.
  */
+/** What an sso.refused event's reason means. */
+const SSO_REFUSAL_WORDS: Readonly<Record<string, string>> = {
+  'inactive': 'the person is deactivated', 'unknown-person': 'no such person here', 'email-not-verified': 'the e-mail was not verified',
+  'privileged-account': 'admin and auditor accounts are not linked automatically', 'linked-to-another': 'already linked to another account there',
+  'invalid-profile': 'unusable details from the provider', 'protocol-error': 'the provider’s answer failed a check',
+};
+
 /** What a scim.identity_changed event's field names mean. */
 const SCIM_FIELD_WORDS: Readonly<Record<string, string>> = { external_id: 'their id there', scim_user_name: 'user name', given_name: 'given name', family_name: 'family name' };
 
@@ -102,6 +109,15 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'scim.identity_changed': (d) => `changed the person’s identity-provider details: ${Object.keys(d).map((k) => SCIM_FIELD_WORDS[k] ?? k).join(', ') || 'none'}`,
   'scim.token_created': (d) => `created the SCIM token ${quoted(d.name)}`,
   'scim.token_revoked': (d) => `revoked the SCIM token ${quoted(d.name)}`,
+  'sso.linked': (d) => `linked the person to their ${text(d.protocol).toUpperCase() || 'single sign-on'} account at ${quoted(d.issuer)} (matched by ${text(d.by) === 'employee_id' ? 'employee ID' : 'verified e-mail'})`,
+  'sso.signed_in': (d) => `signed in with single sign-on (${text(d.protocol).toUpperCase()})`,
+  'sso.refused': (d) => `refused a single sign-on (${SSO_REFUSAL_WORDS[text(d.reason)] ?? text(d.reason)}${text(d.check) ? `: ${text(d.check)}` : ''})`,
+  'sso.created': (d) => `added the person at their first single sign-on${text(d.role) ? ` as ${text(d.role)}` : ''}`,
+  'sso.attributes_changed': (d) => {
+    const changed = Array.isArray(d.changed) ? d.changed.map(String) : [];
+    const skipped = d.skipped && typeof d.skipped === 'object' ? Object.keys(d.skipped) : [];
+    return `took the person’s details from the identity provider: ${changed.length ? `changed ${changed.join(', ')}` : 'no change'}${skipped.length ? `; not taken: ${skipped.join(', ')}` : ''}`;
+  },
   'users.imported': (d) => `imported ${count(d.rows, 'row')} of people${text(d.source) ? ` from ${quoted(d.source)}` : ''}: ${text(d.created) || 0} added, ${text(d.updated) || 0} updated, ${text(d.unchanged) || 0} unchanged`,
   'department.created': (d) => `created the department ${quoted(d.path)}`,
   'certificate.issued': (d) => `issued certificate ${text(d.code)}`.trim(),

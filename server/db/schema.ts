@@ -468,6 +468,40 @@ export interface ScimTokensTable {
   last_used_at: string | null;
 }
 
+/** Issue 18 SSO (migration 0025): a person's account at one identity provider. */
+export interface SsoIdentitiesTable {
+  id: Generated<number>;
+  user_id: number;
+  protocol: 'oidc' | 'saml';
+  /** OIDC issuer, or the SAML IdP entity ID. */
+  issuer: string;
+  /** OIDC sub, or the SAML NameID. */
+  subject: string;
+  created_at: string;
+  last_sign_in_at: string | null;
+}
+
+/** A login request this server started (single use, short-lived); the state itself is never stored. */
+export interface SsoRequestsTable {
+  id: Generated<number>;
+  protocol: 'oidc' | 'saml';
+  state_hash: string;
+  nonce: string | null;
+  code_verifier: string | null;
+  return_to: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** SAML assertion IDs already accepted, kept until the assertion expires (replay refusal). */
+export interface SsoSeenAssertionsTable {
+  id: Generated<number>;
+  issuer: string;
+  assertion_id: string;
+  expires_at: string;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -501,10 +535,15 @@ export interface DB {
   mail_addresses: MailAddressesTable;
   notification_preferences: NotificationPreferencesTable;
   scim_tokens: ScimTokensTable;
+  sso_identities: SsoIdentitiesTable;
+  sso_requests: SsoRequestsTable;
+  sso_seen_assertions: SsoSeenAssertionsTable;
 }
 
 export type User = Selectable<UsersTable>;
 export type ScimToken = Selectable<ScimTokensTable>;
+export type SsoIdentity = Selectable<SsoIdentitiesTable>;
+export type SsoRequest = Selectable<SsoRequestsTable>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type Department = Selectable<DepartmentsTable>;
