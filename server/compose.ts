@@ -32,6 +32,9 @@ import { ScimTokens } from './identity/scim-tokens';
 import { ScimUsers } from './identity/scim-service';
 import { SsoLinking } from './identity/sso-linking';
 import { SsoRequests } from './identity/sso-login-state';
+import { SamlMetadataSource } from './identity/saml-metadata-source';
+import { configuredAttributes, SamlSignIn } from './identity/saml-sign-in';
+import { SamlServiceProvider } from './identity/saml-sp';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -99,6 +102,12 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     scimTokens: new ScimTokens(db, training.uow, clock),
     ssoRequests: new SsoRequests(db, clock),
     ssoLinking: new SsoLinking(training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
+    // SAML sign-in over its own (stateless) handles on the same requests table and linking rules.
+    ...(config.saml ? {
+      samlSignIn: new SamlSignIn(config.saml, new SamlMetadataSource(config.saml.idpMetadata, clock, config.saml.metadataRefreshMs),
+        new SsoRequests(db, clock), new SsoLinking(training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
+        configuredAttributes(config.sso.attributes), new SamlServiceProvider(config.saml, clock)),
+    } : {}),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.
     databaseAnswers: async () => opened.readable(),
