@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { useAuditKeys } from './audit/keyring';
 import { AuditLog } from './audit/log';
 import { Auth } from './auth/service';
+import { passwordSignInAllowed } from './auth/password-policy';
 import { DatabaseSessionStore } from './auth/session-middleware';
 import { sessionsStore } from './auth/sessions-store';
 import { accountKeySecret } from './auth/throttle';
@@ -33,7 +34,7 @@ import { ScimUsers } from './identity/scim-service';
 import { SsoLinking } from './identity/sso-linking';
 import { SsoRequests } from './identity/sso-login-state';
 import { SamlMetadataSource } from './identity/saml-metadata-source';
-import { configuredAttributes, SamlSignIn } from './identity/saml-sign-in';
+import { samlAttributes, SamlSignIn } from './identity/saml-sign-in';
 import { SamlServiceProvider } from './identity/saml-sp';
 
 export interface ComposeOptions {
@@ -85,6 +86,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     config, db, database, clock, log, sessions, catalogue, training, uow: training.uow, learning, people: new People(db), auditLog: new AuditLog(db, catalogue, config.timeZone),
     auth: new Auth(db, training.uow, clock, {
       threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
+      passwordAllowed: (user) => passwordSignInAllowed(config.sso, user),
     }),
     setup: new FirstAdminSetup(db, training.uow, clock),
     peopleImporter: new PeopleImporter(db, training.uow, clock),
@@ -101,12 +103,12 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     scimUsers: new ScimUsers(db, training.uow, clock, config.timeZone, async () => (await settings.current()).baseUrl),
     scimTokens: new ScimTokens(db, training.uow, clock),
     ssoRequests: new SsoRequests(db, clock),
-    ssoLinking: new SsoLinking(training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
+    ssoLinking: new SsoLinking(db, training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
     // SAML sign-in over its own (stateless) handles on the same requests table and linking rules.
     ...(config.saml ? {
       samlSignIn: new SamlSignIn(config.saml, new SamlMetadataSource(config.saml.idpMetadata, clock, config.saml.metadataRefreshMs),
-        new SsoRequests(db, clock), new SsoLinking(training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
-        configuredAttributes(config.sso.attributes), new SamlServiceProvider(config.saml, clock)),
+        new SsoRequests(db, clock), new SsoLinking(db, training.uow, clock, { ...config.sso, timeZone: config.timeZone }),
+        samlAttributes(config.sso.attributes), new SamlServiceProvider(config.saml, clock)),
     } : {}),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a read-only connection of its own: the probe never queues behind a long write transaction.

@@ -10,18 +10,24 @@ import { accountKey, clearThrottle, normalizeEmail, recordFailure, throttleState
 export interface SignInPolicy extends ThrottlePolicy {
   /** HMAC key for account keys (accountKeySecret). */
   keySecret: Buffer;
+  /** False for a person who must sign in through single sign-on (password-policy.ts); everyone may when absent. */
+  passwordAllowed?: (user: User) => boolean;
 }
 
 export type LoginResult =
   /** deviceToken: the browser's device cookie value to (re)send, new at its first sign-in. */
   | { ok: true; user: User; deviceToken: string }
-  /** pausedUntil: set while sign-in with this address is paused for devices not known for it. */
-  | { ok: false; pausedUntil: string | null };
+  /**
+   * pausedUntil: set while sign-in with this address is paused for devices not known for it.
+   * ssoOnly: the password was right but this person's role signs in through single sign-on only.
+   */
+  | { ok: false; pausedUntil: string | null; ssoOnly?: boolean };
 
 /** What the sign-in route learns besides the user: the device cookie to send, or the pause to explain. */
 export interface SignInInfo {
   deviceToken?: string;
   pausedUntil?: string | null;
+  ssoOnly?: boolean;
 }
 
 /**
@@ -52,6 +58,11 @@ export async function attemptLogin(
       : !current.password_hash ? 'no password set' : !passwordOk ? 'wrong password' : undefined;
 
     const succeed = async (u: User, token: string, via: 'known device' | 'new device'): Promise<LoginResult> => {
+      // Told only to someone who gave the right password, so it reveals nothing to a guesser; not a failure in a row.
+      if (policy.passwordAllowed && !policy.passwordAllowed(u)) {
+        await audit('auth.login_failed', { reason: 'password sign-in off for this role (single sign-on only)', device: via });
+        return { ok: false, pausedUntil: null, ssoOnly: true };
+      }
       const updated = await authStore(trx).recordSignIn(u.id, now.toISOString());
       await rememberDevice(trx, token, u.id, now);
       await audit('auth.login_succeeded', { device: via });

@@ -11,7 +11,7 @@ export function createPassport(auth: Auth): passport.PassportStatic {
     auth.signIn(email.slice(0, 254), password.slice(0, 1024), req.ip ?? null, deviceTokenFrom(req.headers.cookie))
       .then((r) => {
         // passport hands `info` on to the route's authenticate callback untouched.
-        const info: IVerifyOptions & SignInInfo = r.ok ? { message: '', deviceToken: r.deviceToken } : { message: '', pausedUntil: r.pausedUntil };
+        const info: IVerifyOptions & SignInInfo = r.ok ? { message: '', deviceToken: r.deviceToken } : { message: '', pausedUntil: r.pausedUntil, ...(r.ssoOnly ? { ssoOnly: true } : {}) };
         done(null, r.ok ? r.user : false, info);
       })
       .catch(done);

@@ -19,6 +19,8 @@ import { accountKeySecret } from './throttle';
 export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
   const { auth, clock, config } = deps;
   const router = Router();
+  // The sign-in page's "Sign in with ..." buttons, one per configured protocol, on every render of it.
+  const withSso = (res: Response) => { res.locals.ssoButtons = config.sso.buttons; };
   // The same words for every failure (unknown email, wrong password, deactivated): no enumeration.
   const minutes = (ms: number) => `${Math.round(ms / 60_000)} minute${Math.round(ms / 60_000) === 1 ? '' : 's'}`;
   const loginFailed = `That email and password did not match an active account. After ${config.lockoutThreshold} failed attempts in a row, ` +
@@ -33,6 +35,8 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
       'or ask your administrator to unlock it.';
   };
 
+  const ssoOnlyMessage = 'Password sign-in is turned off for your account: sign in with your organisation account ' +
+    `(${config.sso.buttons.map((b) => `"Sign in with ${b.label}"`).join(' or ') || 'single sign-on'}) instead.`;
   const keySecret = accountKeySecret(config.sessionSecret);
   // The form a POST carried when its session had ended (http/signed-out.ts), kept through every re-render.
   const resendOf = (req: Request): string => {
@@ -40,6 +44,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     return parseResend(raw) ? raw as string : '';
   };
   const loginLimiters = signInLimiters(config, keySecret, (req, res, message) => {
+    withSso(res);
     res.status(429).render('auth/login', {
       title: 'Sign in', values: { email: '', next: safeNext(parseForm(loginForm, req.body).values.next) }, errors: {}, message, resend: resendOf(req),
     });
@@ -61,6 +66,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
       ? `Sign-in needs a secure connection. Open ${config.baseUrl}/login; if that is the address you used, the server's ` +
         'TRUST_PROXY setting does not name the reverse proxy in front of it (tell your IT team).'
       : undefined;
+    withSso(res);
     res.render('auth/login', { title: 'Sign in', values: { email: '', next: q.next }, errors: {}, notice, message });
   });
 
@@ -68,6 +74,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     const form = parseForm(loginForm, req.body);
     // Where to go after signing in (see loginForm): read even when the rest of the form is refused.
     const back = safeNext(form.values.next);
+    withSso(res);
     if (!form.ok) {
       return res.status(400).render('auth/login', { title: 'Sign in', values: { email: form.values.email, next: back }, errors: form.errors, resend: resendOf(req) });
     }
@@ -76,7 +83,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
       if (!user) {
         return res.status(401).render('auth/login', {
           title: 'Sign in', values: { email: form.data.email, next: back }, errors: {},
-          message: info?.pausedUntil ? pausedMessage(info.pausedUntil) : loginFailed, resend: resendOf(req),
+          message: info?.ssoOnly ? ssoOnlyMessage : info?.pausedUntil ? pausedMessage(info.pausedUntil) : loginFailed, resend: resendOf(req),
         });
       }
       if (info?.deviceToken) {

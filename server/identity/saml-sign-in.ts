@@ -1,4 +1,5 @@
 import type { SamlConfig, SsoAttributeNames } from '../config';
+import { attributeMapping, mapAttributes } from './attribute-map';
 import type { SamlMetadataSource } from './saml-metadata-source';
 import { SamlRefusal, type SamlRefusalReason } from './saml-response';
 import { EMAIL_NAMEID, SamlServiceProvider, type VerifiedResponse } from './saml-sp';
@@ -20,26 +21,10 @@ export interface SamlLinking {
 /** Mapped attributes (sso-core's attribute map, with the SAML defaults). */
 export type SamlAttributeMap = (claims: Record<string, unknown>) => Partial<SsoProfile>;
 
-/**
- * Until sso-core's attribute map is merged: the SSO_ATTR_* names configured, first one present wins.
- * Groups keep every value; other fields the first non-empty one.
- */
-export function configuredAttributes(names: SsoAttributeNames): SamlAttributeMap {
-  const values = (claims: Record<string, unknown>, keys: readonly string[] | undefined): string[] => {
-    for (const key of keys ?? []) {
-      const v = claims[key];
-      const list = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && x.trim() !== '');
-      if (list.length) return list.map((x) => x.trim());
-    }
-    return [];
-  };
-  return (claims) => {
-    const one = (keys: readonly string[] | undefined) => values(claims, keys)[0] ?? null;
-    return {
-      email: one(names.email), name: one(names.name), employeeId: one(names.employeeId), departmentPath: one(names.department),
-      jobTitle: one(names.jobTitle), managerRef: one(names.manager), groups: values(claims, names.groups),
-    };
-  };
+/** sso-core's attribute map with the SAML defaults (Entra claim URIs, Okta names) and any SSO_ATTR_* names. */
+export function samlAttributes(names: SsoAttributeNames): SamlAttributeMap {
+  const mapping = attributeMapping('saml', names);
+  return (claims) => mapAttributes(claims, mapping);
 }
 
 export type SamlFinish =

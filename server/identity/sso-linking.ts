@@ -6,6 +6,7 @@ import type { SsoConfig } from '../config';
 import type { DB, User } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
 import { userStore } from '../users/store';
+import { attributeMapping, mapAttributes } from './attribute-map';
 import { applyProfile, auditAttributes, type PersonRules } from './sso-person';
 import type { SsoOutcome, SsoProfile, SsoRefusal } from './sso-profile';
 import { ssoStore } from './sso-store';
@@ -13,7 +14,7 @@ import { ssoStore } from './sso-store';
 export type { SsoOutcome, SsoProfile, SsoRefusal } from './sso-profile';
 
 /** The rules signIn follows (config.sso plus the organisation's time zone). */
-export type SsoLinkRules = Pick<SsoConfig, 'linkBy' | 'linkPrivileged' | 'jit' | 'roleMap' | 'breakGlass'> & { timeZone: string };
+export type SsoLinkRules = Pick<SsoConfig, 'enabled' | 'linkBy' | 'linkPrivileged' | 'jit' | 'roleMap' | 'breakGlass' | 'attributes'> & { timeZone: string };
 
 /** The refusal page's words for each reason: what happened and who can fix it, nothing about other people. */
 const WORDS: Record<SsoRefusal, string> = {
@@ -36,7 +37,23 @@ const WORDS: Record<SsoRefusal, string> = {
  * Refusals are audited (sso.refused with the reason) and come back with words for the refusal page.
  */
 export class SsoLinking {
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly rules: SsoLinkRules) {}
+  constructor(private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly rules: SsoLinkRules) {}
+
+  /** The profile fields in a protocol's checked claims (OIDC) or attributes (SAML), by SSO_ATTR_* or the protocol's defaults. */
+  mapClaims(protocol: 'oidc' | 'saml', claims: Record<string, unknown>): ReturnType<typeof mapAttributes> {
+    return mapAttributes(claims, attributeMapping(protocol, this.rules.attributes));
+  }
+
+  /**
+   * The settings page's warning: single sign-on is on but no admin named in SSO_BREAK_GLASS is active
+   * with a password, so an identity-provider outage would leave nobody able to run the site.
+   */
+  async breakGlassWarning(): Promise<string | null> {
+    if (!this.rules.enabled) return null;
+    if (await ssoStore(this.db).workingBreakGlass(this.rules.breakGlass) > 0) return null;
+    return 'Single sign-on is on, but no break-glass administrator keeps a password: if the identity provider fails or is ' +
+      'misconfigured, nobody can sign in to manage this site. Name at least one active admin who has a password in SSO_BREAK_GLASS.';
+  }
 
   async signIn(profile: SsoProfile, meta: { ip: string | null }): Promise<SsoOutcome> {
     return this.uow(async (trx) => {

@@ -8,6 +8,10 @@ export function ssoStore(db: Kysely<DB>) {
       db.selectFrom('sso_identities').selectAll().where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst(),
     identityOf: (userId: number, issuer: string): Promise<SsoIdentity | undefined> =>
       db.selectFrom('sso_identities').selectAll().where('user_id', '=', userId).where('issuer', '=', issuer).executeTakeFirst(),
+    /** How many of these addresses are active admins with a password (the break-glass accounts that work). */
+    workingBreakGlass: async (emails: readonly string[]): Promise<number> => emails.length === 0 ? 0 : Number((await db.selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n')).where('email_normalized', 'in', [...emails]).where('role', '=', 'admin')
+      .where('status', '=', 'active').where('password_hash', 'is not', null).executeTakeFirstOrThrow()).n),
     identitiesOf: (userId: number): Promise<SsoIdentity[]> =>
       db.selectFrom('sso_identities').selectAll().where('user_id', '=', userId).orderBy('id').execute(),
     link: (row: { user_id: number; protocol: 'oidc' | 'saml'; issuer: string; subject: string; created_at: string }) =>

@@ -42,7 +42,7 @@ export function settingsRoutes(deps: AppDeps): Router {
       values: state.values ?? current.values, errors: state.errors ?? {},
       policy: state.policy ?? { policy_title: latest?.title ?? coursePolicy?.title ?? '', policy_text: latest?.text ?? coursePolicy?.text ?? '' },
       policyErrors: state.policyErrors ?? {}, policyVersion: latest?.version ?? null, policyVersions: await settings.policyVersions(course.id),
-      logoError: state.logoError,
+      logoError: state.logoError, ssoWarning: await deps.ssoLinking.breakGlassWarning(),
     });
   };
 
