@@ -25,7 +25,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-saml-e2e-'));
   const metadata = path.join(dir, 'idp.xml');
   fs.writeFileSync(metadata, peer.metadataXml());
-  server = await startServer({ PORT: String(port), BASE_URL: baseUrl, SAML_IDP_METADATA: metadata, SSO_SAML_NAME: 'Riverside ID' });
+  server = await startServer({ PORT: String(port), SAML_IDP_METADATA: metadata, SSO_SAML_NAME: 'Riverside ID' });
   importStaff(server, ['name,email,employee_id,department', 'Imani Adeyemi,imani.adeyemi@riverside.example,E7001,Nursing']);
   peer.people.set('imani.adeyemi@riverside.example', { 'http://schemas.microsoft.com/identity/claims/displayname': 'Imani Adeyemi' });
   browser = await launchBrowser();

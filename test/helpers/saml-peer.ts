@@ -92,6 +92,8 @@ export class SamlPeer {
       signingCert: this.signing.cert,
       nameIDFormat: [EMAIL_FORMAT],
       singleSignOnService: [{ Binding: REDIRECT, Location: this.ssoUrl }],
+      // Not served (no single logout here); listed so samlify does not warn about its absence.
+      singleLogoutService: [{ Binding: REDIRECT, Location: `${this.ssoUrl}/logout` }],
     });
   }
 
