@@ -1,4 +1,8 @@
-import type { SamlConfig } from '../../server/config';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type SamlConfig } from '../../server/config';
+import { SamlMetadataSource } from '../../server/identity/saml-metadata-source';
 import { parseIdpMetadata } from '../../server/identity/saml-metadata';
 import { SamlRefusal } from '../../server/identity/saml-response';
 import { SamlServiceProvider } from '../../server/identity/saml-sp';
@@ -97,6 +101,11 @@ test('signature wrapping: a second, unsigned assertion or a moved signed one is 
   // The tampered copy first, the signed original after it.
   const wrapped = signed.replace('<saml:Assertion ', `${evil.slice(evil.indexOf('<saml:Assertion '), evil.indexOf('</saml:Assertion>') + 17)}<saml:Assertion `);
   expect(await reason(Buffer.from(wrapped).toString('base64'))).toBe('bad-signature');
+  // XSW: the evil copy is the only direct assertion, the signed original hidden inside it (in Advice).
+  const original = signed.slice(signed.indexOf('<saml:Assertion '), signed.indexOf('</saml:Assertion>') + 17);
+  const evilOnly = evil.slice(evil.indexOf('<saml:Assertion '), evil.indexOf('</saml:Assertion>') + 17)
+    .replace('<saml:Conditions', `<saml:Advice>${original}</saml:Advice><saml:Conditions`);
+  expect(await reason(Buffer.from(signed.replace(original, evilOnly)).toString('base64'))).toBe('bad-signature');
   const tampered = signed.replace('nurse@riverside.example', 'admin@riverside.example');
   expect(await reason(Buffer.from(tampered).toString('base64'))).toBe('bad-signature');
 });
@@ -117,4 +126,47 @@ test('metadata: broken, certificate-less or DOCTYPE metadata is refused with wor
   expect(() => parseIdpMetadata(peer.metadataXml().replace(/<md:KeyDescriptor.*<\/md:KeyDescriptor>/, ''))).toThrow(/no signing certificate/);
   expect(() => parseIdpMetadata(`<!DOCTYPE x []>${peer.metadataXml().replace('<?xml version="1.0"?>', '')}`)).toThrow(/DOCTYPE/);
   expect(() => parseIdpMetadata(peer.metadataXml().replace(/<ds:X509Certificate>[^<]+/, '<ds:X509Certificate>bm90IGEgY2VydA=='))).toThrow(/not a valid X.509/);
+});
+
+test('a signed response around a signed assertion is accepted too (the assertion\'s own signature is what counts)', async () => {
+  expect(await reason(await peer.response({ nameId: 'a@x.example', inResponseTo: '_r', signResponse: true }))).toBe('accepted');
+});
+
+test('the metadata source keeps what it read, reads again after the refresh interval, and keeps the last good copy when that fails', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-saml-meta-'));
+  const file = path.join(dir, 'idp.xml');
+  try {
+    fs.writeFileSync(file, peer.metadataXml());
+    const source = new SamlMetadataSource(file, clock, 3_600_000);
+    expect((await source.current()).signingCerts).toHaveLength(1);
+    const next = await makeKeyPair('Rolled in');
+    peer.extraMetadataCerts = [next.cert];
+    fs.writeFileSync(file, peer.metadataXml());
+    // Within the interval: the copy already read.
+    expect((await source.current()).signingCerts).toHaveLength(1);
+    clock.advanceMinutes(61);
+    expect((await source.current()).signingCerts).toHaveLength(2);
+    fs.writeFileSync(file, '<broken');
+    clock.advanceMinutes(61);
+    expect((await source.current()).signingCerts).toHaveLength(2);
+    // An administrator's explicit refresh says what is wrong.
+    await expect(source.refresh()).rejects.toThrow(/could not be read/);
+    await expect(new SamlMetadataSource(path.join(dir, 'missing.xml'), clock, 1).current()).rejects.toThrow(/cannot be read/);
+  } finally {
+    peer.extraMetadataCerts = [];
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('configuration: SAML is off without SAML_IDP_METADATA; the entity ID and ACS follow BASE_URL; other schemes are refused', () => {
+  const base = { NODE_ENV: 'test', DATA_DIR: os.tmpdir(), SESSION_SECRET: 'x'.repeat(40), AUDIT_KEY: 'a1'.repeat(32), BASE_URL: 'https://training.hospital.example' };
+  expect(loadConfig(base).saml).toBeUndefined();
+  const saml = loadConfig({ ...base, SAML_IDP_METADATA: 'https://login.example/federationmetadata.xml' }).saml;
+  expect(saml).toMatchObject({
+    idpMetadata: 'https://login.example/federationmetadata.xml', spEntityId: 'https://training.hospital.example/auth/saml/metadata',
+    acsUrl: 'https://training.hospital.example/auth/saml/acs', clockSkewMs: 120_000,
+  });
+  expect(loadConfig({ ...base, SAML_IDP_METADATA: 'idp.xml', SAML_SP_ENTITY_ID: 'urn:hospital:training' }).saml?.spEntityId).toBe('urn:hospital:training');
+  expect(() => loadConfig({ ...base, SAML_IDP_METADATA: 'ftp://login.example/m.xml' })).toThrow(/SAML_IDP_METADATA/);
+  expect(() => loadConfig({ ...base, SAML_IDP_METADATA: 'idp.xml', SAML_CLOCK_SKEW_SECONDS: '900' })).toThrow(/SAML_CLOCK_SKEW_SECONDS/);
 });
