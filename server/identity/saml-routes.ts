@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../deps';
 import { parseForm, parseQuery } from '../http/validate';
 import { SamlRefusal } from './saml-response';
@@ -23,6 +24,18 @@ export const samlAcsBody = express.urlencoded({ extended: false, limit: '1mb', p
  */
 export function samlRoutes(deps: AppDeps, saml: SamlSignIn): Router {
   const router = Router();
+  // Refused responses per client, as failed password sign-ins are (LOGIN_RATE_LIMIT per 15 minutes): each
+  // costs a signature check and an audit event, so a flood of junk is cut off. Successes do not count.
+  const acsLimit = rateLimit({
+    windowMs: 15 * 60_000, limit: deps.config.loginRateLimit, standardHeaders: 'draft-8', legacyHeaders: false,
+    skipSuccessfulRequests: true, validate: { xForwardedForHeader: false },
+    keyGenerator: (req) => `saml|${ipKeyGenerator(req.ip ?? '')}`,
+    handler: (_req, res) => {
+      res.status(429).render('identity/refused', {
+        title: 'You have not been signed in', message: 'Too many sign-in attempts from this network. Wait 15 minutes and try again.',
+      });
+    },
+  });
 
   router.get('/auth/saml/metadata', (_req, res) => {
     res.type('application/samlmetadata+xml').send(saml.sp.metadataXml());
@@ -41,7 +54,7 @@ export function samlRoutes(deps: AppDeps, saml: SamlSignIn): Router {
     }
   });
 
-  router.post(SAML_ACS_PATH, async (req, res, next) => {
+  router.post(SAML_ACS_PATH, acsLimit, async (req, res, next) => {
     const form = parseForm(samlAcsForm, req.body);
     const finished = await saml.finish(form.ok ? form.data.SAMLResponse : '', req.ip ?? null);
     if (finished.kind === 'refused') return renderSsoRefusal(res, finished.message);

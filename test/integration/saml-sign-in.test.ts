@@ -172,3 +172,16 @@ test('an ACS post needs no CSRF token, but every other form still does', async (
   expect(res.status).toBe(403);
   expect(res.text).toMatch(/did not come from this site/);
 });
+
+test('refused responses from one client are limited like failed password sign-ins (LOGIN_RATE_LIMIT per 15 minutes)', async () => {
+  const limited = await buildTestApp({ SAML_IDP_METADATA: metadataFile, LOGIN_RATE_LIMIT: '3' });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await newAgent(limited.app).post('/auth/saml/acs').type('form').send({ SAMLResponse: 'junk' })).status);
+    expect(statuses).toEqual([403, 403, 403, 429]);
+    const audited = await limited.db.selectFrom('audit_events').select('id').where('action', '=', 'sso.refused').execute();
+    expect(audited).toHaveLength(3);
+  } finally {
+    await limited.close();
+  }
+});
