@@ -110,6 +110,7 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'scim.token_created': (d) => `created the SCIM token ${quoted(d.name)}`,
   'scim.token_revoked': (d) => `revoked the SCIM token ${quoted(d.name)}`,
   'sso.linked': (d) => `linked the person to their ${text(d.protocol).toUpperCase() || 'single sign-on'} account at ${quoted(d.issuer)} (matched by ${text(d.by) === 'employee_id' ? 'employee ID' : 'verified e-mail'})`,
+  'sso.unlinked': (d) => `removed the link to the person’s ${text(d.protocol).toUpperCase() || 'single sign-on'} account at ${quoted(d.issuer)}; their next single sign-on links again`,
   'sso.signed_in': (d) => `signed in with single sign-on (${text(d.protocol).toUpperCase()})`,
   'sso.refused': (d) => `refused a single sign-on (${SSO_REFUSAL_WORDS[text(d.reason)] ?? text(d.reason)}${text(d.check) ? `: ${text(d.check)}` : ''})`,
   'sso.created': (d) => `added the person at their first single sign-on${text(d.role) ? ` as ${text(d.role)}` : ''}`,

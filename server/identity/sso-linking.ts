@@ -3,7 +3,7 @@ import { appendAudit, type Actor } from '../audit/service';
 import { authStore } from '../auth/store';
 import type { Clock } from '../clock';
 import type { SsoConfig } from '../config';
-import type { DB, User } from '../db/schema';
+import type { DB, SsoIdentity, User } from '../db/schema';
 import type { UnitOfWork } from '../db/unit-of-work';
 import { userStore } from '../users/store';
 import { attributeMapping, mapAttributes } from './attribute-map';
@@ -20,10 +20,10 @@ export type SsoLinkRules = Pick<SsoConfig, 'enabled' | 'linkBy' | 'linkPrivilege
 const WORDS: Record<SsoRefusal, string> = {
   'inactive': 'Your account here is deactivated, so you cannot sign in. If you should have access, ask your training administrator to reactivate it.',
   'unknown-person': 'You signed in at your organisation, but there is no training account for you here yet. Ask your training administrator to add you, then sign in again.',
-  'email-not-verified': 'Your identity provider did not confirm that your e-mail address is verified, so it cannot be matched to an account here. ' +
-    'Ask your training administrator to link your account.',
-  'privileged-account': 'The account here that matches yours cannot be linked to single sign-on automatically. ' +
-    'Sign in with your password, or ask your training administrator to link it.',
+  'email-not-verified': 'Your identity provider did not say that your e-mail address is verified, so it cannot be matched to an account here. ' +
+    'Ask your IT team or your training administrator.',
+  'privileged-account': 'The account here that matches yours is an account that is not linked to single sign-on automatically. ' +
+    'Sign in with your e-mail and password instead, or ask your training administrator.',
   'linked-to-another': 'The account here that matches yours is already linked to a different account at your identity provider. ' +
     'Sign in with that account, or ask your training administrator.',
   'invalid-profile': 'Your identity provider sent details that cannot be used here, so no account could be set up. Ask your training administrator.',
@@ -44,6 +44,27 @@ export class SsoLinking {
     return mapAttributes(claims, attributeMapping(protocol, this.rules.attributes));
   }
 
+  /** The provider accounts linked to a person, for the person page. */
+  identitiesOf(userId: number): Promise<SsoIdentity[]> {
+    return ssoStore(this.db).identitiesOf(userId);
+  }
+
+  /**
+   * An admin removes a link (audited as sso.unlinked): for a person whose provider account was replaced
+   * (a new subject), whose next sign-in then links again by the SSO_LINK_BY rule. False when there was none.
+   */
+  async unlink(actor: Actor, userId: number, identityId: number): Promise<boolean> {
+    return this.uow(async (trx) => {
+      const removed = await ssoStore(trx).unlink(userId, identityId);
+      if (!removed) return false;
+      await appendAudit(trx, this.clock, actor, {
+        action: 'sso.unlinked', subjectType: 'user', subjectId: userId,
+        details: { protocol: removed.protocol, issuer: removed.issuer, subject: removed.subject },
+      });
+      return true;
+    });
+  }
+
   /**
    * The settings page's warning: single sign-on is on but no admin named in SSO_BREAK_GLASS is active
    * with a password, so an identity-provider outage would leave nobody able to run the site.
@@ -56,6 +77,17 @@ export class SsoLinking {
   }
 
   async signIn(profile: SsoProfile, meta: { ip: string | null }): Promise<SsoOutcome> {
+    try {
+      return await this.attempt(profile, meta);
+    } catch (e) {
+      // Two first sign-ins of one account at once (two tabs, two instances): the unique (issuer, subject)
+      // key lets one link it and fails the other's insert; that one is now an ordinary sign-in.
+      if (!await ssoStore(this.db).identity(profile.issuer, profile.subject)) throw e;
+      return this.attempt(profile, meta);
+    }
+  }
+
+  private async attempt(profile: SsoProfile, meta: { ip: string | null }): Promise<SsoOutcome> {
     return this.uow(async (trx) => {
       const now = this.clock.now().toISOString();
       const store = ssoStore(trx);

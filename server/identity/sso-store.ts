@@ -16,6 +16,9 @@ export function ssoStore(db: Kysely<DB>) {
       db.selectFrom('sso_identities').selectAll().where('user_id', '=', userId).orderBy('id').execute(),
     link: (row: { user_id: number; protocol: 'oidc' | 'saml'; issuer: string; subject: string; created_at: string }) =>
       db.insertInto('sso_identities').values({ ...row, last_sign_in_at: row.created_at }).returningAll().executeTakeFirstOrThrow(),
+    /** Removes one link of this person's; the removed row, or undefined when there was none. */
+    unlink: (userId: number, id: number): Promise<SsoIdentity | undefined> =>
+      db.deleteFrom('sso_identities').where('id', '=', id).where('user_id', '=', userId).returningAll().executeTakeFirst(),
     signedIn: (id: number, at: string) => db.updateTable('sso_identities').set({ last_sign_in_at: at }).where('id', '=', id).execute(),
 
     insertRequest: (row: Omit<SsoRequest, 'id' | 'used_at'>) =>

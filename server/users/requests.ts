@@ -40,6 +40,7 @@ export const USER_REQUESTS = {
   'GET /admin/users/:id': NO_FIELDS,
   'POST /admin/users/:id': personForm,
   'POST /admin/users/:id/deactivate': NO_FIELDS,
+  'POST /admin/users/:id/sso/:identity/unlink': NO_FIELDS,
   'POST /admin/users/:id/unlock': NO_FIELDS,
   'POST /admin/users/:id/reactivate': NO_FIELDS,
   'POST /admin/users/:id/password-link': NO_FIELDS,

@@ -42,7 +42,8 @@ export function adminUserRoutes(deps: AppDeps): Router {
       links: [{ name: user.name, email: user.email, url: `${baseUrl}/password/${token}` }],
     });
   };
-  const signInOf = (user: User) => deps.auth.signInState(user);
+  // With the single sign-on accounts linked to the person (issue 18), shown beside the password state.
+  const signInOf = async (user: User) => ({ ...await deps.auth.signInState(user), sso: await deps.ssoLinking.identitiesOf(user.id) });
   const { training } = deps;
 
   const loadUser = async (raw: unknown): Promise<User> => {
@@ -155,6 +156,17 @@ export function adminUserRoutes(deps: AppDeps): Router {
     req.session.flash = unlocked
       ? { kind: 'success', message: `Sign-in for ${user.name} is unlocked: they can sign in now, from any device.` }
       : { kind: 'info', message: `Sign-in for ${user.name} was not locked; nothing was changed.` };
+    res.redirect(303, `/admin/users/${user.id}`);
+  });
+
+  // Issue 18: removes a single sign-on link (the provider account was replaced); the next sign-in links again.
+  router.post('/admin/users/:id/sso/:identity/unlink', managers, async (req, res) => {
+    const user = await loadUser(req.params.id);
+    const identity = idParam(req.params.identity);
+    const removed = identity !== undefined && await deps.ssoLinking.unlink(actorOf(req.user!, req.ip), user.id, identity);
+    req.session.flash = removed
+      ? { kind: 'success', message: `The single sign-on link of ${user.name} is removed: their next sign-in with the identity provider links again.` }
+      : { kind: 'info', message: `${user.name} has no such single sign-on link; nothing was changed.` };
     res.redirect(303, `/admin/users/${user.id}`);
   });
 

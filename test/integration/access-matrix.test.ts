@@ -34,7 +34,7 @@ const RULES: Record<string, Rule> = {
   'GET /admin/completions/import': 'admin', 'POST /admin/completions/import': 'admin', 'POST /admin/certificates/:id/revoke': 'admin',
   'POST /admin/certificates/:id/reissue': 'admin',
   'GET /admin/settings': 'admin', 'POST /admin/settings': 'admin', 'POST /admin/settings/policy': 'admin', 'POST /admin/settings/logo': 'admin', 'POST /admin/settings/logo/remove': 'admin',
-  'POST /admin/users/:id/unlock': 'admin', 'GET /settings/logo': 'public',
+  'POST /admin/users/:id/unlock': 'admin', 'GET /settings/logo': 'public', 'POST /admin/users/:id/sso/:identity/unlink': 'admin',
   'GET /reports/policies/:slug': 'staff', 'GET /reports/policies/:slug/export.csv': 'staff',
   'GET /admin/assignments/:id/edit': 'admin', 'POST /admin/assignments/:id/edit': 'admin',
   'GET /admin/assignments': 'admin', 'POST /admin/assignments': 'admin', 'POST /admin/assignments/:id/end': 'admin',
@@ -121,7 +121,7 @@ beforeAll(async () => {
   await t.uow((trx) => enqueue(trx, [{ key: 'matrix:1', userId: null, to: 'subject@riverside.example', stage: 'due-soon', subject: 'Due', text: 'Due.', html: '<p>Due.</p>' }], t.clock.now()));
   const outboxRow = await t.db.updateTable('outbox').set({ state: 'failed' }).where('key', '=', 'matrix:1').returning('id').executeTakeFirstOrThrow();
   params.outboxId = String(outboxRow.id);
-  Object.assign(params, { courseId: course.id, lessonId: course.lessons[0]!.id, sceneId: course.lessons[0]!.scenes[0]!.id, answerId: String(answer.id), code: cert.code, token: 'A'.repeat(43), certId: String(cert.id) });
+  Object.assign(params, { courseId: course.id, lessonId: course.lessons[0]!.id, sceneId: course.lessons[0]!.scenes[0]!.id, answerId: String(answer.id), code: cert.code, token: 'A'.repeat(43), certId: String(cert.id), identity: '999' });
 });
 afterAll(async () => { await t.close(); });
 

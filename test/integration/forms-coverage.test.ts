@@ -51,6 +51,8 @@ describe('hostile input on every form: coverage', () => {
     await t.services.policies.publish({ id: ids.admin, label: 'test' }, { slug: 'coverage-policy', title: 'Coverage', label: '1', text: 'Read me.', kind: 'material', note: 'First.', minReadSeconds: null });
     // A failed message puts its Retry form on the outbox page.
     await SPECS['POST /admin/outbox/:id/retry']!.params!();
+    // A single sign-on link puts its "Remove" form on the victim's page.
+    await SPECS['POST /admin/users/:id/sso/:identity/unlink']!.params!();
     const quiz = await openAttempt();
     const scene = await currentScene();
     // The spot-the-PHI form, on the fixture course's app (the shipped course need not have a spot scene).

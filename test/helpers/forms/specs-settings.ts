@@ -7,7 +7,7 @@ import { locationOf, must, one } from './types';
 import { asAdmin, asLearner, ids, t, uniq } from './world';
 
 // Issue 14: the settings forms (organisation and contacts, the logo upload, the policy text) and the
-// person page's Unlock button.
+// person page's Unlock button (and its single sign-on unlink button).
 
 export const SETTINGS_VALUES = ['Riverside General', 'Lakeside Regional Health', 'Priya Officer', 'privacy@riverside.example', 'privacy at riverside', '+1 555 0100 x12',
   '(555) 010-0199', 'call me', '1-800-555-0199', 'https://training.riverside.example', 'https://training.riverside.example/', 'http://localhost:3000',
@@ -146,6 +146,23 @@ export const SETTINGS_SPECS = withSchemaFields({
       if (!one(events, 'auth.unlocked').length) return;
       const key = accountKey(accountKeySecret(app.config.sessionSecret), 'victim@riverside.example');
       must(!(await app.db.selectFrom('sign_in_throttle').select('failures').where('account_key', '=', key).executeTakeFirst()), 'an unlock was audited but the failures are still counted');
+    },
+    notice: true,
+  },
+  // Issue 18: the person page's "Remove the single sign-on link" button, on a link made for each run.
+  'POST /admin/users/:id/sso/:identity/unlink': {
+    target: asAdmin, values: () => [],
+    params: async () => {
+      const row = await t.db.insertInto('sso_identities').values({
+        user_id: ids.victim, protocol: 'oidc', issuer: `https://idp-${uniq()}.riverside.example`, subject: `sub-${uniq()}`,
+        created_at: t.clock.now().toISOString(), last_sign_in_at: null,
+      }).returning('id').executeTakeFirstOrThrow();
+      return { id: String(ids.victim), identity: String(row.id) };
+    },
+    effect: async ({ app, res, params, events }) => {
+      must(locationOf(res) === `/admin/users/${params.id}`, `unexpected redirect ${locationOf(res)}`);
+      const left = await app.db.selectFrom('sso_identities').select('id').where('id', '=', Number(params.identity)).executeTakeFirst();
+      must(one(events, 'sso.unlinked').length === (left ? 0 : 1), 'a link was removed without an sso.unlinked event, or an event was written for a link still there');
     },
     notice: true,
   },
