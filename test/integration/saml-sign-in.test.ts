@@ -185,3 +185,17 @@ test('refused responses from one client are limited like failed password sign-in
     await limited.close();
   }
 });
+
+test('only an e-mail-format NameID counts as a verified e-mail: an e-mail attribute beside an opaque NameID does not link', async () => {
+  await createPerson(t.db, t.clock, { name: 'Priya Raman', email: 'priya.raman@riverside.example' });
+  const agent = newAgent(t.app);
+  const response = await peer.response({
+    nameId: 'a1b2c3-opaque', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', inResponseTo: await startSignIn(agent),
+    attributes: { 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress': 'priya.raman@riverside.example' },
+  });
+  const res = await agent.post('/auth/saml/acs').type('form').send({ SAMLResponse: response });
+  expect(res.status).toBe(403);
+  const event = await t.db.selectFrom('audit_events').select('details').where('action', '=', 'sso.refused').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  expect(JSON.parse(event.details)).toMatchObject({ reason: 'email-not-verified', protocol: 'saml', subject: 'a1b2c3-opaque' });
+  expect(await t.db.selectFrom('sso_identities').select('id').where('subject', '=', 'a1b2c3-opaque').execute()).toEqual([]);
+});

@@ -170,3 +170,14 @@ test('configuration: SAML is off without SAML_IDP_METADATA; the entity ID and AC
   expect(() => loadConfig({ ...base, SAML_IDP_METADATA: 'ftp://login.example/m.xml' })).toThrow(/SAML_IDP_METADATA/);
   expect(() => loadConfig({ ...base, SAML_IDP_METADATA: 'idp.xml', SAML_CLOCK_SKEW_SECONDS: '900' })).toThrow(/SAML_CLOCK_SKEW_SECONDS/);
 });
+
+test('the metadata is read from an address too (the IdP\'s federation metadata URL)', async () => {
+  const base = await peer.listen();
+  try {
+    const source = new SamlMetadataSource(`${base}/metadata`, clock, 3_600_000);
+    expect(await source.current()).toMatchObject({ entityId: peer.entityId, ssoRedirectUrl: `${base}/sso` });
+    await expect(new SamlMetadataSource(`${base}/nothing-here`, clock, 1).current()).rejects.toThrow(/answered 404/);
+  } finally {
+    await peer.close();
+  }
+});
