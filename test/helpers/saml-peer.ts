@@ -42,6 +42,8 @@ export interface ResponseParts {
   /** false: the assertion carries no signature (the response is still signed when signResponse). */
   signAssertion?: boolean;
   signResponse?: boolean;
+  /** The assertion uses the saml: prefix declared on the Response only (as some IdPs write it). */
+  inheritNamespace?: boolean;
 }
 
 export interface SamlPeerOptions {
@@ -125,7 +127,7 @@ export class SamlPeer {
     const issuer = esc(parts.issuer ?? this.entityId);
     const attributes = Object.entries(parts.attributes ?? {}).map(([name, v]) =>
       `<saml:Attribute Name="${esc(name)}">${(Array.isArray(v) ? v : [v]).map((x) => `<saml:AttributeValue>${esc(x)}</saml:AttributeValue>`).join('')}</saml:Attribute>`).join('');
-    const assertionXml = `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${esc(parts.assertionId ?? `_a${crypto.randomBytes(16).toString('hex')}`)}" Version="2.0" IssueInstant="${iso(now)}">` +
+    const assertionXml = `<saml:Assertion${parts.inheritNamespace ? '' : ' xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"'} ID="${esc(parts.assertionId ?? `_a${crypto.randomBytes(16).toString('hex')}`)}" Version="2.0" IssueInstant="${iso(now)}">` +
       `<saml:Issuer>${issuer}</saml:Issuer>` +
       `<saml:Subject><saml:NameID Format="${esc(parts.nameIdFormat ?? EMAIL_FORMAT)}">${esc(parts.nameId)}</saml:NameID>` +
       `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${until}" Recipient="${esc(parts.recipient ?? this.options.acsUrl)}"${inResponseTo}/></saml:SubjectConfirmation></saml:Subject>` +

@@ -128,6 +128,11 @@ test('metadata: broken, certificate-less or DOCTYPE metadata is refused with wor
   expect(() => parseIdpMetadata(peer.metadataXml().replace(/<ds:X509Certificate>[^<]+/, '<ds:X509Certificate>bm90IGEgY2VydA=='))).toThrow(/not a valid X.509/);
 });
 
+test('an assertion whose namespace prefix is declared on the Response only is read the same', async () => {
+  const verified = await sp.verify(idp(), await peer.response({ nameId: 'ns@x.example', inResponseTo: '_r', inheritNamespace: true, attributes: { mail: 'ns@x.example' } }));
+  expect(verified.assertion).toMatchObject({ nameId: 'ns@x.example', attributes: { mail: ['ns@x.example'] } });
+});
+
 test('a signed response around a signed assertion is accepted too (the assertion\'s own signature is what counts)', async () => {
   expect(await reason(await peer.response({ nameId: 'a@x.example', inResponseTo: '_r', signResponse: true }))).toBe('accepted');
 });
