@@ -33,6 +33,7 @@ import { policyAdminRoutes } from './policies/admin-routes';
 import { outboxAdminRoutes } from './notifications/admin-routes';
 import { scimApp } from './identity/scim-routes';
 import { oidcRoutes } from './identity/oidc-routes';
+import { SAML_ACS_PATH, samlAcsBody, samlRoutes } from './identity/saml-routes';
 
 export const FORM_BODY_LIMIT = '100kb';
 
@@ -62,6 +63,8 @@ export function createApp(deps: AppDeps): Express {
   // SCIM clients carry a bearer token, not a session: mounted before the session, form parsing and CSRF.
   app.use('/scim/v2', scimApp(deps));
 
+  // The SAML ACS reads its own (larger) form body; the app-wide parser then leaves it be.
+  if (deps.samlSignIn) app.use(SAML_ACS_PATH, samlAcsBody);
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 200 }));
   app.use(sessionMiddleware(config, deps.sessions));
   const pp = createPassport(deps.auth);
@@ -96,6 +99,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(policyRoutes(deps));
   app.use(policyAdminRoutes(deps));
   app.use(outboxAdminRoutes(deps));
+  if (deps.samlSignIn) app.use(samlRoutes(deps, deps.samlSignIn));
 
   app.use(notFound);
   app.use(errorHandler(deps.log, config.env === 'production'));

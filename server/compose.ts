@@ -39,6 +39,9 @@ import { OidcSignIn } from './identity/oidc-sign-in';
 import { attributeMapping } from './identity/attribute-map';
 import { SsoLinking } from './identity/sso-linking';
 import { SsoRequests } from './identity/sso-login-state';
+import { SamlMetadataSource } from './identity/saml-metadata-source';
+import { samlAttributes, SamlSignIn } from './identity/saml-sign-in';
+import { SamlServiceProvider } from './identity/saml-sp';
 
 export interface ComposeOptions {
   /** The clock every service reads; tests pass a movable one. */
@@ -119,6 +122,11 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     scimTokens: new ScimTokens(db, training.uow, clock),
     ssoRequests, ssoLinking,
     oidcSignIn: new OidcSignIn(config.oidc, clock, ssoRequests, ssoLinking, attributeMapping('oidc', config.sso.attributes)),
+    // SAML sign-in over the same requests table and linking rules.
+    ...(config.saml ? {
+      samlSignIn: new SamlSignIn(config.saml, new SamlMetadataSource(config.saml.idpMetadata, clock, config.saml.metadataRefreshMs),
+        ssoRequests, ssoLinking, samlAttributes(config.sso.attributes), new SamlServiceProvider(config.saml, clock)),
+    } : {}),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a connection of its own: the probe never queues behind a long write transaction.
     databaseHealth: async () => {

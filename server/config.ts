@@ -238,6 +238,11 @@ const envSchema = z.object({
   OIDC_ID_TOKEN_ALGS: z.string().trim().max(200).optional(),
   OIDC_TENANT_IDS: z.string().trim().max(2000).optional(),
   OIDC_LOGOUT: z.string().trim().optional(),
+  /** SAML sign-in (issue 18): the IdP's metadata, as a file path or an https:// address (fetched at start-up and every SAML_METADATA_REFRESH_HOURS). */
+  SAML_IDP_METADATA: z.string().trim().min(1).optional(),
+  SAML_SP_ENTITY_ID: z.string().trim().min(1).max(500).optional(),
+  SAML_CLOCK_SKEW_SECONDS: intFrom(0, 300).default(120),
+  SAML_METADATA_REFRESH_HOURS: intFrom(1, 24 * 7).default(24),
   // Issue 18 single sign-on: linking, attribute mapping and password policy (see ssoConfig).
   SSO_LINK_BY: z.enum(['email', 'employee_id', 'none'], 'must be email, employee_id or none').default('email'),
   SSO_LINK_PRIVILEGED: boolFrom.default(false),
@@ -310,8 +315,24 @@ export interface Config {
   readonly bootstrapAdmin?: { readonly email: string; readonly password: string; readonly name: string };
   /** OpenID Connect sign-in (issue 18); undefined when OIDC_ISSUER_URL is not set. */
   readonly oidc?: OidcConfig;
+  /** SAML 2.0 sign-in; absent when SAML_IDP_METADATA is not set. */
+  readonly saml?: SamlConfig;
   /** Single sign-on's linking, mapping and password rules (issue 18). */
   readonly sso: SsoConfig;
+}
+
+export interface SamlConfig {
+  /** SAML_IDP_METADATA: a file path (resolved) or an address, read at start-up and every metadataRefreshMs. */
+  readonly idpMetadata: string;
+  /** Our entity ID: SAML_SP_ENTITY_ID, by default the metadata address BASE_URL/auth/saml/metadata. */
+  readonly spEntityId: string;
+  /** Where the IdP posts its response: BASE_URL/auth/saml/acs. */
+  readonly acsUrl: string;
+  /** What the sign-in button calls the IdP ("Sign in with …"): SSO_SAML_NAME. */
+  readonly buttonName: string;
+  /** How far the IdP's clock may differ from ours when its time limits are checked. */
+  readonly clockSkewMs: number;
+  readonly metadataRefreshMs: number;
 }
 
 export interface MailConfig {
@@ -429,6 +450,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  const samlMetadata = e.SAML_IDP_METADATA;
+  if (samlMetadata !== undefined && /^[a-z]+:\/\//i.test(samlMetadata) && !/^https?:\/\//i.test(samlMetadata)) {
+    throw new ConfigError('Invalid configuration:\n  SAML_IDP_METADATA: must be a file path or an https:// address of the identity provider\'s federation metadata');
+  }
   if (e.SMTP_URL !== undefined && e.MAIL_FROM === undefined) {
     throw new ConfigError('Invalid configuration:\n  MAIL_FROM: must be set with SMTP_URL (the address e-mail comes from, such as training@example.org)');
   }
@@ -484,6 +509,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       from: mailFrom,
       domain: mailFrom.slice(mailFrom.lastIndexOf('@') + 1).toLowerCase(),
       ...(e.SMTP_BOUNCE_PORT ? { bouncePort: e.SMTP_BOUNCE_PORT } : {}),
+    }),
+    saml: samlMetadata === undefined ? undefined : Object.freeze({
+      idpMetadata: /^https?:\/\//i.test(samlMetadata) ? samlMetadata : path.resolve(projectRoot, samlMetadata),
+      spEntityId: e.SAML_SP_ENTITY_ID ?? `${baseUrl}/auth/saml/metadata`,
+      acsUrl: `${baseUrl}/auth/saml/acs`,
+      buttonName: e.SSO_SAML_NAME,
+      clockSkewMs: e.SAML_CLOCK_SKEW_SECONDS * 1000,
+      metadataRefreshMs: e.SAML_METADATA_REFRESH_HOURS * 3_600_000,
     }),
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD
       ? Object.freeze({ email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD, name: e.ADMIN_NAME })

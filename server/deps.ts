@@ -25,6 +25,7 @@ import type { ScimTokens } from './identity/scim-tokens';
 import type { ScimUsers } from './identity/scim-service';
 import type { SsoLinking } from './identity/sso-linking';
 import type { SsoRequests } from './identity/sso-login-state';
+import type { SamlSignIn } from './identity/saml-sign-in';
 
 /** Everything the app is built from, made once by compose() (tests give it a fresh database file and a movable clock). */
 export interface AppDeps {
@@ -76,6 +77,8 @@ export interface AppDeps {
   ssoRequests: SsoRequests;
   /** Single sign-on's one entry after a protocol checked the provider's answer: find, link or create the person. */
   ssoLinking: SsoLinking;
+  /** SAML 2.0 sign-in (issue 18); absent when SAML_IDP_METADATA is not set (its routes are then not mounted). */
+  samlSignIn?: SamlSignIn;
   /** The health probe's questions: does the database answer, which engine is it, which migration is it at? */
   databaseHealth(): Promise<DatabaseHealth>;
 }

@@ -26,6 +26,10 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   if (sealed) log.info({ events: sealed }, 'existing audit events sealed under the audit key');
   const org = await services.settings.current();
   for (const warning of baseUrlWarnings(config, org.baseUrlFromSettings ? org.baseUrl : undefined)) log.warn(warning);
+  // SAML metadata is read now so a mistake shows at start; sign-in retries it (and refreshes it) on use.
+  await services.samlSignIn?.loadMetadata()
+    .then((idp) => log.info(idp, 'SAML identity provider metadata read'))
+    .catch((e: unknown) => log.warn(`SAML_IDP_METADATA could not be used, so SAML sign-in is refused until it can: ${e instanceof Error ? e.message : String(e)}`));
 
   const first = await ensureFirstAdmin(services.uow, clock, config.bootstrapAdmin, config.orgName);
   if (first.kind === 'admin-created') log.info({ email: first.email }, 'first admin created from ADMIN_EMAIL');

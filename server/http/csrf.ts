@@ -16,6 +16,13 @@ export const UPLOAD_PATHS: ReadonlySet<string> = new Set(['/admin/import', '/adm
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * POSTs an identity provider's page sends us (the SAML ACS): that form cannot carry our token. Each carries
+ * its own proof instead, the InResponseTo of a request this server made, used once and checked after the
+ * signature (server/identity/saml-sign-in.ts).
+ */
+export const CSRF_EXEMPT_POSTS: ReadonlySet<string> = new Set(['/auth/saml/acs']);
+
 const formToken = (req: Request): string | undefined => {
   const body: unknown = req.body;
   const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)._csrf : undefined;
@@ -92,6 +99,7 @@ export function createCsrf(secret: string, secure: boolean, onSignedOut?: Reques
   const protect: RequestHandler = (req, res, next) => {
     res.locals.csrfToken = () => (req.user ? sync.generateToken(req) : anonymousToken(req, res));
     if (SAFE_METHODS.has(req.method)) return next();
+    if (req.method === 'POST' && CSRF_EXEMPT_POSTS.has(req.path) && !req.is('multipart/form-data')) return next();
     if (req.is('multipart/form-data')) {
       if (req.method === 'POST' && UPLOAD_PATHS.has(req.path)) return next();
       // Closing the connection stops the client from sending the rest of a body nobody will read.

@@ -44,7 +44,8 @@ export interface Server {
  */
 export async function startServer(extraEnv: Record<string, string> = {}, existingDataDir?: string): Promise<Server> {
   const dataDir = existingDataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pr-e2e-'));
-  const port = await freePort();
+  // A test that must know the address before the server starts (an IdP's metadata names it) passes PORT.
+  const port = extraEnv.PORT ? Number(extraEnv.PORT) : await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const env = {
     PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', BASE_URL: baseUrl,
