@@ -13,7 +13,7 @@ export function hasDoctype(xml: string): boolean {
   return /<!DOCTYPE|<!ENTITY/i.test(xml);
 }
 
-/** Parses XML strictly: any warning or error is a refusal (thrown), never a half-read document. */
+/** Parses XML strictly: every warning or error is a refusal (thrown), never a half-read document. */
 export function parseStrictXml(xml: string): Document {
   if (hasDoctype(xml)) throw new Error('the XML has a DOCTYPE or entity declaration');
   const problems: string[] = [];
