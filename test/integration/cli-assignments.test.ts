@@ -5,7 +5,9 @@ import { dayInZone } from '../../server/dates';
 import { useCli } from '../helpers/cli';
 
 // Scripted set-up of assignments and exemptions through the CLI, against a real database file.
-const cli = useCli('pr-cli-assign-');
+// The organisation's day is UTC's, as the tests compute it: with the default (New York) the CLI's "today"
+// is a day behind between midnight and 05:00 UTC, and a rule starting "today" would read as a future one.
+const cli = useCli('pr-cli-assign-', { TIME_ZONE: 'UTC' });
 const { run } = cli;
 
 test('assignments:create previews and creates a department rule; exemptions:grant keeps evidence; all audited as the CLI', async () => {
