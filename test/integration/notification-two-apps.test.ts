@@ -45,6 +45,8 @@ function startApp(): Promise<ChildProcess> {
       PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATA_DIR: t.dir, AUDIT_KEY: TEST_AUDIT_KEY, TIME_ZONE: t.config.timeZone,
       SESSION_SECRET: 'test-secret-that-is-long-enough-for-the-check', BASE_URL: 'http://127.0.0.1:3000', ORG_NAME: 'Riverside General',
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SMTP_URL: peer.url, MAIL_FROM: 'training@riverside.example',
+      // The test app's database: its SQLite file in DATA_DIR, or under TEST_DB=postgres its PostgreSQL database.
+      ...t.databaseEnv,
     },
   });
   apps.push(child);
