@@ -1,7 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { buildTestApp, type TestApp } from '../helpers/app';
-import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer';
+import type { ChildProcess } from 'node:child_process';
+import { useMailApp } from '../helpers/mail-app';
 import { enqueue } from '../../server/notifications/outbox';
 
 // Issue 17: a sender process killed with SIGKILL in the middle of a batch, then a new one started. No
@@ -10,21 +8,10 @@ import { enqueue } from '../../server/notifications/outbox';
 // committed together once all of it was sent (over several connections at once), so the bound is the
 // batch size: at most 5 here (20 with the default batch), never a message outside the batch in flight.
 
-let peer: SmtpPeer;
-let t: TestApp;
-
-beforeAll(async () => {
-  peer = await startSmtpPeer();
-  t = await buildTestApp({ SMTP_URL: peer.url, MAIL_FROM: 'training@riverside.example' });
-});
-afterAll(async () => {
-  await t.close();
-  await peer.close();
-});
+const mail = useMailApp();
 
 function startSender(at: Date): { child: ChildProcess; done: Promise<{ report?: { sent: number }; error?: string }> } {
-  const child = fork(path.join(__dirname, '../helpers/outbox-sender.cjs'),
-    [t.config.databaseUrl ?? t.config.databasePath, peer.url, 'training@riverside.example', at.toISOString(), '5'], { execArgv: [], stdio: 'pipe' });
+  const child = mail.senderProcess(at, 5);
   const done = new Promise<{ report?: { sent: number }; error?: string }>((resolve) => {
     child.on('message', (m) => {
       const msg = m as { ready?: true; report?: { sent: number }; error?: string };
@@ -39,37 +26,37 @@ function startSender(at: Date): { child: ChildProcess; done: Promise<{ report?: 
 test('SIGKILL during a send batch, then a restart after the lease: nothing lost, duplicates only from that batch (at most its size), each with the same Message-ID', async () => {
   const total = 40;
   const keys = Array.from({ length: total }, (_, i) => `crash:${i}`);
-  await t.uow((trx) => enqueue(trx, keys.map((key, i) => ({ key, userId: null, to: `p${i}@riverside.example`, stage: 'due-soon', subject: `S${i}`, text: 't', html: 'h' })), t.clock.now()));
+  await mail.t.uow((trx) => enqueue(trx, keys.map((key, i) => ({ key, userId: null, to: `p${i}@riverside.example`, stage: 'due-soon', subject: `S${i}`, text: 't', html: 'h' })), mail.t.clock.now()));
 
-  const first = startSender(t.clock.now());
+  const first = startSender(mail.t.clock.now());
   // The 12th message has reached the server, which has not yet said "250 OK": the sender dies there.
   let seen = 0;
   const killAtTwelfth = async () => {
     seen += 1;
-    if (seen < 12) { peer.answers.beforeOk = killAtTwelfth; return; }
+    if (seen < 12) { mail.peer.answers.beforeOk = killAtTwelfth; return; }
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
   };
-  peer.answers.beforeOk = killAtTwelfth;
+  mail.peer.answers.beforeOk = killAtTwelfth;
   expect(await first.done).toEqual({ error: 'killed' });
 
-  const states = async () => Object.fromEntries((await t.db.selectFrom('outbox').select(['state']).select((eb) => eb.fn.countAll<number>().as('n'))
+  const states = async () => Object.fromEntries((await mail.t.db.selectFrom('outbox').select(['state']).select((eb) => eb.fn.countAll<number>().as('n'))
     .where('key', 'in', keys).groupBy('state').execute()).map((r) => [r.state, Number(r.n)]));
   const afterKill = await states();
   // Two whole batches recorded as sent; the third (messages 11 to 15, the 12th in flight) waits for its lease.
   expect(afterKill).toEqual({ sent: 10, sending: 5, queued: total - 15 });
 
   // Before the lease ends a new sender sends what is still queued and leaves the dead one's rows alone.
-  const early = startSender(t.clock.now());
+  const early = startSender(mail.t.clock.now());
   expect((await early.done).error).toBeUndefined();
   expect(await states()).toEqual({ sent: total - afterKill.sending!, sending: afterKill.sending });
   // After the lease it sends them too.
-  const restart = startSender(new Date(t.clock.now().getTime() + 10 * 60_000 + 1));
+  const restart = startSender(new Date(mail.t.clock.now().getTime() + 10 * 60_000 + 1));
   const report = await restart.done;
   expect(report.error).toBeUndefined();
   expect(await states()).toEqual({ sent: total });
 
-  const ids = peer.received.map((r) => r.mail.messageId!);
+  const ids = mail.peer.received.map((r) => r.mail.messageId!);
   const copies = new Map<string, number>();
   for (const id of ids) copies.set(id, (copies.get(id) ?? 0) + 1);
   expect(copies.size).toBe(total);
@@ -80,7 +67,7 @@ test('SIGKILL during a send batch, then a restart after the lease: nothing lost,
   expect(duplicated.length).toBeGreaterThanOrEqual(2);
   expect(duplicated.length).toBeLessThanOrEqual(5);
   expect(duplicated.every(([, n]) => n === 2)).toBe(true);
-  const third = new Set(peer.received.slice(10, 15).map((r) => r.mail.messageId!));
+  const third = new Set(mail.peer.received.slice(10, 15).map((r) => r.mail.messageId!));
   expect(duplicated.every(([id]) => third.has(id))).toBe(true);
   expect(ids.length).toBe(total + duplicated.length);
 }, 60_000);
