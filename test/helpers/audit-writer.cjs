@@ -5,17 +5,8 @@
 // how many appends succeeded and the first error, if any.
 'use strict';
 /* global Buffer */
-const fs = require('node:fs');
-const ts = require('typescript');
-
-// The server's TypeScript, transpiled on load (types are not checked here; tsc and jest do that).
-require.extensions['.ts'] = (module, filename) => {
-  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  module._compile(outputText, filename);
-};
+// The server's TypeScript, transpiled on load.
+require('./load-ts.cjs');
 
 const { setTimeout: sleep } = require('node:timers/promises');
 const { openDatabase } = require('../../server/db/database.ts');

@@ -3,17 +3,8 @@
 // clock's time (ISO), batch size. It waits for "go" so two senders start together, and answers with
 // its send report or the error.
 'use strict';
-const fs = require('node:fs');
-const ts = require('typescript');
-
-// The server's TypeScript, transpiled on load (types are not checked here; tsc and jest do that).
-require.extensions['.ts'] = (module, filename) => {
-  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  module._compile(outputText, filename);
-};
+// The server's TypeScript, transpiled on load.
+require('./load-ts.cjs');
 
 const { openDatabase } = require('../../server/db/database.ts');
 const { openPostgres, isPostgresUrl } = require('../../server/db/postgres.ts');
