@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { auditKeyring, decodeAuditKey, type AuditKeyring } from './audit/keyring';
-import { createPrivateFile, ensurePrivateDir, makePrivate } from './files';
+import { ensurePrivateDir, makePrivate, writeOnce } from './files';
 import { projectRoot } from './paths';
 import { isMonthDay } from './dates';
 import type { AnnualRule } from './training/status';
@@ -371,11 +371,8 @@ function persistentSecret(dataDir: string): string {
     if (kept.length >= 32) return kept;
     fs.rmSync(file);
   }
-  const secret = crypto.randomBytes(48).toString('base64url');
-  // Made 0600 before the secret is written into it, whatever the umask.
-  createPrivateFile(file);
-  fs.writeFileSync(file, `${secret}\n`);
-  return secret;
+  // 0600 whatever the umask; a second process starting at the same moment reads the first one's secret.
+  return writeOnce(file, `${crypto.randomBytes(48).toString('base64url')}\n`).trim();
 }
 
 /**
@@ -386,13 +383,9 @@ function persistentSecret(dataDir: string): string {
 function persistentAuditKey(dataDir: string): Buffer {
   const file = path.join(dataDir, 'audit-key');
   fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, `${crypto.randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    fs.chmodSync(file, 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  }
-  const key = decodeAuditKey(fs.readFileSync(file, 'utf8'));
+  // Created once (never over an existing file), whole: a second process starting at the same moment reads the first one's key.
+  const kept = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : writeOnce(file, `${crypto.randomBytes(32).toString('base64url')}\n`);
+  const key = decodeAuditKey(kept);
   if (!key) throw new ConfigError(`Invalid configuration:\n  AUDIT_KEY: ${file} is not a valid audit key (${AUDIT_KEY_RULE}); restore it from your key backup`);
   return key;
 }

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -46,6 +47,27 @@ export function createPrivateFile(file: string): void {
     fs.fchmodSync(fd, PRIVATE_FILE);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Puts `content` in a new 0600 file unless the file is there already, and returns what the file holds.
+ * The content is written to a file of its own first and then linked into place, so another process
+ * starting at the same moment never sees the file empty or half written: whichever link comes second
+ * fails with EEXIST and reads the first one's content instead.
+ */
+export function writeOnce(file: string, content: string): string {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+  createPrivateFile(tmp);
+  try {
+    fs.writeFileSync(tmp, content);
+    fs.linkSync(tmp, file);
+    return content;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return fs.readFileSync(file, 'utf8');
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
 }
 
