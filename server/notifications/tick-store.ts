@@ -26,9 +26,5 @@ export function tickStore(db: Kysely<DB>) {
       const result = await db.deleteFrom('scheduler_ticks').where('name', '=', name).where('claimed_at', '<', before).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
-
-    ticks(name: string) {
-      return db.selectFrom('scheduler_ticks').selectAll().where('name', '=', name).orderBy('slot').execute();
-    },
   };
 }
