@@ -23,6 +23,7 @@ import * as m0022 from './0022_scim';
 import * as m0023 from './0023_password_resets';
 import * as m0024 from './0024_token_person_index';
 import * as m0025 from './0025_sso';
+import * as m0026 from './0026_shared_limits';
 
 // An explicit list rather than a folder scan: the same code then runs from .ts under jest and from
 // compiled .js in dist/, and a migration can never be skipped because of a file-name typo.
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '0023_password_resets': m0023,
   '0024_token_person_index': m0024,
   '0025_sso': m0025,
+  '0026_shared_limits': m0026,
 };

@@ -7,6 +7,7 @@ import { passwordSignInAllowed } from './auth/password-policy';
 import { DatabaseSessionStore } from './auth/session-middleware';
 import { sessionsStore } from './auth/sessions-store';
 import { accountKeySecret } from './auth/throttle';
+import { RateLimitCounts, rateLimitKeySecret } from './auth/rate-limits';
 import { Certificates } from './certificates/certificates';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -17,6 +18,7 @@ import type { DB } from './db/schema';
 import type { AppDeps } from './deps';
 import { ensurePrivateDir } from './files';
 import { HeavyWork } from './http/heavy-work';
+import { limiterFactory } from './http/rate-limit';
 import { createLogger } from './http/logging';
 import { LearningDeps } from './learning/progress';
 import { Training } from './training/service';
@@ -57,6 +59,8 @@ export interface Composed extends AppDeps {
   db: Kysely<DB>;
   /** Sends the outbox over SMTP (issue 17); main starts its timer, the CLI and tests run it by hand. */
   outboxSender: OutboxSender;
+  /** The rate limiters' counters in the database (tests sweep and read them). */
+  rateLimits: RateLimitCounts;
   /** Queues and sends "forgot password" e-mails off the request path; main starts it, tests run it by hand. */
   resetMail: PasswordResetMail;
   /** Stops the session sweeper and the outbox sender, and closes the database. */
@@ -99,6 +103,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
     onLocked: lockoutMailer(db, training.uow, clock, notifications, config.timeZone, log, () => resetMail.notify()),
     onResetRequested: () => resetMail.notify(),
   };
+  const rateLimits = new RateLimitCounts(db, clock, rateLimitKeySecret(config.sessionSecret));
   const auth = new Auth(db, training.uow, clock, {
     threshold: config.lockoutThreshold, firstMs: config.lockoutFirstMs, capMs: config.lockoutMs, keySecret: accountKeySecret(config.sessionSecret),
     passwordAllowed: (user) => passwordSignInAllowed(config.sso, user),
@@ -127,6 +132,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Composed 
       samlSignIn: new SamlSignIn(config.saml, new SamlMetadataSource(config.saml.idpMetadata, clock, config.saml.metadataRefreshMs),
         ssoRequests, ssoLinking, samlAttributes(config.sso.attributes), new SamlServiceProvider(config.saml, clock)),
     } : {}),
+    rateLimits, limiter: limiterFactory(rateLimits, clock, log),
     heavyWork: new HeavyWork(config.heavyRequests.max, config.heavyRequests.perPerson),
     // Through a connection of its own: the probe never queues behind a long write transaction.
     databaseHealth: async () => {

@@ -219,6 +219,8 @@ const envSchema = z.object({
   LESSON_MIN_WPM: z.string().trim().toLowerCase()
     .refine((s) => s === 'off' || (/^\d+$/.test(s) && Number(s) <= 5000), 'must be a reading speed in words per minute (such as 250), or 0 or off for no minimum lesson time')
     .transform((s) => (s === 'off' ? 0 : Number(s))).default(DEFAULT_LESSON_WPM),
+  NOTIFICATIONS_EVERY_MS: z.string().trim().regex(/^\d+$/, 'must be a whole number of milliseconds, such as 300000 (5 minutes)').transform(Number)
+    .pipe(z.number().int().min(1000, 'must be at least 1000 (one second)').max(86_400_000, 'must be at most 86400000 (one day)')).default(300_000),
   HEAVY_REQUESTS_MAX: intFrom(1, 64).default(4),
   HEAVY_REQUESTS_PER_PERSON: intFrom(1, 64).default(2),
   DB_SYNCHRONOUS: z.enum(['full', 'normal'], 'must be full or normal').default('full'),
@@ -303,6 +305,8 @@ export interface Config {
   readonly lessonMinWpm: number;
   /** full: every commit is on disk before it is answered (survives power loss); normal: survives a process crash only. */
   readonly dbSynchronous: 'full' | 'normal';
+  /** How often each instance's notification timer ticks; of all instances one runs each interval (scheduler_ticks). */
+  readonly notificationsEveryMs: number;
   /** Exports and imports running at once, overall and per person; more are refused with "try again" (see HeavyWork). */
   readonly heavyRequests: { readonly max: number; readonly perPerson: number };
   /** Due dates: onboarding days after hire, annual refresher rolling or by a fixed month-day. */
@@ -487,6 +491,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     quizMaxAttempts: e.QUIZ_MAX_ATTEMPTS,
     quizCooldownMs: e.QUIZ_COOLDOWN_HOURS * 3_600_000,
     lessonMinWpm: e.LESSON_MIN_WPM,
+    notificationsEveryMs: e.NOTIFICATIONS_EVERY_MS,
     heavyRequests: { max: e.HEAVY_REQUESTS_MAX, perPerson: Math.min(e.HEAVY_REQUESTS_PER_PERSON, e.HEAVY_REQUESTS_MAX) },
     dbSynchronous: e.DB_SYNCHRONOUS,
     cycles: Object.freeze({

@@ -7,6 +7,7 @@ import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Catalogue } from './content/catalogue';
 import type { HeavyWork } from './http/heavy-work';
+import type { LimiterFactory } from './http/rate-limit';
 import type { LearningDeps } from './learning/progress';
 import type { Training } from './training/service';
 import type { FirstAdminSetup } from './users/first-admin';
@@ -36,6 +37,8 @@ export interface AppDeps {
   catalogue: Catalogue;
   /** Cycle rules, assignments and the status index, shared by every route. */
   training: Training;
+  /** Every rate limiter (sign-in, verify, SCIM, SAML ACS): its counts live in the database, shared by every instance. */
+  limiter: LimiterFactory;
   /** Exports and imports running now: at most so many at once (config.heavyRequests). */
   heavyWork: HeavyWork;
   /** One transaction per write; at commit it refreshes the status index of every person touched. */

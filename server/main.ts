@@ -12,8 +12,6 @@ import { createLogger } from './http/logging';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How often the outbox is checked for due messages (and retries whose back-off has passed). */
 const OUTBOX_INTERVAL_MS = 60_000;
-/** How often the notification scheduler plans (it also runs at start-up). */
-const NOTIFICATIONS_EVERY_MS = 5 * 60_000;
 
 export async function start(config: Config): Promise<{ server: http.Server; stop: () => Promise<void> }> {
   const log = createLogger(config.logLevel);
@@ -55,7 +53,8 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   else log.info('SMTP_URL is not set: e-mail waits in the outbox (Admin → Outbox) until it is.');
   const bounces: BounceListener | undefined = config.mail.bouncePort === undefined ? undefined
     : await startBounceListener({ port: config.mail.bouncePort, host: config.host, mail: config.mail, uow: services.uow, clock, log });
-  services.notifications.start(NOTIFICATIONS_EVERY_MS, log);
+  // Every NOTIFICATIONS_EVERY_MS (and at start-up); of several instances one plans each interval.
+  services.notifications.start(config.notificationsEveryMs, log);
   // "Forgot password" and lockout e-mails go at once (on each request), and a minute later at the latest.
   services.resetMail.start(OUTBOX_INTERVAL_MS);
 

@@ -43,7 +43,7 @@ export function authRoutes(deps: AppDeps, pp: PassportStatic): Router {
     const raw = (req.body as Record<string, unknown> | undefined)?.resend;
     return parseResend(raw) ? raw as string : '';
   };
-  const loginLimiters = signInLimiters(config, keySecret, (req, res, message) => {
+  const loginLimiters = signInLimiters(config, keySecret, deps.limiter, (req, res, message) => {
     withSso(res);
     res.status(429).render('auth/login', {
       title: 'Sign in', values: { email: '', next: safeNext(parseForm(loginForm, req.body).values.next) }, errors: {}, message, resend: resendOf(req),

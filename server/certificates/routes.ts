@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { can, requireUser } from '../http/guards';
 import type { AppDeps } from '../deps';
 import { fail } from '../errors';
@@ -30,7 +29,7 @@ export function certificateRoutes(deps: AppDeps): Router {
     loadRender().renderCertificate(data, res);
   });
 
-  const verifyLimiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
+  const verifyLimiter = deps.limiter('certificate-verify', { windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
 
   router.get('/verify', verifyLimiter, (req, res) => {
     const query = parseQuery(verifyQuery, req.query);

@@ -516,6 +516,25 @@ export interface SsoSeenAssertionsTable {
   expires_at: string;
 }
 
+/** Issue 19 (migration 0026): a rate limiter's counter, shared by every instance on the database. */
+export interface RateLimitHitsTable {
+  /** `<limiter>:<keyed SHA-256 of the limiter's key>`: never the raw IP or address. */
+  key: string;
+  hits: number;
+  /** ISO time the window ends; after it the counter is dead. */
+  reset_at: string;
+}
+
+/** Issue 19 (migration 0026): one row per scheduler tick that ran, (name, slot) unique across instances. */
+export interface SchedulerTicksTable {
+  name: string;
+  /** floor(now_ms / interval_ms). */
+  slot: number;
+  /** `<hostname>:<pid>` of the process that ran the tick. */
+  instance: string;
+  claimed_at: string;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   users: UsersTable;
@@ -553,6 +572,8 @@ export interface DB {
   sso_identities: SsoIdentitiesTable;
   sso_requests: SsoRequestsTable;
   sso_seen_assertions: SsoSeenAssertionsTable;
+  rate_limit_hits: RateLimitHitsTable;
+  scheduler_ticks: SchedulerTicksTable;
 }
 
 export type User = Selectable<UsersTable>;

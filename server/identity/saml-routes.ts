@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { AppDeps } from '../deps';
 import { parseForm, parseQuery } from '../http/validate';
 import { SamlRefusal } from './saml-response';
@@ -26,7 +26,7 @@ export function samlRoutes(deps: AppDeps, saml: SamlSignIn): Router {
   const router = Router();
   // Refused responses per client, as failed password sign-ins are (LOGIN_RATE_LIMIT per 15 minutes): each
   // costs a signature check and an audit event, so a flood of junk is cut off. Successes do not count.
-  const acsLimit = rateLimit({
+  const acsLimit = deps.limiter('saml-acs', {
     windowMs: 15 * 60_000, limit: deps.config.loginRateLimit, standardHeaders: 'draft-8', legacyHeaders: false,
     skipSuccessfulRequests: true, validate: { xForwardedForHeader: false },
     keyGenerator: (req) => `saml|${ipKeyGenerator(req.ip ?? '')}`,

@@ -1,5 +1,4 @@
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Actor } from '../audit/service';
 import type { AppDeps } from '../deps';
 import { RuleError } from '../errors';
@@ -50,7 +49,7 @@ export function scimApp(deps: AppDeps, options: { perMinute?: number } = {}): Ex
     next();
   };
   app.use(authenticate);
-  app.use(rateLimit({
+  app.use(deps.limiter('scim', {
     windowMs: 60_000, limit: options.perMinute ?? SCIM_REQUESTS_PER_MINUTE, standardHeaders: 'draft-8', legacyHeaders: false,
     keyGenerator: (_req, res) => `scim-token-${clientOf(res).id}`,
     handler: (_req, res) => sendError(res, 429, 'Too many requests for this token; wait a minute and retry.'),

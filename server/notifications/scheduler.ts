@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { appendAudit, type Actor } from '../audit/service';
@@ -20,12 +21,23 @@ import { planDigest, planInvitation, planPerson, type PlanMoment, type PlannedMe
 import type { Stage } from './stages';
 import { render, sampleFacts, type OrgContext } from './templates';
 import type { NotificationConfiguration, NotificationSettings } from './settings';
+import { tickStore } from './tick-store';
 
 /** Queues invitations inside the caller's transaction; returns how many were new. */
 export type InvitationQueuer = (trx: Kysely<DB>, people: readonly { id: number; name: string; email: string }[]) => Promise<number>;
 
 /** People planned per unit of work: one transaction per slice, so the app keeps answering between them. */
 const SLICE = 500;
+
+/** The scheduler_ticks name of the planning timer. */
+export const NOTIFICATIONS_TICK = 'notifications';
+/** Claimed ticks are kept this long (which instance ran when, for an operator), then pruned. */
+export const TICKS_KEPT_MS = 7 * 24 * 3_600_000;
+
+/** The process, as scheduler_ticks.instance names it: `<hostname>:<pid>`. */
+export function thisInstance(): string {
+  return `${os.hostname()}:${process.pid}`;
+}
 
 export interface RunOptions {
   /** Plan this calendar day (the CLI's --as-of) at the first send hour, instead of now. */
@@ -61,6 +73,8 @@ export function hourInZone(instant: Date, timeZone: string): number {
 export class NotificationScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RunReport> | undefined;
+  /** The timer's latest tick (claim, then run), which stop() waits for. */
+  private ticking: Promise<void> | undefined;
 
   constructor(
     private readonly db: Kysely<DB>, private readonly uow: UnitOfWork, private readonly clock: Clock,
@@ -207,12 +221,33 @@ export class NotificationScheduler {
     });
   }
 
-  /** Runs at start-up and then every `everyMs`; a failed run is logged and the next one tries again. */
+  /**
+   * One timer tick of an instance (issue 19): the interval's slot, floor(now / everyMs) on the app's
+   * clock, is claimed in scheduler_ticks first, and the run happens only when this claim made the row.
+   * Of several instances ticking in the same slot exactly one runs (the primary key decides); an
+   * instance that is down leaves its slots to the others. Undefined when the slot was taken. Ticks older
+   * than TICKS_KEPT_MS are pruned by the instance that claims. `run()` itself (the CLI's
+   * notifications:run, tests) claims nothing and always runs.
+   */
+  async tick(everyMs: number, instance = thisInstance()): Promise<RunReport | undefined> {
+    const now = this.clock.now();
+    const ticks = tickStore(this.db);
+    if (!(await ticks.claim(NOTIFICATIONS_TICK, Math.floor(now.getTime() / everyMs), instance, now.toISOString()))) return undefined;
+    await ticks.prune(NOTIFICATIONS_TICK, new Date(now.getTime() - TICKS_KEPT_MS).toISOString());
+    return this.run();
+  }
+
+  /**
+   * Ticks at start-up and then every `everyMs` (NOTIFICATIONS_EVERY_MS), each tick claiming its slot
+   * first (see tick); a failed tick is logged and the next one tries again.
+   */
   start(everyMs: number, log: Logger): void {
     if (this.timer) return;
+    const instance = thisInstance();
     const tick = () => {
-      this.run().then((r) => {
-        if (r.created) log.info({ created: r.created, planned: r.planned, day: r.moment.day }, 'notifications queued');
+      this.ticking = this.tick(everyMs, instance).then((r) => {
+        if (!r) log.debug({ instance }, 'notification tick already run by another instance');
+        else if (r.created) log.info({ created: r.created, planned: r.planned, day: r.moment.day }, 'notifications queued');
       }, (e: unknown) => log.error({ err: e }, 'notification planning failed'));
     };
     tick();
@@ -225,6 +260,7 @@ export class NotificationScheduler {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.ticking;
     await this.running?.catch(() => undefined);
   }
 }

@@ -73,10 +73,13 @@ describe('tokens', () => {
 
   test('requests per token are rate limited with a SCIM 429; another token has its own allowance', async () => {
     const limited = scimApp(t.services, { perMinute: 3 });
+    // Fresh tokens: the counts are in the database (issue 19), so the main app's requests with `token`
+    // in this minute of the test clock count against this app's limit too.
+    const first = (await scimToken(t, 'limit-a')).token;
     const second = (await scimToken(t, 'limit-b')).token;
     const get = (tok: string) => request(limited).get('/Users').set('Authorization', `Bearer ${tok}`);
-    for (let i = 0; i < 3; i += 1) expect((await get(token)).status).toBe(200);
-    const over = await get(token);
+    for (let i = 0; i < 3; i += 1) expect((await get(first)).status).toBe(200);
+    const over = await get(first);
     expect(over.status).toBe(429);
     assertScim('error', JSON.parse(over.text));
     expect((await get(second)).status).toBe(200);

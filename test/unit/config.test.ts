@@ -58,6 +58,15 @@ describe('config', () => {
     expect(loadConfig({ DATA_DIR: dir, SESSION_SECRET: 's'.repeat(40), LESSON_MIN_WPM: '300' }).lessonMinWpm).toBe(300);
   });
 
+  test('NOTIFICATIONS_EVERY_MS: 5 minutes by default, any whole number of milliseconds from one second to one day, else a message naming it', () => {
+    expect(loadConfig({ DATA_DIR: dir, SESSION_SECRET: 's'.repeat(40) }).notificationsEveryMs).toBe(300_000);
+    expect(loadConfig({ DATA_DIR: dir, SESSION_SECRET: 's'.repeat(40), NOTIFICATIONS_EVERY_MS: '1000' }).notificationsEveryMs).toBe(1000);
+    expect(loadConfig({ DATA_DIR: dir, SESSION_SECRET: 's'.repeat(40), NOTIFICATIONS_EVERY_MS: ' 60000 ' }).notificationsEveryMs).toBe(60_000);
+    for (const [value, words] of [['999', 'at least 1000'], ['0', 'at least 1000'], ['86400001', 'at most 86400000'], ['5m', 'whole number of milliseconds'], ['-5', 'whole number of milliseconds'], ['1.5e3', 'whole number of milliseconds']] as const) {
+      expect(() => loadConfig({ DATA_DIR: dir, SESSION_SECRET: 's'.repeat(40), NOTIFICATIONS_EVERY_MS: value })).toThrow(new RegExp(`NOTIFICATIONS_EVERY_MS: must be .*${words}`));
+    }
+  });
+
   test('https BASE_URL turns on Secure cookies; a trailing slash is dropped', () => {
     const c = loadConfig({ DATA_DIR: dir, BASE_URL: 'https://training.riverside.example/' });
     expect(c.secureCookies).toBe(true);
