@@ -1,6 +1,7 @@
 import type { Course } from '../../server/content/catalogue';
 import { loadCatalogue } from '../../server/content/loader';
 import { FIXTURE_CONTENT } from '../helpers/content';
+import { onPostgres } from '../helpers/test-db';
 import { quizAnswers, sceneIdOn, servedOn } from '../helpers/learner';
 import { ADMIN, startServer, type Server } from './harness';
 import { Client, ConnectionLost, csrfIn } from './http-client';
@@ -139,6 +140,8 @@ const env = { CONTENT_DIR: FIXTURE_CONTENT, LOGIN_RATE_LIMIT: '100000' };
 beforeAll(async () => {
   server = await startServer(env);
   dataDir = server.dataDir;
+  // The run is on the engine it claims to be: the server says which one it uses.
+  expect(await (await fetch(`${server.baseUrl}/healthz`)).json()).toMatchObject({ status: 'ok', database: onPostgres ? 'postgres' : 'sqlite' });
 });
 
 afterAll(async () => {
