@@ -14,6 +14,7 @@ const sqliteOnly = {
   'test/integration/audit-concurrency.test.ts': "two processes on one SQLite file and BEGIN IMMEDIATE's write lock (postgres-engine.test.ts covers the chain's advisory lock)",
   'test/integration/status-index-migration.test.ts': 'replays an old SQLite file through a later migration',
   'test/integration/policy-text-course-migration.test.ts': 'replays an old SQLite file through a later migration',
+  'test/integration/sqlite-migration-race.test.ts': "two processes migrating one fresh SQLite file at once (postgres-engine.test.ts covers PostgreSQL's migration lock)",
   'test/probe/secrets-at-rest.test.ts': "reads the bytes of the SQLite file, its WAL and file backups",
   'test/probe/file-permissions.test.ts': 'modes of the SQLite file, its -wal and -shm and file backups',
 };

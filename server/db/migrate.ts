@@ -25,11 +25,44 @@ async function run(db: Kysely<DB>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/**
+ * SQLite: Kysely's migration lock there is a no-op (it guards one process's single connection), so two
+ * processes starting on a fresh file (two servers, or the server and `db:migrate`) both found
+ * migrations pending and ran them side by side: "table already exists", "duplicate column". The whole
+ * run is therefore one transaction begun IMMEDIATE, which takes the file's write lock before Kysely
+ * reads what is applied: the first process migrates, the other waits, then finds nothing left to do.
+ * SQLite's DDL is transactional, so a failing migration also leaves the file as it was (no half-made
+ * table), and a process killed mid-run leaves no lock behind (SQLite drops it with the process).
+ * busy_timeout bounds one wait for the lock; a long migration in the other process can outlast it, so
+ * the lock is asked for again until granted, as pg_advisory_lock waits on PostgreSQL.
+ */
+async function withSqliteWriteLock<T>(conn: Kysely<DB>, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      await sql`begin immediate`.execute(conn);
+      break;
+    } catch (e) {
+      if ((e as { code?: unknown } | null)?.code !== 'SQLITE_BUSY') throw e;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  let result: T;
+  try {
+    result = await fn();
+  } catch (e) {
+    await sql`rollback`.execute(conn).catch(() => undefined);
+    throw e;
+  }
+  await sql`commit`.execute(conn);
+  return result;
+}
+
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
-  // SQLite: one writer at a time, and Kysely's SQLite lock is a no-op inside one process; nothing to add.
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return run(db);
-  // A session-level lock lives on one connection: the whole run uses that connection.
+  // Either lock lives on one connection: the whole run uses that connection.
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    return db.connection().execute((conn) => withSqliteWriteLock(conn, () => run(conn)));
+  }
   return db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
     try {

@@ -9,6 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Scene } from '../../server/content/catalogue';
 import { projectRoot } from '../../server/paths';
+import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-db';
 
 export const ADMIN = { email: 'admin@riverside.example', password: 'copper lantern orchard 88' };
 export const SCREENSHOTS = path.join(projectRoot, 'screenshots');
@@ -29,21 +30,34 @@ export interface Server {
   baseUrl: string;
   dataDir: string;
   env: NodeJS.ProcessEnv;
+  /** Under TEST_DB=postgres, the server's PostgreSQL database (DATABASE_URL); on SQLite, undefined: the file in dataDir. */
+  databaseUrl: string | undefined;
   cli(args: string[], input?: string): string;
   /** Everything the server has written to stdout and stderr so far (the first-start setup link, warnings). */
   output(): string;
-  /** SIGTERM, then the data folder is removed. */
+  /** SIGTERM, then the data folder is removed (and, under TEST_DB=postgres, the database the harness made dropped). */
   stop(): Promise<void>;
-  /** SIGKILL at once, as a power cut or OOM kill would; the data folder stays for a restart. */
+  /** SIGKILL at once, as a power cut or OOM kill would; the data folder (and database) stay for a restart. */
   crash(): Promise<void>;
 }
 
 /**
+ * Under TEST_DB=postgres, the database the harness made for each data folder: a deployment is its
+ * folder and its database, so a restart on an existing folder (after crash()) finds the same data.
+ */
+const databases = new Map<string, TestDatabase>();
+
+/**
  * The production build (`npm start` without the compile step) on a free port, with a new temp data
- * folder or, to restart after a crash, an existing one.
+ * folder or, to restart after a crash, an existing one. Under TEST_DB=postgres each new folder gets a
+ * fresh database on the test cluster (PG_URL), unless the test names one in DATABASE_URL (several
+ * instances on one database): that one is the test's to drop.
  */
 export async function startServer(extraEnv: Record<string, string> = {}, existingDataDir?: string): Promise<Server> {
   const dataDir = existingDataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pr-e2e-'));
+  const known = databases.get(dataDir);
+  const database = onPostgres && !extraEnv.DATABASE_URL ? known ?? await createTestDatabase() : undefined;
+  if (database) databases.set(dataDir, database);
   // A test that must know the address before the server starts (an IdP's metadata names it) passes PORT.
   const port = extraEnv.PORT ? Number(extraEnv.PORT) : await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -52,29 +66,46 @@ export async function startServer(extraEnv: Record<string, string> = {}, existin
     ORG_NAME: 'Riverside General', TIME_ZONE: 'America/Chicago', LOG_LEVEL: 'warn', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password,
     // A real process runs on the real clock: lessons cannot be given their minimum reading time here
     // (integration tests keep it on and move the injected clock instead).
-    ADMIN_NAME: 'Ada Admin', LESSON_MIN_WPM: 'off', ...extraEnv,
+    ADMIN_NAME: 'Ada Admin', LESSON_MIN_WPM: 'off', ...(database ? { DATABASE_URL: database.url } : {}), ...extraEnv,
   };
   const child: ChildProcess = spawn(process.execPath, ['dist/server/main.js'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-  for (let i = 0; ; i += 1) {
-    try {
-      if ((await fetch(`${baseUrl}/healthz`)).ok) break;
-    } catch { /* not listening yet */ }
-    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
-    if (i >= 300) throw new Error(`server did not answer /healthz within 15 s: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
   const exited = new Promise((r) => child.once('exit', r));
+  /** Removes what this deployment made: the data folder and the database the harness gave it. */
+  const removeData = async () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (!database) return;
+    databases.delete(dataDir);
+    await database.drop();
+  };
+  try {
+    for (let i = 0; ; i += 1) {
+      try {
+        if ((await fetch(`${baseUrl}/healthz`)).ok) break;
+      } catch { /* not listening yet */ }
+      if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
+      if (i >= 300) throw new Error(`server did not answer /healthz within 15 s: ${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } catch (e) {
+    // Nothing left behind by a start that failed: the process, and a new folder and database.
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    if (!existingDataDir) await removeData();
+    throw e;
+  }
   return {
-    baseUrl, dataDir, env,
+    baseUrl, dataDir, env, databaseUrl: database?.url ?? extraEnv.DATABASE_URL,
     output: () => output,
     cli: (args, input) => execFileSync(process.execPath, ['dist/server/cli.js', ...args], { cwd: projectRoot, env, input, encoding: 'utf8' }),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await removeData();
     },
     crash: async () => {
       child.kill('SIGKILL');
