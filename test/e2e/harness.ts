@@ -29,6 +29,8 @@ export interface Server {
   baseUrl: string;
   dataDir: string;
   env: NodeJS.ProcessEnv;
+  /** The server process's id (a multi-instance test tells the instances apart by `<hostname>:<pid>`). */
+  pid: number;
   cli(args: string[], input?: string): string;
   /** Everything the server has written to stdout and stderr so far (the first-start setup link, warnings). */
   output(): string;
@@ -68,7 +70,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, existin
   }
   const exited = new Promise((r) => child.once('exit', r));
   return {
-    baseUrl, dataDir, env,
+    baseUrl, dataDir, env, pid: child.pid!,
     output: () => output,
     cli: (args, input) => execFileSync(process.execPath, ['dist/server/cli.js', ...args], { cwd: projectRoot, env, input, encoding: 'utf8' }),
     stop: async () => {
