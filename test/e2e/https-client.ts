@@ -71,7 +71,7 @@ export class HttpsClient {
 
   async signIn(email: string, password: string): Promise<void> {
     const res = await this.submit('/login', '/login', { email, password });
-    if (res.status !== 303 || res.location === '/login') throw new Error(`sign-in as ${email} failed (${res.status})`);
+    if (res.status !== 303 || res.location === '/login') throw new Error(`sign-in as ${email} failed (${res.status}): ${res.text.slice(0, 400)}`);
   }
 
   /** Closes the kept connections (a test's afterAll, so jest can exit). */

@@ -49,7 +49,14 @@ let killed: { at: number; survivor: string; victim: string } | undefined;
 
 const instanceName = (s: Server) => `${os.hostname()}:${s.pid}`;
 
-function client(from = '127.0.0.1'): HttpsClient {
+let workstations = 0;
+/** Each learner at a workstation of their own (an address HAProxy reports to the app), as on a ward. */
+function nextWorkstation(): string {
+  workstations += 1;
+  return `127.0.${1 + Math.floor(workstations / 250)}.${1 + (workstations % 250)}`;
+}
+
+function client(from = nextWorkstation()): HttpsClient {
   const c = new HttpsClient(port, ca, from);
   clients.push(c);
   return c;
@@ -212,11 +219,12 @@ beforeAll(async () => {
     PATH: process.env.PATH ?? '', PR_BIND: `127.0.0.1:${port}`, PR_TLS_PEM: pem,
     PR_APP1: new URL(apps[0]!.baseUrl).host, PR_APP2: new URL(apps[1]!.baseUrl).host,
   });
-  admin = client();
+  admin = client('127.0.0.1');
   await admin.signIn(ADMIN.email, ADMIN.password);
 }, 360_000);
 
 afterAll(async () => {
+  if (process.env.INSTANCES_LOGS) apps.forEach((a, i) => fs.writeFileSync(path.join(process.env.INSTANCES_LOGS!, `app${i}.log`), a.output()));
   for (const c of clients) c.close();
   if (haproxy && haproxy.exitCode === null) {
     haproxy.kill('SIGTERM');
@@ -296,15 +304,17 @@ test('the sign-in lockout holds across instances: failures for one address alter
   const [learner] = await enrol('lock', 1);
   const stranger = client('127.0.0.2');
   const messages: string[] = [];
+  // Each answer's form is posted again at once, so the posts themselves alternate between instances.
+  let page = await stranger.get('/login');
   for (let i = 0; i < LOCKOUT_THRESHOLD; i += 1) {
-    const res = await stranger.submit('/login', '/login', { email: learner!.email, password: `wrong guess ${i}` });
-    expect(res.status).toBe(401);
-    messages.push(/did not match an active account/.test(res.text) ? 'failed' : /is locked until/.test(res.text) ? 'locked' : 'other');
+    page = await stranger.post('/login', { _csrf: csrfIn(page.text), email: learner!.email, password: `wrong guess ${i}` });
+    expect(page.status).toBe(401);
+    messages.push(/did not match an active account/.test(page.text) ? 'failed' : /is locked until/.test(page.text) ? 'locked' : 'other');
   }
   // Per instance the counts would be 3 and 2: no lock. Together they reach the threshold on the last.
   expect(messages).toEqual([...Array<string>(LOCKOUT_THRESHOLD - 1).fill('failed'), 'locked']);
   // The right password from this device is refused now, on whichever instance answers.
-  const right = await stranger.submit('/login', '/login', { email: learner!.email, password: PASSWORD });
+  const right = await stranger.post('/login', { _csrf: csrfIn(page.text), email: learner!.email, password: PASSWORD });
   expect(right.status).toBe(401);
   expect(right.text).toMatch(/is locked until/);
   const posts = stranger.sent.filter((s) => s.method === 'POST').map((s) => s.id);
@@ -319,9 +329,11 @@ test('the sign-in lockout holds across instances: failures for one address alter
 test('the per-client sign-in rate limit holds across instances: the ceiling counts failures on both together', async () => {
   const guesser = client('127.0.0.3');
   const statuses: number[] = [];
+  let page = await guesser.get('/login');
   for (let i = 0; i < LOGIN_RATE_LIMIT + 2; i += 1) {
     // A new address each time: only the per-client limit applies, not the per-address one or the lockout.
-    statuses.push((await guesser.submit('/login', '/login', { email: `guess${i}@riverside.example`, password: 'not the password' })).status);
+    page = await guesser.post('/login', { _csrf: csrfIn(page.text), email: `guess${i}@riverside.example`, password: 'not the password' });
+    statuses.push(page.status);
   }
   const posts = guesser.sent.filter((s) => s.method === 'POST').map((s) => s.id);
   expect(new Set(await servedBy(posts))).toEqual(new Set([0, 1]));
