@@ -224,7 +224,12 @@ beforeAll(async () => {
 }, 360_000);
 
 afterAll(async () => {
-  if (process.env.INSTANCES_LOGS) apps.forEach((a, i) => fs.writeFileSync(path.join(process.env.INSTANCES_LOGS!, `app${i}.log`), a.output()));
+  // INSTANCES_LOGS=<folder> keeps both instances' and HAProxy's logs for a look after a failure.
+  const logs = process.env.INSTANCES_LOGS;
+  if (logs) {
+    apps.forEach((a, i) => fs.writeFileSync(path.join(logs, `app${i}.log`), a.output()));
+    fs.writeFileSync(path.join(logs, 'haproxy.log'), haproxyErrors);
+  }
   for (const c of clients) c.close();
   if (haproxy && haproxy.exitCode === null) {
     haproxy.kill('SIGTERM');
