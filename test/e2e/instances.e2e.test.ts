@@ -415,6 +415,10 @@ test('the scheduler ran once per interval across the instances, and the survivor
   const rows = await query<{ slot: number; instance: string }>("SELECT slot, instance FROM scheduler_ticks WHERE name = 'notifications' ORDER BY slot");
   const slots = rows.map((r) => Number(r.slot));
   expect(new Set(slots).size).toBe(slots.length);
+  // No slot can be claimed twice: (name, slot) is the table's primary key.
+  const key = await query<{ column_name: string }>(`SELECT a.attname AS column_name FROM pg_index i
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'scheduler_ticks'::regclass AND i.indisprimary`);
+  expect(key.map((k) => k.column_name).sort()).toEqual(['name', 'slot']);
   // Both instances claimed ticks over the run.
   expect(new Set(rows.map((r) => r.instance))).toEqual(new Set([k.survivor, k.victim]));
   // Slots wholly after the kill: claimed by the survivor, one each.
