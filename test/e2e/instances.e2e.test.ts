@@ -48,6 +48,8 @@ const metrics: string[] = [];
 let killed: { at: number; survivor: string; victim: string } | undefined;
 
 const instanceName = (s: Server) => `${os.hostname()}:${s.pid}`;
+/** HAProxy's log lines whose retries field reads +N: sent to the other server after a refused connection. */
+const redispatched = () => haproxyErrors.split('\n').filter((l) => /\d+\/\d+\/\d+\/\d+\/\+\d+ /.test(l)).length;
 
 let workstations = 0;
 /** Each learner at a workstation of their own (an address HAProxy reports to the app), as on a ward. */
@@ -397,7 +399,7 @@ test('SIGKILL of one instance under load: every acknowledged completion is whole
   const survivorIndex = apps.indexOf(survivor);
   expect((await servedBy(lateIds)).every((b) => b === survivorIndex)).toBe(true);
   metrics.push(`kill: ${acknowledged.length} of ${wave.length} finishes acknowledged, ${cut.length} cut (${[...new Set(cut.map((c) => c.replace(/^POST \S+|^GET \S+/, '').trim()))].join(', ') || 'none'}), ` +
-    `${late.length * 2} finishing requests after the kill all answered`);
+    `${late.length * 2} finishing requests after the kill all answered; ${redispatched()} requests redispatched by HAProxy to the survivor`);
 
   const rows = await completionsOf([...acknowledged, ...after].map((l) => l.email));
   for (const l of [...acknowledged, ...after]) expect(rows.get(l.email)).toEqual({ email: l.email, completions: '1', attested: '1', certificates: '1' });
