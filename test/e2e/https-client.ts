@@ -18,7 +18,9 @@ export class HttpsClient {
   readonly sent: Sent[] = [];
 
   constructor(private readonly port: number, ca: string, private readonly from = '127.0.0.1', private readonly tag = crypto.randomBytes(6).toString('hex')) {
-    this.agent = new https.Agent({ keepAlive: true, ca, maxSockets: 4 });
+    // An idle connection is let go after 5 s, well before HAProxy's `timeout http-keep-alive` closes
+    // it (a browser that reuses one just as it closes sends the request again; this client does not).
+    this.agent = new https.Agent({ keepAlive: true, ca, maxSockets: 4, timeout: 5_000 });
   }
 
   private send(method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {

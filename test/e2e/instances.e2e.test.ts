@@ -188,6 +188,23 @@ async function startHaproxy(env: Record<string, string>): Promise<void> {
   }
 }
 
+/**
+ * One instance on a port of its own: distinct from HAProxy's and the other instance's (chosen before
+ * either listens), and tried again on another if some other process took it in the meantime.
+ */
+async function startInstance(env: Record<string, string>, taken: Set<number>): Promise<Server> {
+  for (let attempt = 1; ; attempt += 1) {
+    let p = await freePort();
+    while (taken.has(p)) p = await freePort();
+    taken.add(p);
+    try {
+      return await startServer({ ...env, PORT: String(p) });
+    } catch (e) {
+      if (attempt >= 3 || !String(e).includes('EADDRINUSE')) throw e;
+    }
+  }
+}
+
 const started = Date.now();
 
 beforeAll(async () => {
@@ -216,7 +233,11 @@ beforeAll(async () => {
     BASE_URL: `https://127.0.0.1:${port}`, TRUST_PROXY: '1', CONTENT_DIR: FIXTURE_CONTENT, LOG_LEVEL: 'info',
     LOGIN_RATE_LIMIT: String(LOGIN_RATE_LIMIT), LOCKOUT_THRESHOLD: String(LOCKOUT_THRESHOLD), NOTIFICATIONS_EVERY_MS: String(TICK_MS),
   };
-  apps = await Promise.all([startServer(shared), startServer(shared)]);
+  const taken = new Set([port]);
+  const starts = await Promise.allSettled([startInstance(shared, taken), startInstance(shared, taken)]);
+  // An instance that did start is kept for afterAll to stop, even when the other could not.
+  apps = starts.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  for (const r of starts) if (r.status === 'rejected') throw r.reason;
   await startHaproxy({
     PATH: process.env.PATH ?? '', PR_BIND: `127.0.0.1:${port}`, PR_TLS_PEM: pem,
     PR_APP1: new URL(apps[0]!.baseUrl).host, PR_APP2: new URL(apps[1]!.baseUrl).host,
