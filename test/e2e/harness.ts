@@ -32,6 +32,8 @@ export interface Server {
   env: NodeJS.ProcessEnv;
   /** Under TEST_DB=postgres, the server's PostgreSQL database (DATABASE_URL); on SQLite, undefined: the file in dataDir. */
   databaseUrl: string | undefined;
+  /** The server process's id (a multi-instance test tells the instances apart by `<hostname>:<pid>`). */
+  pid: number;
   cli(args: string[], input?: string): string;
   /** Everything the server has written to stdout and stderr so far (the first-start setup link, warnings). */
   output(): string;
@@ -99,7 +101,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, existin
     throw e;
   }
   return {
-    baseUrl, dataDir, env, databaseUrl: database?.url ?? extraEnv.DATABASE_URL,
+    baseUrl, dataDir, env, databaseUrl: database?.url ?? extraEnv.DATABASE_URL, pid: child.pid!,
     output: () => output,
     cli: (args, input) => execFileSync(process.execPath, ['dist/server/cli.js', ...args], { cwd: projectRoot, env, input, encoding: 'utf8' }),
     stop: async () => {
