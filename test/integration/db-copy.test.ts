@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Migrator } from 'kysely';
 import { migrations } from '../../migrations';
 import { buildCli } from '../../server/cli';
+import { nextSteps } from '../../server/db-copy/cli';
 import { openDatabase } from '../../server/db/database';
 import { openPostgres } from '../../server/db/postgres';
 import { postgresDigest, sqliteDigest, sqliteTables, type Digest } from '../../server/db/table-digest';
@@ -67,6 +68,15 @@ async function as(app: TestApp, email: string): Promise<Agent> {
   const a = newAgent(app.app);
   await signIn(a, email, GOOD_PASSWORD);
   return a;
+}
+
+async function binary(agent: Agent, url: string): Promise<{ status: number; body: Buffer }> {
+  const res = await agent.get(url).buffer(true).parse((r, cb) => {
+    const chunks: Buffer[] = [];
+    r.on('data', (c: Buffer) => chunks.push(c));
+    r.on('end', () => cb(null, Buffer.concat(chunks)));
+  });
+  return { status: res.status, body: res.body as Buffer };
 }
 
 /** A response with what differs per response removed: CSRF tokens and CSP nonces. */
@@ -200,6 +210,11 @@ describe('db:copy onto PostgreSQL', () => {
     expect(copyOut.join('\n')).toMatch(/every row count and hash matches; audit log OK/);
     expect(copyOut.join('\n')).toMatch(/Set DATABASE_URL=/);
     expect(copyOut.join('\n')).toContain('AUDIT_KEY (set in the environment');
+    // Without AUDIT_KEY and SESSION_SECRET in the environment, the files in DATA_DIR are what must travel.
+    const steps = nextSteps(src.config, {}, 'postgres://db.example/pr').join('\n');
+    expect(steps).toContain(`${src.dir}/audit-key`);
+    expect(steps).toContain(`${src.dir}/session-secret`);
+    expect(steps).toContain('DATABASE_URL=postgres://USER:PASSWORD@db.example/pr');
   });
 
   test('the seeded organisation has every training status', async () => {
@@ -231,6 +246,7 @@ describe('db:copy onto PostgreSQL', () => {
       '/team', ...courses.map((c) => `/team?course=${c}`),
       ...Object.values(people).map((p) => `/team/people/${p.id}`),
       '/reports/policies/social-media', '/reports/policies/social-media/export.csv', '/reports/policies/social-media?status=completed',
+      ...Object.keys(SORTS).flatMap((k) => [`/reports/policies/social-media?sort=${k}&dir=desc`, `/reports/export.csv?sort=${k}&dir=desc`, `/team?sort=${k}`]),
       `/reports/evidence.csv?person=${people.quiz!.id}`, `/reports/evidence.csv?department=${depts[0]!.id}`,
       '/admin/policies', '/admin/policies/social-media', '/admin/policies/social-media/export.csv',
       '/transcript', `/verify/${cert.code}`,
@@ -247,6 +263,24 @@ describe('db:copy onto PostgreSQL', () => {
         if (a.body !== b.body) throw new Error(`${who} ${url} differs after the copy`);
       }
       expect(before.get('/reports/export.csv')!.body.split('\n').length).toBeGreaterThan(3);
+    }
+  });
+
+  test('the evidence pack PDF, the certificate ZIP and a certificate PDF come out byte for byte the same', async () => {
+    const depts = await src.db.selectFrom('departments').select('id').orderBy('id').execute();
+    const cert = await src.db.selectFrom('certificates').select('code').orderBy('id').executeTakeFirstOrThrow();
+    const urls = [
+      `/reports/evidence.pdf?person=${people.quiz!.id}`, `/reports/evidence.pdf?department=${depts[0]!.id}`,
+      '/reports/certificates.zip', '/reports/certificates.zip?every_course=1', `/verify/${cert.code}`,
+    ];
+    const before = await as(src, 'admin@riverside.example');
+    const after = await as(dst, 'admin@riverside.example');
+    for (const url of urls) {
+      const a = await binary(before, url);
+      const b = await binary(after, url);
+      expect({ url, status: a.status }).toEqual({ url, status: 200 });
+      expect({ url, status: b.status, length: b.body.length }).toEqual({ url, status: 200, length: a.body.length });
+      if (!url.startsWith('/verify')) expect({ url, same: Buffer.compare(a.body, b.body) === 0 }).toEqual({ url, same: true });
     }
   });
 
@@ -308,6 +342,26 @@ describe('db:copy refuses', () => {
       expect(r.error?.message).toMatch(message);
       expect(r.error?.message).not.toContain('s3cret');
       expect(r.out.join('\n')).not.toContain('s3cret');
+    }
+  });
+
+  test('without the audit key the copied chain does not verify: rolled back, the target stays empty', async () => {
+    const empty = await createTestDatabase();
+    const keyFile = path.join(src.dir, 'audit-key');
+    try {
+      // No AUDIT_KEY: the CLI reads (here: makes) DATA_DIR/audit-key, which is not the key the events were sealed with.
+      const r = await cli(['db:copy', '--to', empty.url], { AUDIT_KEY: undefined });
+      expect(r.error?.message).toMatch(/The copied audit log does not verify \(event 1: .*not configured.*\).*rolled back/);
+      expect(r.out.join('\n')).toMatch(/^users\s+\d+\s+[0-9a-f]{12}\s+ok$/m);
+      const pg = openPostgres(empty.url);
+      try {
+        expect(await pg.migrationLevel()).toBeUndefined();
+      } finally {
+        await pg.close();
+      }
+    } finally {
+      fs.rmSync(keyFile, { force: true });
+      await empty.drop();
     }
   });
 
