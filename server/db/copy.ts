@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
-import { fail } from '../errors';
+import { fail, RuleError } from '../errors';
 import { knownMigrations, migrateInOpenTransaction } from './migrate';
 import type { DB } from './schema';
 import { postgresDigest, sqliteSelect, sqliteTables, TableHasher, type Digest, type TableShape } from './table-digest';
@@ -154,21 +154,28 @@ async function copyTable(source: SQLite.Database, conn: Kysely<DB>, table: Table
   };
   // The rows are read in key order and hashed as read: the source's digest costs no second pass. The
   // statement stays open across the awaits; nothing else uses the SQLite connection meanwhile.
-  for (const row of source.prepare(sqliteSelect(table)).raw().iterate() as IterableIterator<unknown[]>) {
-    hasher.add(row);
-    batch.push(row.map((v, i) => convert(v, colTypes[i]!, `${table.name}.${table.columns[i]!}`)));
-    if (batch.length >= size) await flush();
+  try {
+    for (const row of source.prepare(sqliteSelect(table)).raw().iterate() as IterableIterator<unknown[]>) {
+      hasher.add(row);
+      batch.push(row.map((v, i) => convert(v, colTypes[i]!, `${table.name}.${table.columns[i]!}`)));
+      if (batch.length >= size) await flush();
+    }
+    await flush();
+  } catch (e) {
+    if (e instanceof RuleError) throw e;
+    // A value PostgreSQL refuses (a fraction in an integer column, text too long): say where.
+    fail('invalid', `PostgreSQL refused a row of table ${table.name} (within rows ${hasher.rows - batch.length + 1} to ${hasher.rows}): ${(e as Error).message}. The copy was rolled back; nothing was changed.`);
   }
-  await flush();
   return hasher.digest();
 }
 
 /** Every identity column's sequence past both the largest id copied and SQLite's own AUTOINCREMENT high mark. */
-async function advanceSequences(source: SQLite.Database, conn: Kysely<DB>): Promise<number> {
+function autoincrementMarks(source: SQLite.Database): Map<string, number> {
   const hasSequence = source.prepare("select count(*) from sqlite_master where name = 'sqlite_sequence'").pluck().get() as number;
-  const seen = new Map<string, number>(hasSequence
-    ? (source.prepare('select name, seq from sqlite_sequence').raw().all() as [string, number][])
-    : []);
+  return new Map<string, number>(hasSequence ? (source.prepare('select name, seq from sqlite_sequence').raw().all() as [string, number][]) : []);
+}
+
+async function advanceSequences(seen: ReadonlyMap<string, number>, conn: Kysely<DB>): Promise<number> {
   const { rows } = await sql<{ table_name: string; column_name: string }>`
     select table_name, column_name from information_schema.columns where table_schema = current_schema() and is_identity = 'YES'`.execute(conn);
   for (const r of rows) {
@@ -207,13 +214,15 @@ export async function copySqliteToPostgres(source: SQLite.Database, conn: Kysely
   // server still writes to the file meanwhile.
   source.exec('begin');
   const sourceDigests = new Map<string, Digest>();
+  let marks: Map<string, number>;
   try {
     for (const t of order) sourceDigests.set(t.name, await copyTable(source, conn, t, types.get(t.name)!, options.batchSize ?? 1000));
+    marks = autoincrementMarks(source);
   } finally {
     source.exec('commit');
   }
   await checkDeferred();
-  const sequences = await advanceSequences(source, conn);
+  const sequences = await advanceSequences(marks, conn);
   const copies: TableCopy[] = [];
   for (const t of order) copies.push({ name: t.name, source: sourceDigests.get(t.name)!, target: await postgresDigest(conn, t) });
   return { level, tables: copies, sequences };

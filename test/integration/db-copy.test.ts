@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { migrations } from '../../migrations';
 import { buildCli } from '../../server/cli';
 import { nextSteps } from '../../server/db-copy/cli';
 import { openDatabase } from '../../server/db/database';
+import { migrateToLatest } from '../../server/db/migrate';
 import { openPostgres } from '../../server/db/postgres';
 import { postgresDigest, sqliteDigest, sqliteTables, type Digest } from '../../server/db/table-digest';
 import type { User } from '../../server/db/schema';
@@ -362,6 +363,32 @@ describe('db:copy refuses', () => {
     } finally {
       fs.rmSync(keyFile, { force: true });
       await empty.drop();
+    }
+  });
+
+  test('a value PostgreSQL refuses, after other tables were copied: the table is named and everything is rolled back', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-copy-bad-'));
+    const empty = await createTestDatabase();
+    try {
+      const file = openDatabase(path.join(dir, 'privacy-rounds.sqlite'));
+      await migrateToLatest(file.db);
+      file.sqlite.prepare("insert into departments (name, parent_id, path_key, created_at) values ('Nursing', null, 'nursing', '2026-11-02T14:00:00.000Z')").run();
+      // SQLite keeps text in an integer column; PostgreSQL's integer cannot hold it.
+      file.sqlite.prepare("insert into sign_in_throttle (account_key, failures, locked_until, last_failure_at) values ('k', 'many', null, '2026-11-02T14:00:00.000Z')").run();
+      await file.close();
+      const r = await cli(['db:copy', '--to', empty.url], { DATA_DIR: dir });
+      expect(r.error?.message).toMatch(/PostgreSQL refused a row of table sign_in_throttle \(within rows 1 to 1\): .*integer.*rolled back; nothing was changed\./);
+      const pg = openPostgres(empty.url);
+      try {
+        expect(await pg.migrationLevel()).toBeUndefined();
+        const { rows } = await sql<{ r: string | null }>`select to_regclass('departments') as r`.execute(pg.db);
+        expect(rows[0]!.r).toBeNull();
+      } finally {
+        await pg.close();
+      }
+    } finally {
+      await empty.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
