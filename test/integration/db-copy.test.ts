@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Migrator, sql } from 'kysely';
 import { migrations } from '../../migrations';
+import { useAuditKeys } from '../../server/audit/keyring';
 import { buildCli } from '../../server/cli';
 import { nextSteps } from '../../server/db-copy/cli';
 import { openDatabase } from '../../server/db/database';
@@ -361,6 +362,8 @@ describe('db:copy refuses', () => {
         await pg.close();
       }
     } finally {
+      // The CLI set the process-wide audit key to that other key: the apps' own key again.
+      useAuditKeys(src.config.auditKeys);
       fs.rmSync(keyFile, { force: true });
       await empty.drop();
     }
