@@ -21,6 +21,7 @@ const sqliteOnly = {
 // Only meaningful with a PostgreSQL server: several pools on one database, advisory locks.
 const postgresOnly = {
   'test/integration/postgres-engine.test.ts': 'several instances on one PostgreSQL database: migration lock, audit chain lock, serializable retries',
+  'test/integration/db-copy.test.ts': 'db:copy copies a SQLite deployment into a PostgreSQL database: it needs both engines',
 };
 const notHere = Object.keys(onPostgres ? sqliteOnly : postgresOnly).map((file) => `/${file.replace(/\./g, '\\.')}$`);
 

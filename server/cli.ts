@@ -29,6 +29,7 @@ import { userStore } from './users/store';
 import { addAssignmentCommands } from './assignments/cli';
 import { addNotificationCommands } from './notifications/cli';
 import { addScimCommands } from './identity/cli';
+import { addDbCopyCommand } from './db-copy/cli';
 import { parseForm } from './http/validate';
 import { publishForm } from './policies/admin-requests';
 
@@ -320,6 +321,7 @@ export function buildCli(): Command {
   addAssignmentCommands(program, withServices);
   addNotificationCommands(program, withServices);
   addScimCommands(program, withServices);
+  addDbCopyCommand(program);
   return program;
 }
 

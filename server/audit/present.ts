@@ -144,6 +144,7 @@ export const ACTION_WORDS: Readonly<Record<string, Words>> = {
   'audit.chain-keyed': (d) => `sealed the ${count(d.unkeyedEvents, 'earlier event')} of the audit log with the audit key`,
   'backup.created': (d) => `wrote a backup to ${quoted(d.file)}`,
   'backup.restored': (d) => `restored the database from ${quoted(d.file)}`,
+  'database.copied': (d) => `copied the SQLite database ${quoted(d.from)} into this PostgreSQL database (${count(d.tables, 'table')}, ${count(d.rows, 'row')}, all verified)`,
   'assignment.created': (d) => `created the assignment ${quoted(d.name)} from ${text(d.starts_on)}`,
   'assignment.edited': (d) => {
     const after = typeof d.after === 'object' && d.after !== null ? d.after as Details : {};

@@ -14,8 +14,8 @@ const provider: MigrationProvider = {
  */
 const MIGRATION_LOCK = 7_214_050_119_019;
 
-async function run(db: Kysely<DB>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+async function run(db: Kysely<DB>, inOpenTransaction = false): Promise<string[]> {
+  const migrator = new Migrator({ db, provider, ...(inOpenTransaction ? { disableTransactions: true } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
@@ -71,6 +71,21 @@ export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
     }
   });
+}
+
+/** Every migration this version knows, oldest first (what "the latest level" means). */
+export function knownMigrations(): string[] {
+  return Object.keys(migrations).sort();
+}
+
+/**
+ * Migrates a PostgreSQL database inside a transaction the caller has begun on this one connection
+ * (db:copy: the schema and the copied rows commit together or not at all). The migration lock is taken
+ * for the transaction, so a server starting meanwhile waits for the commit and then finds nothing to do.
+ */
+export async function migrateInOpenTransaction(conn: Kysely<DB>): Promise<string[]> {
+  await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(conn);
+  return run(conn, true);
 }
 
 /** The newest migration applied (the health check reports it), or undefined before the first. */

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type OrderByItemBuilder } from 'kysely';
 import type { DB } from '../db/schema';
 import { personMatches } from '../db/like';
 import type { TrainingStatus } from '../training/status';
@@ -35,6 +35,13 @@ export const SORTS = {
   completed_on: 'status_index.last_completed_on',
 } as const;
 export type SortKey = keyof typeof SORTS;
+
+/**
+ * Empty values (no department, never completed) first when ascending and last when descending, said
+ * outright: that is SQLite's default, and PostgreSQL's default is the opposite, so without it the same
+ * organisation sorted differently on the two engines (found by db:copy's app-against-app test).
+ */
+const emptyFirst = (dir: 'asc' | 'desc') => (ob: OrderByItemBuilder) => (dir === 'asc' ? ob.asc().nullsFirst() : ob.desc().nullsLast());
 
 export function reportStore(db: Kysely<DB>) {
   /**
@@ -82,15 +89,15 @@ export function reportStore(db: Kysely<DB>) {
 
   return {
     page: (filter: ReportFilter, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number) =>
-      rowSelect(filter, sort === 'due_on' ? 'due-dates' : 'people').orderBy(sql.ref(SORTS[sort]), dir).orderBy('users.id', 'asc').limit(limit).offset(offset).execute(),
+      rowSelect(filter, sort === 'due_on' ? 'due-dates' : 'people').orderBy(sql.ref(SORTS[sort]), emptyFirst(dir)).orderBy('users.id', 'asc').limit(limit).offset(offset).execute(),
     /**
-     * Everyone the filter matches, as ids in the page's order (the same ORDER BY, so each engine places
-     * empty values where its pages do): the CSV export lists people in the order the screen shows them.
+     * Everyone the filter matches, as ids in the page's order (the same ORDER BY): the CSV export lists
+     * people in the order the screen shows them.
      */
     sortedIds: async (filter: ReportFilter, sort: SortKey, dir: 'asc' | 'desc') => {
       const { q, status } = base(filter, sort === 'due_on' ? 'due-dates' : 'people');
       const rows = await q.leftJoin('departments', 'departments.id', 'users.department_id').select(['users.id as userId', status.as('status')])
-        .orderBy(sql.ref(SORTS[sort]), dir).orderBy('users.id', 'asc').execute();
+        .orderBy(sql.ref(SORTS[sort]), emptyFirst(dir)).orderBy('users.id', 'asc').execute();
       return rows.map((r) => r.userId);
     },
     /** The rows of these people, in no particular order. */

@@ -54,7 +54,8 @@ export function unitOfWorkFor(db: Kysely<DB>): UnitOfWork {
  */
 export async function buildTestApp(env: Record<string, string> = {}, log?: Logger, onQuery?: (sql: string) => void): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-test-'));
-  const pg = onPostgres && !env.DATABASE_URL ? await createTestDatabase() : undefined;
+  // DATABASE_URL: '' asks for a SQLite app even under TEST_DB=postgres (db:copy's source).
+  const pg = onPostgres && env.DATABASE_URL === undefined ? await createTestDatabase() : undefined;
   const config = loadConfig({
     ...(pg ? { DATABASE_URL: pg.url } : {}),
     NODE_ENV: 'test', DATA_DIR: dir, LOG_LEVEL: 'silent', SESSION_SECRET: 'test-secret-that-is-long-enough-for-the-check',
