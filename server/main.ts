@@ -10,6 +10,8 @@ import { startBounceListener, type BounceListener } from './notifications/bounce
 import { createLogger } from './http/logging';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long an idle keep-alive connection stays open: longer than a balancer keeps its idle ones. */
+const KEEP_ALIVE_MS = 65_000;
 /** How often the outbox is checked for due messages (and retries whose back-off has passed). */
 const OUTBOX_INTERVAL_MS = 60_000;
 
@@ -42,6 +44,12 @@ export async function start(config: Config): Promise<{ server: http.Server; stop
   if (refreshed) log.info({ people: refreshed }, 'training status brought up to date');
   const app = createApp(services);
   const server = http.createServer(app);
+  // Behind a load balancer that keeps connections to the instances open (HAProxy, nginx, a cloud LB):
+  // Node's own 5 s idle close could race a request the balancer is just sending on a reused
+  // connection, which then fails. Idle connections are kept longer than balancers keep theirs (60 s is
+  // the usual default), so the balancer is the side that closes them; the header timeout stays above it.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
