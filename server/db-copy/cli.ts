@@ -71,7 +71,7 @@ function anchorsOf(config: Config) {
 export function addDbCopyCommand(program: Command): void {
   program.command('db:copy')
     .description('copy this SQLite deployment (DATA_DIR\'s file) into an empty PostgreSQL database: all or nothing, then checked table by table')
-    .requiredOption('--to <url>', 'postgres://user:password@host:port/database of a new, empty database')
+    .requiredOption('--to <url>', 'postgres://user:password@host:port/database of a new, empty database (the password may instead be in PGPASSWORD or ~/.pgpass)')
     .option('--batch <n>', 'rows per INSERT statement', '1000')
     .action(async (opts: { to: string; batch: string }) => {
       const config = loadConfig();
