@@ -1,3 +1,4 @@
+import { byteOrder } from '../db/text-order';
 import type { Kysely } from 'kysely';
 import { inChunks } from '../db/chunks';
 import type { AssignmentRow, DB, Exemption, PersonHistoryRow, UserUpdate } from '../db/schema';
@@ -39,7 +40,7 @@ export function assignmentStore(db: Kysely<DB>) {
     /** Policies with at least one published version (the default targets when there are no rules). */
     publishedPolicySlugs: async (): Promise<string[]> => (await db.selectFrom('policies').select('slug')
       .where((eb) => eb.exists(eb.selectFrom('policy_versions').select('policy_versions.id').whereRef('policy_versions.policy_id', '=', 'policies.id')))
-      .orderBy('slug').execute()).map((r) => r.slug),
+      .orderBy(byteOrder(db, 'slug')).execute()).map((r) => r.slug),
     departments: () => db.selectFrom('departments').select(['id', 'name', 'parent_id', 'path_key']).execute(),
     historyOf: (userIds: readonly number[]): Promise<PersonHistoryRow[]> =>
       inChunks(userIds, (chunk) => db.selectFrom('person_history').selectAll().where('user_id', 'in', chunk).orderBy('effective_on').orderBy('id').execute()),

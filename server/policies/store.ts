@@ -1,3 +1,4 @@
+import { byteOrder } from '../db/text-order';
 import type { Insertable, Kysely } from 'kysely';
 import type { DB, PolicyVersionsTable } from '../db/schema';
 
@@ -9,7 +10,7 @@ export function policyStore(db: Kysely<DB>) {
       db.insertInto('policies').values({ slug, created_at: at, created_by: by }).returning('id').executeTakeFirstOrThrow(),
     /** Every version of every policy (a handful per policy), oldest first within each. */
     allVersions: () => db.selectFrom('policy_versions').innerJoin('policies', 'policies.id', 'policy_versions.policy_id')
-      .selectAll('policy_versions').select('policies.slug').orderBy('policies.slug').orderBy('policy_versions.seq').execute(),
+      .selectAll('policy_versions').select('policies.slug').orderBy(byteOrder(db, 'policies.slug')).orderBy('policy_versions.seq').execute(),
     versionsOf: (policyId: number) => db.selectFrom('policy_versions').selectAll().where('policy_id', '=', policyId).orderBy('seq').execute(),
     /** The unique (policy_id, seq) refuses a second publisher that read the same latest version. */
     insertVersion: (row: Insertable<PolicyVersionsTable>) => db.insertInto('policy_versions').values(row).returning('id').executeTakeFirstOrThrow(),
@@ -58,7 +59,7 @@ export function policyStore(db: Kysely<DB>) {
     obligationRows: (slug: string) => db.selectFrom('status_index').innerJoin('users', 'users.id', 'status_index.user_id')
       .selectAll('status_index').select(['users.name', 'users.email', 'users.employee_id', 'users.hire_date'])
       .where('status_index.target_type', '=', 'policy').where('status_index.course_id', '=', slug).where('users.status', '=', 'active')
-      .orderBy('users.name').orderBy('users.id').execute(),
+      .orderBy(byteOrder(db, 'users.name')).orderBy('users.id').execute(),
   };
 }
 

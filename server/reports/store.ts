@@ -1,3 +1,4 @@
+import { byteOrder } from '../db/text-order';
 import { sql, type Kysely, type OrderByItemBuilder } from 'kysely';
 import type { DB } from '../db/schema';
 import { personMatches } from '../db/like';
@@ -35,6 +36,8 @@ export const SORTS = {
   completed_on: 'status_index.last_completed_on',
 } as const;
 export type SortKey = keyof typeof SORTS;
+/** The sorts by a text column (the others are dates and the status word, which sort alike on both engines). */
+const TEXT_SORTS: ReadonlySet<SortKey> = new Set(['name', 'employee_id', 'department']);
 
 /**
  * Empty values (no department, never completed) first when ascending and last when descending, said
@@ -44,6 +47,7 @@ export type SortKey = keyof typeof SORTS;
 const emptyFirst = (dir: 'asc' | 'desc') => (ob: OrderByItemBuilder) => (dir === 'asc' ? ob.asc().nullsFirst() : ob.desc().nullsLast());
 
 export function reportStore(db: Kysely<DB>) {
+  const sortBy = (sort: SortKey) => (TEXT_SORTS.has(sort) ? byteOrder(db, SORTS[sort]) : sql.ref(SORTS[sort]));
   /**
    * CROSS JOIN is SQLite's way to fix the join order. Normally people are the outer loop (walked by id,
    * name or department index) and their status row is a primary-key lookup: left to itself, without
@@ -89,7 +93,7 @@ export function reportStore(db: Kysely<DB>) {
 
   return {
     page: (filter: ReportFilter, sort: SortKey, dir: 'asc' | 'desc', limit: number, offset: number) =>
-      rowSelect(filter, sort === 'due_on' ? 'due-dates' : 'people').orderBy(sql.ref(SORTS[sort]), emptyFirst(dir)).orderBy('users.id', 'asc').limit(limit).offset(offset).execute(),
+      rowSelect(filter, sort === 'due_on' ? 'due-dates' : 'people').orderBy(sortBy(sort), emptyFirst(dir)).orderBy('users.id', 'asc').limit(limit).offset(offset).execute(),
     /**
      * Everyone the filter matches, as ids in the page's order (the same ORDER BY): the CSV export lists
      * people in the order the screen shows them.
@@ -97,7 +101,7 @@ export function reportStore(db: Kysely<DB>) {
     sortedIds: async (filter: ReportFilter, sort: SortKey, dir: 'asc' | 'desc') => {
       const { q, status } = base(filter, sort === 'due_on' ? 'due-dates' : 'people');
       const rows = await q.leftJoin('departments', 'departments.id', 'users.department_id').select(['users.id as userId', status.as('status')])
-        .orderBy(sql.ref(SORTS[sort]), emptyFirst(dir)).orderBy('users.id', 'asc').execute();
+        .orderBy(sortBy(sort), emptyFirst(dir)).orderBy('users.id', 'asc').execute();
       return rows.map((r) => r.userId);
     },
     /** The rows of these people, in no particular order. */

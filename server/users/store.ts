@@ -1,3 +1,4 @@
+import { byteOrder } from '../db/text-order';
 import type { Kysely } from 'kysely';
 import { inChunks } from '../db/chunks';
 import { personMatches } from '../db/like';
@@ -39,7 +40,7 @@ export function userStore(db: Kysely<DB>) {
         .leftJoin('departments', 'departments.id', 'users.department_id')
         .selectAll('users')
         .select('departments.path_key as department_key')
-        .orderBy('users.name').orderBy('users.id')
+        .orderBy(byteOrder(db, 'users.name')).orderBy('users.id')
         .limit(limit).offset(offset).execute(),
     count: async (f: UserFilter) =>
       Number((await filtered(f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
@@ -54,7 +55,7 @@ export function userStore(db: Kysely<DB>) {
 
 export function departmentStore(db: Kysely<DB>) {
   return {
-    all: () => db.selectFrom('departments').selectAll().orderBy('path_key').execute(),
+    all: () => db.selectFrom('departments').selectAll().orderBy(byteOrder(db, 'path_key')).execute(),
     byId: (id: number) => db.selectFrom('departments').selectAll().where('id', '=', id).executeTakeFirst(),
     byPathKey: (key: string) => db.selectFrom('departments').selectAll().where('path_key', '=', key).executeTakeFirst(),
     insert: (name: string, parentId: number | null, pathKey: string, now: string) =>

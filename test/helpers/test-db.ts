@@ -31,10 +31,14 @@ async function asAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** CREATE DATABASE t_<random>: empty, for the app's own migrations to fill. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * CREATE DATABASE t_<random>: empty, for the app's own migrations to fill. The cluster's collation is C;
+ * `icuLocale` (e.g. 'en-US') gives the database a collation like a usual production server's instead.
+ */
+export async function createTestDatabase(options: { icuLocale?: string } = {}): Promise<TestDatabase> {
   const name = `t_${crypto.randomBytes(8).toString('hex')}`;
-  await asAdmin((c) => c.query(`create database ${name}`));
+  const collation = options.icuLocale ? ` template template0 locale_provider icu icu_locale '${options.icuLocale.replace(/[^A-Za-z-]/g, '')}'` : '';
+  await asAdmin((c) => c.query(`create database ${name}${collation}`));
   const url = new URL(serverUrl());
   url.pathname = `/${name}`;
   return {
