@@ -61,7 +61,16 @@ export function writeOnce(file: string, content: string): string {
   createPrivateFile(tmp);
   try {
     fs.writeFileSync(tmp, content);
-    fs.linkSync(tmp, file);
+    try {
+      fs.linkSync(tmp, file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+      // A file system without hard links (some network shares and bind mounts): created exclusively
+      // instead, as before; two processes starting on it at the same moment are not covered there.
+      createPrivateFile(file);
+      fs.writeFileSync(file, content);
+    }
     return content;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

@@ -54,7 +54,9 @@ export function rateLimitStore(db: Kysely<DB>) {
 
     /** Deletes at most `max` ended counters (oldest first, by the reset_at index): a bounded cost each time. */
     async sweep(now: string, max: number): Promise<number> {
-      const result = await db.deleteFrom('rate_limit_hits')
+      // reset_at again on the outer delete: on PostgreSQL a row another instance restarted meanwhile
+      // (new window) is re-checked only against the outer conditions after the row lock, and must stay.
+      const result = await db.deleteFrom('rate_limit_hits').where('reset_at', '<=', now)
         .where('key', 'in', (eb) => eb.selectFrom('rate_limit_hits').select('key').where('reset_at', '<=', now).orderBy('reset_at').limit(max))
         .executeTakeFirst();
       return Number(result.numDeletedRows);

@@ -71,6 +71,8 @@ export class RateLimitCounts {
   private async sweepNowAndThen(now: Date): Promise<void> {
     if (now.getTime() < this.nextSweep) return;
     this.nextSweep = now.getTime() + SWEEP_EVERY_MS;
-    await this.sweep();
+    // Housekeeping never decides a request: a failed sweep leaves the rows for the next one, and the hit
+    // is still counted (were it to throw, the limiter would fail open for this request).
+    await this.sweep().catch(() => undefined);
   }
 }

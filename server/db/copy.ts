@@ -1,7 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { fail, RuleError } from '../errors';
-import { knownMigrations, migrateInOpenTransaction } from './migrate';
+import { knownMigrations, lockMigrationsInOpenTransaction, migrateInOpenTransaction } from './migrate';
 import type { DB } from './schema';
 import { postgresDigest, sqliteSelect, sqliteTables, TableHasher, type Digest, type TableShape } from './table-digest';
 
@@ -205,6 +205,7 @@ export interface CopyResult {
 export async function copySqliteToPostgres(source: SQLite.Database, conn: Kysely<DB>, options: CopyOptions = {}): Promise<CopyResult> {
   const level = checkSourceLevel(source);
   const tables = sqliteTables(source);
+  await lockMigrationsInOpenTransaction(conn);
   await checkTargetEmpty(conn, tables);
   await migrateInOpenTransaction(conn);
   const types = await targetColumns(conn, tables);

@@ -53,7 +53,14 @@ async function withSqliteWriteLock<T>(conn: Kysely<DB>, fn: () => Promise<T>): P
     await sql`rollback`.execute(conn).catch(() => undefined);
     throw e;
   }
-  await sql`commit`.execute(conn);
+  try {
+    await sql`commit`.execute(conn);
+  } catch (e) {
+    // A commit that fails (disk full, I/O error) can leave the transaction open on the app's one
+    // connection: end it, so nothing after runs inside it.
+    await sql`rollback`.execute(conn).catch(() => undefined);
+    throw e;
+  }
   return result;
 }
 
@@ -84,8 +91,17 @@ export function knownMigrations(): string[] {
  * for the transaction, so a server starting meanwhile waits for the commit and then finds nothing to do.
  */
 export async function migrateInOpenTransaction(conn: Kysely<DB>): Promise<string[]> {
-  await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(conn);
+  await lockMigrationsInOpenTransaction(conn);
   return run(conn, true);
+}
+
+/**
+ * Takes the migration lock until the caller's transaction ends (PostgreSQL; it may be taken again in
+ * the same transaction). db:copy takes it before it looks whether the target is empty, so a server
+ * starting on the target cannot migrate it between that look and the copy.
+ */
+export async function lockMigrationsInOpenTransaction(conn: Kysely<DB>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(conn);
 }
 
 /** The newest migration applied (the health check reports it), or undefined before the first. */

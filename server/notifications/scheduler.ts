@@ -229,12 +229,17 @@ export class NotificationScheduler {
    * than TICKS_KEPT_MS are pruned by the instance that claims. `run()` itself (the CLI's
    * notifications:run, tests) claims nothing and always runs.
    */
-  async tick(everyMs: number, instance = thisInstance()): Promise<RunReport | undefined> {
+  async tick(everyMs: number, instance = thisInstance()): Promise<{ slot: number; report: RunReport } | undefined> {
     const now = this.clock.now();
     const ticks = tickStore(this.db);
-    if (!(await ticks.claim(NOTIFICATIONS_TICK, Math.floor(now.getTime() / everyMs), instance, now.toISOString()))) return undefined;
-    await ticks.prune(NOTIFICATIONS_TICK, new Date(now.getTime() - TICKS_KEPT_MS).toISOString());
-    return this.run();
+    const slot = Math.floor(now.getTime() / everyMs);
+    if (!(await ticks.claim(NOTIFICATIONS_TICK, slot, instance, now.toISOString()))) return undefined;
+    try {
+      return { slot, report: await this.run() };
+    } finally {
+      // After the run, and never in its way: a failed prune leaves old ticks for the next claim.
+      await ticks.prune(NOTIFICATIONS_TICK, new Date(now.getTime() - TICKS_KEPT_MS).toISOString()).catch(() => undefined);
+    }
   }
 
   /**
@@ -245,9 +250,10 @@ export class NotificationScheduler {
     if (this.timer) return;
     const instance = thisInstance();
     const tick = () => {
-      this.ticking = this.tick(everyMs, instance).then((r) => {
-        if (!r) log.debug({ instance }, 'notification tick already run by another instance');
-        else if (r.created) log.info({ created: r.created, planned: r.planned, day: r.moment.day }, 'notifications queued');
+      this.ticking = this.tick(everyMs, instance).then((ran) => {
+        if (!ran) log.debug({ instance }, 'notification tick already run by another instance');
+        // One line per run that happened (the multi-instance test counts them: one per claimed slot).
+        else log.info({ instance, slot: ran.slot, created: ran.report.created, planned: ran.report.planned, day: ran.report.moment.day }, 'notification tick ran');
       }, (e: unknown) => log.error({ err: e }, 'notification planning failed'));
     };
     tick();
