@@ -1,5 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import autocannon from 'autocannon';
 import { projectRoot } from '../server/paths';
 import { signInOverHttp } from './sign-in';
@@ -21,6 +24,19 @@ export type EngineEnv = Record<string, string>;
 export interface App { base: string; child: ChildProcess; coldStartMs: number }
 
 const running = new Set<ChildProcess>();
+const folders = new Set<string>();
+
+/** A new data folder under the system's temporary folder, removed by removeDataFolders (on an error too). */
+export function dataFolder(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-bench-'));
+  folders.add(dir);
+  return dir;
+}
+
+export function removeDataFolders(): void {
+  for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
+  folders.clear();
+}
 
 /** Stops every server still running (on an error, or at the end). */
 export function stopAllApps(): void {
@@ -66,7 +82,7 @@ export const signIn = (base: string, email: string): Promise<string> => signInOv
 
 export interface Load { rps: number; p50: number; p99: number; errors: number }
 
-export async function load(url: string, cookie: string, connections = CONNECTIONS): Promise<Load> {
-  const r = await autocannon({ url, connections, duration: SECONDS, headers: { cookie } });
+export async function load(url: string, cookie: string, connections = CONNECTIONS, seconds = SECONDS): Promise<Load> {
+  const r = await autocannon({ url, connections, duration: seconds, headers: { cookie } });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { seed, SECONDS, signIn, startApp, stopAllApps, load } from './app-process';
+import { load, removeDataFolders, seed, SECONDS, signIn, startApp, stopAllApps } from './app-process';
 import { assignmentRows, measureAssignments } from './assignments';
 import { measureColdStart, measurePages, measureQuiz, measureReports, measureTwoInstances, setUpEngine, type EngineRun, type Rec } from './engine-scenarios';
 import { measureOutbox, outboxRows } from './outbox-scenario';
@@ -109,7 +109,11 @@ async function main() {
   const runs: EngineRun[] = [];
   let server: BenchPostgres | null = null;
   // Ctrl-C or a kill still stops the servers and the throwaway cluster (its stop() is synchronous).
-  const onSignal = (signal: NodeJS.Signals) => { stopAllApps(); void server?.stop(); process.exit(signal === 'SIGINT' ? 130 : 143); };
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopAllApps();
+    removeDataFolders();
+    void (server?.stop() ?? Promise.resolve()).catch(() => undefined).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
@@ -131,7 +135,7 @@ async function main() {
   } finally {
     stopAllApps();
     await server?.stop();
-    for (const r of runs) fs.rmSync(r.dataDir, { recursive: true, force: true });
+    removeDataFolders();
   }
   finish();
 }
