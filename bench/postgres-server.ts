@@ -55,3 +55,17 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
     throw e;
   }
 }
+
+export interface DatabaseStats { commits: number; rollbacks: number; deadlocks: number; blockReads: number; blockHits: number }
+
+/**
+ * PostgreSQL's own counters for one database over the run: commits, rollbacks (a serializable write that
+ * lost a race is rolled back and retried by server/db/transaction.ts, so this counts the retries among
+ * others), deadlocks, and blocks read from disk against found in shared buffers.
+ */
+export async function databaseStats(url: string): Promise<DatabaseStats> {
+  return withClient(url, async (c) => {
+    const r = (await c.query<Record<string, string>>('select xact_commit, xact_rollback, deadlocks, blks_read, blks_hit from pg_stat_database where datname = current_database()')).rows[0]!;
+    return { commits: Number(r.xact_commit), rollbacks: Number(r.xact_rollback), deadlocks: Number(r.deadlocks), blockReads: Number(r.blks_read), blockHits: Number(r.blks_hit) };
+  });
+}

@@ -5,7 +5,7 @@ import { load, removeDataFolders, seed, SECONDS, signIn, startApp, stopAllApps }
 import { assignmentRows, measureAssignments } from './assignments';
 import { measureColdStart, measurePages, measureQuiz, measureReports, measureTwoInstances, setUpEngine, type EngineRun, type Rec } from './engine-scenarios';
 import { measureOutbox, outboxRows } from './outbox-scenario';
-import { startBenchPostgres, type BenchPostgres } from './postgres-server';
+import { databaseStats, startBenchPostgres, type BenchPostgres } from './postgres-server';
 import { SideBySide, type Engine } from './side-by-side';
 import { measureCertificatePdf, measureCertificateZips, measureQuizBounds, measureReference } from './sqlite-only';
 import { measureStalls } from './stalls';
@@ -68,6 +68,10 @@ async function postgresRun(server: BenchPostgres, reference: number | null): Pro
   json.twoInstances = await measureTwoInstances(run, rec);
   run.app.child.kill('SIGTERM');
   await measureColdStart(run, rec);
+  const stats = await databaseStats(url);
+  json.postgresStats = stats;
+  rec('PostgreSQL\'s counters for the run: transactions committed, rolled back (serialization retries among them), deadlocks; buffer hit ratio',
+    `${stats.commits.toLocaleString('en-US')} committed, ${stats.rollbacks.toLocaleString('en-US')} rolled back, ${stats.deadlocks} deadlocks; ${(100 * stats.blockHits / Math.max(1, stats.blockHits + stats.blockReads)).toFixed(1)}% of block reads from shared buffers`, '', null);
   return run;
 }
 
