@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { projectRoot } from '../../server/paths';
 
 /*
  * A throwaway PostgreSQL cluster for the tests: Debian's initdb and pg_ctl (installed by
@@ -16,8 +17,6 @@ export interface PgCluster {
   dir: string;
   stop(): void;
 }
-
-const projectRoot = path.resolve(__dirname, '..', '..');
 
 /** initdb and pg_ctl of the newest PostgreSQL that Debian installed (they are not on PATH there). */
 export function postgresBin(): string {
@@ -53,7 +52,15 @@ function asServerUser(bin: string, args: string[], dir: string): void {
   }
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
+export interface PgClusterOptions {
+  /**
+   * Keep PostgreSQL's durability on (fsync, synchronous_commit, full_page_writes), as a production
+   * server runs: npm run bench compares it with SQLite at synchronous=FULL. Off for the tests.
+   */
+  durable?: boolean;
+}
+
+export async function startPgCluster(options: PgClusterOptions = {}): Promise<PgCluster> {
   execFileSync('bash', [path.join(projectRoot, 'scripts', 'ensure-postgres.sh')], { stdio: 'inherit' });
   const bin = postgresBin();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-pg-'));
@@ -63,11 +70,11 @@ export async function startPgCluster(): Promise<PgCluster> {
   asServerUser(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], dir);
   // Loopback only, the socket in the cluster's own folder; durability off (a test cluster is thrown away),
   // which keeps CREATE DATABASE and every commit cheap on a shared 2-core machine.
-  const options = [
+  const settings = [
     `-p ${port}`, "-c listen_addresses='127.0.0.1'", `-c unix_socket_directories='${dir}'`,
-    '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=300',
+    ...(options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']), '-c max_connections=300',
   ].join(' ');
-  asServerUser(path.join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start'], dir);
+  asServerUser(path.join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start'], dir);
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
