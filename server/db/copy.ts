@@ -33,8 +33,8 @@ export function checkSourceLevel(source: SQLite.Database): string {
 }
 
 /**
- * Refuses a target that is not empty: any migration applied, or any of our tables there (with how many
- * rows), so db:copy never mixes two organisations' data or overwrites one. Run inside the transaction,
+ * Refuses a target that is not empty (a migration applied, or one of our tables there, with how many
+ * rows): so db:copy never mixes two organisations' data or overwrites one. Run inside the transaction,
  * after the migration lock, so nothing can start filling it between the check and the copy.
  */
 async function checkTargetEmpty(conn: Kysely<DB>, tables: readonly TableShape[]): Promise<void> {
