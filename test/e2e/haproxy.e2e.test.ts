@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { projectRoot } from '../../server/paths';
 import { ADMIN, freePort, startServer, type Server } from './harness';
+import { selfSignedLoopbackPem } from './tls-cert';
 import { csrfIn } from './http-client';
 
 // The README's reverse-proxy example, proven: Debian's HAProxy runs deploy/haproxy.cfg unchanged
@@ -69,13 +70,9 @@ let ca: string;
 beforeAll(async () => {
   execFileSync('bash', [path.join(projectRoot, 'scripts', 'ensure-haproxy.sh')], { stdio: 'inherit', timeout: 300_000 });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-haproxy-'));
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore', timeout: 30_000 });
-  ca = fs.readFileSync(cert, 'utf8');
-  const pem = path.join(dir, 'training.pem');
-  fs.writeFileSync(pem, ca + fs.readFileSync(key, 'utf8'), { mode: 0o600 });
+  const tls = selfSignedLoopbackPem(dir);
+  ca = tls.ca;
+  const pem = tls.pem;
 
   port = await freePort();
   app = await startServer({ BASE_URL: `https://127.0.0.1:${port}`, TRUST_PROXY: '1', LOGIN_RATE_LIMIT: '30' });

@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
 import { ADMIN, freePort, startServer, type Server } from './harness';
 import { ConnectionLost, csrfIn, type Reply } from './http-client';
 import { HttpsClient } from './https-client';
+import { selfSignedLoopbackPem } from './tls-cert';
 
 // Issue 19's multi-instance test: two production-build instances on one PostgreSQL database behind
 // Debian's HAProxy running deploy/haproxy-two-instances.cfg unchanged (round robin, no sticky sessions,
@@ -216,13 +217,9 @@ beforeAll(async () => {
   database = await createTestDatabase();
 
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-instances-'));
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore', timeout: 30_000 });
-  ca = fs.readFileSync(cert, 'utf8');
-  const pem = path.join(dir, 'training.pem');
-  fs.writeFileSync(pem, ca + fs.readFileSync(key, 'utf8'), { mode: 0o600 });
+  const tls = selfSignedLoopbackPem(dir);
+  ca = tls.ca;
+  const pem = tls.pem;
   port = await freePort();
 
   // What every instance must share (README "Scaling out"): the database, the session secret (session

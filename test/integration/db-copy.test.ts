@@ -188,6 +188,16 @@ afterAll(async () => {
   await peer?.close();
 });
 
+
+/** The target is as db:copy found it: no migration applied (a refused or rolled-back copy left nothing). */
+async function expectNothingMigrated(url: string): Promise<void> {
+  const pg = openPostgres(url);
+  try {
+    expect(await pg.migrationLevel()).toBeUndefined();
+  } finally {
+    await pg.close();
+  }
+}
 describe('db:copy onto PostgreSQL', () => {
   test('every table has the same row count and hash on both engines; the copy event is the one row more', async () => {
     const sqlite = openDatabase(path.join(src.dir, 'privacy-rounds.sqlite'));
@@ -355,12 +365,7 @@ describe('db:copy refuses', () => {
       const r = await cli(['db:copy', '--to', empty.url], { AUDIT_KEY: undefined });
       expect(r.error?.message).toMatch(/The copied audit log does not verify \(event 1: .*not configured.*\).*rolled back/);
       expect(r.out.join('\n')).toMatch(/^users\s+\d+\s+[0-9a-f]{12}\s+ok$/m);
-      const pg = openPostgres(empty.url);
-      try {
-        expect(await pg.migrationLevel()).toBeUndefined();
-      } finally {
-        await pg.close();
-      }
+      await expectNothingMigrated(empty.url);
     } finally {
       // The CLI set the process-wide audit key to that other key: the apps' own key again.
       useAuditKeys(src.config.auditKeys);
@@ -411,12 +416,7 @@ describe('db:copy refuses', () => {
       await old.close();
       const r = await cli(['db:copy', '--to', empty.url], { DATA_DIR: dir });
       expect(r.error?.message).toMatch(/not at the latest migration \(1 pending, first \d{4}_\w+\): run db:migrate first/);
-      const pg = openPostgres(empty.url);
-      try {
-        expect(await pg.migrationLevel()).toBeUndefined();
-      } finally {
-        await pg.close();
-      }
+      await expectNothingMigrated(empty.url);
     } finally {
       await empty.drop();
       fs.rmSync(dir, { recursive: true, force: true });
